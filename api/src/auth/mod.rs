@@ -1,0 +1,10 @@
+//! Who is speaking: tokens, passwords, the authenticated principal, client addresses and rate
+//! limits.
+
+pub mod client_ip;
+pub mod limits;
+pub mod password;
+pub mod principal;
+pub mod tokens;
+
+pub use principal::{Auth, AuthAllowingPasswordChange};

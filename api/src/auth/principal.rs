@@ -1,0 +1,134 @@
+//! The authenticated principal, as an extractor: a valid access token whose session still
+//! lives (the store answers at once; the database when the store has forgotten), the account,
+//! and its role grants as stored now. `X-Acting-For` makes a staff member act for a resident
+//! in their scope (代办).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::Method;
+use actix_web::{web, FromRequest, HttpRequest};
+use domain::principal::{AccountKind, Principal};
+use domain::roles::{Place, Role};
+use infra::identity::{grants, residency, sessions, users};
+
+use crate::app::AppState;
+use crate::auth::limits;
+use crate::error::{ApiError, ErrorCode};
+
+pub const ACTING_FOR: &str = "x-acting-for";
+
+/// The store key that says a session lives.
+pub fn session_key(session_id: &str) -> String {
+    format!("session:{session_id}")
+}
+
+/// A principal that has nothing left to do before using the API.
+#[derive(Debug, Clone)]
+pub struct Auth(pub Principal);
+
+/// A principal that may still owe a password change (the routes that let them make it).
+#[derive(Debug, Clone)]
+pub struct AuthAllowingPasswordChange(pub Principal, pub bool);
+
+impl FromRequest for Auth {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let (principal, must_change) = authenticate(&req).await?;
+            if must_change {
+                return Err(ApiError::new(ErrorCode::PasswordChangeRequired));
+            }
+            Ok(Auth(principal))
+        })
+    }
+}
+
+impl FromRequest for AuthAllowingPasswordChange {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let (principal, must_change) = authenticate(&req).await?;
+            Ok(AuthAllowingPasswordChange(principal, must_change))
+        })
+    }
+}
+
+fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| ApiError::internal("application state missing"))
+}
+
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// What one database visit reads for a request: the account, its grants, and where the
+/// resident of a proxy action lives.
+struct Loaded {
+    user: users::UserRow,
+    grants: Vec<domain::roles::Grant>,
+    resident_places: Option<Vec<Place>>,
+}
+
+async fn authenticate(req: &HttpRequest) -> Result<(Principal, bool), ApiError> {
+    let state = state(req)?;
+    let unauthorized = || ApiError::new(ErrorCode::Unauthorized);
+    let token = bearer(req).ok_or_else(unauthorized)?;
+    let now = state.clock.now();
+    let claims = state.tokens.verify(token, now).ok_or_else(unauthorized)?;
+
+    let cached = state.store.get(&session_key(&claims.sid)).await?;
+    let session_alive_in_store = cached.as_deref() == Some(claims.sub.as_str());
+    let acting_for = req.headers().get(ACTING_FOR).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (sid, sub) = (claims.sid.clone(), claims.sub.clone());
+    let naive_now = now.naive_utc();
+    let loaded = state
+        .db
+        .run(move |conn| -> Result<Option<Loaded>, ApiError> {
+            if !session_alive_in_store && sessions::live_user(conn, &sid, naive_now)?.as_deref() != Some(sub.as_str()) {
+                return Ok(None);
+            }
+            let Some(user) = users::find(conn, &sub)? else {
+                return Ok(None);
+            };
+            let grants = grants::of_user(conn, &sub)?;
+            let resident_places = match &acting_for {
+                Some(resident) => Some(residency::member_places(conn, resident)?),
+                None => None,
+            };
+            Ok(Some(Loaded { user, grants, resident_places }))
+        })
+        .await?;
+    let Loaded { user, grants, resident_places } = loaded.ok_or_else(unauthorized)?;
+    if !session_alive_in_store {
+        // The session lives (the database says so) but the store forgot it: remember it again.
+        state.store.set(&session_key(&claims.sid), &claims.sub, state.config.access_token_ttl).await?;
+    }
+
+    let kind = if user.kind == "staff" { AccountKind::Staff } else { AccountKind::Resident };
+    let mut principal = Principal { user_id: user.id.clone(), session_id: claims.sid, kind, grants, acting_for: None };
+
+    if let Some(places) = resident_places {
+        // A proxy action needs a staff role covering the resident where they live.
+        let covered = places.iter().any(|place| principal.require(place, Role::GridWorker).is_ok());
+        if !covered {
+            return Err(ApiError::new(ErrorCode::NotFound).with_details(serde_json::json!({ "header": ACTING_FOR })));
+        }
+        principal.acting_for = req.headers().get(ACTING_FOR).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    }
+
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        limits::hit(&state.store, &format!("rl:writes:{}", principal.user_id), state.config.limits.writes_per_user)
+            .await?;
+    }
+    Ok((principal, user.must_change_password))
+}

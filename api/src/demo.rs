@@ -1,0 +1,313 @@
+//! The demo county: a small, believable deployment a newcomer can click through in Swagger.
+//! Loaded by `yishi seed-demo`, and by the first development run on an empty database. All in
+//! one transaction, and only once: a second run changes nothing. Production refuses to start
+//! while demo accounts exist.
+
+use chrono::NaiveDateTime;
+use domain::roles::{Grant, Role, ScopeKind};
+use infra::db::write_tx;
+use infra::identity::{audit, grants, org, residency, users};
+use infra::{Database, InfraError};
+
+/// Every demo staff account's password (printed in the README; development only).
+pub const DEMO_PASSWORD: &str = "yishi-demo-2026";
+
+/// What a seeding run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seeded {
+    Created,
+    AlreadyThere,
+}
+
+/// Whether the database holds nothing yet (no account, no org unit).
+pub async fn is_empty(db: &Database) -> Result<bool, InfraError> {
+    db.run(|conn| {
+        use diesel::prelude::*;
+        let users: i64 = infra::schema::users::table.count().get_result(conn)?;
+        let units: i64 = infra::schema::org_units::table.count().get_result(conn)?;
+        Ok::<_, InfraError>(users == 0 && units == 0)
+    })
+    .await
+}
+
+pub async fn demo_accounts(db: &Database) -> Result<i64, InfraError> {
+    db.run(|conn| users::demo_accounts(conn).map_err(InfraError::from)).await
+}
+
+/// A square of `half` degrees around a point, as GeoJSON (GCJ-02, [lng, lat]).
+fn square(lat: f64, lng: f64, half: f64) -> String {
+    let ring = [
+        (lng - half, lat - half),
+        (lng + half, lat - half),
+        (lng + half, lat + half),
+        (lng - half, lat + half),
+        (lng - half, lat - half),
+    ];
+    let coords: Vec<String> = ring.iter().map(|(x, y)| format!("[{x:.5},{y:.5}]")).collect();
+    format!(r#"{{"type":"Polygon","coordinates":[[{}]]}}"#, coords.join(","))
+}
+
+struct Village {
+    name: &'static str,
+    lat: f64,
+    lng: f64,
+    groups: &'static [(&'static str, &'static [&'static str])],
+}
+
+const TOWNSHIPS: &[(&str, &[Village])] = &[
+    (
+        "杏子铺镇",
+        &[
+            Village {
+                name: "塘湾村",
+                lat: 27.4592,
+                lng: 112.1931,
+                groups: &[("一组", &["王家院子", "刘家院子"]), ("二组", &["李家院子"])],
+            },
+            Village {
+                name: "黄田村",
+                lat: 27.4821,
+                lng: 112.2265,
+                groups: &[("一组", &["黄家院子"]), ("二组", &["曾家院子"])],
+            },
+        ],
+    ),
+    (
+        "青树坪镇",
+        &[Village {
+            name: "中心村",
+            lat: 27.3957,
+            lng: 112.0874,
+            groups: &[("一组", &["周家院子"]), ("二组", &["彭家院子"])],
+        }],
+    ),
+];
+
+const DEPARTMENTS: &[&str] = &["县住建局", "县民政局", "县公安局", "县水利局", "县交通运输局"];
+
+/// Residents: (dev WeChat name, display name, village index, group index, relation in the
+/// household founded by the first of each surname).
+const RESIDENTS: &[(&str, &str, usize, usize)] = &[
+    ("wangjianguo", "王建国", 0, 0),
+    ("wangxiuying", "王秀英", 0, 0),
+    ("liuguiying", "刘桂英", 0, 0),
+    ("liuzhiqiang", "刘志强", 0, 0),
+    ("lichunhua", "李春华", 0, 1),
+    ("limingliang", "李明亮", 0, 1),
+    ("huangdefu", "黄德福", 1, 0),
+    ("zengxiaoli", "曾小丽", 1, 1),
+    ("zhouyonggang", "周永刚", 2, 0),
+    ("zhoufang", "周芳", 2, 0),
+    ("pengjun", "彭军", 2, 1),
+    ("pengyumei", "彭玉梅", 2, 1),
+];
+
+pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Result<Seeded, InfraError> {
+    if demo_accounts(db).await? > 0 {
+        return Ok(Seeded::AlreadyThere);
+    }
+    let hash =
+        crate::auth::password::hash(DEMO_PASSWORD.to_owned()).await.map_err(|e| InfraError::Task(e.to_string()))?;
+    let policy_version = policy_version.to_owned();
+    db.run(move |conn| {
+        write_tx(conn, |conn| -> Result<Seeded, InfraError> {
+            // Checked again under the write lock: two first starts must not seed twice.
+            if users::demo_accounts(conn)? > 0 {
+                return Ok(Seeded::AlreadyThere);
+            }
+            let county = org::insert_unit(conn, &domain::new_id(), None, "county", "双峰县", now)?;
+            let mut departments = Vec::new();
+            for name in DEPARTMENTS {
+                let id = domain::new_id();
+                org::insert_department(conn, &id, &county.id, name, now)?;
+                departments.push(id);
+            }
+            // villages[i] = (village unit, big grid id, [(group unit, small grid id, buildings)])
+            let mut villages = Vec::new();
+            let mut townships = Vec::new();
+            for (township_name, township_villages) in TOWNSHIPS {
+                let township =
+                    org::insert_unit(conn, &domain::new_id(), Some(&county), "township", township_name, now)?;
+                for village in *township_villages {
+                    let unit =
+                        org::insert_unit(conn, &domain::new_id(), Some(&township), "village", village.name, now)?;
+                    let big = grid(
+                        conn,
+                        &unit.id,
+                        "big",
+                        &format!("{}网格", village.name),
+                        &square(village.lat, village.lng, 0.012),
+                        now,
+                    )?;
+                    let mut groups = Vec::new();
+                    for (g, (group_name, buildings)) in village.groups.iter().enumerate() {
+                        let group = org::insert_unit(conn, &domain::new_id(), Some(&unit), "group", group_name, now)?;
+                        let offset = if g == 0 { -0.005 } else { 0.005 };
+                        let small = grid(
+                            conn,
+                            &group.id,
+                            "small",
+                            &format!("{}{}网格", village.name, group_name),
+                            &square(village.lat + offset, village.lng, 0.004),
+                            now,
+                        )?;
+                        let mut units = Vec::new();
+                        for building in *buildings {
+                            units.push(org::insert_unit(
+                                conn,
+                                &domain::new_id(),
+                                Some(&group),
+                                "building",
+                                building,
+                                now,
+                            )?);
+                        }
+                        groups.push((group, small, units));
+                    }
+                    villages.push((unit, big, groups));
+                }
+                townships.push(township);
+            }
+
+            let (tangwan, tangwan_grid, tangwan_groups) = &villages[0];
+            let group_one_grid = &tangwan_groups[0].1;
+            let staff: [(&str, &str, Role, ScopeKind, &str); 11] = [
+                ("demo-admin", "演示管理员", Role::Admin, ScopeKind::OrgUnit, grants::ROOT_SCOPE),
+                ("demo-county", "县管理员", Role::CountyAdmin, ScopeKind::OrgUnit, &county.id),
+                ("demo-housing", "住建局干部", Role::DepartmentOfficer, ScopeKind::Department, &departments[0]),
+                ("demo-township", "镇干部", Role::TownshipOfficer, ScopeKind::OrgUnit, &townships[0].id),
+                ("demo-cadre", "村干部", Role::VillageCadre, ScopeKind::OrgUnit, &tangwan.id),
+                ("demo-supervisor", "监委会成员", Role::Supervisor, ScopeKind::OrgUnit, &tangwan.id),
+                ("demo-representative", "村民代表", Role::Representative, ScopeKind::OrgUnit, &tangwan.id),
+                ("demo-council", "议事会成员", Role::CouncilMember, ScopeKind::OrgUnit, &tangwan.id),
+                ("demo-gridleader", "网格长", Role::GridLeader, ScopeKind::Grid, tangwan_grid),
+                ("demo-gridworker", "网格员", Role::GridWorker, ScopeKind::Grid, group_one_grid),
+                ("demo-volunteer", "志愿者", Role::Volunteer, ScopeKind::Grid, group_one_grid),
+            ];
+            for (username, display_name, role, scope_kind, scope_id) in staff {
+                let id = domain::new_id();
+                users::insert(
+                    conn,
+                    &users::NewUser {
+                        must_change_password: false,
+                        is_demo: true,
+                        ..users::NewUser::staff(&id, username, &hash, display_name, now)
+                    },
+                )?;
+                let org_path = grants::scope_path(conn, scope_kind, scope_id)?.unwrap_or_default();
+                grants::insert(
+                    conn,
+                    &domain::new_id(),
+                    &id,
+                    &Grant { role, scope_kind, scope_id: scope_id.to_owned(), org_path },
+                    None,
+                    now,
+                )?;
+            }
+
+            let mut heads: Vec<(String, String)> = Vec::new(); // (surname, household id)
+            for (i, (name, display_name, v, g)) in RESIDENTS.iter().enumerate() {
+                let id = domain::new_id();
+                let phone = format!("1380000{:04}", i + 1);
+                let openid = infra::wechat::dev_openid(name);
+                users::insert(
+                    conn,
+                    &users::NewUser {
+                        phone: Some(&phone),
+                        is_demo: true,
+                        ..users::NewUser::resident(&id, &openid, None, display_name, now)
+                    },
+                )?;
+                {
+                    use diesel::prelude::*;
+                    use infra::schema::consents::dsl as c;
+                    diesel::insert_into(c::consents)
+                        .values((
+                            c::id.eq(domain::new_id()),
+                            c::user_id.eq(&id),
+                            c::policy_version.eq(&policy_version),
+                            c::accepted_at.eq(now),
+                        ))
+                        .execute(conn)?;
+                }
+                let (_, _, groups) = &villages[*v];
+                let building = &groups[*g].2[0];
+                let surname: String = display_name.chars().take(1).collect();
+                let (household, relation) = match heads.iter().find(|(s, _)| *s == surname) {
+                    Some((_, h)) => (h.clone(), "spouse"),
+                    None => {
+                        let h = domain::new_id();
+                        residency::insert_household(
+                            conn,
+                            &h,
+                            &building.id,
+                            &format!("{display_name}家"),
+                            Some(&id),
+                            now,
+                        )?;
+                        heads.push((surname, h.clone()));
+                        (h, "head")
+                    }
+                };
+                let application = domain::new_id();
+                residency::insert(
+                    conn,
+                    &residency::NewResidency {
+                        id: &application,
+                        user_id: &id,
+                        org_unit_id: &building.id,
+                        household_id: Some(&household),
+                        new_household_name: None,
+                        relation,
+                        proxied_by: None,
+                        status: "pending",
+                        created_at: now,
+                    },
+                )?;
+                residency::decide(conn, &application, "approved", None, &id, now)?;
+                residency::join_household(conn, &id, &household, relation, now)?;
+            }
+            audit::append(
+                conn,
+                &audit::Entry {
+                    action: "demo_seeded",
+                    object_kind: "org_unit",
+                    object_id: &county.id,
+                    details: serde_json::json!({}),
+                    ..Default::default()
+                },
+                now,
+            )?;
+            Ok(Seeded::Created)
+        })
+    })
+    .await
+}
+
+fn grid(
+    conn: &mut infra::DbConn,
+    unit: &str,
+    level: &str,
+    name: &str,
+    boundary: &str,
+    now: NaiveDateTime,
+) -> Result<String, InfraError> {
+    let shape = domain::org::Boundary::parse(boundary).map_err(|e| InfraError::Task(e.to_string()))?;
+    let id = domain::new_id();
+    org::insert_grid(
+        conn,
+        &org::NewGrid {
+            id: &id,
+            org_unit_id: unit,
+            level,
+            name,
+            boundary,
+            min_lat: shape.min_lat,
+            min_lng: shape.min_lng,
+            max_lat: shape.max_lat,
+            max_lng: shape.max_lng,
+            created_at: now,
+        },
+    )?;
+    Ok(id)
+}

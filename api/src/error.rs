@@ -1,0 +1,452 @@
+//! The API's one error type and the one place that turns errors into HTTP: a status, and the
+//! body of API.md — `{"error": {"code", "message", "details"}}` — with the message in Chinese
+//! by default and English for `Accept-Language: en`. Causes of server errors go to the log with
+//! the request id, never into the body.
+
+use actix_web::body::BoxBody;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+
+/// Stable, machine-readable error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    InvalidJson,
+    InvalidQuery,
+    ValidationFailed,
+    InvalidCursor,
+    InvalidIdempotencyKey,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    RouteNotFound,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    IdempotencyKeyReused,
+    RateLimited,
+    Timeout,
+    ServiceUnavailable,
+    Internal,
+    InvalidCredentials,
+    PasswordChangeRequired,
+    ConsentRequired,
+    Conflict,
+    WechatCodeInvalid,
+    WechatRateLimited,
+    WechatHighRisk,
+    WechatUnavailable,
+}
+
+impl ErrorCode {
+    /// Every code, for documentation and tests.
+    pub const ALL: [ErrorCode; 26] = [
+        Self::BadRequest,
+        Self::InvalidJson,
+        Self::InvalidQuery,
+        Self::ValidationFailed,
+        Self::InvalidCursor,
+        Self::InvalidIdempotencyKey,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::RouteNotFound,
+        Self::MethodNotAllowed,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::IdempotencyKeyReused,
+        Self::RateLimited,
+        Self::Timeout,
+        Self::ServiceUnavailable,
+        Self::Internal,
+        Self::InvalidCredentials,
+        Self::PasswordChangeRequired,
+        Self::ConsentRequired,
+        Self::Conflict,
+        Self::WechatCodeInvalid,
+        Self::WechatRateLimited,
+        Self::WechatHighRisk,
+        Self::WechatUnavailable,
+    ];
+
+    pub fn status(self) -> StatusCode {
+        use ErrorCode::*;
+        match self {
+            BadRequest | InvalidJson | InvalidQuery | InvalidCursor | InvalidIdempotencyKey => StatusCode::BAD_REQUEST,
+            ValidationFailed | IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Unauthorized => StatusCode::UNAUTHORIZED,
+            Forbidden => StatusCode::FORBIDDEN,
+            NotFound | RouteNotFound => StatusCode::NOT_FOUND,
+            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Timeout | ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            InvalidCredentials => StatusCode::UNAUTHORIZED,
+            PasswordChangeRequired => StatusCode::FORBIDDEN,
+            ConsentRequired => StatusCode::FORBIDDEN,
+            Conflict => StatusCode::CONFLICT,
+            WechatCodeInvalid => StatusCode::BAD_REQUEST,
+            WechatRateLimited => StatusCode::TOO_MANY_REQUESTS,
+            WechatHighRisk => StatusCode::FORBIDDEN,
+            WechatUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            BadRequest => "bad_request",
+            InvalidJson => "invalid_json",
+            InvalidQuery => "invalid_query",
+            ValidationFailed => "validation_failed",
+            InvalidCursor => "invalid_cursor",
+            InvalidIdempotencyKey => "invalid_idempotency_key",
+            Unauthorized => "unauthorized",
+            Forbidden => "forbidden",
+            NotFound => "not_found",
+            RouteNotFound => "route_not_found",
+            MethodNotAllowed => "method_not_allowed",
+            PayloadTooLarge => "payload_too_large",
+            UnsupportedMediaType => "unsupported_media_type",
+            IdempotencyKeyReused => "idempotency_key_reused",
+            RateLimited => "rate_limited",
+            Timeout => "timeout",
+            ServiceUnavailable => "service_unavailable",
+            Internal => "internal",
+            InvalidCredentials => "invalid_credentials",
+            PasswordChangeRequired => "password_change_required",
+            ConsentRequired => "consent_required",
+            Conflict => "conflict",
+            WechatCodeInvalid => "wechat_code_invalid",
+            WechatRateLimited => "wechat_rate_limited",
+            WechatHighRisk => "wechat_high_risk",
+            WechatUnavailable => "wechat_unavailable",
+        }
+    }
+
+    pub fn message(self, lang: Lang) -> &'static str {
+        use ErrorCode::*;
+        let (zh, en) = match self {
+            BadRequest => ("请求有误", "The request is malformed"),
+            InvalidJson => ("请求内容不是有效的 JSON", "The request body is not valid JSON"),
+            InvalidQuery => ("查询参数有误", "The query parameters are invalid"),
+            ValidationFailed => ("提交的内容未通过校验", "The submitted data is invalid"),
+            InvalidCursor => ("分页游标无效或已被修改", "The page cursor is invalid or was altered"),
+            InvalidIdempotencyKey => ("Idempotency-Key 格式有误", "The Idempotency-Key header is malformed"),
+            Unauthorized => ("请先登录", "Authentication is required"),
+            Forbidden => ("没有权限执行此操作", "You are not allowed to do this"),
+            NotFound => ("找不到该对象", "Not found"),
+            RouteNotFound => ("没有这个接口", "No such route"),
+            MethodNotAllowed => ("该接口不支持此请求方法", "This method is not allowed on this route"),
+            PayloadTooLarge => ("提交的内容过大", "The request body is too large"),
+            UnsupportedMediaType => ("不支持的内容类型", "Unsupported content type"),
+            IdempotencyKeyReused => (
+                "该 Idempotency-Key 已用于另一个不同的请求",
+                "This Idempotency-Key was already used for a different request",
+            ),
+            RateLimited => ("请求过于频繁，请稍后再试", "Too many requests, please retry later"),
+            Timeout => ("处理超时，请稍后再试", "The request timed out, please retry later"),
+            ServiceUnavailable => ("服务暂时不可用，请稍后再试", "The service is temporarily unavailable"),
+            Internal => ("服务器内部错误", "Internal server error"),
+            InvalidCredentials => ("用户名或密码错误", "Wrong username or password"),
+            PasswordChangeRequired => ("请先修改初始密码", "You must change your password first"),
+            ConsentRequired => ("请先阅读并同意隐私政策", "You must accept the privacy policy first"),
+            Conflict => ("与当前状态冲突", "This conflicts with the current state"),
+            WechatCodeInvalid => ("微信登录凭证无效或已使用，请重试", "The WeChat code is invalid or already used"),
+            WechatRateLimited => ("微信接口调用过于频繁，请稍后再试", "WeChat is rate limiting us, retry later"),
+            WechatHighRisk => ("微信判定该账号存在风险，暂不能登录", "WeChat flags this account as high-risk"),
+            WechatUnavailable => ("微信服务暂时不可用，请稍后再试", "WeChat is unavailable, retry later"),
+        };
+        match lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// The code a bare status stands for, when something other than our handlers answered.
+    pub fn from_status(status: StatusCode) -> Self {
+        match status.as_u16() {
+            401 => Self::Unauthorized,
+            409 => Self::Conflict,
+            403 => Self::Forbidden,
+            404 => Self::NotFound,
+            405 => Self::MethodNotAllowed,
+            408 => Self::Timeout,
+            413 => Self::PayloadTooLarge,
+            415 => Self::UnsupportedMediaType,
+            422 => Self::ValidationFailed,
+            429 => Self::RateLimited,
+            503 | 504 => Self::ServiceUnavailable,
+            400..=499 => Self::BadRequest,
+            _ => Self::Internal,
+        }
+    }
+}
+
+/// The language of error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Chinese unless `Accept-Language` prefers English over Chinese.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let Some(value) = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else {
+            return Self::Zh;
+        };
+        let (mut zh, mut en) = (0.0_f32, 0.0_f32);
+        for part in value.split(',') {
+            let mut pieces = part.split(';');
+            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = pieces.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
+            if tag == "zh" || tag.starts_with("zh-") {
+                zh = zh.max(q);
+            } else if tag == "en" || tag.starts_with("en-") {
+                en = en.max(q);
+            }
+        }
+        if en > zh {
+            Self::En
+        } else {
+            Self::Zh
+        }
+    }
+}
+
+/// The error body of every failed request (API.md).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `validation_failed`.
+    #[schema(example = "validation_failed")]
+    pub code: String,
+    /// Human-readable, Chinese by default, English with `Accept-Language: en`.
+    pub message: String,
+    /// Structured specifics, e.g. which field failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
+}
+
+/// The API layer's error.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub details: Option<Value>,
+    /// What went wrong inside, for the log only.
+    pub cause: Option<String>,
+    pub retry_after_secs: Option<u64>,
+    /// Headers the answer must carry (`Allow` on a 405).
+    pub headers: Vec<(header::HeaderName, HeaderValue)>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> Self {
+        Self { code, details: None, cause: None, retry_after_secs: None, headers: Vec::new() }
+    }
+
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn with_cause(mut self, cause: impl std::fmt::Display) -> Self {
+        self.cause = Some(cause.to_string());
+        self
+    }
+
+    pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+
+    /// A field that failed validation.
+    pub fn invalid_field(field: &str, reason: &str) -> Self {
+        Self::new(ErrorCode::ValidationFailed).with_details(json!({ "field": field, "reason": reason }))
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::new(ErrorCode::Internal).with_cause(cause)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    /// The response in `lang`.
+    pub fn to_response(&self, lang: Lang) -> HttpResponse {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.as_str().to_owned(),
+                message: self.code.message(lang).to_owned(),
+                details: self.details.clone(),
+            },
+        };
+        let mut response = HttpResponse::build(self.status());
+        response.insert_header((header::CONTENT_LANGUAGE, if lang == Lang::En { "en" } else { "zh-CN" }));
+        if let Some(secs) = self.retry_after_secs {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
+        }
+        for (name, value) in &self.headers {
+            response.insert_header((name.clone(), value.clone()));
+        }
+        response.json(body)
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.cause {
+            Some(cause) => write!(f, "{}: {cause}", self.code.as_str()),
+            None => f.write_str(self.code.as_str()),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status()
+    }
+
+    /// Chinese here; the error-shape middleware re-renders it when the caller asked for English.
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        self.to_response(Lang::Zh)
+    }
+}
+
+impl From<domain::DomainError> for ApiError {
+    fn from(error: domain::DomainError) -> Self {
+        match error {
+            domain::DomainError::Invalid { field, reason } => Self::invalid_field(field, reason),
+        }
+    }
+}
+
+impl From<domain::roles::Denial> for ApiError {
+    fn from(denial: domain::roles::Denial) -> Self {
+        match denial {
+            domain::roles::Denial::NotFound => Self::new(ErrorCode::NotFound),
+            domain::roles::Denial::Forbidden => Self::new(ErrorCode::Forbidden),
+        }
+    }
+}
+
+impl From<infra::wechat::WeChatError> for ApiError {
+    fn from(error: infra::wechat::WeChatError) -> Self {
+        use infra::wechat::WeChatError as W;
+        let api = match &error {
+            W::InvalidCode(_) => Self::new(ErrorCode::WechatCodeInvalid),
+            W::RateLimited => Self::new(ErrorCode::WechatRateLimited).with_retry_after(60),
+            W::HighRisk => Self::new(ErrorCode::WechatHighRisk),
+            W::Unavailable(_) | W::Other { .. } => Self::new(ErrorCode::WechatUnavailable).with_retry_after(10),
+        };
+        api.with_cause(error)
+    }
+}
+
+impl From<infra::InfraError> for ApiError {
+    fn from(error: infra::InfraError) -> Self {
+        match error {
+            infra::InfraError::DbUnavailable(_) => {
+                Self::new(ErrorCode::ServiceUnavailable).with_retry_after(5).with_cause(error)
+            }
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::internal(error)
+    }
+}
+
+/// Maps the JSON extractor's failures: size → 413, content type → 415, syntax → 400,
+/// shape → 422 with the position and what was wrong.
+pub fn json_error(error: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let api = match &error {
+        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::new(ErrorCode::PayloadTooLarge).with_details(json!({ "limit_bytes": limit }))
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::new(ErrorCode::UnsupportedMediaType).with_details(json!({ "expected": "application/json" }))
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::new(ErrorCode::ValidationFailed)
+            .with_details(json!({ "reason": e.to_string(), "line": e.line(), "column": e.column() })),
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::new(ErrorCode::InvalidJson).with_details(json!({ "line": e.line(), "column": e.column() }))
+        }
+        JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => {
+            ApiError::new(ErrorCode::PayloadTooLarge)
+        }
+        _ => ApiError::new(ErrorCode::BadRequest),
+    };
+    api.with_cause(error).into()
+}
+
+/// A malformed path parameter (say, an id that is no UUID) names nothing that exists.
+pub fn path_error(error: PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::new(ErrorCode::NotFound).with_cause(error).into()
+}
+
+pub fn query_error(error: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let reason = match &error {
+        QueryPayloadError::Deserialize(e) => e.to_string(),
+        _ => String::new(),
+    };
+    ApiError::new(ErrorCode::InvalidQuery).with_details(json!({ "reason": reason })).with_cause(error).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::header::HeaderName;
+
+    use super::*;
+
+    fn lang(value: &str) -> Lang {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            HeaderName::from_static("accept-language"),
+            HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static("")),
+        );
+        Lang::from_headers(&headers)
+    }
+
+    #[test]
+    fn english_only_when_preferred_over_chinese() {
+        assert_eq!(lang("en"), Lang::En);
+        assert_eq!(lang("en-US,en;q=0.9"), Lang::En);
+        assert_eq!(lang("zh-CN,zh;q=0.9,en;q=0.8"), Lang::Zh);
+        assert_eq!(lang("en;q=0.5,zh;q=0.9"), Lang::Zh);
+        assert_eq!(lang("fr"), Lang::Zh);
+        assert_eq!(Lang::from_headers(&HeaderMap::new()), Lang::Zh);
+    }
+
+    #[test]
+    fn every_code_has_both_messages_and_a_stable_name() {
+        for code in ErrorCode::ALL {
+            assert!(!code.message(Lang::Zh).is_ascii(), "{code:?} needs a Chinese message");
+            assert!(code.message(Lang::En).is_ascii(), "{code:?} needs an English message");
+            assert_eq!(serde_json::to_value(code).ok(), Some(json!(code.as_str())));
+        }
+    }
+}

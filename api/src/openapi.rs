@@ -1,0 +1,138 @@
+//! The OpenAPI document: paths collected from the route table, plus what every operation shares
+//! — the bearer scheme, and the error responses that apply to it. `openapi.yaml` at the
+//! repository root is this document, committed; a test fails when they differ.
+
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::OpenApi;
+
+use crate::error::{ErrorBody, ErrorCode, Lang};
+
+/// Operations anyone may call without a token (API.md "Public routes"), as `METHOD path`.
+/// Everything else answers 401 without a valid token, and a test walks the document to prove it.
+pub const PUBLIC_OPERATIONS: &[&str] = &[
+    "GET /healthz",
+    "GET /readyz",
+    "POST /api/v1/auth/login",
+    "POST /api/v1/auth/wechat/login",
+    "POST /api/v1/auth/refresh",
+];
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Yishi 议事 API",
+        description = "The backend of the Yishi village and community governance mini-program: \
+                       deliberation, voting, grid cases, points and village-affairs transparency. \
+                       Errors share one shape: `{\"error\": {\"code\", \"message\", \"details\"}}`; \
+                       messages are Chinese unless `Accept-Language: en`.",
+        license(name = "MIT")
+    ),
+    components(schemas(ErrorBody, ErrorCode))
+)]
+struct Base;
+
+/// Completes the document collected from the routes.
+pub fn finish(mut doc: Document) -> Document {
+    let base = Base::openapi();
+    doc.info = base.info;
+    let components = doc.components.get_or_insert_with(Default::default);
+    if let Some(base_components) = base.components {
+        components.schemas.extend(base_components.schemas);
+    }
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some("The access token from a login route"))
+                .build(),
+        ),
+    );
+    let public: Vec<(String, String)> = PUBLIC_OPERATIONS
+        .iter()
+        .filter_map(|op| op.split_once(' '))
+        .map(|(m, p)| (m.to_lowercase(), p.to_owned()))
+        .collect();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for (method, operation) in operations(item) {
+            let is_public = public.iter().any(|(m, p)| m == method && p == path);
+            document_errors(operation, path, is_public);
+        }
+    }
+    doc
+}
+
+fn operations(item: &mut PathItem) -> Vec<(&'static str, &mut Operation)> {
+    [
+        ("get", item.get.as_mut()),
+        ("put", item.put.as_mut()),
+        ("post", item.post.as_mut()),
+        ("delete", item.delete.as_mut()),
+        ("patch", item.patch.as_mut()),
+        ("head", item.head.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(m, op)| op.map(|op| (m, op)))
+    .collect()
+}
+
+/// Adds the error responses that apply to an operation, unless it documents its own.
+fn document_errors(operation: &mut Operation, path: &str, is_public: bool) {
+    let has_body = operation.request_body.is_some();
+    let has_path_params = path.contains('{');
+    let has_query = operation.parameters.as_ref().is_some_and(|ps| {
+        ps.iter()
+            .any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query)))
+    });
+    let mut codes: Vec<(u16, ErrorCode)> = Vec::new();
+    if has_body {
+        codes.push((400, ErrorCode::InvalidJson));
+        codes.push((413, ErrorCode::PayloadTooLarge));
+        codes.push((415, ErrorCode::UnsupportedMediaType));
+        codes.push((422, ErrorCode::ValidationFailed));
+    }
+    if !is_public {
+        codes.push((401, ErrorCode::Unauthorized));
+        codes.push((403, ErrorCode::Forbidden));
+    }
+    if has_query {
+        codes.push((400, ErrorCode::InvalidQuery));
+        codes.push((422, ErrorCode::ValidationFailed));
+    }
+    // Path ids, and ids in bodies, name objects that may not exist or lie outside the
+    // caller's scope: both answer 404.
+    if has_path_params || !is_public {
+        codes.push((404, ErrorCode::NotFound));
+    }
+    codes.push((429, ErrorCode::RateLimited));
+    codes.push((500, ErrorCode::Internal));
+    codes.push((503, ErrorCode::ServiceUnavailable));
+    for (status, code) in codes {
+        operation.responses.responses.entry(status.to_string()).or_insert_with(|| error_response(code));
+    }
+    if !is_public {
+        operation.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    }
+}
+
+fn error_response(code: ErrorCode) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(code.message(Lang::En))
+            .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+            .build(),
+    )
+}
+
+/// The whole document, built from the same route table the server serves.
+pub fn document() -> Document {
+    crate::app::api_document()
+}
+
+/// The document as committed in `openapi.yaml`.
+pub fn yaml() -> Result<String, serde_json::Error> {
+    document().to_yaml().map_err(serde::ser::Error::custom)
+}

@@ -1,0 +1,74 @@
+//! The one route table.
+
+pub mod announcements;
+pub mod audit;
+pub mod auth;
+pub mod fallback;
+pub mod grants;
+pub mod me;
+pub mod notifications;
+pub mod ops;
+pub mod org;
+pub mod residency;
+pub mod support;
+pub mod users;
+
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Every documented route. Feature modules add their services here.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(ops::healthz).service(ops::readyz);
+    cfg.service(
+        scope::scope("/api/v1")
+            .service(auth::login)
+            .service(auth::wechat_login)
+            .service(auth::refresh)
+            .service(auth::logout)
+            .service(me::bind_phone)
+            .service(me::get_me)
+            .service(me::change_password)
+            .service(me::accept_policy)
+            .service(me::delete_me)
+            .service(me::set_email)
+            .service(org::list_units)
+            .service(org::create_unit)
+            .service(org::get_unit)
+            .service(org::rename_unit)
+            .service(org::locate_grid)
+            .service(org::list_grids)
+            .service(org::create_grid)
+            .service(org::get_grid)
+            .service(org::list_departments)
+            .service(org::create_department)
+            .service(grants::list_grants)
+            .service(grants::create_grant)
+            .service(grants::revoke_grant)
+            .service(users::create_staff)
+            .service(users::get_user)
+            .service(users::reveal_phone)
+            .service(audit::list_audit_log)
+            .service(residency::apply_residency)
+            .service(residency::my_residencies)
+            .service(residency::list_residencies)
+            .service(residency::get_residency)
+            .service(residency::approve_residency)
+            .service(residency::reject_residency)
+            .service(residency::list_households)
+            .service(residency::get_household)
+            .service(notifications::list_notifications)
+            .service(notifications::unread_count)
+            .service(notifications::mark_all_read)
+            .service(notifications::mark_read)
+            .service(notifications::outbox_stats)
+            .service(notifications::dead_letters)
+            .service(notifications::retry_dead)
+            .service(notifications::get_subscriptions)
+            .service(notifications::add_subscriptions)
+            .service(notifications::get_preferences)
+            .service(notifications::set_preference)
+            .service(announcements::create_announcement)
+            .service(announcements::list_announcements)
+            .service(announcements::get_announcement),
+    );
+}

@@ -1,0 +1,79 @@
+//! What handlers share: the request's metadata for the audit log, and small conversions.
+
+use std::future::{ready, Ready};
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use chrono::NaiveDateTime;
+use domain::principal::Principal;
+use infra::identity::audit;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::auth::client_ip::client_ip;
+use crate::error::ApiError;
+
+/// Where a request came from, for the audit log and rate limits.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl FromRequest for RequestMeta {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let trusted =
+            req.app_data::<web::Data<AppState>>().map(|s| s.config.trusted_proxies.clone()).unwrap_or_default();
+        ready(Ok(Self {
+            ip: client_ip(req, &trusted).map(|ip| ip.to_string()),
+            request_id: req.extensions().get::<tracing_actix_web::RequestId>().map(|id| id.to_string()),
+        }))
+    }
+}
+
+impl RequestMeta {
+    /// An audit entry by `principal` (recording the resident too when acting by proxy).
+    pub fn audit<'a>(
+        &'a self,
+        principal: Option<&'a Principal>,
+        action: &'a str,
+        object_kind: &'a str,
+        object_id: &'a str,
+        details: serde_json::Value,
+    ) -> audit::Entry<'a> {
+        audit::Entry {
+            actor_id: principal.map(|p| p.user_id.as_str()),
+            acting_for: principal.and_then(|p| p.acting_for.as_deref()),
+            action,
+            object_kind,
+            object_id,
+            details,
+            ip: self.ip.as_deref(),
+            request_id: self.request_id.as_deref(),
+        }
+    }
+}
+
+/// Times as API.md wants them: RFC 3339 in UTC.
+pub fn rfc3339(time: NaiveDateTime) -> String {
+    time.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A path id that is no UUID names nothing.
+pub fn check_id(id: &str) -> Result<(), ApiError> {
+    if domain::ids::is_valid_id(id) {
+        Ok(())
+    } else {
+        Err(ApiError::new(crate::error::ErrorCode::NotFound))
+    }
+}
+
+/// `{"ok": true}` for actions that answer nothing else.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Done {
+    pub ok: bool,
+}

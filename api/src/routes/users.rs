@@ -1,0 +1,181 @@
+//! Accounts as staff see them: creating staff accounts, looking people up with their phone
+//! masked, and the audit-logged reveal of a phone number.
+
+use actix_web::{get, post, web, HttpResponse};
+use domain::accounts::{mask_phone, NewPassword, Username};
+use domain::roles::Role;
+use infra::db::{insert_unique, write_tx, Inserted};
+use infra::identity::{audit, residency, users};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::auth::{password, Auth};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::json::Json;
+use crate::routes::support::{check_id, RequestMeta};
+
+/// Another person's account: phone masked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub kind: String,
+    pub display_name: String,
+    pub username: Option<String>,
+    /// Masked (`138****1234`); staff in scope may reveal it through an audit-logged action.
+    pub phone_masked: Option<String>,
+}
+
+impl From<users::UserRow> for UserView {
+    fn from(row: users::UserRow) -> Self {
+        Self {
+            id: row.id,
+            kind: row.kind,
+            display_name: row.display_name,
+            username: row.username,
+            phone_masked: row.phone.as_deref().map(mask_phone),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewStaff {
+    pub username: String,
+    pub display_name: String,
+    /// A first password, to be changed at first login.
+    pub password: String,
+}
+
+/// Creates a staff account (for `village_cadre` and above); it must change its password at
+/// first login and holds no role until one is granted.
+#[utoipa::path(tag = "users", request_body = NewStaff, responses((status = 201, body = UserView), (status = 409, body = ErrorBody)))]
+#[post("/users")]
+pub async fn create_staff(
+    state: web::Data<AppState>,
+    auth: Auth,
+    meta: RequestMeta,
+    body: Json<NewStaff>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.0;
+    if principal.top_role().is_none_or(|r| r < Role::VillageCadre) {
+        return Err(ApiError::new(ErrorCode::Forbidden));
+    }
+    let NewStaff { username, display_name, password: first } = body.into_inner();
+    let username = Username::parse(&username)?;
+    let display_name = domain::org::parse_name(&display_name, "display_name")?;
+    let first = NewPassword::parse(&first, username.as_str()).map_err(|_| {
+        ApiError::invalid_field("password", "at least 10 characters, letters mixed with digits or symbols")
+    })?;
+    let hash = password::hash(first.expose().to_owned()).await?;
+    let now = state.clock.now().naive_utc();
+    let row = state
+        .db
+        .run(move |conn| {
+            write_tx(conn, |conn| -> Result<users::UserRow, ApiError> {
+                let id = domain::new_id();
+                let new = users::NewUser::staff(&id, username.as_str(), &hash, &display_name, now);
+                if insert_unique(conn, |conn| users::insert(conn, &new))? == Inserted::Duplicate {
+                    return Err(
+                        ApiError::new(ErrorCode::Conflict).with_details(serde_json::json!({ "field": "username" }))
+                    );
+                }
+                audit::append(
+                    conn,
+                    &meta.audit(
+                        Some(&principal),
+                        "staff_account_created",
+                        "user",
+                        &id,
+                        serde_json::json!({ "username": username.as_str() }),
+                    ),
+                    now,
+                )?;
+                users::find(conn, &id)?.ok_or_else(|| ApiError::internal("user vanished"))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(UserView::from(row)))
+}
+
+/// A person, phone masked: oneself, or a resident in the caller's scope.
+#[utoipa::path(tag = "users", params(("id" = String, Path)), responses((status = 200, body = UserView)))]
+#[get("/users/{id}")]
+pub async fn get_user(state: web::Data<AppState>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let principal = auth.0;
+    let id = id.into_inner();
+    check_id(&id)?;
+    let row = state
+        .db
+        .run(move |conn| {
+            let row = users::find(conn, &id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+            let visible = row.id == principal.user_id
+                || residency::member_places(conn, &row.id)?.iter().any(|p| principal.sees(p));
+            if !visible {
+                return Err(ApiError::new(ErrorCode::NotFound));
+            }
+            Ok(row)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(UserView::from(row)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RevealRequest {
+    /// Why the number is needed (kept in the audit log).
+    #[schema(example = "回访核实情况")]
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevealedPhone {
+    pub user_id: String,
+    pub phone: Option<String>,
+}
+
+/// Shows a resident's full phone number to staff (`grid_worker` and above) whose scope holds
+/// them, recording who, why and when.
+#[utoipa::path(tag = "users", params(("id" = String, Path)), request_body = RevealRequest, responses((status = 200, body = RevealedPhone)))]
+#[post("/users/{id}/reveal-phone")]
+pub async fn reveal_phone(
+    state: web::Data<AppState>,
+    auth: Auth,
+    meta: RequestMeta,
+    id: web::Path<String>,
+    body: Json<RevealRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.0;
+    let id = id.into_inner();
+    check_id(&id)?;
+    let reason = body.into_inner().reason.trim().to_owned();
+    if reason.chars().count() < 2 || reason.chars().count() > 200 {
+        return Err(ApiError::invalid_field("reason", "2 to 200 characters"));
+    }
+    let now = state.clock.now().naive_utc();
+    let revealed = state
+        .db
+        .run(move |conn| {
+            write_tx(conn, |conn| -> Result<RevealedPhone, ApiError> {
+                let row = users::find(conn, &id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+                let places = residency::member_places(conn, &row.id)?;
+                let outcomes: Vec<_> = places.iter().map(|p| principal.require(p, Role::GridWorker)).collect();
+                if !outcomes.iter().any(Result::is_ok) {
+                    let seen = outcomes.contains(&Err(domain::roles::Denial::Forbidden));
+                    return Err(ApiError::new(if seen { ErrorCode::Forbidden } else { ErrorCode::NotFound }));
+                }
+                audit::append(
+                    conn,
+                    &meta.audit(
+                        Some(&principal),
+                        "phone_revealed",
+                        "user",
+                        &row.id,
+                        serde_json::json!({ "reason": reason }),
+                    ),
+                    now,
+                )?;
+                Ok(RevealedPhone { user_id: row.id, phone: row.phone })
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(revealed))
+}

@@ -1,0 +1,193 @@
+//! Notifications: the kinds, each rendered to a Chinese title and body from its data, and the
+//! retry schedule of deliveries. Adding a kind is adding one entry to [`TEMPLATES`].
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::DomainError;
+
+/// One kind of notification: its stable name and how it reads. `{field}` is replaced by the
+/// data's `field`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Template {
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub body: &'static str,
+}
+
+pub const RESIDENCY_APPROVED: &str = "residency_approved";
+pub const RESIDENCY_REJECTED: &str = "residency_rejected";
+pub const ANNOUNCEMENT: &str = "announcement";
+
+pub const TEMPLATES: &[Template] = &[
+    Template {
+        kind: RESIDENCY_APPROVED,
+        title: "入户申请已通过",
+        body: "您加入{unit}的申请已通过审核，欢迎参与村（社区）事务。",
+    },
+    Template {
+        kind: RESIDENCY_REJECTED,
+        title: "入户申请未通过",
+        body: "您加入{unit}的申请未通过审核。原因：{reason}",
+    },
+    Template { kind: ANNOUNCEMENT, title: "{title}", body: "{body}" },
+    Template {
+        kind: "case_status_changed", title: "您反映的问题有新进展", body: "“{case}”已{status}。{note}"
+    },
+    Template {
+        kind: "meeting_scheduled",
+        title: "议事会议通知",
+        body: "“{matter}”将于{time}在{place}召开议事会议，请准时参加。",
+    },
+    Template {
+        kind: "poll_opened", title: "投票已开始", body: "“{poll}”投票已开始，截止时间{closes_at}。"
+    },
+    Template {
+        kind: "commitment_overdue",
+        title: "承诺事项已逾期",
+        body: "“{commitment}”已超过承诺期限{deadline}，请尽快办理并反馈。",
+    },
+    Template {
+        kind: "points_posted",
+        title: "积分公示",
+        body: "您的积分变动{points}分（{reason}）已公示，如有异议请在公示期内提出。",
+    },
+];
+
+pub fn template(kind: &str) -> Result<&'static Template, DomainError> {
+    TEMPLATES
+        .iter()
+        .find(|t| t.kind == kind)
+        .ok_or(DomainError::Invalid { field: "kind", reason: "unknown notification kind" })
+}
+
+/// A rendered notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub title: String,
+    pub body: String,
+}
+
+fn fill(text: &str, data: &Value) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) => {
+                let field = &after[..end];
+                match data.get(field) {
+                    Some(Value::String(s)) => out.push_str(s),
+                    Some(Value::Null) | None => {}
+                    Some(other) => out.push_str(&other.to_string()),
+                }
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The title and body of a notice of `kind` with `data`.
+pub fn render(kind: &str, data: &Value) -> Result<Rendered, DomainError> {
+    let t = template(kind)?;
+    Ok(Rendered { title: fill(t.title, data), body: fill(t.body, data) })
+}
+
+/// Cuts text to at most `max` characters (never inside a character), marking the cut with `…`.
+pub fn truncate_chars(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// WeChat's length limit for a subscribe-message data field, by the field's type prefix
+/// (`thing1` is a `thing`): `None` where WeChat sets none we need to enforce.
+pub fn wechat_field_limit(field: &str) -> Option<usize> {
+    let kind = field.trim_end_matches(|c: char| c.is_ascii_digit());
+    match kind {
+        "thing" => Some(20),
+        "phrase" | "symbol" => Some(5),
+        "name" | "amount" => Some(10),
+        "car_number" => Some(8),
+        "character_string" | "number" | "letter" => Some(32),
+        _ => None,
+    }
+}
+
+/// A value made to fit its WeChat field.
+pub fn fit_wechat_field(field: &str, value: &str) -> String {
+    match wechat_field_limit(field) {
+        Some(max) => truncate_chars(value, max),
+        None => value.to_owned(),
+    }
+}
+
+/// How many times a delivery is tried before it is dead.
+pub const MAX_ATTEMPTS: i32 = 6;
+
+/// The wait before attempt `attempt + 1` after `attempt` failures: 30 s doubling to at most an
+/// hour, spread by ±20 % (`jitter` in 0..1) so failed deliveries do not retry in lockstep.
+pub fn backoff(attempt: i32, jitter: f64) -> Duration {
+    let base = 30.0 * 2f64.powi(attempt.clamp(0, 20) - 1).max(1.0);
+    let capped = base.min(3600.0);
+    let spread = 0.8 + 0.4 * jitter.clamp(0.0, 1.0);
+    Duration::from_secs_f64(capped * spread)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn every_kind_renders_chinese_text_from_its_data() {
+        let r = render(RESIDENCY_REJECTED, &json!({ "unit": "塘湾村", "reason": "地址不符" }));
+        assert_eq!(r.map(|r| r.body), Ok("您加入塘湾村的申请未通过审核。原因：地址不符".to_owned()));
+        for t in TEMPLATES {
+            let r = render(t.kind, &json!({ "title": "停水通知", "body": "明日停水" }));
+            assert!(r.is_ok_and(|r| !r.title.is_empty() && !r.title.contains('{')), "{}", t.kind);
+        }
+        assert!(render("no_such_kind", &json!({})).is_err());
+        let kinds: std::collections::BTreeSet<&str> = TEMPLATES.iter().map(|t| t.kind).collect();
+        assert_eq!(kinds.len(), TEMPLATES.len(), "kinds are unique");
+    }
+
+    #[test]
+    fn truncation_respects_characters() {
+        let long = "村委会关于二〇二六年冬季水利设施修缮工程的通知公告";
+        let cut = truncate_chars(long, 20);
+        assert_eq!(cut.chars().count(), 20);
+        assert!(cut.ends_with('…'));
+        assert_eq!(truncate_chars("短", 20), "短");
+    }
+
+    #[test]
+    fn wechat_fields_are_cut_to_their_type_limit() {
+        let reason = "地址与户籍登记信息不一致请携带户口簿到村委会当面核实处理";
+        assert_eq!(reason.chars().count(), 28);
+        assert_eq!(fit_wechat_field("thing2", reason).chars().count(), 20);
+        assert_eq!(fit_wechat_field("phrase1", "已经通过审核").chars().count(), 5);
+        assert_eq!(fit_wechat_field("time3", "2026年11月22日 10:00"), "2026年11月22日 10:00");
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(1, 0.5), Duration::from_secs(30));
+        assert_eq!(backoff(2, 0.5), Duration::from_secs(60));
+        assert_eq!(backoff(3, 0.5), Duration::from_secs(120));
+        assert_eq!(backoff(30, 0.5), Duration::from_secs(3600));
+        assert!(backoff(2, 0.0) < backoff(2, 1.0));
+    }
+}

@@ -1,0 +1,212 @@
+//! The org tree: county → township/street → village/community → group/compound → building,
+//! and grids drawn on the map.
+
+use geo::{BoundingRect, Contains, Coord, MultiPolygon, Point, Polygon};
+use serde::{Deserialize, Serialize};
+
+use crate::DomainError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    County,
+    Township,
+    Village,
+    Group,
+    Building,
+}
+
+impl OrgKind {
+    pub const ALL: [OrgKind; 5] =
+        [OrgKind::County, OrgKind::Township, OrgKind::Village, OrgKind::Group, OrgKind::Building];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::County => "county",
+            OrgKind::Township => "township",
+            OrgKind::Village => "village",
+            OrgKind::Group => "group",
+            OrgKind::Building => "building",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == text)
+            .ok_or(DomainError::Invalid { field: "kind", reason: "county, township, village, group or building" })
+    }
+
+    /// The kind a child of this kind must have.
+    pub fn child(self) -> Option<OrgKind> {
+        match self {
+            OrgKind::County => Some(OrgKind::Township),
+            OrgKind::Township => Some(OrgKind::Village),
+            OrgKind::Village => Some(OrgKind::Group),
+            OrgKind::Group => Some(OrgKind::Building),
+            OrgKind::Building => None,
+        }
+    }
+
+    /// Whether residents may apply to join a unit of this kind.
+    pub fn takes_residents(self) -> bool {
+        matches!(self, OrgKind::Village | OrgKind::Group | OrgKind::Building)
+    }
+}
+
+/// Checks a new unit's kind against its parent's: counties are roots, every other kind sits
+/// under the kind just above it.
+pub fn check_placement(kind: OrgKind, parent: Option<OrgKind>) -> Result<(), DomainError> {
+    match (kind, parent) {
+        (OrgKind::County, None) => Ok(()),
+        (_, Some(parent)) if parent.child() == Some(kind) => Ok(()),
+        _ => Err(DomainError::Invalid { field: "parent_id", reason: "a unit must sit under the level just above it" }),
+    }
+}
+
+/// A unit's name: 1–64 characters after trimming.
+pub fn parse_name(text: &str, field: &'static str) -> Result<String, DomainError> {
+    let name = text.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(DomainError::Invalid { field, reason: "1 to 64 characters" });
+    }
+    Ok(name.to_owned())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GridLevel {
+    Big,
+    Middle,
+    Small,
+}
+
+impl GridLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GridLevel::Big => "big",
+            GridLevel::Middle => "middle",
+            GridLevel::Small => "small",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        match text {
+            "big" => Ok(Self::Big),
+            "middle" => Ok(Self::Middle),
+            "small" => Ok(Self::Small),
+            _ => Err(DomainError::Invalid { field: "level", reason: "big, middle or small" }),
+        }
+    }
+}
+
+/// A grid boundary: a GeoJSON Polygon or MultiPolygon in GCJ-02, validated, with its bounding
+/// box (what the database indexes to narrow a point lookup before the exact test).
+#[derive(Debug, Clone)]
+pub struct Boundary {
+    shape: MultiPolygon<f64>,
+    pub min_lng: f64,
+    pub min_lat: f64,
+    pub max_lng: f64,
+    pub max_lat: f64,
+}
+
+impl Boundary {
+    /// Parses GeoJSON text (a geometry, or a Feature holding one).
+    pub fn parse(geojson_text: &str) -> Result<Self, DomainError> {
+        let invalid = |reason| DomainError::Invalid { field: "boundary", reason };
+        let parsed: geojson::GeoJson = geojson_text.parse().map_err(|_| invalid("not GeoJSON"))?;
+        let geometry = match parsed {
+            geojson::GeoJson::Geometry(g) => g,
+            geojson::GeoJson::Feature(f) => f.geometry.ok_or_else(|| invalid("the feature has no geometry"))?,
+            geojson::GeoJson::FeatureCollection(_) => {
+                return Err(invalid("one Polygon or MultiPolygon, not a collection"))
+            }
+        };
+        let shape: MultiPolygon<f64> = match geometry.value {
+            geojson::Value::Polygon(_) => {
+                let polygon: Polygon<f64> = geometry.value.try_into().map_err(|_| invalid("a malformed polygon"))?;
+                MultiPolygon(vec![polygon])
+            }
+            geojson::Value::MultiPolygon(_) => {
+                geometry.value.try_into().map_err(|_| invalid("a malformed multipolygon"))?
+            }
+            _ => return Err(invalid("must be a Polygon or MultiPolygon")),
+        };
+        for polygon in &shape.0 {
+            if polygon.exterior().0.len() < 4 {
+                return Err(invalid("a ring needs at least 4 positions"));
+            }
+            let in_china =
+                polygon.exterior().0.iter().all(|c| (73.0..=136.0).contains(&c.x) && (3.0..=54.0).contains(&c.y));
+            if !in_china {
+                return Err(invalid("positions are [lng, lat] in China (GCJ-02)"));
+            }
+        }
+        let rect = shape.bounding_rect().ok_or_else(|| invalid("an empty shape"))?;
+        Ok(Self { min_lng: rect.min().x, min_lat: rect.min().y, max_lng: rect.max().x, max_lat: rect.max().y, shape })
+    }
+
+    /// Whether the point (GCJ-02) lies inside (edges count as inside).
+    pub fn contains(&self, lat: f64, lng: f64) -> bool {
+        let point = Point::from(Coord { x: lng, y: lat });
+        self.shape.contains(&point) || geo::Intersects::intersects(&self.shape, &point)
+    }
+}
+
+/// A coordinate pair as sent by clients, validated.
+pub fn check_point(lat: f64, lng: f64) -> Result<(), DomainError> {
+    if !(lat.is_finite() && lng.is_finite() && (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng)) {
+        return Err(DomainError::Invalid { field: "lat", reason: "lat within ±90 and lng within ±180" });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SQUARE: &str = r#"{"type":"Polygon","coordinates":[[[111.99,27.70],[112.01,27.70],[112.01,27.72],[111.99,27.72],[111.99,27.70]]]}"#;
+
+    #[test]
+    fn the_tree_has_fixed_levels() {
+        assert!(check_placement(OrgKind::County, None).is_ok());
+        assert!(check_placement(OrgKind::Township, Some(OrgKind::County)).is_ok());
+        assert!(check_placement(OrgKind::Building, Some(OrgKind::Group)).is_ok());
+        assert!(check_placement(OrgKind::Village, Some(OrgKind::County)).is_err());
+        assert!(check_placement(OrgKind::Township, None).is_err());
+        assert!(check_placement(OrgKind::County, Some(OrgKind::County)).is_err());
+        assert!(OrgKind::Village.takes_residents() && !OrgKind::Township.takes_residents());
+        for kind in OrgKind::ALL {
+            assert_eq!(OrgKind::parse(kind.as_str()), Ok(kind));
+        }
+    }
+
+    #[test]
+    fn boundaries_parse_with_their_box_and_contain_points() {
+        let b = Boundary::parse(SQUARE).map_err(|e| e.to_string());
+        let b = b.as_ref().ok();
+        assert_eq!(b.map(|b| (b.min_lng, b.min_lat, b.max_lng, b.max_lat)), Some((111.99, 27.70, 112.01, 27.72)));
+        assert_eq!(b.map(|b| b.contains(27.71, 112.0)), Some(true));
+        assert_eq!(b.map(|b| b.contains(27.70, 112.0)), Some(true), "edges count");
+        assert_eq!(b.map(|b| b.contains(27.73, 112.0)), Some(false));
+    }
+
+    #[test]
+    fn bad_boundaries_are_refused() {
+        assert!(Boundary::parse("{}").is_err());
+        assert!(Boundary::parse(r#"{"type":"Point","coordinates":[112.0,27.7]}"#).is_err());
+        assert!(Boundary::parse(r#"{"type":"Polygon","coordinates":[[[1.0,1.0],[2.0,1.0],[1.0,1.0]]]}"#).is_err());
+        assert!(Boundary::parse(r#"{"type":"Polygon","coordinates":[[[-10.0,1.0],[2.0,1.0],[2.0,2.0],[-10.0,1.0]]]}"#)
+            .is_err());
+        let feature = format!(r#"{{"type":"Feature","properties":{{}},"geometry":{SQUARE}}}"#);
+        assert!(Boundary::parse(&feature).is_ok());
+    }
+
+    #[test]
+    fn points_are_checked() {
+        assert!(check_point(27.7, 112.0).is_ok());
+        assert!(check_point(91.0, 112.0).is_err());
+        assert!(check_point(f64::NAN, 112.0).is_err());
+    }
+}

@@ -1,0 +1,12 @@
+DROP TABLE audit_log;
+DROP TABLE residencies;
+DROP TABLE household_members;
+DROP TABLE households;
+DROP TABLE role_grants;
+DROP TABLE departments;
+DROP TABLE grids;
+DROP TABLE org_units;
+DROP TABLE consents;
+DROP TABLE refresh_tokens;
+DROP TABLE sessions;
+DROP TABLE users;

@@ -1,0 +1,3 @@
+ALTER TABLE outbox DROP COLUMN grant_taken;
+DROP TABLE notification_preferences;
+DROP TABLE subscription_grants;

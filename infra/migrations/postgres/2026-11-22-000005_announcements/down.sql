@@ -1,0 +1,2 @@
+DROP INDEX residencies_status_user;
+DROP TABLE announcements;

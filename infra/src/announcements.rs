@@ -1,0 +1,147 @@
+//! Announcements to every resident of a unit's subtree, and their background fan-out: one
+//! batch of recipients per transaction, resuming after the last recipient done, so a township
+//! of 50,000 never holds one long transaction and a crash loses no place.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+
+use crate::db::{write_tx, Database, DbConn, Lease};
+use crate::identity::residency::units_under;
+use crate::schema::announcements::dsl as a;
+use crate::InfraError;
+
+crate::impl_lease!(announcements);
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::announcements)]
+pub struct AnnouncementRow {
+    pub id: String,
+    pub org_unit_id: String,
+    pub title: String,
+    pub body: String,
+    pub author_id: String,
+    pub created_at: NaiveDateTime,
+    pub fanned_out: i32,
+    pub fanout_done: bool,
+}
+
+pub fn insert(
+    conn: &mut DbConn,
+    id: &str,
+    unit: &str,
+    title: &str,
+    body: &str,
+    author: &str,
+    now: NaiveDateTime,
+) -> Result<usize, DieselError> {
+    diesel::insert_into(a::announcements)
+        .values((
+            a::id.eq(id),
+            a::org_unit_id.eq(unit),
+            a::title.eq(title),
+            a::body.eq(body),
+            a::author_id.eq(author),
+            a::created_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<AnnouncementRow>, DieselError> {
+    a::announcements.filter(a::id.eq(id)).select(AnnouncementRow::as_select()).first(conn).optional()
+}
+
+/// Announcements of the given units, newest first.
+pub fn page_for_units(
+    conn: &mut DbConn,
+    units: &[String],
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AnnouncementRow>, DieselError> {
+    let mut query = a::announcements
+        .filter(a::org_unit_id.eq_any(units.to_vec()))
+        .select(AnnouncementRow::as_select())
+        .order(a::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(a::id.lt(before.to_owned()));
+    }
+    query.load(conn)
+}
+
+/// The next batch of residents of the subtrees of `paths` after `after`: (user id, on WeChat).
+fn recipients(
+    conn: &mut DbConn,
+    units: &[String],
+    after: Option<&str>,
+    batch: i64,
+) -> Result<Vec<(String, bool)>, DieselError> {
+    use crate::schema::residencies::dsl as r;
+    use crate::schema::users::dsl as u;
+    let mut query = r::residencies
+        .inner_join(u::users.on(u::id.eq(r::user_id)))
+        .filter(r::status.eq("approved"))
+        .filter(r::org_unit_id.eq_any(units.to_vec()))
+        .filter(u::deleted_at.is_null())
+        .select((r::user_id, u::openid.is_not_null()))
+        .distinct()
+        .order(r::user_id.asc())
+        .limit(batch)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(r::user_id.gt(after.to_owned()));
+    }
+    query.load(conn)
+}
+
+/// One fan-out pass: takes an unfinished announcement (lease) and queues its notices a batch
+/// per transaction until done. Returns how many recipients it queued.
+pub async fn fan_out(db: &Database, owner: &str, now: NaiveDateTime, batch: i64) -> Result<usize, InfraError> {
+    let owner = owner.to_owned();
+    db.run(move |conn| -> Result<usize, InfraError> {
+        let open: Vec<String> =
+            a::announcements.filter(a::fanout_done.eq(false)).select(a::id).order(a::id.asc()).limit(10).load(conn)?;
+        let mut total = 0;
+        for id in open {
+            let until = now + chrono::Duration::seconds(120);
+            if !crate::schema::announcements::table::try_claim(conn, &id, &owner, now, until)? {
+                continue;
+            }
+            let (unit, title, body): (String, String, String) =
+                a::announcements.filter(a::id.eq(&id)).select((a::org_unit_id, a::title, a::body)).first(conn)?;
+            let path = crate::identity::org::find_unit(conn, &unit)?.map(|u| u.path).unwrap_or_default();
+            let units = units_under(conn, &[path])?;
+            let data = serde_json::json!({ "title": title, "body": body, "announcement_id": id });
+            loop {
+                let done = write_tx(conn, |conn| -> Result<bool, InfraError> {
+                    let after: Option<String> =
+                        a::announcements.filter(a::id.eq(&id)).select(a::fanout_after).first(conn)?;
+                    let batch_of = recipients(conn, &units, after.as_deref(), batch)?;
+                    let Some(last) = batch_of.last().map(|(u, _)| u.clone()) else {
+                        diesel::update(a::announcements.filter(a::id.eq(&id)))
+                            .set(a::fanout_done.eq(true))
+                            .execute(conn)?;
+                        return Ok(true);
+                    };
+                    let queued =
+                        crate::notify::enqueue_many(conn, domain::notify::ANNOUNCEMENT, &batch_of, &data, now)?;
+                    total += queued;
+                    diesel::update(a::announcements.filter(a::id.eq(&id)))
+                        .set((
+                            a::fanout_after.eq(last),
+                            a::fanned_out.eq(a::fanned_out + i32::try_from(queued).unwrap_or(i32::MAX)),
+                        ))
+                        .execute(conn)?;
+                    Ok(false)
+                })?;
+                if done {
+                    break;
+                }
+            }
+            crate::schema::announcements::table::release(conn, &id, &owner)?;
+        }
+        Ok(total)
+    })
+    .await
+}

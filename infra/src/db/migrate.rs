@@ -1,0 +1,61 @@
+//! Embedded migrations, one folder per backend with the same names.
+
+use diesel::connection::SimpleConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use super::{write_tx, DbConn};
+use crate::InfraError;
+
+const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// The PostgreSQL advisory lock key that serializes migrations across instances starting at
+/// once ("yishi" in ASCII).
+pub const MIGRATION_LOCK_KEY: i64 = 0x0079_6973_6869;
+
+/// Applies pending migrations; returns the versions applied. On PostgreSQL an advisory lock
+/// makes several instances starting together safe: one migrates, the others wait and find
+/// nothing left to do. On SQLite an immediate write transaction does the same.
+pub fn run_pending(conn: &mut DbConn) -> Result<Vec<String>, InfraError> {
+    // Per-backend branch: each backend has its own migration folder and its own harness.
+    match conn {
+        DbConn::Pg(pg) => {
+            pg.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
+            let result = pg.run_pending_migrations(POSTGRES).map(versions);
+            pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
+            result.map_err(|e| InfraError::Migration(e.to_string()))
+        }
+        // SQLite: read what is applied and apply the rest under one write lock, so instances
+        // (or processes) starting together never both apply the same migration.
+        DbConn::Sqlite(_) => write_tx(conn, |conn| {
+            let DbConn::Sqlite(sqlite) = conn else {
+                return Err(InfraError::Migration("connection changed backend".into()));
+            };
+            sqlite.run_pending_migrations(SQLITE).map(versions).map_err(|e| InfraError::Migration(e.to_string()))
+        }),
+    }
+}
+
+/// Reverts every applied migration (tests and operators rolling back).
+pub fn revert_all(conn: &mut DbConn) -> Result<Vec<String>, InfraError> {
+    let reverted = match conn {
+        DbConn::Pg(pg) => pg.revert_all_migrations(POSTGRES).map(versions),
+        DbConn::Sqlite(sqlite) => sqlite.revert_all_migrations(SQLITE).map(versions),
+    };
+    reverted.map_err(|e| InfraError::Migration(e.to_string()))
+}
+
+/// The versions applied so far.
+pub fn applied_migrations(conn: &mut DbConn) -> Result<Vec<String>, InfraError> {
+    let applied = match conn {
+        DbConn::Pg(pg) => pg.applied_migrations(),
+        DbConn::Sqlite(sqlite) => sqlite.applied_migrations(),
+    };
+    applied
+        .map(|list| list.into_iter().map(|v| v.to_string()).collect())
+        .map_err(|e| InfraError::Migration(e.to_string()))
+}
+
+fn versions(list: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
+    list.into_iter().map(|v| v.to_string()).collect()
+}

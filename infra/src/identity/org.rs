@@ -1,0 +1,191 @@
+//! The org tree, grids and departments, and where things sit in them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use domain::roles::Place;
+
+use crate::schema::departments::dsl as d;
+use crate::schema::grids::dsl as g;
+use crate::schema::org_units::dsl as o;
+use crate::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::org_units)]
+pub struct OrgUnitRow {
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub kind: String,
+    pub name: String,
+    pub path: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl OrgUnitRow {
+    /// The ids from the root down to this unit.
+    pub fn path_ids(&self) -> Vec<String> {
+        split_path(&self.path)
+    }
+
+    pub fn place(&self) -> Place {
+        Place::in_org(self.path_ids())
+    }
+}
+
+pub fn split_path(path: &str) -> Vec<String> {
+    path.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// The path text of a unit whose ancestors' path is `parent_path` ("/" for a root).
+pub fn child_path(parent_path: Option<&str>, id: &str) -> String {
+    format!("{}{id}/", parent_path.unwrap_or("/"))
+}
+
+pub fn insert_unit(
+    conn: &mut DbConn,
+    id: &str,
+    parent: Option<&OrgUnitRow>,
+    kind: &str,
+    name: &str,
+    now: NaiveDateTime,
+) -> Result<OrgUnitRow, DieselError> {
+    let row = OrgUnitRow {
+        id: id.to_owned(),
+        parent_id: parent.map(|p| p.id.clone()),
+        kind: kind.to_owned(),
+        name: name.to_owned(),
+        path: child_path(parent.map(|p| p.path.as_str()), id),
+        created_at: now,
+    };
+    diesel::insert_into(o::org_units)
+        .values((
+            o::id.eq(&row.id),
+            o::parent_id.eq(&row.parent_id),
+            o::kind.eq(&row.kind),
+            o::name.eq(&row.name),
+            o::path.eq(&row.path),
+            o::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(row)
+}
+
+pub fn find_unit(conn: &mut DbConn, id: &str) -> Result<Option<OrgUnitRow>, DieselError> {
+    o::org_units.filter(o::id.eq(id)).select(OrgUnitRow::as_select()).first(conn).optional()
+}
+
+pub fn rename_unit(conn: &mut DbConn, id: &str, name: &str) -> Result<usize, DieselError> {
+    diesel::update(o::org_units.filter(o::id.eq(id))).set(o::name.eq(name)).execute(conn)
+}
+
+pub fn children(conn: &mut DbConn, parent_id: Option<&str>) -> Result<Vec<OrgUnitRow>, DieselError> {
+    let query = o::org_units.select(OrgUnitRow::as_select()).order(o::name.asc()).into_boxed();
+    match parent_id {
+        Some(parent) => query.filter(o::parent_id.eq(parent)).load(conn),
+        None => query.filter(o::parent_id.is_null()).load(conn),
+    }
+}
+
+/// Every unit at or below `path`.
+pub fn subtree(conn: &mut DbConn, path: &str) -> Result<Vec<OrgUnitRow>, DieselError> {
+    o::org_units
+        .filter(o::path.like(format!("{path}%")))
+        .select(OrgUnitRow::as_select())
+        .order(o::path.asc())
+        .load(conn)
+}
+
+pub fn has_children(conn: &mut DbConn, id: &str) -> Result<bool, DieselError> {
+    diesel::select(diesel::dsl::exists(o::org_units.filter(o::parent_id.eq(id)))).get_result(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::grids)]
+pub struct GridRow {
+    pub id: String,
+    pub org_unit_id: String,
+    pub level: String,
+    pub name: String,
+    pub boundary: String,
+    pub min_lat: f64,
+    pub min_lng: f64,
+    pub max_lat: f64,
+    pub max_lng: f64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = crate::schema::grids)]
+pub struct NewGrid<'a> {
+    pub id: &'a str,
+    pub org_unit_id: &'a str,
+    pub level: &'a str,
+    pub name: &'a str,
+    pub boundary: &'a str,
+    pub min_lat: f64,
+    pub min_lng: f64,
+    pub max_lat: f64,
+    pub max_lng: f64,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_grid(conn: &mut DbConn, grid: &NewGrid<'_>) -> Result<usize, DieselError> {
+    diesel::insert_into(g::grids).values(grid).execute(conn)
+}
+
+pub fn find_grid(conn: &mut DbConn, id: &str) -> Result<Option<GridRow>, DieselError> {
+    g::grids.filter(g::id.eq(id)).select(GridRow::as_select()).first(conn).optional()
+}
+
+pub fn grids_of_units(conn: &mut DbConn, unit_ids: &[String]) -> Result<Vec<GridRow>, DieselError> {
+    g::grids.filter(g::org_unit_id.eq_any(unit_ids)).select(GridRow::as_select()).order(g::name.asc()).load(conn)
+}
+
+/// Grids whose bounding box holds the point: the indexed narrowing before the exact test.
+pub fn grids_boxing(conn: &mut DbConn, lat: f64, lng: f64) -> Result<Vec<GridRow>, DieselError> {
+    g::grids
+        .filter(g::min_lat.le(lat))
+        .filter(g::max_lat.ge(lat))
+        .filter(g::min_lng.le(lng))
+        .filter(g::max_lng.ge(lng))
+        .select(GridRow::as_select())
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::departments)]
+pub struct DepartmentRow {
+    pub id: String,
+    pub org_unit_id: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_department(
+    conn: &mut DbConn,
+    id: &str,
+    org_unit_id: &str,
+    name: &str,
+    now: NaiveDateTime,
+) -> Result<usize, DieselError> {
+    diesel::insert_into(d::departments)
+        .values((d::id.eq(id), d::org_unit_id.eq(org_unit_id), d::name.eq(name), d::created_at.eq(now)))
+        .execute(conn)
+}
+
+pub fn find_department(conn: &mut DbConn, id: &str) -> Result<Option<DepartmentRow>, DieselError> {
+    d::departments.filter(d::id.eq(id)).select(DepartmentRow::as_select()).first(conn).optional()
+}
+
+pub fn departments_of_units(conn: &mut DbConn, unit_ids: &[String]) -> Result<Vec<DepartmentRow>, DieselError> {
+    d::departments
+        .filter(d::org_unit_id.eq_any(unit_ids))
+        .select(DepartmentRow::as_select())
+        .order(d::name.asc())
+        .load(conn)
+}
+
+/// The org path of the unit a grid or department belongs to.
+pub fn unit_path(conn: &mut DbConn, unit_id: &str) -> Result<Option<Vec<String>>, DieselError> {
+    Ok(o::org_units.filter(o::id.eq(unit_id)).select(o::path).first::<String>(conn).optional()?.map(|p| split_path(&p)))
+}

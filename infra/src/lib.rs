@@ -1,0 +1,21 @@
+//! Yishi's infrastructure: persistence through diesel on SQLite or PostgreSQL, the key-value
+//! store (in-process or Redis), outbound HTTP and background jobs. Business rules live in
+//! `domain`; HTTP lives in `api`.
+
+pub mod announcements;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod idempotency;
+pub mod identity;
+pub mod jobs;
+pub mod mail;
+pub mod notify;
+pub mod schema;
+pub mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+pub mod wechat;
+
+pub use db::{Backend, Database, DbConn, DbOptions};
+pub use error::InfraError;

@@ -1,0 +1,720 @@
+//! The notification outbox and the in-app inbox.
+//!
+//! Producers call [`enqueue`] inside the transaction of the change they tell of, so a rolled
+//! back change leaves no notice and a committed one always has its deliveries queued. The
+//! dispatcher ([`dispatch`]) claims due rows with the portable lease (any number of instances
+//! may run it), delivers, and records the outcome; failures back off and end dead after
+//! `MAX_ATTEMPTS`, for an administrator to retry.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use domain::notify::{self, MAX_ATTEMPTS};
+use rand::Rng;
+
+use crate::db::{insert_unique, write_tx, Database, DbConn, Lease};
+use crate::schema::notifications::dsl as n;
+use crate::schema::outbox::dsl as o;
+use crate::InfraError;
+
+pub const CHANNEL_INBOX: &str = "inbox";
+pub const CHANNEL_WECHAT: &str = "wechat";
+pub const CHANNEL_MAIL: &str = "mail";
+
+/// How a notification kind goes out as a WeChat subscribe message: the template, the page it
+/// opens, and where each data field comes from (`$title`, `$body`, or a key of the notice's
+/// data).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct WeChatTemplate {
+    pub template_id: String,
+    #[serde(default = "default_page")]
+    pub page: String,
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+fn default_page() -> String {
+    "pages/notifications/index".to_owned()
+}
+
+/// What the dispatcher delivers through besides the inbox.
+#[derive(Debug, Clone)]
+pub struct Channels {
+    pub wechat: crate::wechat::WeChat,
+    /// Notification kind → template.
+    pub templates: std::collections::HashMap<String, WeChatTemplate>,
+    /// Outgoing mail, when `SMTP_URL` is set.
+    pub mailer: Option<crate::mail::Mailer>,
+    /// How long a claimed delivery stays with its dispatcher before another may take it over
+    /// (a dispatcher that died mid-delivery gives its rows back after this).
+    pub lease: chrono::Duration,
+}
+
+crate::impl_lease!(outbox);
+
+/// Queues a notice of `kind` to `recipient`: in the inbox always, and as a WeChat subscribe
+/// message when they came through WeChat. Call inside the change's own transaction.
+pub fn enqueue(
+    conn: &mut DbConn,
+    kind: &str,
+    recipient: &str,
+    data: &serde_json::Value,
+    now: NaiveDateTime,
+) -> Result<(), DieselError> {
+    use crate::schema::users::dsl as u;
+    let (openid, email): (Option<String>, Option<String>) = u::users
+        .filter(u::id.eq(recipient))
+        .select((u::openid, u::email))
+        .first(conn)
+        .optional()?
+        .unwrap_or((None, None));
+    let payload = data.to_string();
+    let mut channels = vec![CHANNEL_INBOX];
+    if openid.is_some() {
+        channels.push(CHANNEL_WECHAT);
+    }
+    if email.is_some() {
+        channels.push(CHANNEL_MAIL);
+    }
+    for channel in channels {
+        diesel::insert_into(o::outbox)
+            .values((
+                o::id.eq(domain::new_id()),
+                o::kind.eq(kind),
+                o::recipient_id.eq(recipient),
+                o::channel.eq(channel),
+                o::payload.eq(&payload),
+                o::status.eq("pending"),
+                o::next_attempt_at.eq(now),
+                o::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = crate::schema::outbox)]
+struct NewDelivery<'a> {
+    id: String,
+    kind: &'a str,
+    recipient_id: &'a str,
+    channel: &'a str,
+    payload: &'a str,
+    status: &'a str,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+    grant_taken: bool,
+}
+
+/// Queues one notice to many recipients at once: `(user id, on WeChat)` pairs.
+pub fn enqueue_many(
+    conn: &mut DbConn,
+    kind: &str,
+    recipients: &[(String, bool)],
+    data: &serde_json::Value,
+    now: NaiveDateTime,
+) -> Result<usize, DieselError> {
+    let payload = data.to_string();
+    let mut rows = Vec::with_capacity(recipients.len() * 2);
+    for (user, on_wechat) in recipients {
+        let channels: &[&str] = if *on_wechat { &[CHANNEL_INBOX, CHANNEL_WECHAT] } else { &[CHANNEL_INBOX] };
+        for channel in channels {
+            rows.push(NewDelivery {
+                id: domain::new_id(),
+                kind,
+                recipient_id: user,
+                channel,
+                payload: &payload,
+                status: "pending",
+                attempts: 0,
+                next_attempt_at: now,
+                created_at: now,
+                grant_taken: false,
+            });
+        }
+    }
+    // Chunks keep each statement well under SQLite's bound-parameter limit. Per-backend
+    // branch: a multi-row insert cannot be expressed through the multi-backend connection.
+    for chunk in rows.chunks(500) {
+        match conn {
+            DbConn::Pg(pg) => diesel::insert_into(o::outbox).values(chunk).execute(pg)?,
+            DbConn::Sqlite(sqlite) => diesel::insert_into(o::outbox).values(chunk).execute(sqlite)?,
+        };
+    }
+    Ok(recipients.len())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::outbox)]
+pub struct OutboxRow {
+    pub id: String,
+    pub kind: String,
+    pub recipient_id: String,
+    pub channel: String,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub delivered_at: Option<NaiveDateTime>,
+}
+
+/// One dispatcher pass: claims up to `batch` due rows and delivers them. Returns how many were
+/// delivered.
+pub async fn dispatch(
+    db: &Database,
+    channels: &Channels,
+    owner: &str,
+    now: NaiveDateTime,
+    batch: i64,
+) -> Result<usize, InfraError> {
+    let owner = owner.to_owned();
+    let lease = channels.lease;
+    let claimed: Vec<OutboxRow> = db
+        .run(move |conn| -> Result<Vec<OutboxRow>, InfraError> {
+            // Look at more rows than we take, in a shuffled order, so dispatchers running at the
+            // same moment mostly claim different rows instead of racing for the same ones.
+            let mut due: Vec<String> = o::outbox
+                .filter(o::status.eq("pending"))
+                .filter(o::next_attempt_at.le(now))
+                .filter(o::lease_until.is_null().or(o::lease_until.lt(now)))
+                .order(o::next_attempt_at.asc())
+                .select(o::id)
+                .limit(batch * 4)
+                .load(conn)?;
+            rand::seq::SliceRandom::shuffle(due.as_mut_slice(), &mut rand::rng());
+            let until = now + lease;
+            let mut mine = Vec::new();
+            for id in due {
+                if mine.len() as i64 >= batch {
+                    break;
+                }
+                if crate::schema::outbox::table::try_claim(conn, &id, &owner, now, until)? {
+                    mine.push(id);
+                }
+            }
+            // A row finished by another dispatcher between our look and our claim has no lease
+            // left either: keep only what is still due.
+            Ok(o::outbox
+                .filter(o::id.eq_any(&mine))
+                .filter(o::status.eq("pending"))
+                .filter(o::next_attempt_at.le(now))
+                .select(OutboxRow::as_select())
+                .load(conn)?)
+        })
+        .await?;
+    let mut delivered = 0;
+    for row in claimed {
+        let id = row.id.clone();
+        match deliver(db, channels, row, now).await {
+            Ok(true) => delivered += 1,
+            Ok(false) => {}
+            Err(error) => record_failure(db, &id, &error.to_string(), now).await?,
+        }
+    }
+    Ok(delivered)
+}
+
+/// Delivers one row; `false` when it ended without a delivery (skipped, no grant, refused).
+async fn deliver(db: &Database, channels: &Channels, row: OutboxRow, now: NaiveDateTime) -> Result<bool, InfraError> {
+    match row.channel.as_str() {
+        CHANNEL_WECHAT => deliver_wechat(db, channels, row, now).await,
+        CHANNEL_MAIL => deliver_mail(db, channels, row, now).await,
+        CHANNEL_INBOX => {
+            db.run(move |conn| {
+                write_tx(conn, |conn| -> Result<bool, InfraError> {
+                    let data: serde_json::Value = serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null);
+                    let rendered = notify::render(&row.kind, &data).map_err(|e| InfraError::Task(e.to_string()))?;
+                    // The outbox id is the delivery key: a second delivery adds nothing.
+                    insert_unique(conn, |conn| {
+                        diesel::insert_into(n::notifications)
+                            .values((
+                                n::id.eq(domain::new_id()),
+                                n::user_id.eq(&row.recipient_id),
+                                n::kind.eq(&row.kind),
+                                n::title.eq(&rendered.title),
+                                n::body.eq(&rendered.body),
+                                n::data.eq(&row.payload),
+                                n::delivery_key.eq(&row.id),
+                                n::created_at.eq(now),
+                            ))
+                            .execute(conn)
+                    })?;
+                    mark_delivered(conn, &row.id, now)?;
+                    Ok(true)
+                })
+            })
+            .await
+        }
+        other => Err(InfraError::Task(format!("no channel {other}"))),
+    }
+}
+
+fn mark_delivered(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<usize, DieselError> {
+    finish(conn, id, "delivered", now)
+}
+
+/// Ends a delivery with `status`: delivered, or one of the outcomes that are not retried —
+/// `skipped` (opted out, or no template), `no_grant` (no subscription left), `refused` (43101).
+fn finish(conn: &mut DbConn, id: &str, status: &str, now: NaiveDateTime) -> Result<usize, DieselError> {
+    diesel::update(o::outbox.filter(o::id.eq(id)))
+        .set((
+            o::status.eq(status),
+            o::delivered_at.eq(now),
+            o::lease_owner.eq(None::<String>),
+            o::lease_until.eq(None::<NaiveDateTime>),
+            o::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+}
+
+/// Whether a user left `channel` on (the default).
+pub fn channel_enabled(conn: &mut DbConn, user_id: &str, channel: &str) -> Result<bool, DieselError> {
+    use crate::schema::notification_preferences::dsl as p;
+    let stored: Option<bool> = p::notification_preferences
+        .filter(p::user_id.eq(user_id))
+        .filter(p::channel.eq(channel))
+        .select(p::enabled)
+        .first(conn)
+        .optional()?;
+    Ok(stored.unwrap_or(true))
+}
+
+/// What to send, once the checks and the grant are settled; `None` when the delivery ended.
+fn prepare_wechat(
+    conn: &mut DbConn,
+    channels: &Channels,
+    row: &OutboxRow,
+    now: NaiveDateTime,
+) -> Result<Option<crate::wechat::SubscribeMessage>, InfraError> {
+    use crate::schema::subscription_grants::dsl as g;
+    use crate::schema::users::dsl as u;
+    let openid: Option<String> = u::users.filter(u::id.eq(&row.recipient_id)).select(u::openid).first(conn)?;
+    let template = channels.templates.get(&row.kind);
+    let (Some(openid), Some(template)) = (openid, template) else {
+        finish(conn, &row.id, "skipped", now)?;
+        return Ok(None);
+    };
+    if !channel_enabled(conn, &row.recipient_id, CHANNEL_WECHAT)? {
+        finish(conn, &row.id, "skipped", now)?;
+        return Ok(None);
+    }
+    let taken: bool = o::outbox.filter(o::id.eq(&row.id)).select(o::grant_taken).first(conn)?;
+    if !taken {
+        // One grant, one message: take it once, however often the send is retried.
+        let took = diesel::update(
+            g::subscription_grants
+                .filter(g::user_id.eq(&row.recipient_id))
+                .filter(g::template_id.eq(&template.template_id))
+                .filter(g::remaining.gt(0)),
+        )
+        .set((g::remaining.eq(g::remaining - 1), g::updated_at.eq(now)))
+        .execute(conn)?;
+        if took == 0 {
+            finish(conn, &row.id, "no_grant", now)?;
+            return Ok(None);
+        }
+        diesel::update(o::outbox.filter(o::id.eq(&row.id))).set(o::grant_taken.eq(true)).execute(conn)?;
+    }
+    let data: serde_json::Value = serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null);
+    let rendered = notify::render(&row.kind, &data).map_err(|e| InfraError::Task(e.to_string()))?;
+    let mut fields = serde_json::Map::new();
+    for (field, source) in &template.fields {
+        let value = match source.as_str() {
+            "$title" => rendered.title.clone(),
+            "$body" => rendered.body.clone(),
+            key => match data.get(key) {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(serde_json::Value::Null) | None => String::new(),
+                Some(other) => other.to_string(),
+            },
+        };
+        fields.insert(field.clone(), serde_json::json!({ "value": notify::fit_wechat_field(field, &value) }));
+    }
+    Ok(Some(crate::wechat::SubscribeMessage {
+        touser: openid,
+        template_id: template.template_id.clone(),
+        page: format!("{}?delivery={}", template.page, row.id),
+        data: fields,
+        miniprogram_state: "formal",
+        lang: "zh_CN",
+    }))
+}
+
+async fn deliver_wechat(
+    db: &Database,
+    channels: &Channels,
+    row: OutboxRow,
+    now: NaiveDateTime,
+) -> Result<bool, InfraError> {
+    let prepared = {
+        let (channels, row) = (channels.clone(), row.clone());
+        db.run(move |conn| write_tx(conn, |conn| prepare_wechat(conn, &channels, &row, now))).await?
+    };
+    let Some(message) = prepared else {
+        return Ok(false);
+    };
+    let sent = channels.wechat.send_subscribe(&message).await.map_err(|e| InfraError::Http(e.to_string()))?;
+    let template_id = message.template_id;
+    db.run(move |conn| {
+        write_tx(conn, |conn| -> Result<bool, InfraError> {
+            match sent {
+                crate::wechat::Sent::Delivered => {
+                    mark_delivered(conn, &row.id, now)?;
+                    Ok(true)
+                }
+                crate::wechat::Sent::Refused => {
+                    // The user turned the template off: no grant of it is left to use.
+                    use crate::schema::subscription_grants::dsl as g;
+                    diesel::update(
+                        g::subscription_grants
+                            .filter(g::user_id.eq(&row.recipient_id))
+                            .filter(g::template_id.eq(&template_id)),
+                    )
+                    .set((g::remaining.eq(0), g::updated_at.eq(now)))
+                    .execute(conn)?;
+                    finish(conn, &row.id, "refused", now)?;
+                    Ok(false)
+                }
+            }
+        })
+    })
+    .await
+}
+
+/// The mail preference of a user: `None` when opted out, else the digest (`immediate`,
+/// `daily`, `weekly`).
+fn mail_digest(conn: &mut DbConn, user_id: &str) -> Result<Option<String>, DieselError> {
+    use crate::schema::notification_preferences::dsl as p;
+    let stored: Option<(bool, String)> = p::notification_preferences
+        .filter(p::user_id.eq(user_id))
+        .filter(p::channel.eq(CHANNEL_MAIL))
+        .select((p::enabled, p::digest))
+        .first(conn)
+        .optional()?;
+    Ok(match stored {
+        None => Some("immediate".to_owned()),
+        Some((false, _)) => None,
+        Some((true, digest)) => Some(digest),
+    })
+}
+
+async fn deliver_mail(
+    db: &Database,
+    channels: &Channels,
+    row: OutboxRow,
+    now: NaiveDateTime,
+) -> Result<bool, InfraError> {
+    use crate::schema::users::dsl as u;
+    let has_mailer = channels.mailer.is_some();
+    let prepared = {
+        let row = row.clone();
+        db.run(move |conn| {
+            write_tx(conn, |conn| -> Result<Option<(String, notify::Rendered)>, InfraError> {
+                let email: Option<String> =
+                    u::users.filter(u::id.eq(&row.recipient_id)).select(u::email).first(conn)?;
+                let digest = mail_digest(conn, &row.recipient_id)?;
+                let (Some(email), Some(digest), true) = (email, digest, has_mailer) else {
+                    finish(conn, &row.id, "skipped", now)?;
+                    return Ok(None);
+                };
+                if digest != "immediate" {
+                    // Waits for the digest job, which sends it with the others.
+                    diesel::update(o::outbox.filter(o::id.eq(&row.id)))
+                        .set((
+                            o::status.eq("digest"),
+                            o::lease_owner.eq(None::<String>),
+                            o::lease_until.eq(None::<NaiveDateTime>),
+                        ))
+                        .execute(conn)?;
+                    return Ok(None);
+                }
+                let data: serde_json::Value = serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null);
+                let rendered = notify::render(&row.kind, &data).map_err(|e| InfraError::Task(e.to_string()))?;
+                Ok(Some((email, rendered)))
+            })
+        })
+        .await?
+    };
+    let (Some((email, rendered)), Some(mailer)) = (prepared, &channels.mailer) else {
+        return Ok(false);
+    };
+    mailer.send(&email, &format!("【议事】{}", rendered.title), &rendered.body).await?;
+    db.run(move |conn| mark_delivered(conn, &row.id, now).map_err(InfraError::from)).await?;
+    Ok(true)
+}
+
+/// Sends each user's waiting digest once it is due: a day (daily) or a week (weekly) after its
+/// oldest notice. Returns how many digests went out.
+pub async fn send_digests(db: &Database, channels: &Channels, now: NaiveDateTime) -> Result<usize, InfraError> {
+    use crate::schema::users::dsl as u;
+    let Some(mailer) = channels.mailer.clone() else {
+        return Ok(0);
+    };
+    let users: Vec<String> = db
+        .run(|conn| {
+            Ok::<_, InfraError>(o::outbox.filter(o::status.eq("digest")).select(o::recipient_id).distinct().load(conn)?)
+        })
+        .await?;
+    let mut sent = 0;
+    for user in users {
+        let due = {
+            let user = user.clone();
+            db.run(move |conn| -> Result<Option<(String, Vec<OutboxRow>)>, InfraError> {
+                let rows: Vec<OutboxRow> = o::outbox
+                    .filter(o::recipient_id.eq(&user))
+                    .filter(o::status.eq("digest"))
+                    .select(OutboxRow::as_select())
+                    .order(o::id.asc())
+                    .load(conn)?;
+                let period = match mail_digest(conn, &user)?.as_deref() {
+                    Some("weekly") => chrono::Duration::days(7),
+                    _ => chrono::Duration::days(1),
+                };
+                let email: Option<String> = u::users.filter(u::id.eq(&user)).select(u::email).first(conn)?;
+                let oldest = rows.first().map(|r| r.created_at);
+                match (email, oldest) {
+                    (Some(email), Some(oldest)) if now - oldest >= period => Ok(Some((email, rows))),
+                    _ => Ok(None),
+                }
+            })
+            .await?
+        };
+        let Some((email, rows)) = due else {
+            continue;
+        };
+        let mut body = String::from("以下是您近期的消息：\n");
+        for row in &rows {
+            let data: serde_json::Value = serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null);
+            if let Ok(rendered) = notify::render(&row.kind, &data) {
+                body.push_str(&format!("\n· {}\n  {}\n", rendered.title, rendered.body));
+            }
+        }
+        mailer.send(&email, &format!("【议事】消息汇总（{}条）", rows.len()), &body).await?;
+        let ids: Vec<String> = rows.into_iter().map(|r| r.id).collect();
+        db.run(move |conn| {
+            diesel::update(o::outbox.filter(o::id.eq_any(&ids)))
+                .set((o::status.eq("delivered"), o::delivered_at.eq(now)))
+                .execute(conn)
+                .map_err(InfraError::from)
+        })
+        .await?;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+/// Records grants the user gave in the mini-program: one more message of each template.
+pub fn add_grants(
+    conn: &mut DbConn,
+    user_id: &str,
+    template_ids: &[String],
+    now: NaiveDateTime,
+) -> Result<(), DieselError> {
+    use crate::schema::subscription_grants::dsl as g;
+    for template in template_ids {
+        let inserted = insert_unique(conn, |conn| {
+            diesel::insert_into(g::subscription_grants)
+                .values((
+                    g::user_id.eq(user_id),
+                    g::template_id.eq(template),
+                    g::remaining.eq(1),
+                    g::updated_at.eq(now),
+                ))
+                .execute(conn)
+        })?;
+        if inserted == crate::db::Inserted::Duplicate {
+            diesel::update(g::subscription_grants.filter(g::user_id.eq(user_id)).filter(g::template_id.eq(template)))
+                .set((g::remaining.eq(g::remaining + 1), g::updated_at.eq(now)))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// A user's grants: (template id, remaining, last change).
+pub fn grants(conn: &mut DbConn, user_id: &str) -> Result<Vec<(String, i32, NaiveDateTime)>, DieselError> {
+    use crate::schema::subscription_grants::dsl as g;
+    g::subscription_grants
+        .filter(g::user_id.eq(user_id))
+        .select((g::template_id, g::remaining, g::updated_at))
+        .order(g::template_id.asc())
+        .load(conn)
+}
+
+/// WeChat notices that found no grant since `since`: what the front end may ask a new grant for.
+pub fn pending_without_grant(
+    conn: &mut DbConn,
+    user_id: &str,
+    since: Option<NaiveDateTime>,
+) -> Result<i64, DieselError> {
+    let mut query =
+        o::outbox.filter(o::recipient_id.eq(user_id.to_owned())).filter(o::status.eq("no_grant")).into_boxed();
+    if let Some(since) = since {
+        query = query.filter(o::created_at.ge(since));
+    }
+    query.count().get_result(conn)
+}
+
+/// Sets a channel preference.
+pub fn set_preference(
+    conn: &mut DbConn,
+    user_id: &str,
+    channel: &str,
+    enabled: bool,
+    digest: &str,
+) -> Result<(), DieselError> {
+    use crate::schema::notification_preferences::dsl as p;
+    let inserted = insert_unique(conn, |conn| {
+        diesel::insert_into(p::notification_preferences)
+            .values((p::user_id.eq(user_id), p::channel.eq(channel), p::enabled.eq(enabled), p::digest.eq(digest)))
+            .execute(conn)
+    })?;
+    if inserted == crate::db::Inserted::Duplicate {
+        diesel::update(p::notification_preferences.filter(p::user_id.eq(user_id)).filter(p::channel.eq(channel)))
+            .set((p::enabled.eq(enabled), p::digest.eq(digest)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A user's stored preferences: (channel, enabled, digest).
+pub fn preferences(conn: &mut DbConn, user_id: &str) -> Result<Vec<(String, bool, String)>, DieselError> {
+    use crate::schema::notification_preferences::dsl as p;
+    p::notification_preferences.filter(p::user_id.eq(user_id)).select((p::channel, p::enabled, p::digest)).load(conn)
+}
+
+/// After a failed attempt: back off, or give up once the attempts are spent.
+async fn record_failure(db: &Database, id: &str, error: &str, now: NaiveDateTime) -> Result<(), InfraError> {
+    tracing::warn!(outbox = %id, %error, "delivery failed");
+    let (id, error) = (id.to_owned(), error.to_owned());
+    let jitter: f64 = rand::rng().random();
+    db.run(move |conn| -> Result<(), InfraError> {
+        let attempts: i32 = o::outbox.filter(o::id.eq(&id)).select(o::attempts).first(conn)?;
+        let attempts = attempts + 1;
+        let next =
+            now + chrono::Duration::from_std(notify::backoff(attempts, jitter)).unwrap_or(chrono::Duration::minutes(1));
+        let status = if attempts >= MAX_ATTEMPTS { "dead" } else { "pending" };
+        diesel::update(o::outbox.filter(o::id.eq(&id)))
+            .set((
+                o::attempts.eq(attempts),
+                o::status.eq(status),
+                o::next_attempt_at.eq(next),
+                o::last_error.eq(error.chars().take(500).collect::<String>()),
+                o::lease_owner.eq(None::<String>),
+                o::lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+    .await
+}
+
+/// Counts of outbox rows by status and channel.
+pub fn stats(conn: &mut DbConn) -> Result<Vec<(String, String, i64)>, DieselError> {
+    o::outbox
+        .group_by((o::status, o::channel))
+        .select((o::status, o::channel, diesel::dsl::count_star()))
+        .order((o::status.asc(), o::channel.asc()))
+        .load(conn)
+}
+
+/// Dead deliveries, newest first.
+pub fn dead(conn: &mut DbConn, before: Option<&str>, limit: i64) -> Result<Vec<OutboxRow>, DieselError> {
+    let mut query = o::outbox
+        .filter(o::status.eq("dead"))
+        .select(OutboxRow::as_select())
+        .order(o::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(o::id.lt(before.to_owned()));
+    }
+    query.load(conn)
+}
+
+/// Puts a dead delivery back in the queue, due now, with fresh attempts.
+pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool, DieselError> {
+    let changed = diesel::update(o::outbox.filter(o::id.eq(id)).filter(o::status.eq("dead")))
+        .set((o::status.eq("pending"), o::attempts.eq(0), o::next_attempt_at.eq(now), o::last_error.eq(None::<String>)))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Deletes finished outbox rows and read notices older than the given times.
+pub fn purge(
+    conn: &mut DbConn,
+    delivered_before: NaiveDateTime,
+    read_before: NaiveDateTime,
+) -> Result<usize, DieselError> {
+    // Every finished delivery (delivered, skipped, no_grant, refused) carries its end time.
+    let finished = o::outbox
+        .filter(o::status.ne("pending"))
+        .filter(o::status.ne("dead"))
+        .filter(o::delivered_at.lt(delivered_before));
+    let rows = diesel::delete(finished).execute(conn)?;
+    let notices = diesel::delete(n::notifications.filter(n::read_at.is_not_null()).filter(n::read_at.lt(read_before)))
+        .execute(conn)?;
+    Ok(rows + notices)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::notifications)]
+pub struct NotificationRow {
+    pub id: String,
+    pub user_id: String,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub data: String,
+    pub read_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A user's notices, newest first.
+pub fn inbox(
+    conn: &mut DbConn,
+    user_id: &str,
+    unread_only: bool,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<NotificationRow>, DieselError> {
+    let mut query = n::notifications
+        .filter(n::user_id.eq(user_id.to_owned()))
+        .select(NotificationRow::as_select())
+        .order(n::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if unread_only {
+        query = query.filter(n::read_at.is_null());
+    }
+    if let Some(before) = before {
+        query = query.filter(n::id.lt(before.to_owned()));
+    }
+    query.load(conn)
+}
+
+pub fn unread_count(conn: &mut DbConn, user_id: &str) -> Result<i64, DieselError> {
+    n::notifications.filter(n::user_id.eq(user_id)).filter(n::read_at.is_null()).count().get_result(conn)
+}
+
+/// Marks one of the user's notices read; false when it is not theirs.
+pub fn mark_read(conn: &mut DbConn, user_id: &str, id: &str, now: NaiveDateTime) -> Result<bool, DieselError> {
+    let exists: bool =
+        diesel::select(diesel::dsl::exists(n::notifications.filter(n::id.eq(id)).filter(n::user_id.eq(user_id))))
+            .get_result(conn)?;
+    if exists {
+        diesel::update(n::notifications.filter(n::id.eq(id)).filter(n::read_at.is_null()))
+            .set(n::read_at.eq(now))
+            .execute(conn)?;
+    }
+    Ok(exists)
+}
+
+pub fn mark_all_read(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> Result<usize, DieselError> {
+    diesel::update(n::notifications.filter(n::user_id.eq(user_id)).filter(n::read_at.is_null()))
+        .set(n::read_at.eq(now))
+        .execute(conn)
+}

@@ -1,0 +1,266 @@
+// The tables, written once for both backends with portable types (text ids, naive UTC
+// timestamps). Keep in step with migrations/sqlite and migrations/postgres.
+
+diesel::table! {
+    idempotency_keys (id) {
+        id -> Text,
+        scope -> Text,
+        idem_key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    job_leases (id) {
+        id -> Text,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_run_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        kind -> Text,
+        username -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        must_change_password -> Bool,
+        display_name -> Text,
+        openid -> Nullable<Text>,
+        unionid -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        is_demo -> Bool,
+        deleted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        email -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        session_id -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    consents (id) {
+        id -> Text,
+        user_id -> Text,
+        policy_version -> Text,
+        accepted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    org_units (id) {
+        id -> Text,
+        parent_id -> Nullable<Text>,
+        kind -> Text,
+        name -> Text,
+        path -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grids (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        level -> Text,
+        name -> Text,
+        boundary -> Text,
+        min_lat -> Double,
+        min_lng -> Double,
+        max_lat -> Double,
+        max_lng -> Double,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    departments (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    role_grants (id) {
+        id -> Text,
+        user_id -> Text,
+        role -> Text,
+        scope_kind -> Text,
+        scope_id -> Text,
+        granted_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    households (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        name -> Text,
+        head_user_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    household_members (user_id) {
+        user_id -> Text,
+        household_id -> Text,
+        relation -> Text,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    residencies (id) {
+        id -> Text,
+        user_id -> Text,
+        org_unit_id -> Text,
+        household_id -> Nullable<Text>,
+        new_household_name -> Nullable<Text>,
+        relation -> Text,
+        proxied_by -> Nullable<Text>,
+        status -> Text,
+        reason -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        actor_id -> Nullable<Text>,
+        acting_for -> Nullable<Text>,
+        action -> Text,
+        object_kind -> Text,
+        object_id -> Text,
+        details -> Text,
+        ip -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        kind -> Text,
+        recipient_id -> Text,
+        channel -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+        grant_taken -> Bool,
+    }
+}
+
+diesel::table! {
+    subscription_grants (user_id, template_id) {
+        user_id -> Text,
+        template_id -> Text,
+        remaining -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_preferences (user_id, channel) {
+        user_id -> Text,
+        channel -> Text,
+        enabled -> Bool,
+        digest -> Text,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        data -> Text,
+        delivery_key -> Text,
+        read_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    announcements (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        title -> Text,
+        body -> Text,
+        author_id -> Text,
+        created_at -> Timestamp,
+        fanout_after -> Nullable<Text>,
+        fanned_out -> Integer,
+        fanout_done -> Bool,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(grids -> org_units (org_unit_id));
+diesel::joinable!(departments -> org_units (org_unit_id));
+diesel::joinable!(residencies -> org_units (org_unit_id));
+diesel::joinable!(household_members -> households (household_id));
+diesel::joinable!(households -> org_units (org_unit_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    idempotency_keys,
+    job_leases,
+    users,
+    sessions,
+    refresh_tokens,
+    consents,
+    org_units,
+    grids,
+    departments,
+    role_grants,
+    households,
+    household_members,
+    residencies,
+    audit_log,
+    outbox,
+    notifications,
+    subscription_grants,
+    notification_preferences,
+    announcements,
+);

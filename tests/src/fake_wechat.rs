@@ -1,0 +1,207 @@
+//! A local stand-in for WeChat's server API, speaking its documented JSON: `jscode2session`,
+//! `stable_token` and `getuserphonenumber`, with scripted errors and call counters.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use serde::Deserialize;
+use serde_json::json;
+
+pub const APPID: &str = "wx-test-app";
+pub const SECRET: &str = "wx-test-secret";
+
+#[derive(Default)]
+pub struct FakeState {
+    pub stable_token_calls: AtomicUsize,
+    pub login_calls: AtomicUsize,
+    pub phone_calls: AtomicUsize,
+    /// Errcodes the next `jscode2session` calls answer with, in order.
+    pub login_errors: Mutex<VecDeque<i64>>,
+    /// Tokens WeChat no longer accepts (answered with 40001).
+    pub expired: Mutex<HashSet<String>>,
+    pub issued: Mutex<Vec<String>>,
+    /// What the next `subscribeMessage.send` calls answer: an errcode, or 500 for an HTTP error.
+    pub send_script: Mutex<VecDeque<i64>>,
+    /// Every send attempt's body, and the bodies of those that were accepted.
+    pub send_attempts: Mutex<Vec<serde_json::Value>>,
+    pub sent: Mutex<Vec<serde_json::Value>>,
+    /// How long a send waits before answering (to kill a dispatcher mid-send).
+    pub send_delay_ms: std::sync::atomic::AtomicU64,
+}
+
+pub struct FakeWeChat {
+    pub base: String,
+    pub state: Arc<FakeState>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Drop for FakeWeChat {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
+}
+
+impl FakeWeChat {
+    pub fn script_login_errors(&self, codes: &[i64]) {
+        self.state.login_errors.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend(codes);
+    }
+
+    pub fn expire_current_token(&self) {
+        let issued = self.state.issued.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        self.state.expired.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend(issued);
+    }
+
+    /// Scripts the next send answers: an errcode, or 500 for an HTTP 500.
+    pub fn script_sends(&self, answers: &[i64]) {
+        self.state.send_script.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend(answers);
+    }
+
+    /// The accepted subscribe messages.
+    pub fn sent(&self) -> Vec<serde_json::Value> {
+        self.state.sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    pub fn send_attempts(&self) -> usize {
+        self.state.send_attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()
+    }
+
+    pub fn stable_token_calls(&self) -> usize {
+        self.state.stable_token_calls.load(Ordering::SeqCst)
+    }
+
+    /// The environment that points an application at this fake.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![("WECHAT_APPID", APPID.into()), ("WECHAT_SECRET", SECRET.into()), ("WECHAT_API_BASE", self.base.clone())]
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    appid: String,
+    secret: String,
+    js_code: String,
+    grant_type: String,
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    access_token: String,
+}
+
+fn error(code: i64, message: &str) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "errcode": code, "errmsg": message }))
+}
+
+async fn jscode2session(state: web::Data<FakeState>, query: web::Query<LoginQuery>) -> HttpResponse {
+    state.login_calls.fetch_add(1, Ordering::SeqCst);
+    if query.appid != APPID || query.secret != SECRET || query.grant_type != "authorization_code" {
+        return error(40013, "invalid appid");
+    }
+    let scripted = state.login_errors.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop_front();
+    if let Some(code) = scripted {
+        return error(code, "scripted");
+    }
+    match query.js_code.strip_prefix("c:") {
+        Some(name) => HttpResponse::Ok().json(json!({
+            "openid": format!("o-{name}"),
+            "session_key": "SESSION-KEY-MUST-NOT-LEAK",
+            "unionid": format!("u-{name}"),
+        })),
+        None => error(40029, "invalid code"),
+    }
+}
+
+async fn stable_token(state: web::Data<FakeState>, body: web::Json<serde_json::Value>) -> HttpResponse {
+    let n = state.stable_token_calls.fetch_add(1, Ordering::SeqCst) + 1;
+    if body["appid"] != APPID || body["secret"] != SECRET || body["grant_type"] != "client_credential" {
+        return error(40013, "invalid appid");
+    }
+    // Slow enough that racing instances would all call, were they not coordinated.
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let token = format!("ACCESS-TOKEN-{n}");
+    state.issued.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(token.clone());
+    HttpResponse::Ok().json(json!({ "access_token": token, "expires_in": 7200 }))
+}
+
+async fn phone_number(
+    state: web::Data<FakeState>,
+    query: web::Query<TokenQuery>,
+    body: web::Json<serde_json::Value>,
+) -> HttpResponse {
+    state.phone_calls.fetch_add(1, Ordering::SeqCst);
+    let known = state.issued.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&query.access_token);
+    let expired = state.expired.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&query.access_token);
+    if !known || expired {
+        return error(40001, "invalid credential, access_token is invalid or not latest");
+    }
+    match body["code"].as_str().and_then(|c| c.strip_prefix("p:")) {
+        Some(phone) => HttpResponse::Ok().json(json!({
+            "errcode": 0,
+            "errmsg": "ok",
+            "phone_info": {
+                "phoneNumber": format!("+86{phone}"),
+                "purePhoneNumber": phone,
+                "countryCode": "86",
+                "watermark": { "timestamp": 1_700_000_000, "appid": APPID }
+            }
+        })),
+        None => error(40029, "invalid code"),
+    }
+}
+
+async fn subscribe_send(
+    state: web::Data<FakeState>,
+    query: web::Query<TokenQuery>,
+    body: web::Json<serde_json::Value>,
+) -> HttpResponse {
+    let body = body.into_inner();
+    let delay = state.send_delay_ms.load(Ordering::SeqCst);
+    state.send_attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(body.clone());
+    let known = state.issued.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&query.access_token);
+    let expired = state.expired.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&query.access_token);
+    if !known || expired {
+        return error(40001, "invalid credential");
+    }
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
+    let scripted = state.send_script.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop_front();
+    match scripted {
+        Some(500) => HttpResponse::InternalServerError().body("upstream exploded"),
+        Some(code) => error(code, "scripted"),
+        None if body["touser"].as_str().is_some_and(|t| t.starts_with("o-")) && body["template_id"].is_string() => {
+            state.sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(body);
+            error(0, "ok")
+        }
+        None => error(47003, "argument invalid"),
+    }
+}
+
+/// Starts the fake on a free port.
+///
+/// # Panics
+/// When it cannot listen.
+pub async fn start() -> FakeWeChat {
+    let state = Arc::new(FakeState::default());
+    let data = web::Data::from(state.clone());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("fake WeChat: {e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route("/sns/jscode2session", web::get().to(jscode2session))
+            .route("/cgi-bin/stable_token", web::post().to(stable_token))
+            .route("/wxa/business/getuserphonenumber", web::post().to(phone_number))
+            .route("/cgi-bin/message/subscribe/send", web::post().to(subscribe_send))
+    })
+    .workers(2)
+    .disable_signals()
+    .listen(listener)
+    .unwrap_or_else(|e| panic!("fake WeChat: {e}"))
+    .run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    FakeWeChat { base: format!("http://127.0.0.1:{port}"), state, handle }
+}

@@ -1,0 +1,100 @@
+//! The demo county: loaded on the first development run, once; refused by production.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use yishi_tests::{spawn_app_with, Setup};
+
+async fn table_counts(db: &infra::Database) -> Vec<i64> {
+    db.run(|conn| {
+        use diesel::prelude::*;
+        use infra::schema::*;
+        Ok::<_, infra::InfraError>(vec![
+            users::table.count().get_result(conn)?,
+            org_units::table.count().get_result(conn)?,
+            grids::table.count().get_result(conn)?,
+            departments::table.count().get_result(conn)?,
+            role_grants::table.count().get_result(conn)?,
+            households::table.count().get_result(conn)?,
+            household_members::table.count().get_result(conn)?,
+            residencies::table.count().get_result(conn)?,
+            consents::table.count().get_result(conn)?,
+            audit_log::table.count().get_result(conn)?,
+        ])
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_demo_county_loads_once_and_can_be_used() {
+    let app = spawn_app_with(Setup { env: vec![("YISHI_DEMO_DATA", "auto".into())], ..Setup::default() }).await;
+    let db = app.state.db.clone();
+    let before = table_counts(&db).await;
+    assert_eq!(
+        &before[1..4],
+        &[19, 9, 5],
+        "units (1 county, 2 townships, 3 villages, 6 groups, 7 courtyards), grids, departments: {before:?}"
+    );
+    let now = chrono::Utc::now().naive_utc();
+    assert_eq!(api::demo::seed(&db, now, "2026-11").await.unwrap(), api::demo::Seeded::AlreadyThere);
+    assert_eq!(table_counts(&db).await, before, "a second run changes nothing");
+
+    // A demo resident logs in with the development WeChat and lives in 塘湾村.
+    let resident = app.wechat_login("dev:wangjianguo").await;
+    assert_eq!(resident["user"]["display_name"], "王建国");
+    assert_eq!(resident["user"]["consent"]["accepted"], true);
+    let token = resident["access_token"].as_str().unwrap();
+    let (status, mine) = {
+        let res = app.get_as(token, "/api/v1/me/residency").await;
+        (res.status(), res.json::<Value>().await.unwrap())
+    };
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(mine["items"][0]["status"], "approved");
+
+    // Every role has a demo account that logs in with the README's password.
+    for username in [
+        "demo-admin",
+        "demo-county",
+        "demo-housing",
+        "demo-township",
+        "demo-cadre",
+        "demo-supervisor",
+        "demo-representative",
+        "demo-council",
+        "demo-gridleader",
+        "demo-gridworker",
+        "demo-volunteer",
+    ] {
+        let login = app.login(username, api::demo::DEMO_PASSWORD).await;
+        assert_eq!(login["user"]["roles"].as_array().unwrap().len(), 1, "{username}");
+    }
+    let cadre = app.login("demo-cadre", api::demo::DEMO_PASSWORD).await;
+    let res = app.get_as(cadre["access_token"].as_str().unwrap(), "/api/v1/residencies?status=approved").await;
+    let list: Value = res.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 6, "塘湾村's six residents");
+    let text = list.to_string();
+    assert!(!text.contains("1380000"), "phones stay masked: {text}");
+
+    // The demo grid answers a point in 塘湾村.
+    let grid =
+        app.get_as(cadre["access_token"].as_str().unwrap(), "/api/v1/grids/locate?lat=27.4542&lng=112.1931").await;
+    assert_eq!(grid.status(), StatusCode::OK);
+
+    // Production refuses to start on this database.
+    let mut env = std::collections::HashMap::new();
+    env.insert("YISHI_ENV", "production".to_owned());
+    env.insert("YISHI_JWT_SECRET", "a-production-secret-of-forty-characters!!".to_owned());
+    env.insert("WECHAT_APPID", "wx1".to_owned());
+    env.insert("WECHAT_SECRET", "s".to_owned());
+    env.insert("DATABASE_URL", app.database_url.clone());
+    env.insert("YISHI_BIND", "127.0.0.1:0".to_owned());
+    env.insert("YISHI_METRICS_BIND", "off".to_owned());
+    let config = api::Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let options =
+        api::AppOptions { run_jobs: false, clock: Arc::new(domain::SystemClock), ..api::AppOptions::default() };
+    let refused = api::Application::build(config, options).await;
+    assert!(matches!(refused, Err(api::app::StartupError::DemoAccounts)), "production must refuse demo accounts");
+}
