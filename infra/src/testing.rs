@@ -36,6 +36,7 @@ impl TestDb {
         let tag = uuid::Uuid::now_v7().simple().to_string();
         match std::env::var(DATABASE_ENV).ok().filter(|u| !u.trim().is_empty()) {
             Some(admin_url) => {
+                let admin_url = plain_on_loopback(&admin_url);
                 let target = DbTarget::parse(&admin_url).expect("YISHI_TEST_DATABASE_URL must parse");
                 assert_eq!(target.backend, Backend::Postgres, "{DATABASE_ENV} must be a postgres:// URL");
                 let name = format!("yishi_t_{tag}");
@@ -79,6 +80,22 @@ impl Drop for TestDb {
 }
 
 /// The Redis URL tests should use, if the environment names one.
+/// Test databases on this machine are reached without TLS unless the URL asks for it.
+///
+/// The bundled libpq links the system OpenSSL, whose exit handler frees its global state while
+/// the in-process test servers of a finished test binary may still be closing pooled TLS
+/// connections on their own threads: a `double free` abort after every test had passed. A
+/// loopback connection gains nothing from TLS, so tests leave OpenSSL out of it.
+fn plain_on_loopback(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else { return url.to_owned() };
+    let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "::1" | "[::1]") | None);
+    if !loopback || parsed.query_pairs().any(|(key, _)| key == "sslmode") {
+        return url.to_owned();
+    }
+    parsed.query_pairs_mut().append_pair("sslmode", "disable");
+    parsed.to_string()
+}
+
 pub fn redis_url() -> Option<String> {
     std::env::var(REDIS_ENV).ok().filter(|u| !u.trim().is_empty())
 }
