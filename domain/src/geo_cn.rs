@@ -42,9 +42,85 @@ pub fn wgs84_to_gcj02(lat: f64, lng: f64) -> (f64, f64) {
     (lat + d_lat, lng + d_lng)
 }
 
+/// GCJ-02 → WGS-84, as (lat, lng): the forward shift inverted by fixed-point iteration (the
+/// shift varies slowly, so a few rounds reach well under a metre).
+pub fn gcj02_to_wgs84(lat: f64, lng: f64) -> (f64, f64) {
+    let (mut wlat, mut wlng) = (lat, lng);
+    for _ in 0..6 {
+        let (glat, glng) = wgs84_to_gcj02(wlat, wlng);
+        wlat -= glat - lat;
+        wlng -= glng - lng;
+    }
+    (wlat, wlng)
+}
+
+/// Metres between two points on the sphere (haversine); either datum, as long as both agree.
+pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    const EARTH_RADIUS_M: f64 = 6_371_008.8;
+    let (lat1, lat2) = (a.0.to_radians(), b.0.to_radians());
+    let d_lat = lat2 - lat1;
+    let d_lng = (b.1 - a.1).to_radians();
+    let h = (d_lat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (d_lng / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_M * h.sqrt().asin()
+}
+
+/// The side of a spatial index cell, in degrees (about 1.1 km north–south).
+pub const CELL_DEGREES: f64 = 0.01;
+
+/// The index cell holding a point: an integer key, so "cases near here" is an indexed
+/// `cell IN (…)` over the few cells a circle touches rather than a scan.
+pub fn cell_of(lat: f64, lng: f64) -> i64 {
+    let row = ((lat + 90.0) / CELL_DEGREES).floor() as i64;
+    let col = ((lng + 180.0) / CELL_DEGREES).floor() as i64;
+    row * 100_000 + col
+}
+
+/// The cells a circle of `radius_m` around a point touches.
+pub fn cells_around(lat: f64, lng: f64, radius_m: f64) -> Vec<i64> {
+    let d_lat = radius_m / 111_195.0;
+    let d_lng = radius_m / (111_195.0 * lat.to_radians().cos().max(0.01));
+    let (r0, r1) =
+        (((lat - d_lat + 90.0) / CELL_DEGREES).floor() as i64, ((lat + d_lat + 90.0) / CELL_DEGREES).floor() as i64);
+    let (c0, c1) =
+        (((lng - d_lng + 180.0) / CELL_DEGREES).floor() as i64, ((lng + d_lng + 180.0) / CELL_DEGREES).floor() as i64);
+    let mut cells = Vec::new();
+    for row in r0..=r1 {
+        for col in c0..=c1 {
+            cells.push(row * 100_000 + col);
+        }
+    }
+    cells
+}
+
+/// A point rounded to about 100 m (three decimals), for publishing a location without pointing
+/// at a doorstep.
+pub fn coarsen(lat: f64, lng: f64) -> (f64, f64) {
+    ((lat * 1000.0).round() / 1000.0, (lng * 1000.0).round() / 1000.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gcj02_back_to_wgs84_within_a_metre() {
+        let wgs = (27.705, 112.003);
+        let gcj = wgs84_to_gcj02(wgs.0, wgs.1);
+        assert!(distance_m(gcj, wgs) > 100.0, "the shift is hundreds of metres");
+        assert!(distance_m(gcj02_to_wgs84(gcj.0, gcj.1), wgs) < 1.0);
+    }
+
+    #[test]
+    fn distances_and_cells() {
+        let d = distance_m((27.71, 112.0), (27.71027, 112.0));
+        assert!((d - 30.0).abs() < 0.5, "{d}");
+        let cells = cells_around(27.7195, 112.0055, 100.0);
+        assert!(cells.contains(&cell_of(27.7195, 112.0055)));
+        assert!(cells.contains(&cell_of(27.7203, 112.0055)), "100 m north crosses into the next cell");
+        assert!(!cells.contains(&cell_of(27.7395, 112.0055)));
+        assert!(cells.len() <= 4);
+        assert_eq!(coarsen(27.712_345, 112.004_567), (27.712, 112.005));
+    }
 
     #[test]
     fn known_offsets_in_china_and_none_outside() {

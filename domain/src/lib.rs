@@ -2,6 +2,8 @@
 //! policies. Nothing here performs I/O; the `infra` and `api` crates call into it.
 
 pub mod accounts;
+pub mod calendar;
+pub mod cases;
 pub mod clock;
 pub mod error;
 pub mod geo_cn;

@@ -1,0 +1,626 @@
+//! Grid cases (网格事件): the lifecycle, the escalation ladder, deadlines, duplicate detection
+//! and the monthly figures. "The grid blows the whistle, the departments report for duty."
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+
+use crate::calendar::{deadline, Counting, WorkingCalendar};
+use crate::roles::Role;
+use crate::DomainError;
+
+/// Where a case stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CaseStatus {
+    /// Filed; the grid has not accepted it yet.
+    Reported,
+    /// Sent up the ladder; the receiving level has not reported for duty (报到) yet.
+    Escalated,
+    Accepted,
+    InProgress,
+    /// Staff answered with an outcome; the reporter confirms or reopens.
+    Resolved,
+    /// Confirmed and rated by the reporter.
+    Closed,
+    /// Not confirmed in time: closed without a rating (outside the satisfaction rate).
+    ClosedUnrated,
+    /// Folded into another case; its people follow that one.
+    Merged,
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 8] = [
+        Self::Reported,
+        Self::Escalated,
+        Self::Accepted,
+        Self::InProgress,
+        Self::Resolved,
+        Self::Closed,
+        Self::ClosedUnrated,
+        Self::Merged,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reported => "reported",
+            Self::Escalated => "escalated",
+            Self::Accepted => "accepted",
+            Self::InProgress => "in_progress",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+            Self::ClosedUnrated => "closed_unrated",
+            Self::Merged => "merged",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .ok_or(DomainError::Invalid { field: "status", reason: "unknown case status" })
+    }
+
+    /// Still asking for work: counted by the ladder, offered as a duplicate.
+    pub fn is_open(self) -> bool {
+        !matches!(self, Self::Closed | Self::ClosedUnrated | Self::Merged)
+    }
+
+    /// How residents read it (the notice says "已{label}").
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Reported => "提交",
+            Self::Escalated => "上报上级",
+            Self::Accepted => "受理",
+            Self::InProgress => "开始办理",
+            Self::Resolved => "办结",
+            Self::Closed => "确认关闭",
+            Self::ClosedUnrated => "自动关闭",
+            Self::Merged => "合并到相同问题",
+        }
+    }
+}
+
+/// The ladder a case climbs: grid → village/community → township/street → county department.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Grid,
+    Village,
+    Township,
+    Department,
+}
+
+impl Level {
+    pub const ALL: [Level; 4] = [Self::Grid, Self::Village, Self::Township, Self::Department];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Grid => "grid",
+            Self::Village => "village",
+            Self::Township => "township",
+            Self::Department => "department",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|l| l.as_str() == text)
+            .ok_or(DomainError::Invalid { field: "level", reason: "grid, village, township or department" })
+    }
+
+    /// The next rung, if any.
+    pub fn next(self) -> Option<Self> {
+        match self {
+            Self::Grid => Some(Self::Village),
+            Self::Village => Some(Self::Township),
+            Self::Township => Some(Self::Department),
+            Self::Department => None,
+        }
+    }
+
+    /// The weakest role that handles a case at this level.
+    pub fn handler_role(self) -> Role {
+        match self {
+            Self::Grid => Role::GridWorker,
+            Self::Village => Role::VillageCadre,
+            Self::Township => Role::TownshipOfficer,
+            Self::Department => Role::DepartmentOfficer,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    Normal,
+    Urgent,
+}
+
+impl Urgency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::Urgent => "urgent",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        match text {
+            "normal" => Ok(Self::Normal),
+            "urgent" => Ok(Self::Urgent),
+            _ => Err(DomainError::Invalid { field: "urgency", reason: "normal or urgent" }),
+        }
+    }
+
+    /// Urgent cases count calendar hours: a burst pipe does not wait for Monday.
+    pub fn counting(self) -> Counting {
+        match self {
+            Self::Normal => Counting::WorkingHours,
+            Self::Urgent => Counting::CalendarHours,
+        }
+    }
+}
+
+/// How staff answered a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Fixed,
+    UnableToFix,
+    /// Not our responsibility: referred elsewhere.
+    Referred,
+    Duplicate,
+    Withdrawn,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [Self::Fixed, Self::UnableToFix, Self::Referred, Self::Duplicate, Self::Withdrawn];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fixed => "fixed",
+            Self::UnableToFix => "unable_to_fix",
+            Self::Referred => "referred",
+            Self::Duplicate => "duplicate",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        Self::ALL.into_iter().find(|o| o.as_str() == text).ok_or(DomainError::Invalid {
+            field: "outcome",
+            reason: "fixed, unable_to_fix, referred, duplicate or withdrawn",
+        })
+    }
+}
+
+/// What someone does to a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Accept,
+    Start,
+    Escalate,
+    Resolve,
+    Confirm,
+    Reopen,
+    AutoClose,
+    Merge,
+}
+
+impl Action {
+    pub const ALL: [Action; 8] = [
+        Self::Accept,
+        Self::Start,
+        Self::Escalate,
+        Self::Resolve,
+        Self::Confirm,
+        Self::Reopen,
+        Self::AutoClose,
+        Self::Merge,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accept => "accept",
+            Self::Start => "start",
+            Self::Escalate => "escalate",
+            Self::Resolve => "resolve",
+            Self::Confirm => "confirm",
+            Self::Reopen => "reopen",
+            Self::AutoClose => "auto_close",
+            Self::Merge => "merge",
+        }
+    }
+}
+
+/// Why a transition is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransitionError {
+    /// The action makes no sense in this status.
+    NotAllowed { action: Action, status: CaseStatus },
+    /// A department is the top of the ladder.
+    TopOfLadder,
+}
+
+/// The case after `action`, or why not. The state machine of the issue: reported → accepted →
+/// in_progress → resolved → closed, with reopen, and escalation as a move up the ladder that
+/// waits for the next level to accept.
+pub fn transition(status: CaseStatus, level: Level, action: Action) -> Result<(CaseStatus, Level), TransitionError> {
+    use CaseStatus::*;
+    let refused = Err(TransitionError::NotAllowed { action, status });
+    match (action, status) {
+        (Action::Accept, Reported | Escalated) => Ok((Accepted, level)),
+        (Action::Start, Accepted) => Ok((InProgress, level)),
+        (Action::Escalate, Reported | Escalated | Accepted | InProgress) => {
+            level.next().map(|up| (Escalated, up)).ok_or(TransitionError::TopOfLadder)
+        }
+        (Action::Resolve, Reported | Escalated | Accepted | InProgress) => Ok((Resolved, level)),
+        (Action::Confirm, Resolved) => Ok((Closed, level)),
+        (Action::Reopen, Resolved) => Ok((InProgress, level)),
+        (Action::AutoClose, Resolved) => Ok((ClosedUnrated, level)),
+        (Action::Merge, s) if s.is_open() => Ok((Merged, level)),
+        _ => refused,
+    }
+}
+
+/// A satisfaction rating, 1 to 5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rating(u8);
+
+impl Rating {
+    pub fn parse(value: i64) -> Result<Self, DomainError> {
+        u8::try_from(value)
+            .ok()
+            .filter(|v| (1..=5).contains(v))
+            .map(Self)
+            .ok_or(DomainError::Invalid { field: "rating", reason: "1 to 5" })
+    }
+
+    pub fn value(self) -> u8 {
+        self.0
+    }
+
+    /// Four or five stars count as satisfied.
+    pub fn satisfied(value: i32) -> bool {
+        value >= 4
+    }
+}
+
+/// Hours to accept and to resolve at one level and urgency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct Limits {
+    pub accept_hours: u32,
+    pub resolve_hours: u32,
+}
+
+/// The deadlines: per level and urgency, and the reporter's time to confirm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadlinePolicy {
+    /// `[level][urgency]`, in the order of [`Level::ALL`] and normal/urgent.
+    limits: [[Limits; 2]; 4],
+    /// Calendar hours a reporter has to confirm or reopen before the case closes unrated.
+    pub confirm_hours: u32,
+}
+
+impl Default for DeadlinePolicy {
+    /// Working hours for normal cases, calendar hours for urgent ones.
+    fn default() -> Self {
+        let l = |accept_hours, resolve_hours| Limits { accept_hours, resolve_hours };
+        Self {
+            limits: [
+                [l(4, 24), l(1, 12)],  // grid: accept within half a working day, resolve in three
+                [l(8, 40), l(2, 24)],  // village
+                [l(8, 40), l(2, 24)],  // township
+                [l(16, 80), l(4, 48)], // county department
+            ],
+            confirm_hours: 7 * 24,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyOverrides {
+    #[serde(default)]
+    levels: std::collections::HashMap<String, std::collections::HashMap<String, Limits>>,
+    confirm_hours: Option<u32>,
+}
+
+impl DeadlinePolicy {
+    pub fn limits(&self, level: Level, urgency: Urgency) -> Limits {
+        let row = Level::ALL.iter().position(|l| *l == level).unwrap_or(0);
+        let col = usize::from(urgency == Urgency::Urgent);
+        self.limits[row][col]
+    }
+
+    /// The defaults with overrides from configuration, e.g.
+    /// `{"levels": {"grid": {"normal": {"accept_hours": 2, "resolve_hours": 16}}}, "confirm_hours": 72}`.
+    pub fn with_overrides(json: &str) -> Result<Self, DomainError> {
+        let invalid = DomainError::Invalid { field: "YISHI_CASE_DEADLINES", reason: "see the README for its form" };
+        let overrides: PolicyOverrides = serde_json::from_str(json).map_err(|_| invalid.clone())?;
+        let mut policy = Self::default();
+        for (level, per_urgency) in overrides.levels {
+            let row = Level::ALL.iter().position(|l| l.as_str() == level).ok_or(invalid.clone())?;
+            for (urgency, limits) in per_urgency {
+                let col = usize::from(Urgency::parse(&urgency).map_err(|_| invalid.clone())? == Urgency::Urgent);
+                if limits.accept_hours == 0 || limits.resolve_hours == 0 {
+                    return Err(invalid);
+                }
+                policy.limits[row][col] = limits;
+            }
+        }
+        if let Some(hours) = overrides.confirm_hours {
+            policy.confirm_hours = hours.max(1);
+        }
+        Ok(policy)
+    }
+
+    /// When a level that received a case at `since` must accept it.
+    pub fn accept_due(
+        &self,
+        cal: &WorkingCalendar,
+        level: Level,
+        urgency: Urgency,
+        since: DateTime<Utc>,
+    ) -> DateTime<Utc> {
+        deadline(cal, since, self.limits(level, urgency).accept_hours, urgency.counting())
+    }
+
+    /// When a level that accepted a case at `since` must resolve it.
+    pub fn resolve_due(
+        &self,
+        cal: &WorkingCalendar,
+        level: Level,
+        urgency: Urgency,
+        since: DateTime<Utc>,
+    ) -> DateTime<Utc> {
+        deadline(cal, since, self.limits(level, urgency).resolve_hours, urgency.counting())
+    }
+
+    pub fn confirm_due(&self, resolved_at: DateTime<Utc>) -> DateTime<Utc> {
+        resolved_at + Duration::hours(i64::from(self.confirm_hours))
+    }
+}
+
+/// Which deadline of a case has passed, and what the sweeper does about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lapse {
+    /// The level did not accept in time: the case climbs one rung (or, at the top, is only
+    /// marked overdue).
+    NotAccepted,
+    /// Accepted but not resolved in time: overdue, and the level above is told.
+    NotResolved,
+    /// The reporter did not confirm in time: closed unrated.
+    NotConfirmed,
+}
+
+/// What deadline a case in `status` is waiting on.
+pub fn waiting_on(status: CaseStatus) -> Option<Lapse> {
+    match status {
+        CaseStatus::Reported | CaseStatus::Escalated => Some(Lapse::NotAccepted),
+        CaseStatus::Accepted | CaseStatus::InProgress => Some(Lapse::NotResolved),
+        CaseStatus::Resolved => Some(Lapse::NotConfirmed),
+        _ => None,
+    }
+}
+
+/// Text similarity for "reflect at most once": the mean of the Dice coefficients of character
+/// unigrams and bigrams over letters and digits (CJK included, punctuation and spaces dropped).
+/// Chinese has no spaces between words, so words are never split on whitespace.
+pub fn similarity(a: &str, b: &str) -> f64 {
+    let (ca, cb) = (normalise(a), normalise(b));
+    if ca.is_empty() || cb.is_empty() {
+        return 0.0;
+    }
+    let uni = |c: &[char]| c.iter().copied().collect::<HashSet<char>>();
+    let bi = |c: &[char]| c.windows(2).map(|w| (w[0], w[1])).collect::<HashSet<(char, char)>>();
+    let dice = |x: usize, y: usize, both: usize| if x + y == 0 { 0.0 } else { 2.0 * both as f64 / (x + y) as f64 };
+    let (ua, ub) = (uni(&ca), uni(&cb));
+    let (ba, bb) = (bi(&ca), bi(&cb));
+    let u = dice(ua.len(), ub.len(), ua.intersection(&ub).count());
+    if ba.is_empty() || bb.is_empty() {
+        return u;
+    }
+    let b2 = dice(ba.len(), bb.len(), ba.intersection(&bb).count());
+    (u + b2) / 2.0
+}
+
+fn normalise(text: &str) -> Vec<char> {
+    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+/// What the figures need of one case.
+#[derive(Debug, Clone)]
+pub struct CaseFacts {
+    pub status: CaseStatus,
+    pub reported_at: DateTime<Utc>,
+    pub first_accepted_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub overdue: bool,
+    pub escalations: i32,
+    pub rating: Option<i32>,
+}
+
+/// A unit's figures for a period (the cases reported in it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    pub received: i64,
+    pub resolved: i64,
+    pub resolution_rate: Option<f64>,
+    /// Of the resolved, those never overdue.
+    pub on_time_rate: Option<f64>,
+    pub overdue: i64,
+    pub avg_hours_to_accept: Option<f64>,
+    pub avg_hours_to_resolve: Option<f64>,
+    pub rated: i64,
+    /// Four or five stars among rated cases; cases closed unrated do not count.
+    pub satisfaction_rate: Option<f64>,
+    pub escalated: i64,
+    pub escalations: i64,
+}
+
+pub fn figures(cases: &[CaseFacts]) -> Figures {
+    let ratio = |n: i64, d: i64| if d == 0 { None } else { Some(n as f64 / d as f64) };
+    let mean = |v: &[f64]| if v.is_empty() { None } else { Some(v.iter().sum::<f64>() / v.len() as f64) };
+    let counted: Vec<&CaseFacts> = cases.iter().filter(|c| c.status != CaseStatus::Merged).collect();
+    let received = counted.len() as i64;
+    let resolved: Vec<&&CaseFacts> = counted.iter().filter(|c| c.resolved_at.is_some()).collect();
+    let hours = |from: DateTime<Utc>, to: DateTime<Utc>| (to - from).num_seconds() as f64 / 3600.0;
+    let to_accept: Vec<f64> =
+        counted.iter().filter_map(|c| c.first_accepted_at.map(|t| hours(c.reported_at, t))).collect();
+    let to_resolve: Vec<f64> = resolved.iter().filter_map(|c| c.resolved_at.map(|t| hours(c.reported_at, t))).collect();
+    let ratings: Vec<i32> = counted.iter().filter_map(|c| c.rating).collect();
+    let on_time = resolved.iter().filter(|c| !c.overdue).count() as i64;
+    Figures {
+        received,
+        resolved: resolved.len() as i64,
+        resolution_rate: ratio(resolved.len() as i64, received),
+        on_time_rate: ratio(on_time, resolved.len() as i64),
+        overdue: counted.iter().filter(|c| c.overdue).count() as i64,
+        avg_hours_to_accept: mean(&to_accept),
+        avg_hours_to_resolve: mean(&to_resolve),
+        rated: ratings.len() as i64,
+        satisfaction_rate: ratio(
+            ratings.iter().filter(|r| Rating::satisfied(**r)).count() as i64,
+            ratings.len() as i64,
+        ),
+        escalated: counted.iter().filter(|c| c.escalations > 0).count() as i64,
+        escalations: counted.iter().map(|c| i64::from(c.escalations)).sum(),
+    }
+}
+
+/// A spreadsheet cell that cannot run as a formula: text starting with `=`, `+`, `-`, `@` (or a
+/// tab or carriage return) gets a leading apostrophe.
+pub fn spreadsheet_safe(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::beijing;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_whole_journey_and_every_refusal() {
+        use Action::*;
+        use CaseStatus::*;
+        let (s, l) = transition(Reported, Level::Grid, Accept).unwrap_or((Merged, Level::Grid));
+        assert_eq!((s, l), (Accepted, Level::Grid));
+        assert_eq!(transition(Accepted, Level::Grid, Escalate), Ok((Escalated, Level::Village)));
+        assert_eq!(transition(Escalated, Level::Village, Escalate), Ok((Escalated, Level::Township)));
+        assert_eq!(transition(Escalated, Level::Township, Accept), Ok((Accepted, Level::Township)));
+        assert_eq!(transition(Accepted, Level::Township, Start), Ok((InProgress, Level::Township)));
+        assert_eq!(transition(InProgress, Level::Township, Resolve), Ok((Resolved, Level::Township)));
+        assert_eq!(transition(Resolved, Level::Township, Reopen), Ok((InProgress, Level::Township)));
+        assert_eq!(transition(Resolved, Level::Township, Confirm), Ok((Closed, Level::Township)));
+        assert_eq!(transition(Resolved, Level::Grid, AutoClose), Ok((ClosedUnrated, Level::Grid)));
+        assert_eq!(transition(InProgress, Level::Department, Escalate), Err(TransitionError::TopOfLadder));
+
+        // Every pair: exactly the listed moves are allowed; closed cases accept nothing.
+        let allowed = |a: Action, s: CaseStatus| match a {
+            Accept => matches!(s, Reported | Escalated),
+            Start => s == Accepted,
+            Escalate | Resolve => matches!(s, Reported | Escalated | Accepted | InProgress),
+            Confirm | Reopen | AutoClose => s == Resolved,
+            Merge => s.is_open(),
+        };
+        for action in Action::ALL {
+            for status in CaseStatus::ALL {
+                let result = transition(status, Level::Grid, action);
+                assert_eq!(result.is_ok(), allowed(action, status), "{action:?} on {status:?}");
+                if !status.is_open() {
+                    assert!(result.is_err());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in CaseStatus::ALL {
+            assert_eq!(CaseStatus::parse(s.as_str()), Ok(s));
+        }
+        for l in Level::ALL {
+            assert_eq!(Level::parse(l.as_str()), Ok(l));
+        }
+        for o in Outcome::ALL {
+            assert_eq!(Outcome::parse(o.as_str()), Ok(o));
+        }
+        assert!(Urgency::parse("whenever").is_err());
+        assert!(Rating::parse(0).is_err() && Rating::parse(6).is_err() && Rating::parse(5).is_ok());
+        assert_eq!(Level::Township.handler_role(), Role::TownshipOfficer);
+    }
+
+    #[test]
+    fn similar_chinese_reports_score_high_and_unrelated_ones_low() {
+        let first = "村口的路灯坏了，晚上很黑，老人走路不安全";
+        let same = "村口路灯不亮了，晚上太黑，老人出门不安全";
+        let other = "张家和李家因为宅基地边界吵架";
+        assert!(similarity(first, same) > 0.5, "{}", similarity(first, same));
+        assert!(similarity(first, other) < 0.15, "{}", similarity(first, other));
+        assert!((similarity(first, first) - 1.0).abs() < 1e-9);
+        assert_eq!(similarity("", first), 0.0);
+        assert!(similarity("Road  BROKEN!", "road broken") > 0.99, "case and punctuation do not matter");
+    }
+
+    #[test]
+    fn deadlines_follow_level_urgency_and_overrides() {
+        let policy = DeadlinePolicy::default();
+        let cal = WorkingCalendar::default();
+        // Friday 2026-11-27 16:00 Beijing: a normal grid case must be accepted within 4 working
+        // hours (Monday 12:00); an urgent one within 1 calendar hour.
+        let friday = beijing().with_ymd_and_hms(2026, 11, 27, 16, 0, 0).unwrap().with_timezone(&Utc);
+        let monday_noon = beijing().with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap().with_timezone(&Utc);
+        assert_eq!(policy.accept_due(&cal, Level::Grid, Urgency::Normal, friday), monday_noon);
+        assert_eq!(policy.accept_due(&cal, Level::Grid, Urgency::Urgent, friday), friday + Duration::hours(1));
+        let custom = DeadlinePolicy::with_overrides(
+            r#"{"levels": {"grid": {"normal": {"accept_hours": 1, "resolve_hours": 2}}}, "confirm_hours": 24}"#,
+        )
+        .unwrap();
+        assert_eq!(custom.limits(Level::Grid, Urgency::Normal), Limits { accept_hours: 1, resolve_hours: 2 });
+        assert_eq!(custom.limits(Level::Village, Urgency::Normal), policy.limits(Level::Village, Urgency::Normal));
+        assert_eq!(custom.confirm_hours, 24);
+        assert!(DeadlinePolicy::with_overrides(r#"{"levels": {"moon": {}}}"#).is_err());
+        assert!(DeadlinePolicy::with_overrides("not json").is_err());
+    }
+
+    #[test]
+    fn figures_leave_unrated_closures_out_of_satisfaction() {
+        let t = |h: i64| Utc.with_ymd_and_hms(2026, 11, 2, 0, 0, 0).unwrap() + Duration::hours(h);
+        let case = |status, accepted: Option<i64>, resolved: Option<i64>, overdue, escalations, rating| CaseFacts {
+            status,
+            reported_at: t(0),
+            first_accepted_at: accepted.map(t),
+            resolved_at: resolved.map(t),
+            overdue,
+            escalations,
+            rating,
+        };
+        let f = figures(&[
+            case(CaseStatus::Closed, Some(1), Some(10), false, 0, Some(5)),
+            case(CaseStatus::Closed, Some(3), Some(20), true, 2, Some(2)),
+            case(CaseStatus::ClosedUnrated, Some(2), Some(30), false, 0, None),
+            case(CaseStatus::Reported, None, None, true, 1, None),
+        ]);
+        assert_eq!((f.received, f.resolved, f.overdue, f.escalated, f.escalations, f.rated), (4, 3, 2, 2, 3, 2));
+        assert_eq!(f.resolution_rate, Some(0.75));
+        assert_eq!(f.satisfaction_rate, Some(0.5));
+        assert_eq!(f.on_time_rate, Some(2.0 / 3.0));
+        assert_eq!(f.avg_hours_to_accept, Some(2.0));
+        assert_eq!(f.avg_hours_to_resolve, Some(20.0));
+        assert_eq!(figures(&[]), Figures::default());
+    }
+
+    #[test]
+    fn spreadsheet_cells_never_start_a_formula() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        for bad in ["+1", "-2", "@SUM(A1)", "\tx"] {
+            assert!(spreadsheet_safe(bad).starts_with('\''));
+        }
+        assert_eq!(spreadsheet_safe("路灯坏了"), "路灯坏了");
+    }
+}
