@@ -36,6 +36,14 @@ pub const TEMPLATES: &[Template] = &[
         kind: "case_status_changed", title: "您反映的问题有新进展", body: "“{case}”已{status}。{note}"
     },
     Template {
+        kind: "case_assigned",
+        title: "新的网格事件待受理",
+        body: "“{case}”（{category}）已转到您处，请在{due}前受理。",
+    },
+    Template {
+        kind: "case_overdue", title: "网格事件已超期", body: "“{case}”已超过办理时限，请尽快处理并反馈。"
+    },
+    Template {
         kind: "meeting_scheduled",
         title: "议事会议通知",
         body: "“{matter}”将于{time}在{place}召开议事会议，请准时参加。",

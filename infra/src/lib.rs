@@ -3,6 +3,7 @@
 //! `domain`; HTTP lives in `api`.
 
 pub mod announcements;
+pub mod cases;
 pub mod db;
 pub mod error;
 pub mod http;

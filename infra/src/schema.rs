@@ -235,6 +235,118 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    case_categories (code) {
+        code -> Text,
+        name -> Text,
+        duty -> Text,
+        description -> Text,
+        department_id -> Nullable<Text>,
+        public_by_default -> Bool,
+        active -> Bool,
+        sort_order -> Integer,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> Text,
+        category -> Text,
+        description -> Text,
+        lat -> Nullable<Double>,
+        lng -> Nullable<Double>,
+        cell -> Nullable<BigInt>,
+        address -> Nullable<Text>,
+        urgency -> Text,
+        anonymous -> Bool,
+        is_public -> Bool,
+        reporter_id -> Text,
+        client_id -> Nullable<Text>,
+        grid_id -> Nullable<Text>,
+        org_unit_id -> Text,
+        department_id -> Nullable<Text>,
+        level -> Text,
+        status -> Text,
+        outcome -> Nullable<Text>,
+        merged_into -> Nullable<Text>,
+        captured_at -> Timestamp,
+        reported_at -> Timestamp,
+        first_accepted_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        accept_due -> Nullable<Timestamp>,
+        resolve_due -> Nullable<Timestamp>,
+        confirm_due -> Nullable<Timestamp>,
+        next_due -> Nullable<Timestamp>,
+        overdue -> Bool,
+        escalations -> Integer,
+        rating -> Nullable<Integer>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    case_events (id) {
+        id -> Text,
+        case_id -> Text,
+        seq -> Integer,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        from_level -> Nullable<Text>,
+        to_level -> Nullable<Text>,
+        actor_id -> Nullable<Text>,
+        proxy_id -> Nullable<Text>,
+        by_reporter -> Bool,
+        note -> Nullable<Text>,
+        attachments -> Text,
+        details -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_followers (case_id, user_id) {
+        case_id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    media (id) {
+        id -> Text,
+        owner_id -> Text,
+        kind -> Text,
+        mime -> Text,
+        size_bytes -> Integer,
+        case_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_days (day) {
+        day -> Text,
+        year -> Integer,
+        kind -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    open311_keys (id) {
+        id -> Text,
+        name -> Text,
+        key_hash -> Text,
+        user_id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(grids -> org_units (org_unit_id));
@@ -242,6 +354,8 @@ diesel::joinable!(departments -> org_units (org_unit_id));
 diesel::joinable!(residencies -> org_units (org_unit_id));
 diesel::joinable!(household_members -> households (household_id));
 diesel::joinable!(households -> org_units (org_unit_id));
+diesel::joinable!(case_events -> cases (case_id));
+diesel::joinable!(case_followers -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
@@ -263,4 +377,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     subscription_grants,
     notification_preferences,
     announcements,
+    case_categories,
+    cases,
+    case_events,
+    case_followers,
+    media,
+    calendar_days,
+    open311_keys,
 );

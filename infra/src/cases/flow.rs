@@ -1,0 +1,422 @@
+//! One step of a case's life, done the same way whoever takes it — a grid worker, the reporter,
+//! or the deadline sweeper: the state machine of `domain` decides, the deadlines are set, the
+//! row changes only if nobody changed it meanwhile, the timeline gets its entry, and the people
+//! concerned are told through the outbox, all in the caller's transaction.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use domain::calendar::WorkingCalendar;
+use domain::cases::{self, Action, CaseStatus, DeadlinePolicy, Lapse, Level, Outcome, TransitionError, Urgency};
+use serde_json::json;
+
+use super::{CaseChanges, CaseRow, EventRow};
+use crate::db::{write_tx, Database};
+use crate::{DbConn, InfraError};
+
+/// Notification kinds raised by cases.
+pub const CASE_STATUS_CHANGED: &str = "case_status_changed";
+pub const CASE_ASSIGNED: &str = "case_assigned";
+pub const CASE_OVERDUE: &str = "case_overdue";
+
+/// What a step needs besides the case.
+pub struct Ctx<'a> {
+    pub policy: &'a DeadlinePolicy,
+    pub calendar: &'a WorkingCalendar,
+    pub now: NaiveDateTime,
+}
+
+/// One step and who takes it.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub action: Action,
+    /// `None` for the system (the sweeper).
+    pub actor_id: Option<String>,
+    pub proxy_id: Option<String>,
+    /// Taken by the case's reporter (hidden on anonymous cases).
+    pub by_reporter: bool,
+    pub note: Option<String>,
+    pub attachments: Vec<String>,
+    pub outcome: Option<Outcome>,
+    pub rating: Option<(i32, Option<String>)>,
+    /// Escalating to the county: the department (else the category's).
+    pub department_id: Option<String>,
+    pub merged_into: Option<String>,
+    /// Set by the sweeper: the step happens because a deadline passed.
+    pub lapsed: bool,
+}
+
+impl Step {
+    pub fn by(action: Action, actor_id: &str) -> Self {
+        Self {
+            action,
+            actor_id: Some(actor_id.to_owned()),
+            proxy_id: None,
+            by_reporter: false,
+            note: None,
+            attachments: Vec::new(),
+            outcome: None,
+            rating: None,
+            department_id: None,
+            merged_into: None,
+            lapsed: false,
+        }
+    }
+
+    fn system(action: Action) -> Self {
+        Self { actor_id: None, lapsed: true, ..Self::by(action, "") }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    #[error("transition refused: {0:?}")]
+    Transition(TransitionError),
+    /// Someone else changed the case first.
+    #[error("the case changed meanwhile")]
+    Stale,
+    /// Escalating to the county needs a department, and the category maps to none.
+    #[error("no department for this case")]
+    NoDepartment,
+    #[error("corrupt case row: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Db(#[from] DieselError),
+}
+
+impl From<FlowError> for InfraError {
+    fn from(error: FlowError) -> Self {
+        match error {
+            FlowError::Db(e) => InfraError::from(e),
+            other => InfraError::Config(other.to_string()),
+        }
+    }
+}
+
+pub(crate) fn parsed(case: &CaseRow) -> Result<(CaseStatus, Level, Urgency), FlowError> {
+    let bad = |what: &str| FlowError::Corrupt(format!("{what} of case {}", case.id));
+    Ok((
+        CaseStatus::parse(&case.status).map_err(|_| bad("status"))?,
+        Level::parse(&case.level).map_err(|_| bad("level"))?,
+        Urgency::parse(&case.urgency).map_err(|_| bad("urgency"))?,
+    ))
+}
+
+fn utc(t: NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    t.and_utc()
+}
+
+/// The name of a step on the timeline.
+fn event_name(action: Action, lapsed: bool) -> &'static str {
+    match (action, lapsed) {
+        (Action::Escalate, true) => "auto_escalated",
+        (Action::Accept, _) => "accepted",
+        (Action::Start, _) => "started",
+        (Action::Escalate, false) => "escalated",
+        (Action::Resolve, _) => "resolved",
+        (Action::Confirm, _) => "confirmed",
+        (Action::Reopen, _) => "reopened",
+        (Action::AutoClose, _) => "closed_unrated",
+        (Action::Merge, _) => "merged",
+    }
+}
+
+/// Takes one step. Returns the case as it is after it.
+pub fn apply(conn: &mut DbConn, case: &CaseRow, step: &Step, ctx: &Ctx<'_>) -> Result<CaseRow, FlowError> {
+    let (status, level, urgency) = parsed(case)?;
+    let (to_status, to_level) = cases::transition(status, level, step.action).map_err(FlowError::Transition)?;
+    let now = ctx.now;
+    let at = |t: chrono::DateTime<chrono::Utc>| Some(t.naive_utc());
+    let late = case.overdue || case.accept_due.is_some_and(|d| d < now) || case.resolve_due.is_some_and(|d| d < now);
+    let mut changes = CaseChanges {
+        status: Some(to_status.as_str().to_owned()),
+        level: Some(to_level.as_str().to_owned()),
+        ..CaseChanges::default()
+    };
+    match step.action {
+        Action::Escalate => {
+            if to_level == Level::Department {
+                let department = match &step.department_id {
+                    Some(d) => Some(d.clone()),
+                    None => super::category(conn, &case.category)?.and_then(|c| c.department_id),
+                };
+                changes.department_id = Some(Some(department.ok_or(FlowError::NoDepartment)?));
+            }
+            let accept = at(ctx.policy.accept_due(ctx.calendar, to_level, urgency, utc(now)));
+            changes.accept_due = Some(accept);
+            changes.resolve_due = Some(None);
+            changes.next_due = Some(accept);
+            changes.escalations = Some(case.escalations + 1);
+            if step.lapsed {
+                changes.overdue = Some(true);
+            }
+        }
+        Action::Accept => {
+            let resolve = at(ctx.policy.resolve_due(ctx.calendar, level, urgency, utc(now)));
+            changes.first_accepted_at = Some(case.first_accepted_at.or(Some(now)));
+            changes.accept_due = Some(None);
+            changes.resolve_due = Some(resolve);
+            changes.next_due = Some(resolve);
+            changes.overdue = Some(late);
+        }
+        Action::Start => {}
+        Action::Resolve => {
+            let confirm = at(ctx.policy.confirm_due(utc(now)));
+            changes.outcome = Some(step.outcome.map(|o| o.as_str().to_owned()));
+            changes.resolved_at = Some(Some(now));
+            changes.accept_due = Some(None);
+            changes.resolve_due = Some(None);
+            changes.confirm_due = Some(confirm);
+            changes.next_due = Some(confirm);
+            changes.overdue = Some(late);
+        }
+        Action::Reopen => {
+            let resolve = at(ctx.policy.resolve_due(ctx.calendar, level, urgency, utc(now)));
+            changes.outcome = Some(None);
+            changes.resolved_at = Some(None);
+            changes.confirm_due = Some(None);
+            changes.resolve_due = Some(resolve);
+            changes.next_due = Some(resolve);
+        }
+        Action::Confirm | Action::AutoClose | Action::Merge => {
+            changes.closed_at = Some(Some(now));
+            changes.accept_due = Some(None);
+            changes.resolve_due = Some(None);
+            changes.confirm_due = Some(None);
+            changes.next_due = Some(None);
+            if let Some((rating, _)) = &step.rating {
+                changes.rating = Some(Some(*rating));
+            }
+            if step.action == Action::Merge {
+                changes.merged_into = Some(step.merged_into.clone());
+            }
+        }
+    }
+    if !super::update_guarded(conn, &case.id, case.version, &changes)? {
+        return Err(FlowError::Stale);
+    }
+    let mut details = serde_json::Map::new();
+    if let Some(outcome) = step.outcome {
+        details.insert("outcome".into(), json!(outcome.as_str()));
+    }
+    if let Some((rating, comment)) = &step.rating {
+        details.insert("rating".into(), json!(rating));
+        details.insert("comment".into(), json!(comment));
+    }
+    if let Some(Some(department)) = &changes.department_id {
+        details.insert("department_id".into(), json!(department));
+    }
+    if let Some(into) = &step.merged_into {
+        details.insert("merged_into".into(), json!(into));
+    }
+    let mut event = EventRow {
+        id: domain::new_id(),
+        case_id: case.id.clone(),
+        seq: 0,
+        action: event_name(step.action, step.lapsed).to_owned(),
+        from_status: Some(status.as_str().to_owned()),
+        to_status: Some(to_status.as_str().to_owned()),
+        from_level: Some(level.as_str().to_owned()),
+        to_level: Some(to_level.as_str().to_owned()),
+        actor_id: step.actor_id.clone(),
+        proxy_id: step.proxy_id.clone(),
+        by_reporter: step.by_reporter,
+        note: step.note.clone(),
+        attachments: serde_json::to_string(&step.attachments).unwrap_or_else(|_| "[]".into()),
+        details: serde_json::Value::Object(details).to_string(),
+        created_at: now,
+    };
+    super::append_event(conn, &mut event)?;
+    super::attach_media(conn, &step.attachments, &owners(step), &case.id)?;
+    let after = super::find(conn, &case.id)?.ok_or(FlowError::Stale)?;
+    tell_people(conn, &after, to_status, step.note.as_deref(), step.actor_id.as_deref(), now)?;
+    if step.action == Action::Escalate {
+        tell_handlers(conn, &after, to_level, CASE_ASSIGNED, now)?;
+    }
+    Ok(after)
+}
+
+fn owners(step: &Step) -> Vec<&str> {
+    step.actor_id.iter().chain(step.proxy_id.iter()).map(String::as_str).collect()
+}
+
+/// A case's short name in notices: the start of its description.
+pub fn short_name(case: &CaseRow) -> String {
+    domain::notify::truncate_chars(&case.description, 20)
+}
+
+/// Tells the reporter and every follower (not whoever took the step) what happened.
+pub fn tell_people(
+    conn: &mut DbConn,
+    case: &CaseRow,
+    status: CaseStatus,
+    note: Option<&str>,
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), DieselError> {
+    let mut people = super::followers(conn, &case.id)?;
+    people.push(case.reporter_id.clone());
+    people.sort();
+    people.dedup();
+    let data = json!({
+        "case": short_name(case),
+        "case_id": case.id,
+        "status": status.label(),
+        "status_code": status.as_str(),
+        "note": note.unwrap_or_default(),
+    });
+    for person in people.iter().filter(|p| Some(p.as_str()) != actor) {
+        crate::notify::enqueue(conn, CASE_STATUS_CHANGED, person, &data, now)?;
+    }
+    Ok(())
+}
+
+/// The staff who handle a case at a level: the grid's workers, the village's cadres, the
+/// township's officers, or the department's officers.
+pub fn handlers(conn: &mut DbConn, case: &CaseRow, level: Level) -> Result<Vec<String>, DieselError> {
+    use crate::schema::org_units::dsl as o;
+    use crate::schema::role_grants::dsl as rg;
+    let (kind, scope, roles): (&str, Option<String>, &[&str]) = match level {
+        Level::Grid => ("grid", case.grid_id.clone(), &["grid_worker", "grid_leader"]),
+        Level::Department => ("department", case.department_id.clone(), &["department_officer"]),
+        Level::Village | Level::Township => {
+            let unit_kind = if level == Level::Village { "village" } else { "township" };
+            let path: Option<String> =
+                o::org_units.filter(o::id.eq(&case.org_unit_id)).select(o::path).first(conn).optional()?;
+            let ids = path.map(|p| crate::identity::org::split_path(&p)).unwrap_or_default();
+            let unit: Option<String> = o::org_units
+                .filter(o::id.eq_any(ids))
+                .filter(o::kind.eq(unit_kind))
+                .select(o::id)
+                .first(conn)
+                .optional()?;
+            let role: &[&str] = if level == Level::Village { &["village_cadre"] } else { &["township_officer"] };
+            ("org_unit", unit, role)
+        }
+    };
+    let Some(scope) = scope else { return Ok(Vec::new()) };
+    rg::role_grants
+        .filter(rg::scope_kind.eq(kind))
+        .filter(rg::scope_id.eq(scope))
+        .filter(rg::role.eq_any(roles.iter().map(|r| (*r).to_owned()).collect::<Vec<_>>()))
+        .filter(rg::revoked_at.is_null())
+        .select(rg::user_id)
+        .distinct()
+        .load(conn)
+}
+
+/// Tells the handlers of `level` about a case (a new one, or one escalated to them).
+pub fn tell_handlers(
+    conn: &mut DbConn,
+    case: &CaseRow,
+    level: Level,
+    kind: &str,
+    now: NaiveDateTime,
+) -> Result<usize, DieselError> {
+    let due = case
+        .accept_due
+        .or(case.resolve_due)
+        .map(|d| d.and_utc().with_timezone(&domain::calendar::beijing()).format("%m月%d日%H:%M").to_string())
+        .unwrap_or_default();
+    let category = super::category(conn, &case.category)?.map(|c| c.name).unwrap_or_default();
+    let data = json!({ "case": short_name(case), "case_id": case.id, "category": category, "due": due, "level": level.as_str() });
+    let people = handlers(conn, case, level)?;
+    for person in &people {
+        crate::notify::enqueue(conn, kind, person, &data, now)?;
+    }
+    Ok(people.len())
+}
+
+/// One sweeper pass: every case whose deadline has passed gets what its lapse calls for, once.
+/// The job runs in one instance per period (its lease in `job_leases`); should two passes
+/// still meet, the version guard lets only one move a case. Returns how many cases it moved.
+pub async fn sweep(db: &Database, now: NaiveDateTime, policy: DeadlinePolicy) -> Result<usize, InfraError> {
+    db.run(move |conn| -> Result<usize, InfraError> {
+        let calendar = super::calendar::load_from(conn, now.date())?;
+        let ctx = Ctx { policy: &policy, calendar: &calendar, now };
+        let mut moved = 0;
+        loop {
+            let due = super::due(conn, now, 100)?;
+            let mut progressed = 0;
+            for id in &due {
+                match write_tx(conn, |conn| sweep_one(conn, id, &ctx)) {
+                    Ok(true) => {
+                        moved += 1;
+                        progressed += 1;
+                    }
+                    Ok(false) | Err(FlowError::Stale) => {}
+                    Err(other) => tracing::warn!(case = %id, error = %other, "deadline sweep of a case failed"),
+                }
+            }
+            if due.len() < 100 || progressed == 0 {
+                return Ok(moved);
+            }
+        }
+    })
+    .await
+}
+
+fn sweep_one(conn: &mut DbConn, id: &str, ctx: &Ctx<'_>) -> Result<bool, FlowError> {
+    let Some(case) = super::find(conn, id)? else { return Ok(false) };
+    if case.next_due.is_none_or(|due| due > ctx.now) {
+        return Ok(false); // another instance got here first
+    }
+    let (status, level, _) = parsed(&case)?;
+    match cases::waiting_on(status) {
+        Some(Lapse::NotAccepted) => {
+            let can_climb = match level.next() {
+                Some(Level::Department) => {
+                    super::category(conn, &case.category)?.and_then(|c| c.department_id).is_some()
+                }
+                Some(_) => true,
+                None => false,
+            };
+            if can_climb {
+                apply(conn, &case, &Step::system(Action::Escalate), ctx)?;
+            } else {
+                mark_overdue(conn, &case, level, ctx.now)?;
+            }
+        }
+        Some(Lapse::NotResolved) => mark_overdue(conn, &case, level, ctx.now)?,
+        Some(Lapse::NotConfirmed) => {
+            apply(conn, &case, &Step::system(Action::AutoClose), ctx)?;
+        }
+        None => {
+            let clear = CaseChanges { next_due: Some(None), ..CaseChanges::default() };
+            super::update_guarded(conn, &case.id, case.version, &clear)?;
+        }
+    }
+    Ok(true)
+}
+
+/// A deadline passed with nowhere higher to send the case: mark it overdue, put it on the
+/// timeline, and tell its handlers and the level above them.
+fn mark_overdue(conn: &mut DbConn, case: &CaseRow, level: Level, now: NaiveDateTime) -> Result<(), FlowError> {
+    let changes = CaseChanges { overdue: Some(true), next_due: Some(None), ..CaseChanges::default() };
+    if !super::update_guarded(conn, &case.id, case.version, &changes)? {
+        return Err(FlowError::Stale);
+    }
+    let mut event = EventRow {
+        id: domain::new_id(),
+        case_id: case.id.clone(),
+        seq: 0,
+        action: "overdue".into(),
+        from_status: Some(case.status.clone()),
+        to_status: Some(case.status.clone()),
+        from_level: Some(level.as_str().to_owned()),
+        to_level: Some(level.as_str().to_owned()),
+        actor_id: None,
+        proxy_id: None,
+        by_reporter: false,
+        note: None,
+        attachments: "[]".into(),
+        details: "{}".into(),
+        created_at: now,
+    };
+    super::append_event(conn, &mut event)?;
+    tell_handlers(conn, case, level, CASE_OVERDUE, now)?;
+    if let Some(up) = level.next() {
+        tell_handlers(conn, case, up, CASE_OVERDUE, now)?;
+    }
+    Ok(())
+}
