@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod jobs;
 pub mod mail;
+pub mod media;
 pub mod notify;
 pub mod schema;
 pub mod store;
