@@ -37,6 +37,7 @@ pub struct AppState {
     pub tokens: crate::auth::tokens::TokenKeys,
     pub wechat: infra::wechat::WeChat,
     pub channels: infra::notify::Channels,
+    pub media: infra::media::MediaStore,
 }
 
 /// Knobs the binary leaves at their defaults and tests turn.
@@ -84,8 +85,14 @@ pub struct Application {
 
 /// Opens the database configured and applies pending migrations (the `migrate` command, and
 /// the start of a development server).
+/// The shipped working-day calendar years are added with the migrations.
 pub async fn migrate(db: &Database) -> Result<Vec<String>, InfraError> {
-    db.run(infra::db::run_pending).await
+    db.run(|conn| {
+        let applied = infra::db::run_pending(conn)?;
+        infra::cases::calendar::seed(conn)?;
+        Ok(applied)
+    })
+    .await
 }
 
 pub fn open_database(config: &Config) -> Result<Database, InfraError> {
@@ -98,6 +105,7 @@ fn jobs(ctx: JobContext, config: &Config, channels: infra::notify::Channels) -> 
     let days = |d: std::time::Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::days(30));
     let idempotency = days(config.idempotency_retention);
     let (delivered, read) = (days(config.outbox_retention), days(config.read_notice_retention));
+    let policy = config.cases.policy.clone();
     Jobs::builder(ctx)
         .job("purge_idempotency_keys", Duration::from_secs(3600), move |ctx| async move {
             let before = ctx.now() - idempotency;
@@ -109,6 +117,10 @@ fn jobs(ctx: JobContext, config: &Config, channels: infra::notify::Channels) -> 
         })
         .every_instance("fan_out_announcements", config.dispatch_interval, |ctx| async move {
             infra::announcements::fan_out(&ctx.db, &ctx.instance, ctx.now(), 1000).await
+        })
+        .job("sweep_case_deadlines", config.cases.sweep_interval, move |ctx| {
+            let policy = policy.clone();
+            async move { infra::cases::flow::sweep(&ctx.db, ctx.now(), policy).await }
         })
         .job("mail_digests", Duration::from_secs(3600), {
             move |ctx| {
@@ -184,6 +196,8 @@ impl Application {
         if config.auto_migrate {
             crate::bootstrap::admin(&db, &config, now).await?;
         }
+        let media = infra::media::MediaStore::open(&config.media_dir)
+            .map_err(|e| InfraError::Config(format!("YISHI_MEDIA_DIR {}: {e}", config.media_dir.display())))?;
         let config_secret = config.jwt_secret.expose_secret().to_owned();
         let state = web::Data::new(AppState {
             cursors: CursorCodec::new(config.jwt_secret.expose_secret().as_bytes()),
@@ -197,6 +211,7 @@ impl Application {
             tokens: crate::auth::tokens::TokenKeys::new(config_secret.as_bytes()),
             wechat,
             channels,
+            media,
         });
 
         let bind = state.config.bind;

@@ -59,6 +59,29 @@ pub struct Config {
     pub outbox_retention: Duration,
     /// Read notices are deleted after this long.
     pub read_notice_retention: Duration,
+    pub cases: CaseSettings,
+    /// Where uploaded photos and voice notes are kept.
+    pub media_dir: std::path::PathBuf,
+    pub media_max_image_bytes: usize,
+    pub media_max_voice_bytes: usize,
+    /// The `jurisdiction_id` this deployment answers to in Open311.
+    pub open311_jurisdiction: String,
+}
+
+/// Grid cases: deadlines, duplicate detection, the real-name rule.
+#[derive(Debug, Clone)]
+pub struct CaseSettings {
+    /// Deadlines per level and urgency (`YISHI_CASE_DEADLINES` overrides the defaults).
+    pub policy: domain::cases::DeadlinePolicy,
+    /// Open cases within this distance are offered as duplicates.
+    pub duplicate_radius_m: f64,
+    /// The text similarity (0–1) above which a nearby case counts as the same problem.
+    pub duplicate_similarity: f64,
+    /// Residents need a bound phone to report (the real-name rule for user posts).
+    pub require_phone: bool,
+    /// How long after capture an offline report may still be synced.
+    pub max_capture_age: Duration,
+    pub sweep_interval: Duration,
 }
 
 /// Rate limits: `(count, window)` pairs.
@@ -185,6 +208,28 @@ impl Config {
             read_notice_retention: Duration::from_secs(
                 86_400 * number("YISHI_READ_NOTICE_RETENTION_DAYS", 180)?.max(1),
             ),
+            cases: CaseSettings {
+                policy: match get("YISHI_CASE_DEADLINES") {
+                    None => domain::cases::DeadlinePolicy::default(),
+                    Some(text) => domain::cases::DeadlinePolicy::with_overrides(&text)
+                        .map_err(|_| invalid("YISHI_CASE_DEADLINES", "expected {\"levels\": {level: {urgency: {accept_hours, resolve_hours}}}, \"confirm_hours\": N}"))?,
+                },
+                duplicate_radius_m: number("YISHI_CASE_DUPLICATE_RADIUS_M", 100)?.clamp(5, 1000) as f64,
+                duplicate_similarity: number("YISHI_CASE_DUPLICATE_SIMILARITY_PERCENT", 30)?.clamp(1, 100) as f64 / 100.0,
+                require_phone: match get("YISHI_CASE_REQUIRE_PHONE").as_deref() {
+                    None | Some("true" | "1") => true,
+                    Some("false" | "0") => false,
+                    Some(_) => return Err(invalid("YISHI_CASE_REQUIRE_PHONE", "expected true or false")),
+                },
+                max_capture_age: Duration::from_secs(86_400 * number("YISHI_CASE_MAX_CAPTURE_AGE_DAYS", 30)?.clamp(1, 365)),
+                sweep_interval: Duration::from_secs(number("YISHI_CASE_SWEEP_INTERVAL_SECS", 60)?.clamp(1, 3600)),
+            },
+            media_dir: get("YISHI_MEDIA_DIR").unwrap_or_else(|| "data/media".into()).into(),
+            media_max_image_bytes: usize::try_from(number("YISHI_MEDIA_MAX_IMAGE_BYTES", 10 * 1024 * 1024)?)
+                .map_err(|_| invalid("YISHI_MEDIA_MAX_IMAGE_BYTES", "too large"))?,
+            media_max_voice_bytes: usize::try_from(number("YISHI_MEDIA_MAX_VOICE_BYTES", 5 * 1024 * 1024)?)
+                .map_err(|_| invalid("YISHI_MEDIA_MAX_VOICE_BYTES", "too large"))?,
+            open311_jurisdiction: get("YISHI_OPEN311_JURISDICTION").unwrap_or_else(|| "yishi.local".into()),
             demo_data: match get("YISHI_DEMO_DATA").as_deref() {
                 None | Some("auto") => mode == RunMode::Development,
                 Some("off") => false,
@@ -264,6 +309,10 @@ impl Config {
             ("YISHI_MAX_JSON_BYTES", self.max_json_bytes.to_string()),
             ("YISHI_IDEMPOTENCY_RETENTION_HOURS", (self.idempotency_retention.as_secs() / 3600).to_string()),
             ("YISHI_LOG_FORMAT", if self.log_json { "json" } else { "text" }.into()),
+            ("YISHI_MEDIA_DIR", self.media_dir.display().to_string()),
+            ("YISHI_CASE_DUPLICATE_RADIUS_M", self.cases.duplicate_radius_m.to_string()),
+            ("YISHI_CASE_REQUIRE_PHONE", self.cases.require_phone.to_string()),
+            ("YISHI_OPEN311_JURISDICTION", self.open311_jurisdiction.clone()),
         ]
     }
 }

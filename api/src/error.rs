@@ -42,11 +42,18 @@ pub enum ErrorCode {
     WechatRateLimited,
     WechatHighRisk,
     WechatUnavailable,
+    InvalidTransition,
+    PhoneRequired,
+    MediaUnsupported,
+    MediaWrongKind,
+    MediaCorrupt,
+    NoGrid,
+    NoDepartment,
 }
 
 impl ErrorCode {
     /// Every code, for documentation and tests.
-    pub const ALL: [ErrorCode; 26] = [
+    pub const ALL: [ErrorCode; 33] = [
         Self::BadRequest,
         Self::InvalidJson,
         Self::InvalidQuery,
@@ -73,6 +80,13 @@ impl ErrorCode {
         Self::WechatRateLimited,
         Self::WechatHighRisk,
         Self::WechatUnavailable,
+        Self::InvalidTransition,
+        Self::PhoneRequired,
+        Self::MediaUnsupported,
+        Self::MediaWrongKind,
+        Self::MediaCorrupt,
+        Self::NoGrid,
+        Self::NoDepartment,
     ];
 
     pub fn status(self) -> StatusCode {
@@ -97,6 +111,13 @@ impl ErrorCode {
             WechatRateLimited => StatusCode::TOO_MANY_REQUESTS,
             WechatHighRisk => StatusCode::FORBIDDEN,
             WechatUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            InvalidTransition => StatusCode::CONFLICT,
+            PhoneRequired => StatusCode::FORBIDDEN,
+            MediaUnsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            MediaWrongKind => StatusCode::UNPROCESSABLE_ENTITY,
+            MediaCorrupt => StatusCode::UNPROCESSABLE_ENTITY,
+            NoGrid => StatusCode::UNPROCESSABLE_ENTITY,
+            NoDepartment => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -129,6 +150,13 @@ impl ErrorCode {
             WechatRateLimited => "wechat_rate_limited",
             WechatHighRisk => "wechat_high_risk",
             WechatUnavailable => "wechat_unavailable",
+            InvalidTransition => "invalid_transition",
+            PhoneRequired => "phone_required",
+            MediaUnsupported => "media_unsupported",
+            MediaWrongKind => "media_wrong_kind",
+            MediaCorrupt => "media_corrupt",
+            NoGrid => "no_grid",
+            NoDepartment => "no_department",
         }
     }
 
@@ -164,6 +192,20 @@ impl ErrorCode {
             WechatRateLimited => ("微信接口调用过于频繁，请稍后再试", "WeChat is rate limiting us, retry later"),
             WechatHighRisk => ("微信判定该账号存在风险，暂不能登录", "WeChat flags this account as high-risk"),
             WechatUnavailable => ("微信服务暂时不可用，请稍后再试", "WeChat is unavailable, retry later"),
+            InvalidTransition => ("当前状态下不能执行该操作", "This action is not allowed in the current state"),
+            PhoneRequired => ("请先绑定手机号（实名要求）", "Bind your phone number first (real-name rule)"),
+            MediaUnsupported => (
+                "只支持 JPEG/PNG/WebP 图片和 MP3/AAC/M4A/WAV 语音",
+                "Only JPEG/PNG/WebP images and MP3/AAC/M4A/WAV voice notes are accepted",
+            ),
+            MediaWrongKind => ("文件内容与声明的类型不符", "The file content does not match the declared kind"),
+            MediaCorrupt => ("文件已损坏或无法识别", "The file is damaged or cannot be read"),
+            NoGrid => {
+                ("该位置不在任何网格内，且无法确定您所在的网格", "The point is in no grid and your own grid is unknown")
+            }
+            NoDepartment => {
+                ("该类别没有对应的县级部门，请指定部门", "No county department is mapped to this category; name one")
+            }
         };
         match lang {
             Lang::Zh => zh,

@@ -50,6 +50,7 @@ pub struct Shared {
     pub database_url: String,
     pub store: infra::store::Store,
     pub redis_prefix: String,
+    pub media_dir: String,
 }
 
 /// The bootstrap administrator's first password in tests.
@@ -86,6 +87,7 @@ impl TestApp {
             database_url: self.database_url.clone(),
             store: self.state.store.clone(),
             redis_prefix: self.redis_prefix.clone(),
+            media_dir: self.state.config.media_dir.display().to_string(),
         }
     }
 
@@ -155,6 +157,11 @@ pub async fn spawn_app_with(setup: Setup) -> TestApp {
     if let Some(shared) = &shared {
         env.insert("DATABASE_URL", shared.database_url.clone());
     }
+    let media_dir = shared.as_ref().map_or_else(
+        || std::env::temp_dir().join("yishi-media").join(domain::new_id()).display().to_string(),
+        |s| s.media_dir.clone(),
+    );
+    env.insert("YISHI_MEDIA_DIR", media_dir);
     if let Some(redis) = testing::redis_url() {
         env.insert("REDIS_URL", redis);
     }

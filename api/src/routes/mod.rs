@@ -3,9 +3,11 @@
 pub mod announcements;
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod fallback;
 pub mod grants;
 pub mod me;
+pub mod media;
 pub mod notifications;
 pub mod ops;
 pub mod org;
@@ -69,6 +71,31 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(notifications::set_preference)
             .service(announcements::create_announcement)
             .service(announcements::list_announcements)
-            .service(announcements::get_announcement),
+            .service(announcements::get_announcement)
+            .service(media::upload_media)
+            .service(media::get_media)
+            .service(cases::list_categories)
+            .service(cases::create_category)
+            .service(cases::update_category)
+            .service(cases::report_case)
+            .service(cases::list_cases)
+            .service(cases::export_cases)
+            .service(cases::find_duplicates)
+            .service(cases::nearby_cases)
+            .service(cases::get_case)
+            .service(cases::accept_case)
+            .service(cases::start_case)
+            .service(cases::escalate_case)
+            .service(cases::resolve_case)
+            .service(cases::confirm_case)
+            .service(cases::reopen_case)
+            .service(cases::follow_case)
+            .service(cases::merge_case)
+            .service(cases::record_visit)
+            .service(cases::reveal_reporter_phone)
+            .service(cases::case_figures)
+            .service(cases::calendar_years)
+            .service(cases::calendar_year)
+            .service(cases::upload_calendar_year),
     );
 }

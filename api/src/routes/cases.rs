@@ -1,0 +1,1828 @@
+//! Grid cases (网格事件): report, "reflect at most once", the ladder, closing the loop, the
+//! problem ledger and its figures. Who sees a case: its reporter and followers, anyone when it
+//! is public, staff whose scope holds it (its grid, village, township, or the department it was
+//! escalated to). An anonymous reporter is never shown, not even to staff.
+
+use std::collections::HashMap;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use diesel::prelude::*;
+use domain::cases::{self as rules, Action, CaseStatus, Level, Outcome, Rating, TransitionError, Urgency};
+use domain::principal::Principal;
+use domain::roles::{Place, Role, ScopeKind};
+use infra::cases::flow::{self, FlowError, Step};
+use infra::cases::{self as store, CaseFilter, CaseRow, EventRow};
+use infra::identity::{audit, org, users};
+use infra::DbConn;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::AppState;
+use crate::auth::Auth;
+use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::idempotency;
+use crate::json::Json;
+use crate::routes::media::MediaView;
+use crate::routes::support::{check_id, rfc3339, RequestMeta};
+
+/// The most photos and voice notes on one report or step.
+const MAX_ATTACHMENTS: usize = 9;
+
+// ---------------------------------------------------------------------------------------------
+// Who may see and act
+
+/// How the caller relates to a case they may see.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub place: Place,
+    /// A grant of the caller covers the case.
+    pub staff: bool,
+    pub reporter: bool,
+    pub follower: bool,
+}
+
+pub fn place_of(conn: &mut DbConn, case: &CaseRow) -> Result<Place, ApiError> {
+    let org_path = org::unit_path(conn, &case.org_unit_id)?.unwrap_or_default();
+    Ok(Place { org_path, grid_id: case.grid_id.clone(), department_id: case.department_id.clone() })
+}
+
+fn is_reporter(principal: &Principal, case: &CaseRow) -> bool {
+    case.reporter_id == principal.subject()
+}
+
+/// The caller's relation to a case, or 404 when they may not see it at all.
+pub fn visible(conn: &mut DbConn, principal: &Principal, case: &CaseRow) -> Result<Seen, ApiError> {
+    let place = place_of(conn, case)?;
+    let staff = principal.sees(&place);
+    let reporter = is_reporter(principal, case);
+    let follower = !reporter && store::is_follower(conn, &case.id, principal.subject())?;
+    if staff || reporter || follower || case.is_public {
+        Ok(Seen { place, staff, reporter, follower })
+    } else {
+        Err(ApiError::new(ErrorCode::NotFound))
+    }
+}
+
+/// The caller handles the case at `level` (or above it): else 403, the case being visible.
+fn require_handler(principal: &Principal, seen: &Seen, level: Level) -> Result<(), ApiError> {
+    principal.require(&seen.place, level.handler_role()).map_err(|_| ApiError::new(ErrorCode::Forbidden))
+}
+
+fn flow_error(error: FlowError) -> ApiError {
+    match error {
+        FlowError::Transition(TransitionError::NotAllowed { action, status }) => {
+            ApiError::new(ErrorCode::InvalidTransition)
+                .with_details(serde_json::json!({ "action": action.as_str(), "status": status.as_str() }))
+        }
+        FlowError::Transition(TransitionError::TopOfLadder) => ApiError::new(ErrorCode::InvalidTransition)
+            .with_details(serde_json::json!({ "action": "escalate", "reason": "top_of_ladder" })),
+        FlowError::Stale => ApiError::new(ErrorCode::Conflict),
+        FlowError::NoDepartment => ApiError::new(ErrorCode::NoDepartment),
+        FlowError::Corrupt(what) => ApiError::internal(what),
+        FlowError::Db(e) => ApiError::from(e),
+    }
+}
+
+fn now_utc(state: &AppState) -> NaiveDateTime {
+    state.clock.now().naive_utc()
+}
+
+fn parse_coord(lat: f64, lng: f64, coord: Option<&str>) -> Result<(f64, f64), ApiError> {
+    domain::org::check_point(lat, lng)?;
+    match coord {
+        None | Some("gcj02") => Ok((lat, lng)),
+        Some("wgs84") => Ok(domain::geo_cn::wgs84_to_gcj02(lat, lng)),
+        Some(_) => Err(ApiError::invalid_field("coord", "gcj02 or wgs84")),
+    }
+}
+
+fn text(value: Option<String>, field: &str, max: usize, required: bool) -> Result<Option<String>, ApiError> {
+    let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    match value {
+        None if required => Err(ApiError::invalid_field(field, "required")),
+        Some(v) if v.chars().count() > max => Err(ApiError::invalid_field(field, &format!("at most {max} characters"))),
+        other => Ok(other),
+    }
+}
+
+/// Checks attachments: ids of media the caller uploaded that belong to nothing yet.
+fn check_attachments(conn: &mut DbConn, principal: &Principal, ids: &[String]) -> Result<(), ApiError> {
+    if ids.len() > MAX_ATTACHMENTS {
+        return Err(ApiError::invalid_field("media", "at most 9 files"));
+    }
+    let mut unique = ids.to_vec();
+    unique.sort();
+    unique.dedup();
+    if unique.len() != ids.len() || ids.iter().any(|id| !domain::ids::is_valid_id(id)) {
+        return Err(ApiError::invalid_field("media", "distinct media ids"));
+    }
+    let rows = store::media_of(conn, ids)?;
+    let usable = rows
+        .iter()
+        .filter(|m| m.case_id.is_none() && (m.owner_id == principal.user_id || m.owner_id == principal.subject()))
+        .count();
+    if usable != ids.len() {
+        return Err(ApiError::invalid_field("media", "each id must be an unattached upload of yours"));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReporterView {
+    pub id: String,
+    pub display_name: String,
+    pub phone_masked: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActorView {
+    pub id: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    pub seq: i32,
+    /// reported, accepted, started, escalated, auto_escalated, overdue, resolved, confirmed,
+    /// reopened, closed_unrated, merged, merged_in, visit.
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub from_level: Option<String>,
+    pub to_level: Option<String>,
+    /// Who did it; absent for the system (deadlines) and for an anonymous reporter.
+    pub actor: Option<ActorView>,
+    /// The step was the reporter's own.
+    pub by_reporter: bool,
+    /// The grid worker who acted for the reporter (shown to staff).
+    pub proxy: Option<ActorView>,
+    pub note: Option<String>,
+    pub attachments: Vec<String>,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    pub at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseView {
+    pub id: String,
+    pub category: String,
+    pub description: String,
+    /// GCJ-02.
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub address: Option<String>,
+    pub urgency: String,
+    pub anonymous: bool,
+    pub public: bool,
+    pub status: String,
+    /// grid, village, township or department: who holds the case now.
+    pub level: String,
+    pub outcome: Option<String>,
+    pub overdue: bool,
+    pub escalations: i32,
+    pub grid_id: Option<String>,
+    pub org_unit_id: String,
+    pub department_id: Option<String>,
+    pub merged_into: Option<String>,
+    /// When the reporter captured it (an offline report keeps its real time).
+    pub captured_at: String,
+    pub reported_at: String,
+    pub first_accepted_at: Option<String>,
+    pub resolved_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub accept_due: Option<String>,
+    pub resolve_due: Option<String>,
+    pub confirm_due: Option<String>,
+    pub rating: Option<i32>,
+    /// The caller reported it.
+    pub mine: bool,
+    pub following: bool,
+    /// Shown to staff in scope and to the reporter; never for an anonymous report.
+    pub reporter: Option<ReporterView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub followers: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media: Option<Vec<MediaView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Vec<EventView>>,
+}
+
+fn opt_time(t: Option<NaiveDateTime>) -> Option<String> {
+    t.map(rfc3339)
+}
+
+fn base_view(case: &CaseRow, seen: &Seen, reporter: Option<ReporterView>) -> CaseView {
+    CaseView {
+        id: case.id.clone(),
+        category: case.category.clone(),
+        description: case.description.clone(),
+        lat: case.lat,
+        lng: case.lng,
+        address: case.address.clone(),
+        urgency: case.urgency.clone(),
+        anonymous: case.anonymous,
+        public: case.is_public,
+        status: case.status.clone(),
+        level: case.level.clone(),
+        outcome: case.outcome.clone(),
+        overdue: case.overdue,
+        escalations: case.escalations,
+        grid_id: case.grid_id.clone(),
+        org_unit_id: case.org_unit_id.clone(),
+        department_id: case.department_id.clone(),
+        merged_into: case.merged_into.clone(),
+        captured_at: rfc3339(case.captured_at),
+        reported_at: rfc3339(case.reported_at),
+        first_accepted_at: opt_time(case.first_accepted_at),
+        resolved_at: opt_time(case.resolved_at),
+        closed_at: opt_time(case.closed_at),
+        accept_due: opt_time(case.accept_due),
+        resolve_due: opt_time(case.resolve_due),
+        confirm_due: opt_time(case.confirm_due),
+        rating: case.rating,
+        mine: seen.reporter,
+        following: seen.follower,
+        reporter,
+        followers: None,
+        media: None,
+        timeline: None,
+    }
+}
+
+fn names(conn: &mut DbConn, ids: &[String]) -> Result<HashMap<String, String>, ApiError> {
+    use infra::schema::users::dsl as u;
+    let rows: Vec<(String, String)> =
+        u::users.filter(u::id.eq_any(ids.to_vec())).select((u::id, u::display_name)).load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+fn reporter_view(conn: &mut DbConn, case: &CaseRow, seen: &Seen) -> Result<Option<ReporterView>, ApiError> {
+    if case.anonymous || !(seen.staff || seen.reporter) {
+        return Ok(None);
+    }
+    Ok(users::find(conn, &case.reporter_id)?.map(|u| ReporterView {
+        id: u.id,
+        display_name: u.display_name,
+        phone_masked: u.phone.as_deref().map(domain::accounts::mask_phone),
+    }))
+}
+
+/// A case as the caller may see it, with its timeline and media.
+pub fn detail(conn: &mut DbConn, case: &CaseRow, seen: &Seen) -> Result<CaseView, ApiError> {
+    let events = store::timeline(conn, &case.id)?;
+    let mut people: Vec<String> =
+        events.iter().flat_map(|e| e.actor_id.iter().chain(e.proxy_id.iter())).cloned().collect();
+    people.sort();
+    people.dedup();
+    let names = names(conn, &people)?;
+    let actor = |id: &Option<String>| {
+        id.as_ref().map(|id| ActorView { id: id.clone(), display_name: names.get(id).cloned().unwrap_or_default() })
+    };
+    let timeline = events
+        .iter()
+        .map(|e: &EventRow| {
+            let reporters_own = e.by_reporter || e.actor_id.as_deref() == Some(case.reporter_id.as_str());
+            let hide_actor = reporters_own && (case.anonymous || !(seen.staff || seen.reporter));
+            EventView {
+                seq: e.seq,
+                action: e.action.clone(),
+                from_status: e.from_status.clone(),
+                to_status: e.to_status.clone(),
+                from_level: e.from_level.clone(),
+                to_level: e.to_level.clone(),
+                actor: if hide_actor { None } else { actor(&e.actor_id) },
+                by_reporter: e.by_reporter,
+                proxy: if seen.staff && !case.anonymous { actor(&e.proxy_id) } else { None },
+                note: e.note.clone(),
+                attachments: serde_json::from_str(&e.attachments).unwrap_or_default(),
+                details: serde_json::from_str(&e.details).unwrap_or_default(),
+                at: rfc3339(e.created_at),
+            }
+        })
+        .collect();
+    let media = store::case_media(conn, &case.id)?.iter().map(MediaView::from).collect();
+    let mut view = base_view(case, seen, reporter_view(conn, case, seen)?);
+    view.followers = Some(store::follower_count(conn, &case.id)?);
+    view.media = Some(media);
+    view.timeline = Some(timeline);
+    Ok(view)
+}
+
+/// Views of listed cases: the caller's relation to each is worked out with the unit paths read
+/// once per unit.
+fn list_views(conn: &mut DbConn, principal: &Principal, rows: Vec<CaseRow>) -> Result<Vec<CaseView>, ApiError> {
+    let mut paths: HashMap<String, Vec<String>> = HashMap::new();
+    let followed: Vec<String> = {
+        use infra::schema::case_followers::dsl as cf;
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        cf::case_followers
+            .filter(cf::user_id.eq(principal.subject()))
+            .filter(cf::case_id.eq_any(ids))
+            .select(cf::case_id)
+            .load(conn)?
+    };
+    let mut views = Vec::with_capacity(rows.len());
+    for case in rows {
+        if !paths.contains_key(&case.org_unit_id) {
+            let path = org::unit_path(conn, &case.org_unit_id)?.unwrap_or_default();
+            paths.insert(case.org_unit_id.clone(), path);
+        }
+        let place = Place {
+            org_path: paths.get(&case.org_unit_id).cloned().unwrap_or_default(),
+            grid_id: case.grid_id.clone(),
+            department_id: case.department_id.clone(),
+        };
+        let seen = Seen {
+            staff: principal.sees(&place),
+            reporter: is_reporter(principal, &case),
+            follower: followed.contains(&case.id),
+            place,
+        };
+        if !(seen.staff || seen.reporter || seen.follower || case.is_public) {
+            continue;
+        }
+        let reporter = reporter_view(conn, &case, &seen)?;
+        views.push(base_view(&case, &seen, reporter));
+    }
+    Ok(views)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Categories
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CategoryView {
+    #[schema(example = "road")]
+    pub code: String,
+    #[schema(example = "道路交通")]
+    pub name: String,
+    /// Which of the grid workers' five duties it falls under: information, public_opinion,
+    /// hazard, dispute, policy.
+    pub duty: String,
+    pub description: String,
+    /// The county department a case of this category climbs to.
+    pub department_id: Option<String>,
+    pub public_by_default: bool,
+    pub active: bool,
+    pub sort_order: i32,
+}
+
+impl From<store::CategoryRow> for CategoryView {
+    fn from(r: store::CategoryRow) -> Self {
+        Self {
+            code: r.code,
+            name: r.name,
+            duty: r.duty,
+            description: r.description,
+            department_id: r.department_id,
+            public_by_default: r.public_by_default,
+            active: r.active,
+            sort_order: r.sort_order,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryList {
+    pub items: Vec<CategoryView>,
+}
+
+const DUTIES: [&str; 5] = ["information", "public_opinion", "hazard", "dispute", "policy"];
+
+fn category_row(conn: &mut DbConn, v: CategoryView) -> Result<store::CategoryRow, ApiError> {
+    let code_ok = (2..=32).contains(&v.code.len())
+        && v.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !code_ok {
+        return Err(ApiError::invalid_field("code", "2-32 of a-z, 0-9 and _"));
+    }
+    let name = domain::org::parse_name(&v.name, "name")?;
+    if !DUTIES.contains(&v.duty.as_str()) {
+        return Err(ApiError::invalid_field("duty", "information, public_opinion, hazard, dispute or policy"));
+    }
+    if let Some(department) = &v.department_id {
+        check_id(department).map_err(|_| ApiError::invalid_field("department_id", "a department id"))?;
+        if org::find_department(conn, department)?.is_none() {
+            return Err(ApiError::invalid_field("department_id", "no such department"));
+        }
+    }
+    Ok(store::CategoryRow {
+        code: v.code,
+        name,
+        duty: v.duty,
+        description: text(Some(v.description), "description", 200, false)?.unwrap_or_default(),
+        department_id: v.department_id,
+        public_by_default: v.public_by_default,
+        active: v.active,
+        sort_order: v.sort_order,
+    })
+}
+
+/// The case categories (the grid workers' five duties and the common problem types).
+#[utoipa::path(tag = "cases", responses((status = 200, body = CategoryList)))]
+#[get("/case-categories")]
+pub async fn list_categories(state: web::Data<AppState>, _auth: Auth) -> Result<HttpResponse, ApiError> {
+    let rows = state.db.run(|conn| store::categories(conn).map_err(ApiError::from)).await?;
+    Ok(HttpResponse::Ok().json(CategoryList { items: rows.into_iter().map(CategoryView::from).collect() }))
+}
+
+/// Adds a category (admins).
+#[utoipa::path(tag = "cases", request_body = CategoryView, responses((status = 201, body = CategoryView), (status = 409, body = ErrorBody)))]
+#[post("/case-categories")]
+pub async fn create_category(
+    state: web::Data<AppState>,
+    auth: Auth,
+    meta: RequestMeta,
+    body: Json<CategoryView>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.0;
+    if !principal.is_admin() {
+        return Err(ApiError::new(ErrorCode::Forbidden));
+    }
+    let now = now_utc(&state);
+    let view = body.into_inner();
+    let row = state
+        .db
+        .run(move |conn| {
+            let row = category_row(conn, view)?;
+            if store::insert_category(conn, &row)? == infra::db::Inserted::Duplicate {
+                return Err(ApiError::new(ErrorCode::Conflict));
+            }
+            audit::append(
+                conn,
+                &meta.audit(
+                    Some(&principal),
+                    "case_category_created",
+                    "case_category",
+                    &row.code,
+                    serde_json::json!({}),
+                ),
+                now,
+            )?;
+            Ok::<_, ApiError>(row)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(CategoryView::from(row)))
+}
+
+/// Changes a category, e.g. the department its cases climb to (admins).
+#[utoipa::path(tag = "cases", request_body = CategoryView, params(("code" = String, Path)), responses((status = 200, body = CategoryView)))]
+#[put("/case-categories/{code}")]
+pub async fn update_category(
+    state: web::Data<AppState>,
+    auth: Auth,
+    meta: RequestMeta,
+    code: web::Path<String>,
+    body: Json<CategoryView>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.0;
+    if !principal.is_admin() {
+        return Err(ApiError::new(ErrorCode::Forbidden));
+    }
+    let now = now_utc(&state);
+    let code = code.into_inner();
+    let mut view = body.into_inner();
+    view.code = code;
+    let row = state
+        .db
+        .run(move |conn| {
+            let row = category_row(conn, view)?;
+            if store::update_category(conn, &row)? == 0 {
+                return Err(ApiError::new(ErrorCode::NotFound));
+            }
+            audit::append(
+                conn,
+                &meta.audit(
+                    Some(&principal),
+                    "case_category_updated",
+                    "case_category",
+                    &row.code,
+                    serde_json::json!({ "department_id": row.department_id }),
+                ),
+                now,
+            )?;
+            Ok::<_, ApiError>(row)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(CategoryView::from(row)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct NewCase {
+    #[schema(example = "road")]
+    pub category: String,
+    #[schema(example = "村口的路灯坏了，晚上很黑，老人走路不安全", min_length = 5, max_length = 1000)]
+    pub description: String,
+    /// GCJ-02 unless `coord` is `wgs84`.
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub coord: Option<String>,
+    pub address: Option<String>,
+    /// normal (the default) or urgent.
+    pub urgency: Option<String>,
+    #[serde(default)]
+    pub anonymous: bool,
+    /// Whether other residents may see it; the category decides by default.
+    pub public: Option<bool>,
+    /// Ids from `POST /media`.
+    #[serde(default)]
+    pub media: Vec<String>,
+    /// The phone's own id for this report: a second sync of the same report returns the first.
+    pub client_id: Option<String>,
+    /// When it was captured on the phone (offline reports sync later).
+    pub captured_at: Option<String>,
+}
+
+fn validate_new(
+    new: NewCase,
+    now: NaiveDateTime,
+    max_age: chrono::Duration,
+) -> Result<(String, ValidNewParts), ApiError> {
+    let description = text(Some(new.description), "description", 1000, true)?.unwrap_or_default();
+    if description.chars().count() < 5 {
+        return Err(ApiError::invalid_field("description", "at least 5 characters"));
+    }
+    let point = match (new.lat, new.lng) {
+        (Some(lat), Some(lng)) => Some(parse_coord(lat, lng, new.coord.as_deref())?),
+        (None, None) => None,
+        _ => return Err(ApiError::invalid_field("lat", "lat and lng come together")),
+    };
+    let urgency = Urgency::parse(new.urgency.as_deref().unwrap_or("normal"))?;
+    let client_id = match new.client_id.map(|c| c.trim().to_owned()) {
+        None => None,
+        Some(c)
+            if (1..=64).contains(&c.len())
+                && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            Some(c)
+        }
+        Some(_) => return Err(ApiError::invalid_field("client_id", "1-64 of letters, digits, - and _")),
+    };
+    let captured_at = match new.captured_at {
+        None => None,
+        Some(t) => {
+            let at = DateTime::parse_from_rfc3339(&t)
+                .map_err(|_| ApiError::invalid_field("captured_at", "an RFC 3339 time"))?
+                .with_timezone(&Utc)
+                .naive_utc();
+            if at > now + chrono::Duration::minutes(5) {
+                return Err(ApiError::invalid_field("captured_at", "not in the future"));
+            }
+            if at < now - max_age {
+                return Err(ApiError::invalid_field("captured_at", "too old to report"));
+            }
+            Some(at)
+        }
+    };
+    Ok((
+        new.category,
+        ValidNewParts {
+            description,
+            point,
+            address: text(new.address, "address", 200, false)?,
+            urgency,
+            anonymous: new.anonymous,
+            public: new.public,
+            media: new.media,
+            client_id,
+            captured_at,
+        },
+    ))
+}
+
+struct ValidNewParts {
+    description: String,
+    point: Option<(f64, f64)>,
+    address: Option<String>,
+    urgency: Urgency,
+    anonymous: bool,
+    public: Option<bool>,
+    media: Vec<String>,
+    client_id: Option<String>,
+    captured_at: Option<NaiveDateTime>,
+}
+
+/// The grid a report without a usable point goes to: the reporter's (by residence), or for
+/// staff their own grid.
+fn home_grid(conn: &mut DbConn, principal: &Principal) -> Result<Option<org::GridRow>, ApiError> {
+    let places = infra::identity::residency::member_places(conn, principal.subject())?;
+    for place in places {
+        // The deepest unit on the residence's path that has a grid.
+        for unit in place.org_path.iter().rev() {
+            if let Some(grid) = org::grids_of_units(conn, std::slice::from_ref(unit))?.into_iter().next() {
+                return Ok(Some(grid));
+            }
+        }
+    }
+    if principal.acting_for.is_none() {
+        for grant in principal.grants.iter().filter(|g| g.scope_kind == ScopeKind::Grid) {
+            if let Some(grid) = org::find_grid(conn, &grant.scope_id)? {
+                return Ok(Some(grid));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Reports a case. It is routed to the grid holding its point (else the reporter's grid), whose
+/// workers are told. A resident needs a bound phone (the real-name rule); a grid worker may
+/// report for a resident with `X-Acting-For`. A `client_id` makes offline syncs safe: the same
+/// id again returns the first case with its original capture time.
+#[utoipa::path(
+    tag = "cases",
+    request_body = NewCase,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses((status = 201, body = CaseView), (status = 200, description = "Already reported with this client_id", body = CaseView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+#[post("/cases")]
+pub async fn report_case(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.0;
+    let new: NewCase = crate::routes::residency::parse_json(&req, &body)?;
+    let now = now_utc(&state);
+    let max_age = chrono::Duration::from_std(state.config.cases.max_capture_age).unwrap_or(chrono::Duration::days(30));
+    let (category_code, parts) = validate_new(new, now, max_age)?;
+    let key = idempotency::key_from(&req, &principal.user_id, &body)?;
+    let reporter = principal.subject().to_owned();
+
+    // A synced retry of an offline report: answer with the case it made.
+    if let Some(client_id) = parts.client_id.clone() {
+        let p = principal.clone();
+        let existing = state
+            .db
+            .run(move |conn| {
+                let Some(case) = store::find_by_client_id(conn, &reporter, &client_id)? else { return Ok(None) };
+                let seen = visible(conn, &p, &case)?;
+                Ok::<_, ApiError>(Some(detail(conn, &case, &seen)?))
+            })
+            .await?;
+        if let Some(view) = existing {
+            return Ok(HttpResponse::Ok().json(view));
+        }
+    }
+
+    let require_phone = state.config.cases.require_phone;
+    let policy = state.config.cases.policy.clone();
+    let parts = std::sync::Arc::new(parts);
+    idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
+        let parts = parts.as_ref();
+        let category = store::category(conn, &category_code)?
+            .filter(|c| c.active)
+            .ok_or_else(|| ApiError::invalid_field("category", "an active category code"))?;
+        let reporter_id = principal.subject().to_owned();
+        let reporter = users::find(conn, &reporter_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+        let self_reporting_resident = principal.acting_for.is_none() && reporter.kind == "resident";
+        if require_phone && self_reporting_resident && reporter.phone.is_none() {
+            return Err(ApiError::new(ErrorCode::PhoneRequired));
+        }
+        check_attachments(conn, &principal, &parts.media)?;
+        let grid = match parts.point {
+            Some((lat, lng)) => crate::routes::org::locate(conn, lat, lng)?,
+            None => None,
+        };
+        let grid = match grid {
+            Some(g) => g,
+            None => home_grid(conn, &principal)?.ok_or_else(|| ApiError::new(ErrorCode::NoGrid))?,
+        };
+        let calendar = store::calendar::load_from(conn, now.date())?;
+        let accept_due = policy.accept_due(&calendar, Level::Grid, parts.urgency, now.and_utc()).naive_utc();
+        let row = CaseRow {
+            id: domain::new_id(),
+            category: category.code.clone(),
+            description: parts.description.clone(),
+            lat: parts.point.map(|p| p.0),
+            lng: parts.point.map(|p| p.1),
+            cell: parts.point.map(|(lat, lng)| domain::geo_cn::cell_of(lat, lng)),
+            address: parts.address.clone(),
+            urgency: parts.urgency.as_str().to_owned(),
+            anonymous: parts.anonymous,
+            is_public: parts.public.unwrap_or(category.public_by_default),
+            reporter_id: reporter_id.clone(),
+            client_id: parts.client_id.clone(),
+            grid_id: Some(grid.id.clone()),
+            org_unit_id: grid.org_unit_id.clone(),
+            department_id: None,
+            level: Level::Grid.as_str().to_owned(),
+            status: CaseStatus::Reported.as_str().to_owned(),
+            outcome: None,
+            merged_into: None,
+            captured_at: parts.captured_at.unwrap_or(now),
+            reported_at: now,
+            first_accepted_at: None,
+            resolved_at: None,
+            closed_at: None,
+            accept_due: Some(accept_due),
+            resolve_due: None,
+            confirm_due: None,
+            next_due: Some(accept_due),
+            overdue: false,
+            escalations: 0,
+            rating: None,
+            version: 0,
+        };
+        let case = match store::insert(conn, &row)? {
+            infra::db::Inserted::New => row,
+            infra::db::Inserted::Duplicate => {
+                // The same client id raced in: the first report stands.
+                let client = parts.client_id.as_deref().unwrap_or_default();
+                store::find_by_client_id(conn, &reporter_id, client)?
+                    .ok_or_else(|| ApiError::new(ErrorCode::Conflict))?
+            }
+        };
+        if store::timeline(conn, &case.id)?.is_empty() {
+            let mut event = EventRow {
+                id: domain::new_id(),
+                case_id: case.id.clone(),
+                seq: 0,
+                action: "reported".into(),
+                from_status: None,
+                to_status: Some(CaseStatus::Reported.as_str().into()),
+                from_level: None,
+                to_level: Some(Level::Grid.as_str().into()),
+                actor_id: Some(reporter_id.clone()),
+                proxy_id: principal.proxy().map(str::to_owned),
+                by_reporter: true,
+                note: None,
+                attachments: serde_json::to_string(&parts.media).unwrap_or_else(|_| "[]".into()),
+                details: "{}".into(),
+                created_at: now,
+            };
+            store::append_event(conn, &mut event)?;
+            let owners: Vec<&str> = [principal.user_id.as_str(), reporter_id.as_str()].to_vec();
+            store::attach_media(conn, &parts.media, &owners, &case.id)?;
+            flow::tell_handlers(conn, &case, Level::Grid, flow::CASE_ASSIGNED, now)?;
+        }
+        let seen = visible(conn, &principal, &case)?;
+        detail(conn, &case, &seen)
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// One case with its whole timeline.
+#[utoipa::path(tag = "cases", params(("id" = String, Path)), responses((status = 200, body = CaseView)))]
+#[get("/cases/{id}")]
+pub async fn get_case(state: web::Data<AppState>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let principal = auth.0;
+    let id = id.into_inner();
+    check_id(&id)?;
+    let view = state
+        .db
+        .run(move |conn| {
+            let case = store::find(conn, &id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+            let seen = visible(conn, &principal, &case)?;
+            detail(conn, &case, &seen)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CaseQuery {
+    /// Cases of a unit's subtree (staff over it, or anyone with `public=true`).
+    pub org_unit_id: Option<String>,
+    pub grid_id: Option<String>,
+    pub department_id: Option<String>,
+    /// Only one's own and followed cases.
+    pub mine: Option<bool>,
+    /// Only public cases (with `org_unit_id`: a village's public cases, for residents).
+    pub public: Option<bool>,
+    pub status: Option<String>,
+    pub category: Option<String>,
+    pub level: Option<String>,
+    pub overdue: Option<bool>,
+    pub open: Option<bool>,
+    /// Reported at or after (RFC 3339).
+    pub from: Option<String>,
+    /// Reported before (RFC 3339).
+    pub to: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+fn parse_time(value: Option<&str>, field: &str) -> Result<Option<NaiveDateTime>, ApiError> {
+    value
+        .map(|t| {
+            DateTime::parse_from_rfc3339(t)
+                .map(|t| t.with_timezone(&Utc).naive_utc())
+                .map_err(|_| ApiError::invalid_field(field, "an RFC 3339 time"))
+        })
+        .transpose()
+}
+
+/// Turns the query into a filter the caller is entitled to.
+fn scoped_filter(conn: &mut DbConn, principal: &Principal, q: &CaseQuery) -> Result<CaseFilter, ApiError> {
+    let mut filter = CaseFilter {
+        status: q.status.clone().map(|s| CaseStatus::parse(&s).map(|s| s.as_str().to_owned())).transpose()?,
+        category: q.category.clone(),
+        level: q.level.clone().map(|l| Level::parse(&l).map(|l| l.as_str().to_owned())).transpose()?,
+        overdue: q.overdue,
+        open: q.open,
+        reported_from: parse_time(q.from.as_deref(), "from")?,
+        reported_to: parse_time(q.to.as_deref(), "to")?,
+        ..CaseFilter::default()
+    };
+    let staff = principal.top_role().is_some_and(Role::is_staff) && principal.acting_for.is_none();
+    if q.mine == Some(true) || (!staff && q.public != Some(true)) {
+        filter.reporter_or_follower = Some(principal.subject().to_owned());
+        return Ok(filter);
+    }
+    if let Some(unit_id) = &q.org_unit_id {
+        check_id(unit_id)?;
+        let unit = org::find_unit(conn, unit_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+        if q.public == Some(true) {
+            filter.public_only = true;
+        } else {
+            principal.require(&unit.place(), Role::Supervisor)?;
+        }
+        filter.units = Some(infra::identity::residency::units_under(conn, &[unit.path])?);
+        return Ok(filter);
+    }
+    if q.public == Some(true) {
+        return Err(ApiError::invalid_field("org_unit_id", "required with public=true"));
+    }
+    if let Some(grid_id) = &q.grid_id {
+        check_id(grid_id)?;
+        let grid = org::find_grid(conn, grid_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+        let path = org::unit_path(conn, &grid.org_unit_id)?.unwrap_or_default();
+        principal.require(
+            &Place { org_path: path, grid_id: Some(grid.id.clone()), department_id: None },
+            Role::GridWorker,
+        )?;
+        filter.grid_ids = Some(vec![grid.id]);
+        return Ok(filter);
+    }
+    if let Some(department_id) = &q.department_id {
+        check_id(department_id)?;
+        let department =
+            org::find_department(conn, department_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+        let path = org::unit_path(conn, &department.org_unit_id)?.unwrap_or_default();
+        principal.require(
+            &Place { org_path: path, grid_id: None, department_id: Some(department.id.clone()) },
+            Role::DepartmentOfficer,
+        )?;
+        filter.department_ids = Some(vec![department.id]);
+        return Ok(filter);
+    }
+    // No scope named: the caller's widest one.
+    if principal.is_admin() {
+        return Ok(filter);
+    }
+    let mut grants = principal.grants.clone();
+    grants.sort_by_key(|g| std::cmp::Reverse(g.role));
+    match grants.first() {
+        Some(g) if g.scope_kind == ScopeKind::OrgUnit => {
+            filter.units =
+                Some(infra::identity::residency::units_under(conn, &[format!("/{}/", g.org_path.join("/"))])?);
+        }
+        Some(g) if g.scope_kind == ScopeKind::Grid => filter.grid_ids = Some(vec![g.scope_id.clone()]),
+        Some(g) => filter.department_ids = Some(vec![g.scope_id.clone()]),
+        None => filter.reporter_or_follower = Some(principal.subject().to_owned()),
+    }
+    Ok(filter)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CasePage {
+    pub items: Vec<CaseView>,
+    pub next_cursor: Option<String>,
+}
+
+/// The problem ledger (问题台账) as a list: a resident's own and followed cases; a unit's public
+/// cases; staff: their grid, subtree or department, filtered. Newest first.
+#[utoipa::path(tag = "cases", params(CaseQuery), responses((status = 200, body = CasePage)))]
+#[get("/cases")]
+pub async fn list_cases(
+    state: web::Data<AppState>,
+    auth: Auth,
+    query: web::Query<CaseQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.0;
+    let q = query.into_inner();
+    let limit = domain::paging::PageLimit::parse(q.limit)?;
+    let before: Option<String> = q.cursor.as_ref().map(|c| state.cursors.decode("cases", c)).transpose()?;
+    let views = state
+        .db
+        .run(move |conn| {
+            let filter = scoped_filter(conn, &principal, &q)?;
+            let rows = store::page(conn, &filter, before.as_deref(), limit.probe())?;
+            // The probe row decides the cursor; views are made for what is shown.
+            let more = rows.len() > limit.get() as usize;
+            let last_shown = rows.iter().take(limit.get() as usize).last().map(|r| r.id.clone());
+            let shown: Vec<CaseRow> = rows.into_iter().take(limit.get() as usize).collect();
+            Ok::<_, ApiError>((list_views(conn, &principal, shown)?, more, last_shown))
+        })
+        .await?;
+    let (items, more, last) = views;
+    let next_cursor = match (more, last) {
+        (true, Some(last)) => Some(state.cursors.encode("cases", &last)?),
+        _ => None,
+    };
+    Ok(HttpResponse::Ok().json(CasePage { items, next_cursor }))
+}
+
+/// The ledger as CSV (UTF-8 with BOM, for spreadsheets; cells that could start a formula are
+/// escaped). Same filters as the list; at most 10,000 rows.
+#[utoipa::path(tag = "cases", params(CaseQuery), responses((status = 200, description = "CSV", content_type = "text/csv")))]
+#[get("/cases/export")]
+pub async fn export_cases(
+    state: web::Data<AppState>,
+    auth: Auth,
+    query: web::Query<CaseQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.0;
+    let q = query.into_inner();
+    let csv = state
+        .db
+        .run(move |conn| {
+            let filter = scoped_filter(conn, &principal, &q)?;
+            let categories: HashMap<String, String> =
+                store::categories(conn)?.into_iter().map(|c| (c.code, c.name)).collect();
+            let mut out = csv::Writer::from_writer(Vec::new());
+            out.write_record([
+                "编号",
+                "类别",
+                "问题描述",
+                "地址",
+                "紧急程度",
+                "状态",
+                "层级",
+                "办理结果",
+                "是否超期",
+                "上报次数",
+                "反映时间",
+                "受理时间",
+                "办结时间",
+                "关闭时间",
+                "满意度",
+            ])
+            .map_err(ApiError::internal)?;
+            let mut before: Option<String> = None;
+            let mut written = 0;
+            loop {
+                let rows = store::page(conn, &filter, before.as_deref(), 500)?;
+                let last = rows.last().map(|r| r.id.clone());
+                let views = list_views(conn, &principal, rows)?;
+                for v in &views {
+                    let cells = [
+                        v.id.clone(),
+                        categories.get(&v.category).cloned().unwrap_or_else(|| v.category.clone()),
+                        v.description.clone(),
+                        v.address.clone().unwrap_or_default(),
+                        v.urgency.clone(),
+                        v.status.clone(),
+                        v.level.clone(),
+                        v.outcome.clone().unwrap_or_default(),
+                        if v.overdue { "是" } else { "否" }.to_owned(),
+                        v.escalations.to_string(),
+                        v.reported_at.clone(),
+                        v.first_accepted_at.clone().unwrap_or_default(),
+                        v.resolved_at.clone().unwrap_or_default(),
+                        v.closed_at.clone().unwrap_or_default(),
+                        v.rating.map(|r| r.to_string()).unwrap_or_default(),
+                    ];
+                    out.write_record(cells.iter().map(|c| rules::spreadsheet_safe(c))).map_err(ApiError::internal)?;
+                }
+                written += views.len();
+                match last {
+                    Some(last) if written < 10_000 => before = Some(last),
+                    _ => break,
+                }
+            }
+            let mut bytes = "\u{feff}".as_bytes().to_vec();
+            bytes.extend(out.into_inner().map_err(ApiError::internal)?);
+            Ok::<_, ApiError>(bytes)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")))
+        .insert_header((header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"cases.csv\"")))
+        .body(csv))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reflect at most once
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DuplicateQuery {
+    pub category: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub coord: Option<String>,
+    /// What the resident is about to write.
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateCandidate {
+    pub case: CaseView,
+    pub distance_m: f64,
+    /// 0–1.
+    pub similarity: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateList {
+    pub items: Vec<DuplicateCandidate>,
+}
+
+/// Before reporting: open cases of the same category nearby whose text is similar, most similar
+/// first, so the resident can follow one instead ("reflect at most once").
+#[utoipa::path(tag = "cases", request_body = DuplicateQuery, responses((status = 200, body = DuplicateList)))]
+#[post("/cases/duplicates")]
+pub async fn find_duplicates(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: Json<DuplicateQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.0;
+    let q = body.into_inner();
+    let (lat, lng) = parse_coord(q.lat, q.lng, q.coord.as_deref())?;
+    let wanted = text(Some(q.text), "text", 1000, true)?.unwrap_or_default();
+    let (radius, threshold) = (state.config.cases.duplicate_radius_m, state.config.cases.duplicate_similarity);
+    let items = state
+        .db
+        .run(move |conn| {
+            let cells = domain::geo_cn::cells_around(lat, lng, radius);
+            let mut scored: Vec<(CaseRow, f64, f64)> = store::open_in_cells(conn, &q.category, &cells, 500)?
+                .into_iter()
+                .filter_map(|c| {
+                    let distance = domain::geo_cn::distance_m((lat, lng), (c.lat?, c.lng?));
+                    let similarity = rules::similarity(&wanted, &c.description);
+                    (distance <= radius && similarity >= threshold).then_some((c, distance, similarity))
+                })
+                .collect();
+            scored.sort_by(|a, b| b.2.total_cmp(&a.2));
+            scored.truncate(20);
+            let rows: Vec<CaseRow> = scored.iter().map(|(c, _, _)| c.clone()).collect();
+            let views = list_views(conn, &principal, rows)?;
+            Ok::<_, ApiError>(
+                views
+                    .into_iter()
+                    .filter_map(|v| {
+                        let (_, d, s) = scored.iter().find(|(c, _, _)| c.id == v.id)?;
+                        Some(DuplicateCandidate {
+                            distance_m: (d * 10.0).round() / 10.0,
+                            similarity: (s * 1000.0).round() / 1000.0,
+                            case: v,
+                        })
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(DuplicateList { items }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct NearbyQuery {
+    pub lat: f64,
+    pub lng: f64,
+    pub coord: Option<String>,
+    pub category: Option<String>,
+    /// Metres, at most 2000 (default 500).
+    pub radius_m: Option<f64>,
+}
+
+/// Cases around a point that the caller may see (the map), newest first, at most 100.
+#[utoipa::path(tag = "cases", params(NearbyQuery), responses((status = 200, body = CasePage)))]
+#[get("/cases/nearby")]
+pub async fn nearby_cases(
+    state: web::Data<AppState>,
+    auth: Auth,
+    query: web::Query<NearbyQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.0;
+    let q = query.into_inner();
+    let (lat, lng) = parse_coord(q.lat, q.lng, q.coord.as_deref())?;
+    let radius = q.radius_m.unwrap_or(500.0);
+    if !(1.0..=2000.0).contains(&radius) {
+        return Err(ApiError::invalid_field("radius_m", "1 to 2000"));
+    }
+    let items = state
+        .db
+        .run(move |conn| {
+            let cells = domain::geo_cn::cells_around(lat, lng, radius);
+            let rows: Vec<CaseRow> = store::in_cells(conn, &cells, q.category.as_deref(), 500)?
+                .into_iter()
+                .filter(|c| matches!((c.lat, c.lng), (Some(a), Some(b)) if domain::geo_cn::distance_m((lat, lng), (a, b)) <= radius))
+                .collect();
+            let mut views = list_views(conn, &principal, rows)?;
+            views.truncate(100);
+            Ok::<_, ApiError>(views)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(CasePage { items, next_cursor: None }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps
+
+/// Runs one step in a write transaction: finds the case, checks the caller with `allow`, takes
+/// the step through the shared flow, and answers with the case.
+async fn take_step<F>(
+    state: &AppState,
+    principal: Principal,
+    id: String,
+    meta: RequestMeta,
+    allow: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&mut DbConn, &Principal, &CaseRow, &Seen) -> Result<Step, ApiError> + Send + 'static,
+{
+    check_id(&id)?;
+    let now = now_utc(state);
+    let policy = state.config.cases.policy.clone();
+    let view = state
+        .db
+        .run(move |conn| {
+            infra::db::write_tx(conn, |conn| {
+                let case = store::find(conn, &id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+                let seen = visible(conn, &principal, &case)?;
+                let mut step = allow(conn, &principal, &case, &seen)?;
+                step.actor_id = Some(principal.subject().to_owned());
+                step.proxy_id = principal.proxy().map(str::to_owned);
+                check_attachments(conn, &principal, &step.attachments)?;
+                let calendar = store::calendar::load_from(conn, now.date())?;
+                let ctx = flow::Ctx { policy: &policy, calendar: &calendar, now };
+                let after = flow::apply(conn, &case, &step, &ctx).map_err(flow_error)?;
+                if principal.acting_for.is_some() {
+                    audit::append(
+                        conn,
+                        &meta.audit(
+                            Some(&principal),
+                            &format!("case_{}", step.action.as_str()),
+                            "case",
+                            &case.id,
+                            serde_json::json!({}),
+                        ),
+                        now,
+                    )?;
+                }
+                let seen = visible(conn, &principal, &after)?;
+                detail(conn, &after, &seen)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct StepBody {
+    pub note: Option<String>,
+    /// Ids from `POST /media`: photos of the work, a voice note.
+    #[serde(default)]
+    pub media: Vec<String>,
+}
+
+fn handler_step(
+    action: Action,
+    body: StepBody,
+    note_required: bool,
+) -> impl FnOnce(&mut DbConn, &Principal, &CaseRow, &Seen) -> Result<Step, ApiError> {
+    move |_conn, principal, case, seen| {
+        let level = Level::parse(&case.level)?;
+        require_handler(principal, seen, level)?;
+        let mut step = Step::by(action, &principal.user_id);
+        step.note = text(body.note, "note", 500, note_required)?;
+        step.attachments = body.media;
+        Ok(step)
+    }
+}
+
+/// The holding level reports for duty (报到): the case is accepted there.
+#[utoipa::path(tag = "cases", request_body = StepBody, params(("id" = String, Path)), responses((status = 200, body = CaseView), (status = 409, body = ErrorBody)))]
+#[post("/cases/{id}/accept")]
+pub async fn accept_case(
+    state: web::Data<AppState>,
+    auth: Auth,
+    meta: RequestMeta,
+    id: web::Path<String>,
+    body: Option<Json<StepBody>>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.map(Json::into_inner).unwrap_or_default();
+    take_step(&state, auth.0, id.into_inner(), meta, handler_step(Action::Accept, body, false)).await
+}
+
+/// Work starts on an accepted case.
+#[utoipa::path(tag = "cases", request_body = StepBody, params(("id" = String, Path)), responses((status = 200, body = CaseView), (status = 409, body = ErrorBody)))]
+#[post("/cases/{id}/start")]
+pub async fn start_case(
+    state: web::Data<AppState>,
+    auth: Auth,
+    meta: RequestMeta,
+    id: web::Path<String>,
+    body: Option<Json<StepBody>>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.map(Json::into_inner).unwrap_or_default();
+    take_step(&state, auth.0, id.into_inner(), meta, handler_step(Action::Start, body, false)).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EscalateBody {
+    /// Why this level cannot solve it (吹哨).
+    pub reason: String,
+    /// For the step to the county: the department (else the category's).
+    pub department_id: Option<String>,
+    #[serde(default)]
+    pub media: Vec<String>,
+}
+
+/// Blows the whistle (吹哨): the case climbs one rung — grid → village → township → county
+/// department — whose handlers must accept it within their deadline.
+#[utoipa::path(tag = "cases", request_body = EscalateBody, params(("id" = String, Path)), responses((status = 200, body = CaseView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/cases/{id}/escalate")]
+pub async fn escalate_case(
+    state: web::Data<AppState>,
+    auth: Auth,
+    meta: RequestMeta,
+    id: web::Path<String>,
+    body: Json<EscalateBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    take_step(&state, auth.0, id.into_inner(), meta, move |conn, principal, case, seen| {
+        let level = Level::parse(&case.level)?;
+        require_handler(principal, seen, level)?;
+        let mut step = Step::by(Action::Escalate, &principal.user_id);
+        step.note = text(Some(body.reason), "reason", 500, true)?;
+        step.attachments = body.media;
+        if let Some(department) = body.department_id {
+            check_id(&department).map_err(|_| ApiError::invalid_field("department_id", "a department id"))?;
+            org::find_department(conn, &department)?
+                .ok_or_else(|| ApiError::invalid_field("department_id", "no such department"))?;
+            step.department_id = Some(department);
+        }
+        Ok(step)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResolveBody {
+    /// fixed, unable_to_fix, referred (not our responsibility), duplicate, withdrawn.
+    pub outcome: String,
+    pub note: String,
+    #[serde(default)]
+    pub media: Vec<String>,
+}
+
+/// Staff answer the case with an outcome; the reporter then confirms or reopens.
+#[utoipa::path(tag = "cases", request_body = ResolveBody, params(("id" = String, Path)), responses((status = 200, body = CaseView), (status = 409, body = ErrorBody)))]
+#[post("/cases/{id}/resolve")]
+pub async fn resolve_case(
+    state: web::Data<AppState>,
+    auth: Auth,
+    meta: RequestMeta,
+    id: web::Path<String>,
+    body: Json<ResolveBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let outcome = Outcome::parse(&body.outcome)?;
+    take_step(&state, auth.0, id.into_inner(), meta, move |_conn, principal, case, seen| {
+        require_handler(principal, seen, Level::parse(&case.level)?)?;
+        let mut step = Step::by(Action::Resolve, &principal.user_id);
+        step.outcome = Some(outcome);
+        step.note = text(Some(body.note), "note", 500, true)?;
+        step.attachments = body.media;
+        Ok(step)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ConfirmBody {
+    /// 1 to 5.
+    pub rating: i64,
+    pub comment: Option<String>,
+}
+
+/// The reporter confirms the answer and rates it; the case closes.
+#[utoipa::path(tag = "cases", request_body = ConfirmBody, params(("id" = String, Path)), responses((status = 200, body = CaseView), (status = 409, body = ErrorBody)))]
+#[post("/cases/{id}/confirm")]
+pub async fn confirm_case(
+    state: web::Data<AppState>,
+    auth: Auth,
+    meta: RequestMeta,
+    id: web::Path<String>,
+    body: Json<ConfirmBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let rating = Rating::parse(body.rating)?;
+    take_step(&state, auth.0, id.into_inner(), meta, move |_conn, principal, _case, seen| {
+        if !seen.reporter {
+            return Err(ApiError::new(ErrorCode::Forbidden));
+        }
+        let mut step = Step::by(Action::Confirm, principal.subject());
+        step.by_reporter = true;
+        step.rating = Some((i32::from(rating.value()), text(body.comment, "comment", 500, false)?));
+        Ok(step)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReopenBody {
+    /// Why the answer does not solve it.
+    pub reason: String,
+    #[serde(default)]
+    pub media: Vec<String>,
+}
+
+/// The reporter disagrees with the answer: the case goes back to work at its level.
+#[utoipa::path(tag = "cases", request_body = ReopenBody, params(("id" = String, Path)), responses((status = 200, body = CaseView), (status = 409, body = ErrorBody)))]
+#[post("/cases/{id}/reopen")]
+pub async fn reopen_case(
+    state: web::Data<AppState>,
+    auth: Auth,
+    meta: RequestMeta,
+    id: web::Path<String>,
+    body: Json<ReopenBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    take_step(&state, auth.0, id.into_inner(), meta, move |_conn, principal, _case, seen| {
+        if !seen.reporter {
+            return Err(ApiError::new(ErrorCode::Forbidden));
+        }
+        let mut step = Step::by(Action::Reopen, principal.subject());
+        step.by_reporter = true;
+        step.note = text(Some(body.reason), "reason", 500, true)?;
+        step.attachments = body.media;
+        Ok(step)
+    })
+    .await
+}
+
+/// "Me too": follow an open case instead of reporting it again; followers are told of every
+/// change.
+#[utoipa::path(tag = "cases", params(("id" = String, Path)), responses((status = 200, body = CaseView), (status = 409, body = ErrorBody)))]
+#[post("/cases/{id}/follow")]
+pub async fn follow_case(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.0;
+    let id = id.into_inner();
+    check_id(&id)?;
+    let now = now_utc(&state);
+    let view = state
+        .db
+        .run(move |conn| {
+            infra::db::write_tx(conn, |conn| {
+                let case = store::find(conn, &id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+                visible(conn, &principal, &case)?;
+                if case.closed_at.is_some() {
+                    return Err(ApiError::new(ErrorCode::InvalidTransition)
+                        .with_details(serde_json::json!({ "action": "follow", "status": case.status })));
+                }
+                if !is_reporter(&principal, &case) {
+                    store::follow(conn, &case.id, principal.subject(), now)?;
+                }
+                let seen = visible(conn, &principal, &case)?;
+                detail(conn, &case, &seen)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MergeBody {
+    /// The case this one duplicates; this one closes into it.
+    pub into: String,
+    pub note: Option<String>,
+}
+
+/// Staff fold a duplicate into the case it repeats: it closes as merged, and its reporter and
+/// followers follow the other case from now on.
+#[utoipa::path(tag = "cases", request_body = MergeBody, params(("id" = String, Path)), responses((status = 200, body = CaseView), (status = 409, body = ErrorBody)))]
+#[post("/cases/{id}/merge")]
+pub async fn merge_case(
+    state: web::Data<AppState>,
+    auth: Auth,
+    meta: RequestMeta,
+    id: web::Path<String>,
+    body: Json<MergeBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let into = body.into.clone();
+    check_id(&into)?;
+    let now = now_utc(&state);
+    take_step(&state, auth.0, id.into_inner(), meta, move |conn, principal, case, seen| {
+        require_handler(principal, seen, Level::parse(&case.level)?)?;
+        if into == case.id {
+            return Err(ApiError::invalid_field("into", "another case"));
+        }
+        let target = store::find(conn, &into)?.ok_or_else(|| ApiError::invalid_field("into", "no such case"))?;
+        let target_place = place_of(conn, &target)?;
+        if principal.require(&target_place, Role::GridWorker).is_err() || target.closed_at.is_some() {
+            return Err(ApiError::invalid_field("into", "an open case in your scope"));
+        }
+        let mut people = store::followers(conn, &case.id)?;
+        people.push(case.reporter_id.clone());
+        for person in people.iter().filter(|p| **p != target.reporter_id) {
+            store::follow(conn, &target.id, person, now)?;
+        }
+        let mut event = EventRow {
+            id: domain::new_id(),
+            case_id: target.id.clone(),
+            seq: 0,
+            action: "merged_in".into(),
+            from_status: Some(target.status.clone()),
+            to_status: Some(target.status.clone()),
+            from_level: Some(target.level.clone()),
+            to_level: Some(target.level.clone()),
+            actor_id: Some(principal.user_id.clone()),
+            proxy_id: None,
+            by_reporter: false,
+            note: None,
+            attachments: "[]".into(),
+            details: serde_json::json!({ "from": case.id }).to_string(),
+            created_at: now,
+        };
+        store::append_event(conn, &mut event)?;
+        let mut step = Step::by(Action::Merge, &principal.user_id);
+        step.merged_into = Some(target.id);
+        step.note = text(body.note, "note", 500, false)?;
+        Ok(step)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VisitBody {
+    /// phone or in_person.
+    pub method: String,
+    pub note: String,
+    /// Whether the reporter said they were satisfied.
+    pub satisfied: Option<bool>,
+}
+
+/// Records a follow-up visit (回访) on an answered case.
+#[utoipa::path(tag = "cases", request_body = VisitBody, params(("id" = String, Path)), responses((status = 201, body = CaseView), (status = 409, body = ErrorBody)))]
+#[post("/cases/{id}/visits")]
+pub async fn record_visit(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    body: Json<VisitBody>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.0;
+    let id = id.into_inner();
+    check_id(&id)?;
+    let body = body.into_inner();
+    if !matches!(body.method.as_str(), "phone" | "in_person") {
+        return Err(ApiError::invalid_field("method", "phone or in_person"));
+    }
+    let note = text(Some(body.note), "note", 500, true)?;
+    let now = now_utc(&state);
+    let view = state
+        .db
+        .run(move |conn| {
+            infra::db::write_tx(conn, |conn| {
+                let case = store::find(conn, &id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+                let seen = visible(conn, &principal, &case)?;
+                require_handler(&principal, &seen, Level::Grid)?;
+                let status = CaseStatus::parse(&case.status)?;
+                if !matches!(status, CaseStatus::Resolved | CaseStatus::Closed | CaseStatus::ClosedUnrated) {
+                    return Err(ApiError::new(ErrorCode::InvalidTransition)
+                        .with_details(serde_json::json!({ "action": "visit", "status": status.as_str() })));
+                }
+                let mut event = EventRow {
+                    id: domain::new_id(),
+                    case_id: case.id.clone(),
+                    seq: 0,
+                    action: "visit".into(),
+                    from_status: Some(case.status.clone()),
+                    to_status: Some(case.status.clone()),
+                    from_level: Some(case.level.clone()),
+                    to_level: Some(case.level.clone()),
+                    actor_id: Some(principal.user_id.clone()),
+                    proxy_id: None,
+                    by_reporter: false,
+                    note: note.clone(),
+                    attachments: "[]".into(),
+                    details: serde_json::json!({ "method": body.method, "satisfied": body.satisfied }).to_string(),
+                    created_at: now,
+                };
+                store::append_event(conn, &mut event)?;
+                detail(conn, &case, &seen)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RevealBody {
+    /// Why the phone is needed (kept in the audit log).
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevealedReporter {
+    pub user_id: String,
+    pub display_name: String,
+    pub phone: Option<String>,
+}
+
+/// Staff in scope who must call the reporter reveal the phone; recorded in the audit log. An
+/// anonymous reporter is revealed only to admins, with a reason.
+#[utoipa::path(tag = "cases", request_body = RevealBody, params(("id" = String, Path)), responses((status = 200, body = RevealedReporter), (status = 403, body = ErrorBody)))]
+#[post("/cases/{id}/reveal-reporter-phone")]
+pub async fn reveal_reporter_phone(
+    state: web::Data<AppState>,
+    auth: Auth,
+    meta: RequestMeta,
+    id: web::Path<String>,
+    body: Json<RevealBody>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.0;
+    let id = id.into_inner();
+    check_id(&id)?;
+    let reason = text(Some(body.into_inner().reason), "reason", 200, true)?.unwrap_or_default();
+    let now = now_utc(&state);
+    let revealed = state
+        .db
+        .run(move |conn| {
+            let case = store::find(conn, &id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+            let seen = visible(conn, &principal, &case)?;
+            if !seen.staff {
+                return Err(ApiError::new(ErrorCode::Forbidden));
+            }
+            require_handler(&principal, &seen, Level::Grid)?;
+            if case.anonymous && !principal.is_admin() {
+                return Err(ApiError::new(ErrorCode::Forbidden));
+            }
+            let user = users::find(conn, &case.reporter_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+            audit::append(
+                conn,
+                &meta.audit(
+                    Some(&principal),
+                    "case_reporter_revealed",
+                    "case",
+                    &case.id,
+                    serde_json::json!({ "reason": reason, "anonymous": case.anonymous }),
+                ),
+                now,
+            )?;
+            Ok::<_, ApiError>(RevealedReporter { user_id: user.id, display_name: user.display_name, phone: user.phone })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(revealed))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct FiguresQuery {
+    pub org_unit_id: String,
+    /// YYYY-MM (Beijing time).
+    #[param(example = "2026-11")]
+    pub month: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FiguresView {
+    pub received: i64,
+    pub resolved: i64,
+    pub resolution_rate: Option<f64>,
+    pub on_time_rate: Option<f64>,
+    pub overdue: i64,
+    pub avg_hours_to_accept: Option<f64>,
+    pub avg_hours_to_resolve: Option<f64>,
+    pub rated: i64,
+    /// Among rated cases (closed unrated ones do not count).
+    pub satisfaction_rate: Option<f64>,
+    /// Cases escalated at least once, and escalations in all.
+    pub escalated: i64,
+    pub escalations: i64,
+}
+
+impl From<rules::Figures> for FiguresView {
+    fn from(f: rules::Figures) -> Self {
+        let r = |v: Option<f64>| v.map(|x| (x * 1000.0).round() / 1000.0);
+        Self {
+            received: f.received,
+            resolved: f.resolved,
+            resolution_rate: r(f.resolution_rate),
+            on_time_rate: r(f.on_time_rate),
+            overdue: f.overdue,
+            avg_hours_to_accept: r(f.avg_hours_to_accept),
+            avg_hours_to_resolve: r(f.avg_hours_to_resolve),
+            rated: f.rated,
+            satisfaction_rate: r(f.satisfaction_rate),
+            escalated: f.escalated,
+            escalations: f.escalations,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitFigures {
+    pub org_unit_id: String,
+    pub name: String,
+    pub figures: FiguresView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FiguresReport {
+    pub org_unit_id: String,
+    pub month: String,
+    pub totals: FiguresView,
+    /// The same per child unit (e.g. each village of a township).
+    pub units: Vec<UnitFigures>,
+}
+
+/// A unit's monthly figures for the cases reported in the month: received, resolved, rates,
+/// times, satisfaction, escalations; and the same per child unit.
+#[utoipa::path(tag = "cases", params(FiguresQuery), responses((status = 200, body = FiguresReport)))]
+#[get("/case-figures")]
+pub async fn case_figures(
+    state: web::Data<AppState>,
+    auth: Auth,
+    query: web::Query<FiguresQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.0;
+    let q = query.into_inner();
+    check_id(&q.org_unit_id)?;
+    let first = chrono::NaiveDate::parse_from_str(&format!("{}-01", q.month), "%Y-%m-%d")
+        .map_err(|_| ApiError::invalid_field("month", "YYYY-MM"))?;
+    let next =
+        first.checked_add_months(chrono::Months::new(1)).ok_or_else(|| ApiError::invalid_field("month", "YYYY-MM"))?;
+    let local = |d: chrono::NaiveDate| {
+        domain::calendar::beijing()
+            .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .single()
+            .map(|t| t.with_timezone(&Utc).naive_utc())
+            .unwrap_or_default()
+    };
+    let (from, to) = (local(first), local(next));
+    let report = state
+        .db
+        .run(move |conn| {
+            let unit = org::find_unit(conn, &q.org_unit_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+            principal.require(&unit.place(), Role::Supervisor)?;
+            let units = infra::identity::residency::units_under(conn, &[unit.path.clone()])?;
+            let rows = store::facts(conn, &units, from, to)?;
+            let fact = |r: &store::FactRow| rules::CaseFacts {
+                status: CaseStatus::parse(&r.0).unwrap_or(CaseStatus::Reported),
+                reported_at: r.1.and_utc(),
+                first_accepted_at: r.2.map(|t| t.and_utc()),
+                resolved_at: r.3.map(|t| t.and_utc()),
+                overdue: r.4,
+                escalations: r.5,
+                rating: r.6,
+            };
+            let totals = rules::figures(&rows.iter().map(fact).collect::<Vec<_>>());
+            let mut per_unit = Vec::new();
+            for child in org::children(conn, Some(&unit.id))? {
+                let under = infra::identity::residency::units_under(conn, &[child.path.clone()])?;
+                let facts: Vec<_> = rows.iter().filter(|r| under.contains(&r.7)).map(fact).collect();
+                per_unit.push(UnitFigures {
+                    org_unit_id: child.id,
+                    name: child.name,
+                    figures: rules::figures(&facts).into(),
+                });
+            }
+            Ok::<_, ApiError>(FiguresReport {
+                org_unit_id: unit.id,
+                month: q.month,
+                totals: totals.into(),
+                units: per_unit,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The working-day calendar
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CalendarDay {
+    #[schema(example = "2026-10-01")]
+    pub day: String,
+    /// holiday or makeup_workday (调休).
+    pub kind: String,
+    #[schema(example = "National Day")]
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CalendarYear {
+    pub year: i32,
+    pub days: Vec<CalendarDay>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarYears {
+    pub years: Vec<i32>,
+}
+
+/// The years the working-day calendar knows.
+#[utoipa::path(tag = "cases", responses((status = 200, body = CalendarYears)))]
+#[get("/working-calendar")]
+pub async fn calendar_years(state: web::Data<AppState>, _auth: Auth) -> Result<HttpResponse, ApiError> {
+    let years = state.db.run(|conn| store::calendar::years(conn).map_err(ApiError::from)).await?;
+    Ok(HttpResponse::Ok().json(CalendarYears { years }))
+}
+
+/// One year's statutory holidays and make-up workdays.
+#[utoipa::path(tag = "cases", params(("year" = i32, Path)), responses((status = 200, body = CalendarYear)))]
+#[get("/working-calendar/{year}")]
+pub async fn calendar_year(
+    state: web::Data<AppState>,
+    _auth: Auth,
+    year: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    let year = year.into_inner();
+    let days = state.db.run(move |conn| store::calendar::year(conn, year).map_err(ApiError::from)).await?;
+    if days.is_empty() {
+        return Err(ApiError::new(ErrorCode::NotFound));
+    }
+    let days = days
+        .into_iter()
+        .map(|d| CalendarDay { day: d.day.format("%Y-%m-%d").to_string(), kind: d.kind.as_str().into(), name: d.name })
+        .collect();
+    Ok(HttpResponse::Ok().json(CalendarYear { year, days }))
+}
+
+/// Uploads a year's calendar as the State Council published it (admins); replaces that year.
+#[utoipa::path(tag = "cases", request_body = CalendarYear, params(("year" = i32, Path)), responses((status = 200, body = CalendarYear), (status = 422, body = ErrorBody)))]
+#[put("/working-calendar/{year}")]
+pub async fn upload_calendar_year(
+    state: web::Data<AppState>,
+    auth: Auth,
+    meta: RequestMeta,
+    year: web::Path<i32>,
+    body: Json<CalendarYear>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.0;
+    if !principal.is_admin() {
+        return Err(ApiError::new(ErrorCode::Forbidden));
+    }
+    let year = year.into_inner();
+    let upload = body.into_inner();
+    if upload.year != year || !(2000..=2100).contains(&year) {
+        return Err(ApiError::invalid_field("year", "the year in the path, 2000-2100"));
+    }
+    let mut days = Vec::with_capacity(upload.days.len());
+    for d in &upload.days {
+        let day = chrono::NaiveDate::parse_from_str(&d.day, "%Y-%m-%d")
+            .map_err(|_| ApiError::invalid_field("days", "dates as YYYY-MM-DD"))?;
+        if chrono::Datelike::year(&day) != year {
+            return Err(ApiError::invalid_field("days", "every day within the year"));
+        }
+        let kind = domain::calendar::DayKind::parse(&d.kind)?;
+        let name = text(Some(d.name.clone()), "name", 40, true)?.unwrap_or_default();
+        days.push(domain::calendar::SpecialDay { day, kind, name });
+    }
+    days.sort_by_key(|d| d.day);
+    if days.windows(2).any(|w| w[0].day == w[1].day) {
+        return Err(ApiError::invalid_field("days", "each day once"));
+    }
+    let now = now_utc(&state);
+    let count = days.len();
+    state
+        .db
+        .run(move |conn| {
+            store::calendar::replace_year(conn, year, &days)?;
+            audit::append(
+                conn,
+                &meta.audit(
+                    Some(&principal),
+                    "working_calendar_uploaded",
+                    "working_calendar",
+                    &year.to_string(),
+                    serde_json::json!({ "days": count }),
+                ),
+                now,
+            )?;
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(upload))
+}
+
+/// Used by the Open311 layer: whether a category exists and is open for reports.
+pub fn active_category(conn: &mut DbConn, code: &str) -> Result<Option<store::CategoryRow>, ApiError> {
+    Ok(store::category(conn, code)?.filter(|c| c.active))
+}

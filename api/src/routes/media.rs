@@ -1,0 +1,203 @@
+//! Photos and voice notes (`POST /media`, multipart as `wx.uploadFile` sends it). Judged by
+//! content, never by file name; images are re-encoded without metadata (no GPS) but the right
+//! way up; served only to those who may see what they are attached to.
+
+use actix_multipart::Multipart;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use futures_util::TryStreamExt;
+use infra::cases as store;
+use infra::media::{self, MediaError, MediaKind};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::auth::Auth;
+use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::idempotency;
+use crate::routes::cases::visible;
+use crate::routes::support::{check_id, rfc3339};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediaView {
+    pub id: String,
+    /// `image` or `voice`.
+    pub kind: String,
+    pub mime: String,
+    pub size_bytes: i32,
+    pub url: String,
+    pub created_at: String,
+}
+
+impl From<&store::MediaRow> for MediaView {
+    fn from(row: &store::MediaRow) -> Self {
+        Self {
+            id: row.id.clone(),
+            kind: row.kind.clone(),
+            mime: row.mime.clone(),
+            size_bytes: row.size_bytes,
+            url: format!("/api/v1/media/{}", row.id),
+            created_at: rfc3339(row.created_at),
+        }
+    }
+}
+
+/// The multipart form of an upload.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct MediaUpload {
+    /// `image` (JPEG, PNG, WebP) or `voice` (MP3, AAC, M4A, WAV).
+    kind: String,
+    /// The file itself.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+fn media_error(error: MediaError) -> ApiError {
+    match error {
+        MediaError::Unsupported => ApiError::new(ErrorCode::MediaUnsupported),
+        MediaError::WrongKind { expected, found } => ApiError::new(ErrorCode::MediaWrongKind)
+            .with_details(serde_json::json!({ "expected": expected.as_str(), "found": found.as_str() })),
+        MediaError::TooLarge { limit } => {
+            ApiError::new(ErrorCode::PayloadTooLarge).with_details(serde_json::json!({ "limit_bytes": limit }))
+        }
+        MediaError::Corrupt => ApiError::new(ErrorCode::MediaCorrupt),
+    }
+}
+
+/// Reads the `kind` and `file` fields, refusing a file past `limit` bytes as it streams in.
+async fn read_form(mut form: Multipart, limit: usize) -> Result<(String, Vec<u8>), ApiError> {
+    let bad = |reason: &str| ApiError::invalid_field("file", reason);
+    let (mut kind, mut file) = (None, None);
+    while let Some(mut field) = form.try_next().await.map_err(|_| bad("malformed multipart body"))? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.try_next().await.map_err(|_| bad("malformed multipart body"))? {
+            if bytes.len() + chunk.len() > limit {
+                return Err(media_error(MediaError::TooLarge { limit }));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "kind" => kind = Some(String::from_utf8(bytes).map_err(|_| ApiError::invalid_field("kind", "text"))?),
+            "file" => file = Some(bytes),
+            _ => {}
+        }
+    }
+    let file = file.filter(|f| !f.is_empty()).ok_or_else(|| bad("a non-empty file field is required"))?;
+    Ok((kind.unwrap_or_else(|| "image".into()), file))
+}
+
+/// Uploads a photo or a voice note (multipart fields `kind` and `file`). Returns its id, to be
+/// attached to a case or a case step. Send an `Idempotency-Key`: a retry stores nothing twice.
+#[utoipa::path(
+    tag = "cases",
+    request_body(content = MediaUpload, content_type = "multipart/form-data"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses(
+        (status = 201, body = MediaView),
+        (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody)
+    )
+)]
+#[post("/media")]
+pub async fn upload_media(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.0;
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        return Err(ApiError::new(ErrorCode::UnsupportedMediaType));
+    }
+    let (image_limit, voice_limit) = (state.config.media_max_image_bytes, state.config.media_max_voice_bytes);
+    let (kind, bytes) = read_form(Multipart::new(req.headers(), payload), image_limit.max(voice_limit)).await?;
+    let kind = MediaKind::parse(&kind).ok_or_else(|| ApiError::invalid_field("kind", "image or voice"))?;
+    let limit = if kind == MediaKind::Image { image_limit } else { voice_limit };
+    // The key covers the file's digest, so a retry of the same upload replays its answer.
+    let digest = {
+        use sha2::Digest;
+        sha2::Sha256::digest(&bytes).to_vec()
+    };
+    let key = idempotency::key_from(&req, &principal.user_id, &digest)?;
+    let sniffed = media::check(&bytes, kind, limit).map_err(media_error)?;
+    let stored = if kind == MediaKind::Image {
+        web::block(move || media::sanitize_image(&bytes, sniffed))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(media_error)?
+    } else {
+        bytes
+    };
+    let files = state.media.clone();
+    let owner = principal.user_id.clone();
+    let now = state.clock.now().naive_utc();
+    idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
+        let row = store::MediaRow {
+            id: domain::new_id(),
+            owner_id: owner.clone(),
+            kind: kind.as_str().to_owned(),
+            mime: sniffed.mime.to_owned(),
+            size_bytes: i32::try_from(stored.len()).unwrap_or(i32::MAX),
+            case_id: None,
+            created_at: now,
+        };
+        files.put(&row.id, &stored).map_err(ApiError::internal)?;
+        store::insert_media(conn, &row)?;
+        Ok(MediaView::from(&row))
+    })
+    .await
+}
+
+/// A photo or voice note: to its uploader, and to whoever may see the case it belongs to.
+#[utoipa::path(
+    tag = "cases",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream"))
+)]
+#[get("/media/{id}")]
+pub async fn get_media(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.0;
+    let id = id.into_inner();
+    check_id(&id)?;
+    let row = state
+        .db
+        .run(move |conn| {
+            let row = store::find_media(conn, &id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+            let own = row.owner_id == principal.user_id || row.owner_id == principal.subject();
+            if !own {
+                let case = match &row.case_id {
+                    Some(case_id) => store::find(conn, case_id)?,
+                    None => None,
+                };
+                let case = case.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+                visible(conn, &principal, &case)?;
+            }
+            Ok::<_, ApiError>(row)
+        })
+        .await?;
+    let files = state.media.clone();
+    let file_id = row.id.clone();
+    let bytes = web::block(move || files.get(&file_id))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_str(&row.mime).map_err(ApiError::internal)?))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400")))
+        .body(bytes))
+}
