@@ -10,7 +10,7 @@ use actix_web::dev::Payload;
 use actix_web::http::Method;
 use actix_web::{web, FromRequest, HttpRequest};
 use domain::principal::{AccountKind, Principal};
-use domain::roles::{Place, Role};
+use domain::roles::Place;
 use infra::identity::{grants, residency, sessions, users};
 
 use crate::app::AppState;
@@ -119,8 +119,7 @@ async fn authenticate(req: &HttpRequest) -> Result<(Principal, bool), ApiError> 
 
     if let Some(places) = resident_places {
         // A proxy action needs a staff role covering the resident where they live.
-        let covered = places.iter().any(|place| principal.require(place, Role::GridWorker).is_ok());
-        if !covered {
+        if !principal.may_act_for(&places) {
             return Err(ApiError::new(ErrorCode::NotFound).with_details(serde_json::json!({ "header": ACTING_FOR })));
         }
         principal.acting_for = req.headers().get(ACTING_FOR).and_then(|v| v.to_str().ok()).map(str::to_owned);

@@ -1,7 +1,7 @@
 //! The middleware every route runs through, outermost first: request id and tracing, metrics,
 //! compression, the error shape, ETags, and the request timeout.
 
-mod error_shape;
+pub mod error_shape;
 mod etag;
 mod ip_limit;
 mod metrics;

@@ -11,7 +11,7 @@ use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use domain::cases::{self as rules, Action, CaseStatus, Level, Outcome, Rating, TransitionError, Urgency};
-use domain::principal::Principal;
+use domain::principal::{AccountKind, Principal};
 use domain::roles::{Place, Role, ScopeKind};
 use infra::cases::flow::{self, FlowError, Step};
 use infra::cases::{self as store, CaseFilter, CaseRow, EventRow};
@@ -53,13 +53,19 @@ fn is_reporter(principal: &Principal, case: &CaseRow) -> bool {
     case.reporter_id == principal.subject()
 }
 
+/// Public cases are public to residents; staff see by scope only (a neighbouring grid's worker
+/// gets 404, public or not).
+fn sees_public(principal: &Principal, case: &CaseRow) -> bool {
+    case.is_public && (principal.kind == AccountKind::Resident || principal.acting_for.is_some())
+}
+
 /// The caller's relation to a case, or 404 when they may not see it at all.
 pub fn visible(conn: &mut DbConn, principal: &Principal, case: &CaseRow) -> Result<Seen, ApiError> {
     let place = place_of(conn, case)?;
     let staff = principal.sees(&place);
     let reporter = is_reporter(principal, case);
     let follower = !reporter && store::is_follower(conn, &case.id, principal.subject())?;
-    if staff || reporter || follower || case.is_public {
+    if staff || reporter || follower || sees_public(principal, case) {
         Ok(Seen { place, staff, reporter, follower })
     } else {
         Err(ApiError::new(ErrorCode::NotFound))
@@ -345,7 +351,7 @@ fn list_views(conn: &mut DbConn, principal: &Principal, rows: Vec<CaseRow>) -> R
             follower: followed.contains(&case.id),
             place,
         };
-        if !(seen.staff || seen.reporter || seen.follower || case.is_public) {
+        if !(seen.staff || seen.reporter || seen.follower || sees_public(principal, &case)) {
             continue;
         }
         let reporter = reporter_view(conn, &case, &seen)?;

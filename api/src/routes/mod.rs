@@ -9,6 +9,7 @@ pub mod grants;
 pub mod me;
 pub mod media;
 pub mod notifications;
+pub mod open311;
 pub mod ops;
 pub mod org;
 pub mod residency;
@@ -96,6 +97,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(cases::case_figures)
             .service(cases::calendar_years)
             .service(cases::calendar_year)
-            .service(cases::upload_calendar_year),
+            .service(cases::upload_calendar_year)
+            .service(open311::create_key)
+            .service(open311::list_keys)
+            .service(open311::revoke_key),
+    );
+    cfg.service(
+        scope::scope("/open311/v2")
+            .service(open311::open311_service)
+            .service(open311::open311_request)
+            .service(open311::open311_token)
+            .service(open311::open311_get)
+            .service(open311::open311_post),
     );
 }

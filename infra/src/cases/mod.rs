@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod flow;
+pub mod keys;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -234,6 +235,8 @@ pub struct CaseFilter {
     pub reported_from: Option<NaiveDateTime>,
     pub reported_to: Option<NaiveDateTime>,
     pub ids: Option<Vec<String>>,
+    /// Rows to skip (Open311's page numbers; the API's own lists use keyset cursors).
+    pub offset: Option<i64>,
 }
 
 /// One page of cases, newest first, after the keyset `before`.
@@ -288,6 +291,9 @@ pub fn page(
     }
     if let Some(before) = before {
         query = query.filter(c::id.lt(before.to_owned()));
+    }
+    if let Some(offset) = filter.offset {
+        query = query.offset(offset);
     }
     query.load(conn)
 }
