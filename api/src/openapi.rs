@@ -62,10 +62,6 @@ pub fn finish(mut doc: Document) -> Document {
         .map(|(m, p)| (m.to_lowercase(), p.to_owned()))
         .collect();
     for (path, item) in doc.paths.paths.iter_mut() {
-        // Open311 keeps its standard's own error form, documented on its operations.
-        if path.starts_with("/open311/") {
-            continue;
-        }
         for (method, operation) in operations(item) {
             let is_public = public.iter().any(|(m, p)| m == method && p == path);
             document_errors(operation, path, is_public);
