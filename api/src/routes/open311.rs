@@ -542,15 +542,12 @@ pub async fn open311_post(
                     };
                     let category = crate::routes::cases::active_category(conn, &code)?
                         .ok_or_else(|| o311(StatusCode::BAD_REQUEST, "unknown service_code"))?;
+                    // A point routes by the map; an address alone goes to the key holder's grid.
                     let grid = match point {
                         Some((lat, lng)) => crate::routes::org::locate(conn, lat, lng)?,
-                        None => None,
+                        None => staff_grid(conn, &principal)?,
                     };
-                    let grid = match grid {
-                        Some(g) => g,
-                        None => staff_grid(conn, &principal)?
-                            .ok_or_else(|| o311(StatusCode::BAD_REQUEST, "the location lies in no grid"))?,
-                    };
+                    let grid = grid.ok_or_else(|| o311(StatusCode::BAD_REQUEST, "the location lies in no grid"))?;
                     let org_path = infra::identity::org::unit_path(conn, &grid.org_unit_id)?.unwrap_or_default();
                     let place = domain::roles::Place { org_path, grid_id: Some(grid.id.clone()), department_id: None };
                     if principal.require(&place, Role::GridWorker).is_err() {

@@ -1,0 +1,195 @@
+//! Open311 GeoReport v2: the standard's shapes in JSON and XML, public reads of public cases
+//! only (no reporter, coarsened WGS-84), posting with a revocable staff API key, and the
+//! standard's error form. (Third-party client libraries drive it in CI: tests/open311/.)
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use yishi_tests::spawn_app;
+
+async fn body(res: reqwest::Response) -> (StatusCode, Value) {
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+fn assert_open311_error(status: StatusCode, value: &Value, expected: StatusCode) {
+    assert_eq!(status, expected, "{value}");
+    let errors = value.as_array().unwrap_or_else(|| panic!("an array: {value}"));
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["code"].as_u64(), Some(u64::from(expected.as_u16())));
+    assert!(errors[0]["description"].as_str().is_some_and(|d| !d.is_empty()));
+}
+
+#[tokio::test]
+async fn georeport_v2_reads_posts_and_errors_in_its_own_forms() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+
+    // Discovery and services, JSON and XML, without a token.
+    let (status, discovery) = body(app.get("/open311/v2/discovery.json").await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(discovery["endpoints"][0]["url"].as_str().unwrap().ends_with("/open311/v2"));
+    let (status, services) = body(app.get("/open311/v2/services.json").await).await;
+    assert_eq!(status, StatusCode::OK);
+    let road = services.as_array().unwrap().iter().find(|s| s["service_code"] == "road").unwrap();
+    assert_eq!(
+        (road["service_name"].as_str(), road["metadata"].as_bool(), road["type"].as_str()),
+        (Some("道路交通"), Some(true), Some("realtime"))
+    );
+    let xml = app.get("/open311/v2/services.xml").await;
+    assert!(xml.headers()["content-type"].to_str().unwrap().starts_with("text/xml"));
+    let xml = xml.text().await.unwrap();
+    assert!(xml.starts_with("<?xml") && xml.contains("<services><service>"), "{xml}");
+    assert!(xml.contains("<service_code>road</service_code>") && xml.contains("<metadata>true</metadata>"));
+    let (status, definition) = body(app.get("/open311/v2/services/road.json").await).await;
+    assert_eq!((status, definition["attributes"][0]["code"].as_str()), (StatusCode::OK, Some("urgency")));
+
+    // A staff key posts a form-encoded request at a WGS-84 point inside grid A.
+    let (status, key) =
+        body(app.post(Some(&w.worker_a.token), "/api/v1/open311-keys", json!({ "name": "12345 热线" })).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let secret = key["api_key"].as_str().unwrap().to_owned();
+    let (_, listed) = body(app.get_as(&w.worker_a.token, "/api/v1/open311-keys").await).await;
+    assert!(listed["items"][0].get("api_key").is_none(), "the secret is shown once");
+    let (wlat, wlng) = domain::geo_cn::gcj02_to_wgs84(27.7105, 112.0005);
+    let form = [
+        ("api_key", secret.as_str()),
+        ("service_code", "road"),
+        ("lat", &wlat.to_string()),
+        ("long", &wlng.to_string()),
+        ("description", "市民来电：村口路面塌陷"),
+        ("attribute[urgency]", "urgent"),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()));
+    let res = app.client.post(app.url("/open311/v2/requests.json")).form(&form).send().await.unwrap();
+    let (status, posted) = body(res).await;
+    assert_eq!(status, StatusCode::OK, "{posted}");
+    let request_id = posted[0]["service_request_id"].as_str().unwrap().to_owned();
+    let (_, token) =
+        body(app.get(&format!("/open311/v2/tokens/{}.json", posted[0]["token"].as_str().unwrap())).await).await;
+    assert_eq!(token[0]["service_request_id"].as_str(), Some(request_id.as_str()));
+
+    // It is a case of grid A, reported by the key's account, urgent.
+    let (_, case) = body(app.get_as(&w.worker_a.token, &format!("/api/v1/cases/{request_id}")).await).await;
+    assert_eq!((case["grid_id"].as_str(), case["urgency"].as_str()), (Some(w.grid_a.as_str()), Some("urgent")));
+
+    // Read back publicly: a one-element array, the standard's fields, a coarsened WGS-84 point,
+    // no reporter.
+    let (status, one) = body(app.get(&format!("/open311/v2/requests/{request_id}.json")).await).await;
+    assert_eq!(status, StatusCode::OK);
+    let one = one.as_array().unwrap();
+    assert_eq!(one.len(), 1);
+    let r = &one[0];
+    assert_eq!((r["status"].as_str(), r["service_code"].as_str()), (Some("open"), Some("road")));
+    assert!(r["requested_datetime"].as_str().unwrap().ends_with("+08:00"));
+    let (lat, long) = (r["lat"].as_f64().unwrap(), r["long"].as_f64().unwrap());
+    assert!(((lat * 1000.0).round() - lat * 1000.0).abs() < 1e-6, "three decimals: {lat}");
+    assert!(domain::geo_cn::distance_m((lat, long), (wlat, wlng)) < 120.0, "WGS-84, about 100 m");
+    let text = serde_json::to_string(&one).unwrap();
+    assert!(!text.contains(&w.worker_a.id), "no reporter");
+    let xml = app.get(&format!("/open311/v2/requests/{request_id}.xml")).await.text().await.unwrap();
+    assert!(xml.contains("<service_requests><request>"), "{xml}");
+    assert!(xml.contains(&format!("<service_request_id>{request_id}</service_request_id>")));
+
+    // Filters.
+    let (_, by_code) = body(app.get("/open311/v2/requests.json?service_code=road&status=open").await).await;
+    assert_eq!(by_code.as_array().unwrap().len(), 1);
+    let (_, none) = body(app.get("/open311/v2/requests.json?service_code=road&status=closed").await).await;
+    assert_eq!(none, json!([]));
+    let (_, old) = body(app.get("/open311/v2/requests.json?end_date=2001-01-31T00:00:00Z").await).await;
+    assert_eq!(old, json!([]));
+    let (_, by_id) = body(
+        app.get(&format!(
+            "/open311/v2/requests.json?service_request_id={request_id},0195c1b2-0000-7000-8000-000000000000"
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(by_id.as_array().unwrap().len(), 1);
+
+    // Private cases never show.
+    let resident = app.member("o311", &w.village_a, &w.cadre_a.token).await;
+    app.post(Some(&resident.token), "/api/v1/auth/wechat/phone", json!({ "code": "dev:13955556666" })).await;
+    let (status, private) = body(
+        app.post(Some(&resident.token), "/api/v1/cases", json!({ "category": "neighbour_dispute", "description": "邻居占用了我家的晒谷坪", "lat": 27.7105, "lng": 112.0005 })).await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, hidden) =
+        body(app.get(&format!("/open311/v2/requests/{}.json", private["id"].as_str().unwrap())).await).await;
+    assert_open311_error(status, &hidden, StatusCode::NOT_FOUND);
+    let (_, all) = body(app.get("/open311/v2/requests.json").await).await;
+    assert_eq!(all.as_array().unwrap().len(), 1);
+
+    // Errors: the standard's form, JSON or XML, 4xx.
+    let (status, e) = body(app.get("/open311/v2/requests/nothing.json").await).await;
+    assert_open311_error(status, &e, StatusCode::NOT_FOUND);
+    let res = app.get("/open311/v2/requests/nothing.xml").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.text().await.unwrap().contains("<errors><error><code>404</code>"));
+    let (status, e) = body(app.get("/open311/v2/requests.json?status=maybe").await).await;
+    assert_open311_error(status, &e, StatusCode::BAD_REQUEST);
+    let (status, e) = body(app.get("/open311/v2/services.json?jurisdiction_id=elsewhere.gov").await).await;
+    assert_open311_error(status, &e, StatusCode::NOT_FOUND);
+    let mut wrong = form.clone();
+    wrong[0].1 = "o311_wrong".into();
+    let (status, e) =
+        body(app.client.post(app.url("/open311/v2/requests.json")).form(&wrong).send().await.unwrap()).await;
+    assert_open311_error(status, &e, StatusCode::FORBIDDEN);
+    let mut outside = form.clone();
+    outside[2].1 = "30.0".into();
+    outside[3].1 = "120.0".into();
+    let (status, e) =
+        body(app.client.post(app.url("/open311/v2/requests.json")).form(&outside).send().await.unwrap()).await;
+    assert_open311_error(status, &e, StatusCode::BAD_REQUEST);
+    let mut unknown = form.clone();
+    unknown[1].1 = "spaceship".into();
+    let (status, e) =
+        body(app.client.post(app.url("/open311/v2/requests.json")).form(&unknown).send().await.unwrap()).await;
+    assert_open311_error(status, &e, StatusCode::BAD_REQUEST);
+
+    // A key only reports where its account works: grid A's worker cannot report into grid B.
+    let boundary = json!({"type":"Polygon","coordinates":[[[112.02,27.70],[112.04,27.70],[112.04,27.72],[112.02,27.72],[112.02,27.70]]]});
+    let grid_b = app
+        .post(
+            Some(&w.admin),
+            "/api/v1/grids",
+            json!({ "org_unit_id": w.village_b, "level": "small", "name": "李家村网格", "boundary": boundary }),
+        )
+        .await;
+    assert_eq!(grid_b.status(), StatusCode::CREATED);
+    let (blat, blng) = domain::geo_cn::gcj02_to_wgs84(27.71, 112.03);
+    let mut elsewhere = form.clone();
+    elsewhere[2].1 = blat.to_string();
+    elsewhere[3].1 = blng.to_string();
+    let (status, e) =
+        body(app.client.post(app.url("/open311/v2/requests.json")).form(&elsewhere).send().await.unwrap()).await;
+    assert_open311_error(status, &e, StatusCode::FORBIDDEN);
+
+    // Revoked at once; another staff member cannot revoke it.
+    let key_path = format!("/api/v1/open311-keys/{}", key["id"].as_str().unwrap());
+    let res = app.client.delete(app.url(&key_path)).bearer_auth(&w.cadre_a.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = app.client.delete(app.url(&key_path)).bearer_auth(&w.worker_a.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (status, e) =
+        body(app.client.post(app.url("/open311/v2/requests.json")).form(&form).send().await.unwrap()).await;
+    assert_open311_error(status, &e, StatusCode::FORBIDDEN);
+    // Residents hold no keys; keys are stored only as digests.
+    assert_eq!(
+        app.post(Some(&resident.token), "/api/v1/open311-keys", json!({ "name": "x" })).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let stored: Vec<String> = app
+        .state
+        .db
+        .run(|conn| {
+            Ok::<_, infra::InfraError>(
+                infra::schema::open311_keys::table.select(infra::schema::open311_keys::key_hash).load(conn)?,
+            )
+        })
+        .await
+        .unwrap();
+    assert!(stored.iter().all(|h| h != &secret && h.len() == 64));
+}
