@@ -1189,6 +1189,14 @@ where
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// A body that may be left out entirely; when sent, it must be a valid JSON object.
+fn optional_body<T: Default + serde::de::DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    crate::routes::residency::parse_json(req, body)
+}
+
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct StepBody {
     pub note: Option<String>,
@@ -1220,9 +1228,10 @@ pub async fn accept_case(
     auth: Auth,
     meta: RequestMeta,
     id: web::Path<String>,
-    body: Option<Json<StepBody>>,
+    req: HttpRequest,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.map(Json::into_inner).unwrap_or_default();
+    let body: StepBody = optional_body(&req, &body)?;
     take_step(&state, auth.0, id.into_inner(), meta, handler_step(Action::Accept, body, false)).await
 }
 
@@ -1234,9 +1243,10 @@ pub async fn start_case(
     auth: Auth,
     meta: RequestMeta,
     id: web::Path<String>,
-    body: Option<Json<StepBody>>,
+    req: HttpRequest,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.map(Json::into_inner).unwrap_or_default();
+    let body: StepBody = optional_body(&req, &body)?;
     take_step(&state, auth.0, id.into_inner(), meta, handler_step(Action::Start, body, false)).await
 }
 
