@@ -930,7 +930,7 @@ pub async fn list_cases(
             let rows = store::page(conn, &filter, before.as_deref(), limit.probe())?;
             // The probe row decides the cursor; views are made for what is shown.
             let more = rows.len() > limit.get() as usize;
-            let last_shown = rows.iter().take(limit.get() as usize).last().map(|r| r.id.clone());
+            let last_shown = rows.iter().take(limit.get() as usize).next_back().map(|r| r.id.clone());
             let shown: Vec<CaseRow> = rows.into_iter().take(limit.get() as usize).collect();
             Ok::<_, ApiError>((list_views(conn, &principal, shown)?, more, last_shown))
         })
@@ -1696,7 +1696,7 @@ pub async fn case_figures(
         .run(move |conn| {
             let unit = org::find_unit(conn, &q.org_unit_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
             principal.require(&unit.place(), Role::Supervisor)?;
-            let units = infra::identity::residency::units_under(conn, &[unit.path.clone()])?;
+            let units = infra::identity::residency::units_under(conn, std::slice::from_ref(&unit.path))?;
             let rows = store::facts(conn, &units, from, to)?;
             let fact = |r: &store::FactRow| rules::CaseFacts {
                 status: CaseStatus::parse(&r.0).unwrap_or(CaseStatus::Reported),
@@ -1710,7 +1710,7 @@ pub async fn case_figures(
             let totals = rules::figures(&rows.iter().map(fact).collect::<Vec<_>>());
             let mut per_unit = Vec::new();
             for child in org::children(conn, Some(&unit.id))? {
-                let under = infra::identity::residency::units_under(conn, &[child.path.clone()])?;
+                let under = infra::identity::residency::units_under(conn, std::slice::from_ref(&child.path))?;
                 let facts: Vec<_> = rows.iter().filter(|r| under.contains(&r.7)).map(fact).collect();
                 per_unit.push(UnitFigures {
                     org_unit_id: child.id,

@@ -680,7 +680,7 @@ pub async fn create_key(
     body: Json<NewKey>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
-    if principal.acting_for.is_some() || !principal.top_role().is_some_and(|r| r >= Role::GridWorker) {
+    if principal.acting_for.is_some() || principal.top_role().is_none_or(|r| r < Role::GridWorker) {
         return Err(ApiError::new(ErrorCode::Forbidden));
     }
     let name = domain::org::parse_name(&body.into_inner().name, "name")?;
