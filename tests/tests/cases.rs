@@ -908,3 +908,44 @@ async fn resolved_cases_close_unrated_when_not_confirmed_and_visits_are_recorded
     assert_eq!((figures["totals"]["resolved"].as_i64(), figures["totals"]["rated"].as_i64()), (Some(1), Some(0)));
     assert!(figures["totals"]["satisfaction_rate"].is_null());
 }
+
+#[tokio::test]
+async fn concurrent_steps_on_one_case_take_effect_once() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let second_worker = app.staff(&w.admin, "worker-a2").await;
+    assert_eq!(
+        app.grant(&w.admin, &second_worker.id, "grid_worker", "grid", &w.grid_a).await.status(),
+        StatusCode::CREATED
+    );
+    let reporter = villager(&app, &w, "race", "13966667777").await;
+    let case = report(
+        &app,
+        &reporter,
+        json!({ "category": "power", "description": "电线杆歪了，随时会倒", "lat": P.0, "lng": P.1 }),
+    )
+    .await;
+    let c = id(&case);
+    // Ten accepts from two workers at once: one takes effect, the others are refused.
+    let tokens = [&w.worker_a.token, &second_worker.token];
+    let accept_path = format!("/api/v1/cases/{c}/accept");
+    let sends = (0..10).map(|i| app.post(Some(tokens[i % 2]), &accept_path, json!({})));
+    let statuses: Vec<StatusCode> =
+        futures_util::future::join_all(sends).await.into_iter().map(|r| r.status()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT), "{statuses:?}");
+    // An escalation racing a resolution: exactly one wins, and the timeline agrees with the row.
+    let (escalate_path, resolve_path) = (format!("/api/v1/cases/{c}/escalate"), format!("/api/v1/cases/{c}/resolve"));
+    let escalate = app.post(Some(&w.worker_a.token), &escalate_path, json!({ "reason": "需要村里" }));
+    let resolve = app.post(Some(&second_worker.token), &resolve_path, json!({ "outcome": "fixed", "note": "已扶正" }));
+    let (a, b) = tokio::join!(escalate, resolve);
+    let oks = [a.status(), b.status()].iter().filter(|s| **s == StatusCode::OK).count();
+    assert!(oks >= 1, "at least the first wins");
+    let (_, seen) = body(app.get_as(&w.officer.token, &format!("/api/v1/cases/{c}")).await).await;
+    let actions: Vec<&str> =
+        seen["timeline"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "accepted").count(), 1);
+    assert_eq!(actions.len(), 2 + oks, "{actions:?}");
+    let last = seen["timeline"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["to_status"], seen["status"], "the row is where its last step left it");
+}
