@@ -334,7 +334,7 @@ fn list_views(conn: &mut DbConn, principal: &Principal, rows: Vec<CaseRow>) -> R
             .select(cf::case_id)
             .load(conn)?
     };
-    let mut views = Vec::with_capacity(rows.len());
+    let mut shown = Vec::with_capacity(rows.len());
     for case in rows {
         if !paths.contains_key(&case.org_unit_id) {
             let path = org::unit_path(conn, &case.org_unit_id)?.unwrap_or_default();
@@ -351,13 +351,38 @@ fn list_views(conn: &mut DbConn, principal: &Principal, rows: Vec<CaseRow>) -> R
             follower: followed.contains(&case.id),
             place,
         };
-        if !(seen.staff || seen.reporter || seen.follower || sees_public(principal, &case)) {
-            continue;
+        if seen.staff || seen.reporter || seen.follower || sees_public(principal, &case) {
+            shown.push((case, seen));
         }
-        let reporter = reporter_view(conn, &case, &seen)?;
-        views.push(base_view(&case, &seen, reporter));
     }
-    Ok(views)
+    // The reporters the caller may see, read in one query.
+    let mut wanted: Vec<String> = shown
+        .iter()
+        .filter(|(case, seen)| !case.anonymous && (seen.staff || seen.reporter))
+        .map(|(case, _)| case.reporter_id.clone())
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    let reporters: HashMap<String, (String, Option<String>)> = {
+        use infra::schema::users::dsl as u;
+        let rows: Vec<(String, String, Option<String>)> =
+            u::users.filter(u::id.eq_any(wanted)).select((u::id, u::display_name, u::phone)).load(conn)?;
+        rows.into_iter().map(|(id, name, phone)| (id, (name, phone))).collect()
+    };
+    Ok(shown
+        .iter()
+        .map(|(case, seen)| {
+            let reporter = (!case.anonymous && (seen.staff || seen.reporter))
+                .then(|| reporters.get(&case.reporter_id))
+                .flatten()
+                .map(|(name, phone)| ReporterView {
+                    id: case.reporter_id.clone(),
+                    display_name: name.clone(),
+                    phone_masked: phone.as_deref().map(domain::accounts::mask_phone),
+                });
+            base_view(case, seen, reporter)
+        })
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------------
