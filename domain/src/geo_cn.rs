@@ -75,10 +75,21 @@ pub fn cell_of(lat: f64, lng: f64) -> i64 {
     row * 100_000 + col
 }
 
+/// The bounding box of a circle of `radius_m` around a point: (min_lat, max_lat, min_lng, max_lng).
+pub fn bbox_around(lat: f64, lng: f64, radius_m: f64) -> (f64, f64, f64, f64) {
+    let (d_lat, d_lng) = half_sides(lat, radius_m);
+    (lat - d_lat, lat + d_lat, lng - d_lng, lng + d_lng)
+}
+
+fn half_sides(lat: f64, radius_m: f64) -> (f64, f64) {
+    // A little over the radius, so rounding never drops a point on the circle.
+    let radius = radius_m * 1.001 + 0.5;
+    (radius / 111_195.0, radius / (111_195.0 * lat.to_radians().cos().max(0.01)))
+}
+
 /// The cells a circle of `radius_m` around a point touches.
 pub fn cells_around(lat: f64, lng: f64, radius_m: f64) -> Vec<i64> {
-    let d_lat = radius_m / 111_195.0;
-    let d_lng = radius_m / (111_195.0 * lat.to_radians().cos().max(0.01));
+    let (d_lat, d_lng) = half_sides(lat, radius_m);
     let (r0, r1) =
         (((lat - d_lat + 90.0) / CELL_DEGREES).floor() as i64, ((lat + d_lat + 90.0) / CELL_DEGREES).floor() as i64);
     let (c0, c1) =
@@ -120,6 +131,9 @@ mod tests {
         assert!(!cells.contains(&cell_of(27.7395, 112.0055)));
         assert!(cells.len() <= 4);
         assert_eq!(coarsen(27.712_345, 112.004_567), (27.712, 112.005));
+        let (s, n, w, e) = bbox_around(27.71, 112.0, 100.0);
+        assert!(distance_m((s, 112.0), (27.71, 112.0)) >= 100.0 && distance_m((27.71, e), (27.71, 112.0)) >= 100.0);
+        assert!(n - s < 0.0019 && e - w < 0.0021, "tight: {s} {n} {w} {e}");
     }
 
     #[test]

@@ -1090,8 +1090,8 @@ pub async fn find_duplicates(
     let items = state
         .db
         .run(move |conn| {
-            let cells = domain::geo_cn::cells_around(lat, lng, radius);
-            let mut scored: Vec<(CaseRow, f64, f64)> = store::open_in_cells(conn, &q.category, &cells, 500)?
+            let around = store::Around::new(lat, lng, radius);
+            let mut scored: Vec<(CaseRow, f64, f64)> = store::open_around(conn, Some(&q.category), &around, 500)?
                 .into_iter()
                 .filter_map(|c| {
                     let distance = domain::geo_cn::distance_m((lat, lng), (c.lat?, c.lng?));
@@ -1131,7 +1131,7 @@ pub struct NearbyQuery {
     pub radius_m: Option<f64>,
 }
 
-/// Cases around a point that the caller may see (the map), newest first, at most 100.
+/// Open cases around a point that the caller may see (the map), newest first, at most 100.
 #[utoipa::path(tag = "cases", params(NearbyQuery), responses((status = 200, body = CasePage)))]
 #[get("/cases/nearby")]
 pub async fn nearby_cases(
@@ -1149,8 +1149,8 @@ pub async fn nearby_cases(
     let items = state
         .db
         .run(move |conn| {
-            let cells = domain::geo_cn::cells_around(lat, lng, radius);
-            let rows: Vec<CaseRow> = store::in_cells(conn, &cells, q.category.as_deref(), 500)?
+            let around = store::Around::new(lat, lng, radius);
+            let rows: Vec<CaseRow> = store::open_around(conn, q.category.as_deref(), &around, 500)?
                 .into_iter()
                 .filter(|c| matches!((c.lat, c.lng), (Some(a), Some(b)) if domain::geo_cn::distance_m((lat, lng), (a, b)) <= radius))
                 .collect();

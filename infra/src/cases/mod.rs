@@ -298,33 +298,38 @@ pub fn page(
     query.load(conn)
 }
 
-/// Open cases of a category in the index cells around a point (the caller measures the exact
-/// distance and the text).
-pub fn open_in_cells(
-    conn: &mut DbConn,
-    category: &str,
-    cells: &[i64],
-    limit: i64,
-) -> Result<Vec<CaseRow>, DieselError> {
-    c::cases
-        .filter(c::category.eq(category))
-        .filter(c::cell.eq_any(cells.to_vec()))
-        .filter(c::closed_at.is_null())
-        .select(CaseRow::as_select())
-        .order(c::id.desc())
-        .limit(limit)
-        .load(conn)
+/// A circle for the spatial queries: the index cells it touches and its bounding box.
+#[derive(Debug, Clone)]
+pub struct Around {
+    pub cells: Vec<i64>,
+    /// (min_lat, max_lat, min_lng, max_lng)
+    pub bbox: (f64, f64, f64, f64),
 }
 
-/// Cases in the index cells around a point, newest first (the map).
-pub fn in_cells(
+impl Around {
+    pub fn new(lat: f64, lng: f64, radius_m: f64) -> Self {
+        Self {
+            cells: domain::geo_cn::cells_around(lat, lng, radius_m),
+            bbox: domain::geo_cn::bbox_around(lat, lng, radius_m),
+        }
+    }
+}
+
+/// Open cases in the box around a point, of one category or all, newest first. The partial
+/// indexes on (category,) cell, lat, lng answer it without touching closed cases or the rows
+/// outside the box; the caller measures the exact distance.
+pub fn open_around(
     conn: &mut DbConn,
-    cells: &[i64],
     category: Option<&str>,
+    around: &Around,
     limit: i64,
 ) -> Result<Vec<CaseRow>, DieselError> {
+    let (s, n, w, e) = around.bbox;
     let mut query = c::cases
-        .filter(c::cell.eq_any(cells.to_vec()))
+        .filter(c::cell.eq_any(around.cells.clone()))
+        .filter(c::closed_at.is_null())
+        .filter(c::lat.between(s, n))
+        .filter(c::lng.between(w, e))
         .select(CaseRow::as_select())
         .order(c::id.desc())
         .limit(limit)

@@ -66,10 +66,11 @@ CREATE TABLE cases (
 CREATE UNIQUE INDEX cases_client ON cases (reporter_id, client_id);
 -- The sweeper finds due cases by this index, never by a scan.
 CREATE INDEX cases_due ON cases (next_due);
--- Duplicates: open cases (closed_at IS NULL) of a category in the cells around a point; the
--- partial index stays as small as the open cases however many closed ones pile up.
-CREATE INDEX cases_open_cell ON cases (category, cell) WHERE closed_at IS NULL;
-CREATE INDEX cases_cell ON cases (cell, id);
+-- Duplicates and the map: open cases (closed_at IS NULL) in the cells around a point, narrowed
+-- to the circle's bounding box inside the index; partial, so it stays as small as the open
+-- cases however many closed ones pile up.
+CREATE INDEX cases_open_cell ON cases (category, cell, lat, lng) WHERE closed_at IS NULL;
+CREATE INDEX cases_open_map ON cases (cell, lat, lng) WHERE closed_at IS NULL;
 CREATE INDEX cases_unit ON cases (org_unit_id, id);
 CREATE INDEX cases_grid ON cases (grid_id, id);
 CREATE INDEX cases_department ON cases (department_id, id);
