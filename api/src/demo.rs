@@ -267,7 +267,7 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
                 residency::decide(conn, &application, "approved", None, &id, now)?;
                 residency::join_household(conn, &id, &household, relation, now)?;
             }
-            demo_cases(conn, &departments, tangwan, group_one_grid, now)?;
+            demo_cases(conn, &departments, &tangwan_groups[0].0, group_one_grid, now)?;
             audit::append(
                 conn,
                 &audit::Entry {
@@ -318,12 +318,12 @@ fn grid(
 fn demo_cases(
     conn: &mut infra::DbConn,
     departments: &[String],
-    village: &org::OrgUnitRow,
+    group: &org::OrgUnitRow,
     grid_id: &str,
     now: NaiveDateTime,
 ) -> Result<(), InfraError> {
     use diesel::prelude::*;
-    use infra::cases::{self as store, CaseRow, EventRow};
+    use infra::cases::flow;
     use infra::schema::case_categories::dsl as cc;
     // 住建局, 民政局, 公安局, 水利局, 交通运输局 (DEPARTMENTS order).
     for (code, department) in [("road", 4), ("water", 3), ("safety", 2), ("hazard", 0), ("policy", 1)] {
@@ -336,65 +336,30 @@ fn demo_cases(
         u::users.filter(u::openid.eq(infra::wechat::dev_openid("wangjianguo"))).select(u::id).first(conn)?
     };
     let point = (27.4542, 112.1931);
-    for (description, category, resolved) in [
-        ("塘湾村一组路口的路灯坏了一个多星期，晚上很黑", "road", false),
-        ("王家院子旁的排水沟堵了，下雨就漫到路上", "water", false),
-    ] {
-        let id = domain::new_id();
-        let due = now + chrono::Duration::hours(4);
-        let case = CaseRow {
-            id: id.clone(),
+    let policy = domain::cases::DeadlinePolicy::default();
+    let calendar = infra::cases::calendar::load_from(conn, now.date())?;
+    let ctx = flow::Ctx { policy: &policy, calendar: &calendar, now };
+    for (description, category) in
+        [("塘湾村一组路口的路灯坏了一个多星期，晚上很黑", "road"), ("王家院子旁的排水沟堵了，下雨就漫到路上", "water")]
+    {
+        let report = flow::NewReport {
             category: category.into(),
             description: description.into(),
-            lat: Some(point.0),
-            lng: Some(point.1),
-            cell: Some(domain::geo_cn::cell_of(point.0, point.1)),
+            point: Some(point),
             address: Some("塘湾村一组".into()),
-            urgency: "normal".into(),
+            urgency: domain::cases::Urgency::Normal,
             anonymous: false,
-            is_public: true,
+            public: true,
             reporter_id: reporter.clone(),
-            client_id: None,
-            grid_id: Some(grid_id.to_owned()),
-            org_unit_id: village.id.clone(),
-            department_id: None,
-            level: "grid".into(),
-            status: if resolved { "resolved" } else { "reported" }.into(),
-            outcome: resolved.then(|| "fixed".into()),
-            merged_into: None,
-            captured_at: now,
-            reported_at: now,
-            first_accepted_at: resolved.then_some(now),
-            resolved_at: resolved.then_some(now),
-            closed_at: None,
-            accept_due: (!resolved).then_some(due),
-            resolve_due: None,
-            confirm_due: resolved.then(|| now + chrono::Duration::days(7)),
-            next_due: Some(if resolved { now + chrono::Duration::days(7) } else { due }),
-            overdue: false,
-            escalations: 0,
-            rating: None,
-            version: 0,
-        };
-        store::insert(conn, &case)?;
-        let mut event = EventRow {
-            id: domain::new_id(),
-            case_id: id,
-            seq: 0,
-            action: "reported".into(),
-            from_status: None,
-            to_status: Some("reported".into()),
-            from_level: None,
-            to_level: Some("grid".into()),
-            actor_id: Some(reporter.clone()),
             proxy_id: None,
-            by_reporter: true,
-            note: None,
-            attachments: "[]".into(),
-            details: "{}".into(),
-            created_at: now,
+            client_id: None,
+            grid_id: grid_id.to_owned(),
+            org_unit_id: group.id.clone(),
+            captured_at: now,
+            media: Vec::new(),
+            details: serde_json::json!({}),
         };
-        store::append_event(conn, &mut event)?;
+        flow::file(conn, report, &ctx)?;
     }
     Ok(())
 }

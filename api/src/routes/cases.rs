@@ -729,73 +729,25 @@ pub async fn report_case(
             None => home_grid(conn, &principal)?.ok_or_else(|| ApiError::new(ErrorCode::NoGrid))?,
         };
         let calendar = store::calendar::load_from(conn, now.date())?;
-        let accept_due = policy.accept_due(&calendar, Level::Grid, parts.urgency, now.and_utc()).naive_utc();
-        let row = CaseRow {
-            id: domain::new_id(),
+        let ctx = flow::Ctx { policy: &policy, calendar: &calendar, now };
+        let report = flow::NewReport {
             category: category.code.clone(),
             description: parts.description.clone(),
-            lat: parts.point.map(|p| p.0),
-            lng: parts.point.map(|p| p.1),
-            cell: parts.point.map(|(lat, lng)| domain::geo_cn::cell_of(lat, lng)),
+            point: parts.point,
             address: parts.address.clone(),
-            urgency: parts.urgency.as_str().to_owned(),
+            urgency: parts.urgency,
             anonymous: parts.anonymous,
-            is_public: parts.public.unwrap_or(category.public_by_default),
+            public: parts.public.unwrap_or(category.public_by_default),
             reporter_id: reporter_id.clone(),
+            proxy_id: principal.proxy().map(str::to_owned),
             client_id: parts.client_id.clone(),
-            grid_id: Some(grid.id.clone()),
+            grid_id: grid.id.clone(),
             org_unit_id: grid.org_unit_id.clone(),
-            department_id: None,
-            level: Level::Grid.as_str().to_owned(),
-            status: CaseStatus::Reported.as_str().to_owned(),
-            outcome: None,
-            merged_into: None,
             captured_at: parts.captured_at.unwrap_or(now),
-            reported_at: now,
-            first_accepted_at: None,
-            resolved_at: None,
-            closed_at: None,
-            accept_due: Some(accept_due),
-            resolve_due: None,
-            confirm_due: None,
-            next_due: Some(accept_due),
-            overdue: false,
-            escalations: 0,
-            rating: None,
-            version: 0,
+            media: parts.media.clone(),
+            details: serde_json::json!({}),
         };
-        let case = match store::insert(conn, &row)? {
-            infra::db::Inserted::New => row,
-            infra::db::Inserted::Duplicate => {
-                // The same client id raced in: the first report stands.
-                let client = parts.client_id.as_deref().unwrap_or_default();
-                store::find_by_client_id(conn, &reporter_id, client)?
-                    .ok_or_else(|| ApiError::new(ErrorCode::Conflict))?
-            }
-        };
-        if store::timeline(conn, &case.id)?.is_empty() {
-            let mut event = EventRow {
-                id: domain::new_id(),
-                case_id: case.id.clone(),
-                seq: 0,
-                action: "reported".into(),
-                from_status: None,
-                to_status: Some(CaseStatus::Reported.as_str().into()),
-                from_level: None,
-                to_level: Some(Level::Grid.as_str().into()),
-                actor_id: Some(reporter_id.clone()),
-                proxy_id: principal.proxy().map(str::to_owned),
-                by_reporter: true,
-                note: None,
-                attachments: serde_json::to_string(&parts.media).unwrap_or_else(|_| "[]".into()),
-                details: "{}".into(),
-                created_at: now,
-            };
-            store::append_event(conn, &mut event)?;
-            let owners: Vec<&str> = [principal.user_id.as_str(), reporter_id.as_str()].to_vec();
-            store::attach_media(conn, &parts.media, &owners, &case.id)?;
-            flow::tell_handlers(conn, &case, Level::Grid, flow::CASE_ASSIGNED, now)?;
-        }
+        let (case, _) = flow::file(conn, report, &ctx).map_err(flow_error)?;
         let seen = visible(conn, &principal, &case)?;
         detail(conn, &case, &seen)
     })
@@ -1480,23 +1432,8 @@ pub async fn merge_case(
         for person in people.iter().filter(|p| **p != target.reporter_id) {
             store::follow(conn, &target.id, person, now)?;
         }
-        let mut event = EventRow {
-            id: domain::new_id(),
-            case_id: target.id.clone(),
-            seq: 0,
-            action: "merged_in".into(),
-            from_status: Some(target.status.clone()),
-            to_status: Some(target.status.clone()),
-            from_level: Some(target.level.clone()),
-            to_level: Some(target.level.clone()),
-            actor_id: Some(principal.user_id.clone()),
-            proxy_id: None,
-            by_reporter: false,
-            note: None,
-            attachments: "[]".into(),
-            details: serde_json::json!({ "from": case.id }).to_string(),
-            created_at: now,
-        };
+        let mut event = EventRow::on(&target, "merged_in", Some(&principal.user_id), now);
+        event.details = serde_json::json!({ "from": case.id }).to_string();
         store::append_event(conn, &mut event)?;
         let mut step = Step::by(Action::Merge, &principal.user_id);
         step.merged_into = Some(target.id);
@@ -1545,23 +1482,9 @@ pub async fn record_visit(
                     return Err(ApiError::new(ErrorCode::InvalidTransition)
                         .with_details(serde_json::json!({ "action": "visit", "status": status.as_str() })));
                 }
-                let mut event = EventRow {
-                    id: domain::new_id(),
-                    case_id: case.id.clone(),
-                    seq: 0,
-                    action: "visit".into(),
-                    from_status: Some(case.status.clone()),
-                    to_status: Some(case.status.clone()),
-                    from_level: Some(case.level.clone()),
-                    to_level: Some(case.level.clone()),
-                    actor_id: Some(principal.user_id.clone()),
-                    proxy_id: None,
-                    by_reporter: false,
-                    note: note.clone(),
-                    attachments: "[]".into(),
-                    details: serde_json::json!({ "method": body.method, "satisfied": body.satisfied }).to_string(),
-                    created_at: now,
-                };
+                let mut event = EventRow::on(&case, "visit", Some(&principal.user_id), now);
+                event.note = note.clone();
+                event.details = serde_json::json!({ "method": body.method, "satisfied": body.satisfied }).to_string();
                 store::append_event(conn, &mut event)?;
                 detail(conn, &case, &seen)
             })

@@ -9,10 +9,10 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use domain::cases::{CaseStatus, Level, Urgency};
+use domain::cases::{CaseStatus, Urgency};
 use domain::principal::{AccountKind, Principal};
 use domain::roles::Role;
-use infra::cases::{self as store, keys, CaseFilter, CaseRow, EventRow};
+use infra::cases::{self as store, keys, CaseFilter, CaseRow};
 use infra::identity::{audit, grants, users};
 use infra::DbConn;
 use serde::{Deserialize, Serialize};
@@ -554,61 +554,26 @@ pub async fn open311_post(
                         return Err(o311(StatusCode::FORBIDDEN, "this api_key may not report there"));
                     }
                     let calendar = store::calendar::load_from(conn, now.date())?;
-                    let accept_due = policy.accept_due(&calendar, Level::Grid, urgency, now.and_utc()).naive_utc();
-                    let case = CaseRow {
-                        id: domain::new_id(),
+                    let ctx = infra::cases::flow::Ctx { policy: &policy, calendar: &calendar, now };
+                    let report = infra::cases::flow::NewReport {
                         category: category.code.clone(),
                         description: if description.is_empty() { category.name.clone() } else { description.clone() },
-                        lat: point.map(|p| p.0),
-                        lng: point.map(|p| p.1),
-                        cell: point.map(|(a, b)| domain::geo_cn::cell_of(a, b)),
+                        point,
                         address: address.clone(),
-                        urgency: urgency.as_str().into(),
+                        urgency,
                         anonymous: false,
-                        is_public: category.public_by_default,
+                        public: category.public_by_default,
                         reporter_id: user.id.clone(),
-                        client_id: None,
-                        grid_id: Some(grid.id.clone()),
-                        org_unit_id: grid.org_unit_id.clone(),
-                        department_id: None,
-                        level: Level::Grid.as_str().into(),
-                        status: CaseStatus::Reported.as_str().into(),
-                        outcome: None,
-                        merged_into: None,
-                        captured_at: now,
-                        reported_at: now,
-                        first_accepted_at: None,
-                        resolved_at: None,
-                        closed_at: None,
-                        accept_due: Some(accept_due),
-                        resolve_due: None,
-                        confirm_due: None,
-                        next_due: Some(accept_due),
-                        overdue: false,
-                        escalations: 0,
-                        rating: None,
-                        version: 0,
-                    };
-                    store::insert(conn, &case)?;
-                    let mut event = EventRow {
-                        id: domain::new_id(),
-                        case_id: case.id.clone(),
-                        seq: 0,
-                        action: "reported".into(),
-                        from_status: None,
-                        to_status: Some(CaseStatus::Reported.as_str().into()),
-                        from_level: None,
-                        to_level: Some(Level::Grid.as_str().into()),
-                        actor_id: Some(user.id.clone()),
                         proxy_id: None,
-                        by_reporter: true,
-                        note: None,
-                        attachments: "[]".into(),
-                        details: json!({ "via": "open311", "api_key_id": key.id, "media_url": media_url }).to_string(),
-                        created_at: now,
+                        client_id: None,
+                        grid_id: grid.id.clone(),
+                        org_unit_id: grid.org_unit_id.clone(),
+                        captured_at: now,
+                        media: Vec::new(),
+                        details: json!({ "via": "open311", "api_key_id": key.id, "media_url": media_url }),
                     };
-                    store::append_event(conn, &mut event)?;
-                    infra::cases::flow::tell_handlers(conn, &case, Level::Grid, infra::cases::flow::CASE_ASSIGNED, now)?;
+                    let (case, _) = infra::cases::flow::file(conn, report, &ctx)
+                        .map_err(|e| Open311Error::from(ApiError::internal(e)))?;
                     Ok::<_, Open311Error>(case.id)
                 })
             })

@@ -240,6 +240,89 @@ fn owners(step: &Step) -> Vec<&str> {
     step.actor_id.iter().chain(step.proxy_id.iter()).map(String::as_str).collect()
 }
 
+/// A new report, routed already: what the reporter said and where it goes.
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    pub category: String,
+    pub description: String,
+    /// GCJ-02.
+    pub point: Option<(f64, f64)>,
+    pub address: Option<String>,
+    pub urgency: Urgency,
+    pub anonymous: bool,
+    pub public: bool,
+    pub reporter_id: String,
+    /// A grid worker filing for the reporter.
+    pub proxy_id: Option<String>,
+    pub client_id: Option<String>,
+    pub grid_id: String,
+    pub org_unit_id: String,
+    pub captured_at: NaiveDateTime,
+    /// Uploads of the reporter (or the proxy) to attach.
+    pub media: Vec<String>,
+    /// Recorded on the timeline's first entry (e.g. how it arrived).
+    pub details: serde_json::Value,
+}
+
+/// Files a report: the case at the grid with its acceptance deadline, the first timeline entry,
+/// the media attached, the grid's workers told. A report whose reporter already filed the same
+/// client id returns that case instead (`false`: nothing new).
+pub fn file(conn: &mut DbConn, new: NewReport, ctx: &Ctx<'_>) -> Result<(CaseRow, bool), FlowError> {
+    let accept_due = ctx.policy.accept_due(ctx.calendar, Level::Grid, new.urgency, utc(ctx.now)).naive_utc();
+    let row = CaseRow {
+        id: domain::new_id(),
+        category: new.category,
+        description: new.description,
+        lat: new.point.map(|p| p.0),
+        lng: new.point.map(|p| p.1),
+        cell: new.point.map(|(lat, lng)| domain::geo_cn::cell_of(lat, lng)),
+        address: new.address,
+        urgency: new.urgency.as_str().to_owned(),
+        anonymous: new.anonymous,
+        is_public: new.public,
+        reporter_id: new.reporter_id.clone(),
+        client_id: new.client_id.clone(),
+        grid_id: Some(new.grid_id),
+        org_unit_id: new.org_unit_id,
+        department_id: None,
+        level: Level::Grid.as_str().to_owned(),
+        status: CaseStatus::Reported.as_str().to_owned(),
+        outcome: None,
+        merged_into: None,
+        captured_at: new.captured_at,
+        reported_at: ctx.now,
+        first_accepted_at: None,
+        resolved_at: None,
+        closed_at: None,
+        accept_due: Some(accept_due),
+        resolve_due: None,
+        confirm_due: None,
+        next_due: Some(accept_due),
+        overdue: false,
+        escalations: 0,
+        rating: None,
+        version: 0,
+    };
+    if super::insert(conn, &row)? == crate::db::Inserted::Duplicate {
+        // The same client id raced in: the first report stands.
+        let client = new.client_id.as_deref().unwrap_or_default();
+        let first = super::find_by_client_id(conn, &new.reporter_id, client)?.ok_or(FlowError::Stale)?;
+        return Ok((first, false));
+    }
+    let mut event = EventRow::on(&row, "reported", Some(&new.reporter_id), ctx.now);
+    event.from_status = None;
+    event.from_level = None;
+    event.proxy_id = new.proxy_id.clone();
+    event.by_reporter = true;
+    event.attachments = serde_json::to_string(&new.media).unwrap_or_else(|_| "[]".into());
+    event.details = new.details.to_string();
+    super::append_event(conn, &mut event)?;
+    let owners: Vec<&str> = std::iter::once(new.reporter_id.as_str()).chain(new.proxy_id.as_deref()).collect();
+    super::attach_media(conn, &new.media, &owners, &row.id)?;
+    tell_handlers(conn, &row, Level::Grid, CASE_ASSIGNED, ctx.now)?;
+    Ok((row, true))
+}
+
 /// A case's short name in notices: the start of its description.
 pub fn short_name(case: &CaseRow) -> String {
     domain::notify::truncate_chars(&case.description, 20)
@@ -396,23 +479,7 @@ fn mark_overdue(conn: &mut DbConn, case: &CaseRow, level: Level, now: NaiveDateT
     if !super::update_guarded(conn, &case.id, case.version, &changes)? {
         return Err(FlowError::Stale);
     }
-    let mut event = EventRow {
-        id: domain::new_id(),
-        case_id: case.id.clone(),
-        seq: 0,
-        action: "overdue".into(),
-        from_status: Some(case.status.clone()),
-        to_status: Some(case.status.clone()),
-        from_level: Some(level.as_str().to_owned()),
-        to_level: Some(level.as_str().to_owned()),
-        actor_id: None,
-        proxy_id: None,
-        by_reporter: false,
-        note: None,
-        attachments: "[]".into(),
-        details: "{}".into(),
-        created_at: now,
-    };
+    let mut event = EventRow::on(case, "overdue", None, now);
     super::append_event(conn, &mut event)?;
     tell_handlers(conn, case, level, CASE_OVERDUE, now)?;
     if let Some(up) = level.next() {

@@ -175,6 +175,30 @@ pub struct EventRow {
     pub created_at: NaiveDateTime,
 }
 
+impl EventRow {
+    /// A timeline entry that leaves the case where it is (a visit, a merge into it, a lapse);
+    /// set what else it carries on the value.
+    pub fn on(case: &CaseRow, action: &str, actor: Option<&str>, now: NaiveDateTime) -> Self {
+        Self {
+            id: domain::new_id(),
+            case_id: case.id.clone(),
+            seq: 0,
+            action: action.to_owned(),
+            from_status: Some(case.status.clone()),
+            to_status: Some(case.status.clone()),
+            from_level: Some(case.level.clone()),
+            to_level: Some(case.level.clone()),
+            actor_id: actor.map(str::to_owned),
+            proxy_id: None,
+            by_reporter: false,
+            note: None,
+            attachments: "[]".into(),
+            details: "{}".into(),
+            created_at: now,
+        }
+    }
+}
+
 /// Appends to a case's timeline; `seq` is the next number (unique per case).
 pub fn append_event(conn: &mut DbConn, event: &mut EventRow) -> Result<(), DieselError> {
     let last: Option<i32> =
