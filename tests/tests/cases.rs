@@ -590,6 +590,11 @@ async fn media_are_judged_by_content_stripped_of_location_and_kept_private() {
     let path = format!("/api/v1/media/{}", id(&photo));
     assert_eq!(app.get_as(&other.token, &path).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.get_as(&other.token, &format!("/api/v1/cases/{}", id(&case))).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        step(&app, &other.token, &id(&case), "follow", json!({})).await.0,
+        StatusCode::NOT_FOUND,
+        "nor follow it"
+    );
     assert_eq!(app.get_as(&w.worker_a.token, &path).await.status(), StatusCode::OK);
     // Media already attached cannot be attached again, and others' uploads not at all.
     let (status, _) = body(
@@ -788,6 +793,21 @@ async fn admins_map_categories_to_departments_and_upload_calendars() {
     }
     let mut road = list["items"].as_array().unwrap().iter().find(|c| c["code"] == "road").unwrap().clone();
     road["department_id"] = json!(id(&dept));
+    let new_category = json!({ "code": "livestock", "name": "禽畜散养", "duty": "hazard", "description": "", "department_id": null, "public_by_default": true, "active": true, "sort_order": 140 });
+    assert_eq!(
+        app.post(Some(&w.cadre_a.token), "/api/v1/case-categories", new_category.clone()).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post(Some(&w.admin), "/api/v1/case-categories", new_category.clone()).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(app.post(Some(&w.admin), "/api/v1/case-categories", new_category).await.status(), StatusCode::CONFLICT);
+    let bad = json!({ "code": "X Y", "name": "x", "duty": "nothing", "description": "", "department_id": null, "public_by_default": true, "active": true, "sort_order": 1 });
+    assert_eq!(
+        app.post(Some(&w.admin), "/api/v1/case-categories", bad).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     let put = |token: &str, v: &Value| {
         app.client.put(app.url("/api/v1/case-categories/road")).bearer_auth(token).json(v).send()
     };
