@@ -931,6 +931,7 @@ pub async fn export_cases(
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
     let q = query.into_inner();
+    domain::paging::PageLimit::parse(q.limit)?;
     let csv = state
         .db
         .run(move |conn| {
@@ -1198,7 +1199,7 @@ fn handler_step(
 }
 
 /// The holding level reports for duty (报到): the case is accepted there.
-#[utoipa::path(tag = "cases", request_body = StepBody, params(("id" = String, Path)), responses((status = 200, body = CaseView), (status = 409, body = ErrorBody)))]
+#[utoipa::path(tag = "cases", request_body = Option<StepBody>, params(("id" = String, Path)), responses((status = 200, body = CaseView), (status = 409, body = ErrorBody)))]
 #[post("/cases/{id}/accept")]
 pub async fn accept_case(
     state: web::Data<AppState>,
@@ -1213,7 +1214,7 @@ pub async fn accept_case(
 }
 
 /// Work starts on an accepted case.
-#[utoipa::path(tag = "cases", request_body = StepBody, params(("id" = String, Path)), responses((status = 200, body = CaseView), (status = 409, body = ErrorBody)))]
+#[utoipa::path(tag = "cases", request_body = Option<StepBody>, params(("id" = String, Path)), responses((status = 200, body = CaseView), (status = 409, body = ErrorBody)))]
 #[post("/cases/{id}/start")]
 pub async fn start_case(
     state: web::Data<AppState>,

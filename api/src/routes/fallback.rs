@@ -43,11 +43,21 @@ impl KnownRoutes {
     /// The methods path `path` answers to, if any route has that path.
     pub fn methods_for(&self, path: &str) -> Option<Vec<&str>> {
         let wanted: Vec<&str> = split(path).collect();
+        // The most literal routes win: `/cases/duplicates` is not also `/cases/{id}`.
         let mut found: Vec<&str> = Vec::new();
+        let mut fewest_parameters = usize::MAX;
         for (segments, methods) in &self.routes {
             let same = segments.len() == wanted.len()
                 && segments.iter().zip(&wanted).all(|(s, w)| s.as_deref().is_none_or(|s| s == *w));
-            if same {
+            if !same {
+                continue;
+            }
+            let parameters = segments.iter().filter(|s| s.is_none()).count();
+            if parameters < fewest_parameters {
+                fewest_parameters = parameters;
+                found.clear();
+            }
+            if parameters == fewest_parameters {
                 found.extend(methods.iter().map(String::as_str));
             }
         }

@@ -86,7 +86,8 @@ async fn read_form(mut form: Multipart, limit: usize) -> Result<(String, Vec<u8>
         }
     }
     let file = file.filter(|f| !f.is_empty()).ok_or_else(|| bad("a non-empty file field is required"))?;
-    Ok((kind.unwrap_or_else(|| "image".into()), file))
+    let kind = kind.ok_or_else(|| ApiError::invalid_field("kind", "image or voice"))?;
+    Ok((kind, file))
 }
 
 /// Uploads a photo or a voice note (multipart fields `kind` and `file`). Returns its id, to be
@@ -161,7 +162,10 @@ pub async fn upload_media(
 #[utoipa::path(
     tag = "cases",
     params(("id" = String, Path)),
-    responses((status = 200, description = "The file", content_type = "application/octet-stream"))
+    responses((status = 200, description = "The file", content(
+        (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"),
+        (Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/aac"), (Vec<u8> = "audio/mp4"), (Vec<u8> = "audio/wav")
+    )))
 )]
 #[get("/media/{id}")]
 pub async fn get_media(
