@@ -655,10 +655,16 @@ fn home_grid(conn: &mut DbConn, principal: &Principal) -> Result<Option<org::Gri
         }
     }
     if principal.acting_for.is_none() {
-        for grant in principal.grants.iter().filter(|g| g.scope_kind == ScopeKind::Grid) {
-            if let Some(grid) = org::find_grid(conn, &grant.scope_id)? {
-                return Ok(Some(grid));
-            }
+        return granted_grid(conn, principal);
+    }
+    Ok(None)
+}
+
+/// The first grid a staff member holds a grant on (where their reports without a point go).
+pub fn granted_grid(conn: &mut DbConn, principal: &Principal) -> Result<Option<org::GridRow>, ApiError> {
+    for grant in principal.grants.iter().filter(|g| g.scope_kind == ScopeKind::Grid) {
+        if let Some(grid) = org::find_grid(conn, &grant.scope_id)? {
+            return Ok(Some(grid));
         }
     }
     Ok(None)

@@ -545,7 +545,7 @@ pub async fn open311_post(
                     // A point routes by the map; an address alone goes to the key holder's grid.
                     let grid = match point {
                         Some((lat, lng)) => crate::routes::org::locate(conn, lat, lng)?,
-                        None => staff_grid(conn, &principal)?,
+                        None => crate::routes::cases::granted_grid(conn, &principal)?,
                     };
                     let grid = grid.ok_or_else(|| o311(StatusCode::BAD_REQUEST, "the location lies in no grid"))?;
                     let org_path = infra::identity::org::unit_path(conn, &grid.org_unit_id)?.unwrap_or_default();
@@ -582,15 +582,6 @@ pub async fn open311_post(
         Ok(answer(StatusCode::OK, format, "service_requests", "request", &body))
     })
     .await
-}
-
-fn staff_grid(conn: &mut DbConn, principal: &Principal) -> Result<Option<infra::identity::org::GridRow>, Open311Error> {
-    for grant in principal.grants.iter().filter(|g| g.scope_kind == domain::roles::ScopeKind::Grid) {
-        if let Some(grid) = infra::identity::org::find_grid(conn, &grant.scope_id)? {
-            return Ok(Some(grid));
-        }
-    }
-    Ok(None)
 }
 
 // ---------------------------------------------------------------------------------------------
