@@ -36,6 +36,7 @@ pub async fn admin(db: &Database, config: &Config, now: NaiveDateTime) -> Result
                 scope_kind: ScopeKind::OrgUnit,
                 scope_id: grants::ROOT_SCOPE.into(),
                 org_path: Vec::new(),
+                grids_within: Vec::new(),
             };
             grants::insert(conn, &domain::new_id(), &id, &root, None, now)?;
             audit::append(

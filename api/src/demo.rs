@@ -4,7 +4,7 @@
 //! while demo accounts exist.
 
 use chrono::NaiveDateTime;
-use domain::roles::{Grant, Role, ScopeKind};
+use domain::roles::{Role, ScopeKind};
 use infra::db::write_tx;
 use infra::identity::{audit, grants, org, residency, users};
 use infra::{Database, InfraError};
@@ -194,15 +194,9 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
                         ..users::NewUser::staff(&id, username, &hash, display_name, now)
                     },
                 )?;
-                let org_path = grants::scope_path(conn, scope_kind, scope_id)?.unwrap_or_default();
-                grants::insert(
-                    conn,
-                    &domain::new_id(),
-                    &id,
-                    &Grant { role, scope_kind, scope_id: scope_id.to_owned(), org_path },
-                    None,
-                    now,
-                )?;
+                let grant = grants::resolve_scope(conn, role, scope_kind, scope_id)?
+                    .ok_or_else(|| InfraError::Task(format!("demo scope {scope_id} missing")))?;
+                grants::insert(conn, &domain::new_id(), &id, &grant, None, now)?;
             }
 
             let mut heads: Vec<(String, String)> = Vec::new(); // (surname, household id)

@@ -21,6 +21,13 @@ impl Username {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// This name with `-suffix`, shortened to fit.
+    pub fn with_suffix(&self, suffix: &str) -> Result<Self, DomainError> {
+        let room = 32usize.saturating_sub(suffix.len() + 1);
+        let base: String = self.0.chars().take(room).collect();
+        Self::parse(&format!("{base}-{suffix}"))
+    }
 }
 
 /// A new password: at least 10 characters, not all one kind, not the account name.

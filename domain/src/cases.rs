@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 use crate::calendar::{deadline, Counting, WorkingCalendar};
-use crate::roles::Role;
+use crate::roles::Permission;
 use crate::DomainError;
 
 /// Where a case stands.
@@ -119,13 +119,13 @@ impl Level {
         }
     }
 
-    /// The weakest role that handles a case at this level.
-    pub fn handler_role(self) -> Role {
+    /// What handling a case at this level takes.
+    pub fn handling(self) -> Permission {
         match self {
-            Self::Grid => Role::GridWorker,
-            Self::Village => Role::VillageCadre,
-            Self::Township => Role::TownshipOfficer,
-            Self::Department => Role::DepartmentOfficer,
+            Self::Grid => Permission::HandleGridCase,
+            Self::Village => Permission::HandleVillageCase,
+            Self::Township => Permission::HandleTownshipCase,
+            Self::Department => Permission::HandleDepartmentCase,
         }
     }
 }
@@ -498,6 +498,16 @@ pub fn spreadsheet_safe(text: &str) -> String {
     }
 }
 
+/// Whether a caller sees a report's exact point and house-number address: staff whose scope
+/// reads the case, the reporter, and residents of the case's own village. Everyone else sees
+/// the point coarsened (about 100 m) and no address.
+pub fn sees_exact_location(in_scope: bool, reporter: bool, case_path: &[String], caller_homes: &[Vec<String>]) -> bool {
+    in_scope
+        || reporter
+        || crate::org::village_of(case_path)
+            .is_some_and(|village| caller_homes.iter().any(|home| crate::org::village_of(home) == Some(village)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -552,7 +562,21 @@ mod tests {
         }
         assert!(Urgency::parse("whenever").is_err());
         assert!(Rating::parse(0).is_err() && Rating::parse(6).is_err() && Rating::parse(5).is_ok());
-        assert_eq!(Level::Township.handler_role(), Role::TownshipOfficer);
+        assert_eq!(Level::Township.handling(), Permission::HandleTownshipCase);
+    }
+
+    #[test]
+    fn only_staff_in_scope_the_reporter_and_villagers_see_the_exact_location() {
+        let path = |ids: &[&str]| ids.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let case = path(&["c", "t", "v1", "g1"]);
+        let same_village = vec![path(&["c", "t", "v1", "g2", "b1"])];
+        let other_village = vec![path(&["c", "t", "v2"])];
+        assert!(sees_exact_location(true, false, &case, &[]));
+        assert!(sees_exact_location(false, true, &case, &other_village));
+        assert!(sees_exact_location(false, false, &case, &same_village));
+        assert!(!sees_exact_location(false, false, &case, &other_village));
+        assert!(!sees_exact_location(false, false, &case, &[]));
+        assert!(!sees_exact_location(false, false, &path(&["c", "t"]), &[path(&["c", "t"])]), "no village, no exact");
     }
 
     #[test]

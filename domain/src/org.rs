@@ -64,6 +64,12 @@ pub fn check_placement(kind: OrgKind, parent: Option<OrgKind>) -> Result<(), Dom
     }
 }
 
+/// The village (or community) a path runs through: counties are roots and every level sits
+/// under the one just above it, so it is the third id of a path that long.
+pub fn village_of(path: &[String]) -> Option<&str> {
+    path.get(2).map(String::as_str)
+}
+
 /// A unit's name: 1–64 characters after trimming.
 pub fn parse_name(text: &str, field: &'static str) -> Result<String, DomainError> {
     let name = text.trim();
@@ -87,6 +93,20 @@ impl GridLevel {
             GridLevel::Big => "big",
             GridLevel::Middle => "middle",
             GridLevel::Small => "small",
+        }
+    }
+
+    /// Grids nest: a grid holds the grids of a smaller level on its own unit or below it (a
+    /// village's big grid holds its groups' small grids).
+    pub fn holds(self, inner: GridLevel, outer_unit_path: &[String], inner_unit_path: &[String]) -> bool {
+        self.rank() > inner.rank() && inner_unit_path.starts_with(outer_unit_path)
+    }
+
+    fn rank(self) -> u8 {
+        match self {
+            GridLevel::Big => 3,
+            GridLevel::Middle => 2,
+            GridLevel::Small => 1,
         }
     }
 
@@ -201,6 +221,20 @@ mod tests {
             .is_err());
         let feature = format!(r#"{{"type":"Feature","properties":{{}},"geometry":{SQUARE}}}"#);
         assert!(Boundary::parse(&feature).is_ok());
+    }
+
+    #[test]
+    fn bigger_grids_hold_smaller_ones_on_their_unit_or_below() {
+        let path = |ids: &[&str]| ids.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let village = path(&["c", "t", "v"]);
+        let group = path(&["c", "t", "v", "g1"]);
+        let neighbour = path(&["c", "t", "w", "g1"]);
+        assert!(GridLevel::Big.holds(GridLevel::Small, &village, &group));
+        assert!(GridLevel::Big.holds(GridLevel::Middle, &village, &village));
+        assert!(GridLevel::Middle.holds(GridLevel::Small, &village, &group));
+        assert!(!GridLevel::Small.holds(GridLevel::Big, &group, &village), "not upwards");
+        assert!(!GridLevel::Big.holds(GridLevel::Big, &village, &group), "not a peer");
+        assert!(!GridLevel::Big.holds(GridLevel::Small, &village, &neighbour), "not beside it");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Who is speaking: the authenticated user with the grants read for this request, and, for a
 //! proxy action (代办), the resident the staff member acts for.
 
-use crate::roles::{self, Denial, Grant, Place, Role};
+use crate::roles::{self, Denial, Grant, Permission, Place, Role};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountKind {
@@ -40,34 +40,49 @@ impl Principal {
         self.acting_for.as_ref().map(|_| self.user_id.as_str())
     }
 
-    pub fn require(&self, place: &Place, at_least: Role) -> Result<(), Denial> {
-        roles::require(&self.grants, place, at_least)
+    pub fn require(&self, place: &Place, permission: Permission) -> Result<(), Denial> {
+        roles::require(&self.grants, place, permission)
     }
 
+    /// Whether the caller may take `permission` at `place`.
+    pub fn may(&self, place: &Place, permission: Permission) -> bool {
+        self.require(place, permission).is_ok()
+    }
+
+    /// Whether some place in scope is in scope at all (any role).
     pub fn sees(&self, place: &Place) -> bool {
         roles::sees(&self.grants, place)
     }
 
-    /// Whether this staff member may act for a resident living at `places` (代办): a grid
-    /// worker's role or above over where they live — a grid worker's grid counting for the unit
-    /// the grid belongs to and what lies below it.
+    /// Whether the caller holds `permission` anywhere (for actions not tied to one place).
+    pub fn holds(&self, permission: Permission) -> bool {
+        self.grants.iter().any(|g| permission.allows(g.role))
+    }
+
+    /// As [`Principal::require`] for the residents living at `place`: a grid's staff reach the
+    /// residents of the grid's unit and below.
+    pub fn require_over_residents(&self, place: &Place, permission: Permission) -> Result<(), Denial> {
+        roles::require_over_residents(&self.grants, place, permission)
+    }
+
+    /// Whether a person living or serving at `places` is within the caller's reach (whatever the
+    /// role): staff administration stays inside one's scope. A person placed nowhere is reached
+    /// only from the root of the tree.
+    pub fn reaches_person(&self, places: &[Place]) -> bool {
+        let from_root = self.grants.iter().any(|g| g.scope_kind == roles::ScopeKind::OrgUnit && g.org_path.is_empty());
+        from_root
+            || places
+                .iter()
+                .any(|place| self.require_over_residents(place, Permission::Administer) != Err(Denial::NotFound))
+    }
+
+    /// Whether this staff member may act for a resident living at `places` (代办).
     pub fn may_act_for(&self, places: &[Place]) -> bool {
-        places.iter().any(|place| {
-            self.require(place, Role::GridWorker).is_ok()
-                || self.grants.iter().any(|g| {
-                    g.scope_kind == roles::ScopeKind::Grid
-                        && g.role >= Role::GridWorker
-                        && place.org_path.starts_with(&g.org_path)
-                })
-        })
+        places.iter().any(|place| self.require_over_residents(place, Permission::ActForResident).is_ok())
     }
 
     pub fn is_admin(&self) -> bool {
         self.grants.iter().any(|g| g.role == Role::Admin)
-    }
-
-    pub fn top_role(&self) -> Option<Role> {
-        self.grants.iter().map(|g| g.role).max()
     }
 }
 
@@ -88,6 +103,7 @@ mod tests {
             scope_kind: ScopeKind::Grid,
             scope_id: "g1".into(),
             org_path: path(&["c", "t", "va"]),
+            grids_within: Vec::new(),
         }]);
         assert!(worker.may_act_for(&[Place::in_org(path(&["c", "t", "va", "group1"]))]));
         assert!(!worker.may_act_for(&[Place::in_org(path(&["c", "t", "vb"]))]));
@@ -99,7 +115,10 @@ mod tests {
             scope_kind: ScopeKind::OrgUnit,
             scope_id: "va".into(),
             org_path: path(&["c", "t", "va"]),
+            grids_within: Vec::new(),
         }]);
         assert!(cadre.may_act_for(&[Place::in_org(path(&["c", "t", "va"]))]));
+        let supervisor = principal(vec![Grant { role: Role::Supervisor, ..cadre.grants[0].clone() }]);
+        assert!(!supervisor.may_act_for(&[Place::in_org(path(&["c", "t", "va"]))]), "a civic role acts for no one");
     }
 }

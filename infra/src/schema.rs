@@ -37,6 +37,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         email -> Nullable<Text>,
+        serves_unit_id -> Nullable<Text>,
     }
 }
 

@@ -51,11 +51,14 @@ impl TestApp {
         .await)
     }
 
-    /// A staff account with its first password changed, and a token.
-    pub async fn staff(&self, admin: &str, username: &str) -> Account {
-        let body = json!({ "username": username, "display_name": username, "password": FIRST_PASSWORD });
-        let user = created(self.post(Some(admin), "/api/v1/users", body).await, username).await;
-        let login = self.login(username, FIRST_PASSWORD).await;
+    /// A staff account serving in `unit`, with its first password changed, and a token.
+    pub async fn staff(&self, by: &str, username: &str, unit: &str) -> Account {
+        let body =
+            json!({ "username": username, "display_name": username, "password": FIRST_PASSWORD, "org_unit_id": unit });
+        let user = created(self.post(Some(by), "/api/v1/users", body).await, username).await;
+        // Below the administrators the server suffixes the name; log in with the one it gave.
+        let login_name = user["username"].as_str().unwrap_or(username).to_owned();
+        let login = self.login(&login_name, FIRST_PASSWORD).await;
         let token = login["access_token"].as_str().unwrap_or_default().to_owned();
         let change = json!({ "current_password": FIRST_PASSWORD, "new_password": STAFF_PASSWORD });
         assert_eq!(self.post(Some(&token), "/api/v1/me/password", change).await.status(), StatusCode::OK);
@@ -110,9 +113,9 @@ impl TestApp {
         let village_b = self.unit(&admin, Some(&township), "village", "李家村").await;
         let grid = json!({ "org_unit_id": village_a, "level": "small", "name": "杨家村一网格", "boundary": serde_json::from_str::<Value>(GRID_A).unwrap_or_default() });
         let grid_a = id(&created(self.post(Some(&admin), "/api/v1/grids", grid).await, "grid").await);
-        let cadre_a = self.staff(&admin, "cadre-a").await;
-        let officer = self.staff(&admin, "officer-t").await;
-        let worker_a = self.staff(&admin, "worker-a").await;
+        let cadre_a = self.staff(&admin, "cadre-a", &village_a).await;
+        let officer = self.staff(&admin, "officer-t", &township).await;
+        let worker_a = self.staff(&admin, "worker-a", &village_a).await;
         for (who, role, kind, scope) in [
             (&cadre_a, "village_cadre", "org_unit", &village_a),
             (&officer, "township_officer", "org_unit", &township),

@@ -63,7 +63,7 @@ async fn grid_b(app: &TestApp, w: &World) -> (String, Account) {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);
-    let worker = app.staff(&w.admin, "worker-b").await;
+    let worker = app.staff(&w.admin, "worker-b", &w.village_b).await;
     assert_eq!(app.grant(&w.admin, &worker.id, "grid_worker", "grid", &id(&grid)).await.status(), StatusCode::CREATED);
     (id(&grid), worker)
 }
@@ -815,7 +815,7 @@ async fn admins_map_categories_to_departments_and_upload_calendars() {
     assert_eq!(put(&w.admin, &road).await.unwrap().status(), StatusCode::OK);
 
     // A township escalation now climbs to the county's transport bureau.
-    let officer_d = app.staff(&w.admin, "dept-officer").await;
+    let officer_d = app.staff(&w.admin, "dept-officer", &w.county).await;
     assert_eq!(
         app.grant(&w.admin, &officer_d.id, "department_officer", "department", &id(&dept)).await.status(),
         StatusCode::CREATED
@@ -933,7 +933,7 @@ async fn resolved_cases_close_unrated_when_not_confirmed_and_visits_are_recorded
 async fn concurrent_steps_on_one_case_take_effect_once() {
     let app = spawn_app().await;
     let w = app.world().await;
-    let second_worker = app.staff(&w.admin, "worker-a2").await;
+    let second_worker = app.staff(&w.admin, "worker-a2", &w.village_a).await;
     assert_eq!(
         app.grant(&w.admin, &second_worker.id, "grid_worker", "grid", &w.grid_a).await.status(),
         StatusCode::CREATED

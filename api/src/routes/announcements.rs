@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use domain::paging::PageLimit;
-use domain::roles::{Place, Role};
+use domain::roles::{Permission, Place};
 use infra::announcements as store;
 use infra::identity::{audit, org};
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,6 @@ use crate::pagination::Page;
 use crate::routes::support::{check_id, rfc3339, RequestMeta};
 
 /// Who may broadcast to a unit's residents.
-const BROADCASTS: Role = Role::VillageCadre;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AnnouncementView {
@@ -86,7 +85,7 @@ pub async fn create_announcement(
     let now = state.clock.now().naive_utc();
     idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
         let unit = org::find_unit(conn, &new.org_unit_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-        principal.require(&unit.place(), BROADCASTS)?;
+        principal.require(&unit.place(), Permission::Broadcast)?;
         let id = domain::new_id();
         store::insert(conn, &id, &unit.id, &title, &text, &principal.user_id, now)?;
         audit::append(
@@ -136,7 +135,7 @@ pub async fn list_announcements(
         .db
         .run(move |conn| {
             let unit = org::find_unit(conn, &org_unit_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-            principal.require(&unit.place(), Role::Supervisor)?;
+            principal.require(&unit.place(), Permission::ReadAnnouncements)?;
             let units = infra::identity::residency::units_under(conn, &[unit.path])?;
             Ok::<_, ApiError>(store::page_for_units(conn, &units, before.as_deref(), limit.probe())?)
         })
@@ -163,7 +162,7 @@ pub async fn get_announcement(
             let row = store::find(conn, &id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
             let path = org::unit_path(conn, &row.org_unit_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
             if row.author_id != principal.user_id {
-                principal.require(&Place::in_org(path), Role::Supervisor)?;
+                principal.require(&Place::in_org(path), Permission::ReadAnnouncements)?;
             }
             Ok::<_, ApiError>(row)
         })

@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use domain::cases::{self as rules, Action, CaseStatus, Level, Outcome, Rating, TransitionError, Urgency};
 use domain::principal::{AccountKind, Principal};
-use domain::roles::{Place, Role, ScopeKind};
+use domain::roles::{Permission, Place, ScopeKind};
 use infra::cases::flow::{self, FlowError, Step};
 use infra::cases::{self as store, CaseFilter, CaseRow, EventRow};
 use infra::identity::{audit, org, users};
@@ -38,10 +38,39 @@ const MAX_ATTACHMENTS: usize = 9;
 #[derive(Debug, Clone)]
 pub struct Seen {
     pub place: Place,
-    /// A grant of the caller covers the case.
+    /// A grant of the caller that reads cases covers it (volunteers and supervisors included).
+    pub in_scope: bool,
+    /// A staff grant of the caller covers it: they see who reported it.
     pub staff: bool,
     pub reporter: bool,
     pub follower: bool,
+    /// The exact point and address, else coarsened (see `rules::sees_exact_location`).
+    pub exact_location: bool,
+}
+
+impl Seen {
+    fn new(principal: &Principal, case: &CaseRow, place: Place, follower: bool, homes: &[Vec<String>]) -> Self {
+        let in_scope = principal.may(&place, Permission::ReadCases);
+        let reporter = is_reporter(principal, case);
+        Self {
+            in_scope,
+            staff: principal.may(&place, Permission::SeeReporter),
+            reporter,
+            follower,
+            exact_location: rules::sees_exact_location(in_scope, reporter, &place.org_path, homes),
+            place,
+        }
+    }
+
+    fn visible(&self, principal: &Principal, case: &CaseRow) -> bool {
+        self.in_scope || self.reporter || self.follower || sees_public(principal, case)
+    }
+
+    /// Whether the caller is shown who reported: the reporter and staff in scope, never for an
+    /// anonymous report.
+    fn shows_reporter(&self, case: &CaseRow) -> bool {
+        !case.anonymous && (self.staff || self.reporter)
+    }
 }
 
 pub fn place_of(conn: &mut DbConn, case: &CaseRow) -> Result<Place, ApiError> {
@@ -59,14 +88,23 @@ fn sees_public(principal: &Principal, case: &CaseRow) -> bool {
     case.is_public && (principal.kind == AccountKind::Resident || principal.acting_for.is_some())
 }
 
+/// Where the caller (or the resident they act for) lives: the org paths of their residencies.
+fn homes_of(conn: &mut DbConn, principal: &Principal) -> Result<Vec<Vec<String>>, ApiError> {
+    Ok(infra::identity::residency::member_places(conn, principal.subject())?.into_iter().map(|p| p.org_path).collect())
+}
+
 /// The caller's relation to a case, or 404 when they may not see it at all.
 pub fn visible(conn: &mut DbConn, principal: &Principal, case: &CaseRow) -> Result<Seen, ApiError> {
     let place = place_of(conn, case)?;
-    let staff = principal.sees(&place);
-    let reporter = is_reporter(principal, case);
-    let follower = !reporter && store::is_follower(conn, &case.id, principal.subject())?;
-    if staff || reporter || follower || sees_public(principal, case) {
-        Ok(Seen { place, staff, reporter, follower })
+    let follower = !is_reporter(principal, case) && store::is_follower(conn, &case.id, principal.subject())?;
+    let homes = if principal.may(&place, Permission::ReadCases) || is_reporter(principal, case) {
+        Vec::new()
+    } else {
+        homes_of(conn, principal)?
+    };
+    let seen = Seen::new(principal, case, place, follower, &homes);
+    if seen.visible(principal, case) {
+        Ok(seen)
     } else {
         Err(ApiError::new(ErrorCode::NotFound))
     }
@@ -74,7 +112,7 @@ pub fn visible(conn: &mut DbConn, principal: &Principal, case: &CaseRow) -> Resu
 
 /// The caller handles the case at `level` (or above it): else 403, the case being visible.
 fn require_handler(principal: &Principal, seen: &Seen, level: Level) -> Result<(), ApiError> {
-    principal.require(&seen.place, level.handler_role()).map_err(|_| ApiError::new(ErrorCode::Forbidden))
+    principal.require(&seen.place, level.handling()).map_err(|_| ApiError::new(ErrorCode::Forbidden))
 }
 
 fn flow_error(error: FlowError) -> ApiError {
@@ -225,13 +263,14 @@ fn opt_time(t: Option<NaiveDateTime>) -> Option<String> {
 }
 
 fn base_view(case: &CaseRow, seen: &Seen, reporter: Option<ReporterView>) -> CaseView {
+    let coarse = case.lat.zip(case.lng).map(|(lat, lng)| domain::geo_cn::coarsen(lat, lng));
     CaseView {
         id: case.id.clone(),
         category: case.category.clone(),
         description: case.description.clone(),
-        lat: case.lat,
-        lng: case.lng,
-        address: case.address.clone(),
+        lat: if seen.exact_location { case.lat } else { coarse.map(|(lat, _)| lat) },
+        lng: if seen.exact_location { case.lng } else { coarse.map(|(_, lng)| lng) },
+        address: if seen.exact_location { case.address.clone() } else { None },
         urgency: case.urgency.clone(),
         anonymous: case.anonymous,
         public: case.is_public,
@@ -270,7 +309,7 @@ fn names(conn: &mut DbConn, ids: &[String]) -> Result<HashMap<String, String>, A
 }
 
 fn reporter_view(conn: &mut DbConn, case: &CaseRow, seen: &Seen) -> Result<Option<ReporterView>, ApiError> {
-    if case.anonymous || !(seen.staff || seen.reporter) {
+    if !seen.shows_reporter(case) {
         return Ok(None);
     }
     Ok(users::find(conn, &case.reporter_id)?.map(|u| ReporterView {
@@ -295,7 +334,7 @@ pub fn detail(conn: &mut DbConn, case: &CaseRow, seen: &Seen) -> Result<CaseView
         .iter()
         .map(|e: &EventRow| {
             let reporters_own = e.by_reporter || e.actor_id.as_deref() == Some(case.reporter_id.as_str());
-            let hide_actor = reporters_own && (case.anonymous || !(seen.staff || seen.reporter));
+            let hide_actor = reporters_own && !seen.shows_reporter(case);
             EventView {
                 seq: e.seq,
                 action: e.action.clone(),
@@ -334,6 +373,7 @@ fn list_views(conn: &mut DbConn, principal: &Principal, rows: Vec<CaseRow>) -> R
             .select(cf::case_id)
             .load(conn)?
     };
+    let mut homes: Option<Vec<Vec<String>>> = None;
     let mut shown = Vec::with_capacity(rows.len());
     for case in rows {
         if !paths.contains_key(&case.org_unit_id) {
@@ -345,20 +385,18 @@ fn list_views(conn: &mut DbConn, principal: &Principal, rows: Vec<CaseRow>) -> R
             grid_id: case.grid_id.clone(),
             department_id: case.department_id.clone(),
         };
-        let seen = Seen {
-            staff: principal.sees(&place),
-            reporter: is_reporter(principal, &case),
-            follower: followed.contains(&case.id),
-            place,
-        };
-        if seen.staff || seen.reporter || seen.follower || sees_public(principal, &case) {
+        if homes.is_none() && !principal.may(&place, Permission::ReadCases) && !is_reporter(principal, &case) {
+            homes = Some(homes_of(conn, principal)?);
+        }
+        let seen = Seen::new(principal, &case, place, followed.contains(&case.id), homes.as_deref().unwrap_or(&[]));
+        if seen.visible(principal, &case) {
             shown.push((case, seen));
         }
     }
     // The reporters the caller may see, read in one query.
     let mut wanted: Vec<String> = shown
         .iter()
-        .filter(|(case, seen)| !case.anonymous && (seen.staff || seen.reporter))
+        .filter(|(case, seen)| seen.shows_reporter(case))
         .map(|(case, _)| case.reporter_id.clone())
         .collect();
     wanted.sort();
@@ -372,13 +410,13 @@ fn list_views(conn: &mut DbConn, principal: &Principal, rows: Vec<CaseRow>) -> R
     Ok(shown
         .iter()
         .map(|(case, seen)| {
-            let reporter = (!case.anonymous && (seen.staff || seen.reporter))
-                .then(|| reporters.get(&case.reporter_id))
-                .flatten()
-                .map(|(name, phone)| ReporterView {
-                    id: case.reporter_id.clone(),
-                    display_name: name.clone(),
-                    phone_masked: phone.as_deref().map(domain::accounts::mask_phone),
+            let reporter =
+                seen.shows_reporter(case).then(|| reporters.get(&case.reporter_id)).flatten().map(|(name, phone)| {
+                    ReporterView {
+                        id: case.reporter_id.clone(),
+                        display_name: name.clone(),
+                        phone_masked: phone.as_deref().map(domain::accounts::mask_phone),
+                    }
                 });
             base_view(case, seen, reporter)
         })
@@ -827,7 +865,7 @@ fn scoped_filter(conn: &mut DbConn, principal: &Principal, q: &CaseQuery) -> Res
         reported_to: parse_time(q.to.as_deref(), "to")?,
         ..CaseFilter::default()
     };
-    let staff = principal.top_role().is_some_and(Role::is_staff) && principal.acting_for.is_none();
+    let staff = principal.holds(Permission::ReadCases) && principal.acting_for.is_none();
     if q.mine == Some(true) || (!staff && q.public != Some(true)) {
         filter.reporter_or_follower = Some(principal.subject().to_owned());
         return Ok(filter);
@@ -838,7 +876,7 @@ fn scoped_filter(conn: &mut DbConn, principal: &Principal, q: &CaseQuery) -> Res
         if q.public == Some(true) {
             filter.public_only = true;
         } else {
-            principal.require(&unit.place(), Role::Supervisor)?;
+            principal.require(&unit.place(), Permission::ReadCaseFigures)?;
         }
         filter.units = Some(infra::identity::residency::units_under(conn, &[unit.path])?);
         return Ok(filter);
@@ -852,9 +890,11 @@ fn scoped_filter(conn: &mut DbConn, principal: &Principal, q: &CaseQuery) -> Res
         let path = org::unit_path(conn, &grid.org_unit_id)?.unwrap_or_default();
         principal.require(
             &Place { org_path: path, grid_id: Some(grid.id.clone()), department_id: None },
-            Role::GridWorker,
+            Permission::ReadCases,
         )?;
-        filter.grid_ids = Some(vec![grid.id]);
+        let mut grids = org::grids_within(conn, &grid.id)?;
+        grids.push(grid.id);
+        filter.grid_ids = Some(grids);
         return Ok(filter);
     }
     if let Some(department_id) = &q.department_id {
@@ -864,25 +904,32 @@ fn scoped_filter(conn: &mut DbConn, principal: &Principal, q: &CaseQuery) -> Res
         let path = org::unit_path(conn, &department.org_unit_id)?.unwrap_or_default();
         principal.require(
             &Place { org_path: path, grid_id: None, department_id: Some(department.id.clone()) },
-            Role::DepartmentOfficer,
+            Permission::HandleDepartmentCase,
         )?;
         filter.department_ids = Some(vec![department.id]);
         return Ok(filter);
     }
-    // No scope named: the caller's widest one.
+    // No scope named: the caller's org units if they read cases on any, else their grids (with
+    // the grids inside them), else their departments.
     if principal.is_admin() {
         return Ok(filter);
     }
-    let mut grants = principal.grants.clone();
-    grants.sort_by_key(|g| std::cmp::Reverse(g.role));
-    match grants.first() {
-        Some(g) if g.scope_kind == ScopeKind::OrgUnit => {
-            filter.units =
-                Some(infra::identity::residency::units_under(conn, &[format!("/{}/", g.org_path.join("/"))])?);
-        }
-        Some(g) if g.scope_kind == ScopeKind::Grid => filter.grid_ids = Some(vec![g.scope_id.clone()]),
-        Some(g) => filter.department_ids = Some(vec![g.scope_id.clone()]),
-        None => filter.reporter_or_follower = Some(principal.subject().to_owned()),
+    let reading: Vec<&domain::roles::Grant> =
+        principal.grants.iter().filter(|g| Permission::ReadCases.allows(g.role)).collect();
+    let of_kind = |kind: ScopeKind| reading.iter().filter(move |g| g.scope_kind == kind);
+    let unit_paths: Vec<String> = of_kind(ScopeKind::OrgUnit).map(|g| format!("/{}/", g.org_path.join("/"))).collect();
+    let grids: Vec<String> = of_kind(ScopeKind::Grid)
+        .flat_map(|g| std::iter::once(g.scope_id.clone()).chain(g.grids_within.iter().cloned()))
+        .collect();
+    let departments: Vec<String> = of_kind(ScopeKind::Department).map(|g| g.scope_id.clone()).collect();
+    if !unit_paths.is_empty() {
+        filter.units = Some(infra::identity::residency::units_under(conn, &unit_paths)?);
+    } else if !grids.is_empty() {
+        filter.grid_ids = Some(grids);
+    } else if !departments.is_empty() {
+        filter.department_ids = Some(departments);
+    } else {
+        filter.reporter_or_follower = Some(principal.subject().to_owned());
     }
     Ok(filter)
 }
@@ -1066,7 +1113,9 @@ pub async fn find_duplicates(
                 views
                     .into_iter()
                     .filter_map(|v| {
-                        let (_, d, s) = scored.iter().find(|(c, _, _)| c.id == v.id)?;
+                        let (_, _, s) = scored.iter().find(|(c, _, _)| c.id == v.id)?;
+                        // Measured to the point the caller is shown, coarsened or not.
+                        let d = domain::geo_cn::distance_m((lat, lng), (v.lat?, v.lng?));
                         Some(DuplicateCandidate {
                             distance_m: (d * 10.0).round() / 10.0,
                             similarity: (s * 1000.0).round() / 1000.0,
@@ -1113,7 +1162,12 @@ pub async fn nearby_cases(
                 .into_iter()
                 .filter(|c| matches!((c.lat, c.lng), (Some(a), Some(b)) if domain::geo_cn::distance_m((lat, lng), (a, b)) <= radius))
                 .collect();
-            let mut views = list_views(conn, &principal, rows)?;
+            // The radius is tested again on the point each caller is shown, so a coarsened case
+            // cannot be pinned down by narrowing the circle.
+            let mut views: Vec<CaseView> = list_views(conn, &principal, rows)?
+                .into_iter()
+                .filter(|v| matches!((v.lat, v.lng), (Some(a), Some(b)) if domain::geo_cn::distance_m((lat, lng), (a, b)) <= radius))
+                .collect();
             views.truncate(100);
             Ok::<_, ApiError>(views)
         })
@@ -1431,7 +1485,7 @@ pub async fn merge_case(
         }
         let target = store::find(conn, &into)?.ok_or_else(|| ApiError::invalid_field("into", "no such case"))?;
         let target_place = place_of(conn, &target)?;
-        if principal.require(&target_place, Role::GridWorker).is_err() || target.closed_at.is_some() {
+        if !principal.may(&target_place, Permission::HandleGridCase) || target.closed_at.is_some() {
             return Err(ApiError::invalid_field("into", "an open case in your scope"));
         }
         let mut people = store::followers(conn, &case.id)?;
@@ -1537,7 +1591,9 @@ pub async fn reveal_reporter_phone(
             if !seen.staff {
                 return Err(ApiError::new(ErrorCode::Forbidden));
             }
-            require_handler(&principal, &seen, Level::Grid)?;
+            // Those who handle the case: at its grid, or at the level that holds it now.
+            let level = Level::parse(&case.level)?;
+            require_handler(&principal, &seen, Level::Grid).or_else(|_| require_handler(&principal, &seen, level))?;
             if case.anonymous && !principal.is_admin() {
                 return Err(ApiError::new(ErrorCode::Forbidden));
             }
@@ -1650,7 +1706,7 @@ pub async fn case_figures(
         .db
         .run(move |conn| {
             let unit = org::find_unit(conn, &q.org_unit_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-            principal.require(&unit.place(), Role::Supervisor)?;
+            principal.require(&unit.place(), Permission::ReadCaseFigures)?;
             let units = infra::identity::residency::units_under(conn, std::slice::from_ref(&unit.path))?;
             let rows = store::facts(conn, &units, from, to)?;
             let fact = |r: &store::FactRow| rules::CaseFacts {

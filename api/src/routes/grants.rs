@@ -2,7 +2,7 @@
 //! within one's own subtree, never to oneself; revoking follows the same rule.
 
 use actix_web::{delete, get, post, web, HttpResponse};
-use domain::roles::{self, Grant, Role, ScopeKind};
+use domain::roles::{self, Role, ScopeKind};
 use infra::db::write_tx;
 use infra::identity::{audit, grants as store, users};
 use serde::{Deserialize, Serialize};
@@ -110,12 +110,18 @@ pub async fn create_grant(
         .db
         .run(move |conn| {
             write_tx(conn, |conn| -> Result<GrantView, ApiError> {
-                let org_path = store::scope_path(conn, scope_kind, &scope_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-                let wanted = Grant { role, scope_kind, scope_id: scope_id.clone(), org_path };
+                let wanted = store::resolve_scope(conn, role, scope_kind, &scope_id)?
+                    .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
                 roles::may_grant(&principal.user_id, &principal.grants, &user_id, &wanted)?;
-                let grantee = users::find(conn, &user_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-                if role.is_staff() && grantee.kind != "staff" && role != Role::GridWorker {
-                    // Residents may volunteer or walk a grid; other roles are for staff accounts.
+                // Only people who live or serve in the caller's scope; anyone else answers as an
+                // unknown id would, so the answer tells nothing of what lies outside it.
+                let unknown_user =
+                    || ApiError::new(ErrorCode::NotFound).with_details(serde_json::json!({ "field": "user_id" }));
+                let grantee = users::find(conn, &user_id)?.ok_or_else(unknown_user)?;
+                if !principal.reaches_person(&store::places_of_person(conn, &grantee.id)?) {
+                    return Err(unknown_user());
+                }
+                if grantee.kind != "staff" && !role.open_to_residents() {
                     return Err(ApiError::invalid_field("role", "this role is for staff accounts"));
                 }
                 let id = domain::new_id();

@@ -11,7 +11,7 @@ use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use domain::cases::{CaseStatus, Urgency};
 use domain::principal::{AccountKind, Principal};
-use domain::roles::Role;
+use domain::roles::Permission;
 use infra::cases::{self as store, keys, CaseFilter, CaseRow};
 use infra::identity::{audit, grants, users};
 use infra::DbConn;
@@ -550,7 +550,7 @@ pub async fn open311_post(
                     let grid = grid.ok_or_else(|| o311(StatusCode::BAD_REQUEST, "the location lies in no grid"))?;
                     let org_path = infra::identity::org::unit_path(conn, &grid.org_unit_id)?.unwrap_or_default();
                     let place = domain::roles::Place { org_path, grid_id: Some(grid.id.clone()), department_id: None };
-                    if principal.require(&place, Role::GridWorker).is_err() {
+                    if !principal.may(&place, Permission::HandleGridCase) {
                         return Err(o311(StatusCode::FORBIDDEN, "this api_key may not report there"));
                     }
                     let calendar = store::calendar::load_from(conn, now.date())?;
@@ -636,7 +636,7 @@ pub async fn create_key(
     body: Json<NewKey>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
-    if principal.acting_for.is_some() || principal.top_role().is_none_or(|r| r < Role::GridWorker) {
+    if principal.acting_for.is_some() || !principal.holds(Permission::UseOpen311) {
         return Err(ApiError::new(ErrorCode::Forbidden));
     }
     let name = domain::org::parse_name(&body.into_inner().name, "name")?;

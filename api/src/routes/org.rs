@@ -3,7 +3,7 @@
 
 use actix_web::{get, patch, post, web, HttpResponse};
 use domain::org::{self, Boundary, GridLevel, OrgKind};
-use domain::roles::{Place, Role};
+use domain::roles::{Permission, Place};
 use infra::db::write_tx;
 use infra::identity::{audit, org as store};
 use serde::{Deserialize, Serialize};
@@ -122,7 +122,8 @@ pub async fn create_unit(
                     None => None,
                 };
                 let place = parent.as_ref().map_or_else(|| Place::in_org(Vec::new()), store::OrgUnitRow::place);
-                principal.require(&place, if parent.is_some() { Role::CountyAdmin } else { Role::Admin })?;
+                principal
+                    .require(&place, if parent.is_some() { Permission::ManageOrg } else { Permission::Administer })?;
                 let parent_kind = parent.as_ref().map(|p| OrgKind::parse(&p.kind)).transpose()?;
                 org::check_placement(kind, parent_kind)?;
                 let id = domain::new_id();
@@ -170,7 +171,7 @@ pub async fn rename_unit(
         .run(move |conn| {
             write_tx(conn, |conn| -> Result<store::OrgUnitRow, ApiError> {
                 let unit = store::find_unit(conn, &id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-                principal.require(&unit.place(), Role::CountyAdmin)?;
+                principal.require(&unit.place(), Permission::ManageOrg)?;
                 store::rename_unit(conn, &id, &name)?;
                 audit::append(
                     conn,
@@ -277,7 +278,7 @@ pub async fn create_grid(
         .run(move |conn| {
             write_tx(conn, |conn| -> Result<store::GridRow, ApiError> {
                 let unit = store::find_unit(conn, &org_unit_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-                principal.require(&unit.place(), Role::CountyAdmin)?;
+                principal.require(&unit.place(), Permission::ManageOrg)?;
                 let id = domain::new_id();
                 let grid = store::NewGrid {
                     id: &id,
@@ -415,7 +416,7 @@ pub async fn create_department(
         .run(move |conn| {
             write_tx(conn, |conn| -> Result<DepartmentView, ApiError> {
                 let unit = store::find_unit(conn, &org_unit_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-                principal.require(&unit.place(), Role::CountyAdmin)?;
+                principal.require(&unit.place(), Permission::ManageOrg)?;
                 if unit.kind != OrgKind::County.as_str() {
                     return Err(ApiError::invalid_field("org_unit_id", "departments belong to a county"));
                 }

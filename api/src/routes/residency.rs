@@ -7,7 +7,7 @@ use domain::accounts::mask_phone;
 use domain::notify;
 use domain::org::OrgKind;
 use domain::paging::PageLimit;
-use domain::roles::{Place, Role};
+use domain::roles::{Permission, Place};
 use infra::db::{insert_unique, Inserted};
 use infra::identity::{audit, org, residency as store};
 use serde::{Deserialize, Serialize};
@@ -23,8 +23,6 @@ use crate::routes::me::require_consent;
 use crate::routes::support::{check_id, rfc3339, RequestMeta};
 
 /// Who reads applications and households, and who decides them.
-const READS: Role = Role::Supervisor;
-const DECIDES: Role = Role::VillageCadre;
 const RELATIONS: &[&str] = &["head", "spouse", "child", "parent", "grandchild", "sibling", "other"];
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -215,7 +213,7 @@ fn readable_paths(principal: &domain::principal::Principal) -> Vec<String> {
     principal
         .grants
         .iter()
-        .filter(|g| g.role >= READS && g.scope_kind == domain::roles::ScopeKind::OrgUnit)
+        .filter(|g| Permission::ReadHouseholds.allows(g.role) && g.scope_kind != domain::roles::ScopeKind::Department)
         .map(|g| if g.org_path.is_empty() { "/".to_owned() } else { format!("/{}/", g.org_path.join("/")) })
         .collect()
 }
@@ -244,7 +242,7 @@ pub async fn list_residencies(
                 Some(id) => {
                     check_id(id)?;
                     let unit = org::find_unit(conn, id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-                    principal.require(&unit.place(), READS)?;
+                    principal.require_over_residents(&unit.place(), Permission::ReadHouseholds)?;
                     vec![unit.path]
                 }
                 None => readable_paths(&principal),
@@ -261,13 +259,13 @@ fn load_in_scope(
     conn: &mut infra::DbConn,
     principal: &domain::principal::Principal,
     id: &str,
-    at_least: Role,
+    permission: Permission,
 ) -> Result<store::ResidencyRow, ApiError> {
     let row = store::find(conn, id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
     let path = org::unit_path(conn, &row.org_unit_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
     let own = row.user_id == principal.user_id;
-    if !own || at_least == DECIDES {
-        principal.require(&Place::in_org(path), at_least)?;
+    if !own || permission == Permission::DecideResidency {
+        principal.require_over_residents(&Place::in_org(path), permission)?;
     }
     Ok(row)
 }
@@ -282,7 +280,7 @@ pub async fn get_residency(
     let principal = auth.0;
     let id = id.into_inner();
     check_id(&id)?;
-    let row = state.db.run(move |conn| load_in_scope(conn, &principal, &id, READS)).await?;
+    let row = state.db.run(move |conn| load_in_scope(conn, &principal, &id, Permission::ReadHouseholds)).await?;
     Ok(HttpResponse::Ok().json(ResidencyView::from(row)))
 }
 
@@ -311,7 +309,7 @@ async fn decide(
         .db
         .run(move |conn| {
             infra::db::write_tx(conn, |conn| -> Result<store::ResidencyRow, ApiError> {
-                let row = load_in_scope(conn, &principal, &id, DECIDES)?;
+                let row = load_in_scope(conn, &principal, &id, Permission::DecideResidency)?;
                 let status = if approve { "approved" } else { "rejected" };
                 if !store::decide(conn, &id, status, reason.as_deref(), &principal.user_id, now)? {
                     return Err(
@@ -452,7 +450,7 @@ pub async fn list_households(
         .db
         .run(move |conn| {
             let unit = org::find_unit(conn, &org_unit_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-            principal.require(&unit.place(), READS)?;
+            principal.require_over_residents(&unit.place(), Permission::ReadHouseholds)?;
             let rows = store::households_in(conn, &[unit.path], before.as_deref(), limit.probe())?;
             rows.into_iter().map(|h| household_view(conn, h)).collect::<Result<Vec<_>, _>>()
         })
@@ -479,7 +477,7 @@ pub async fn get_household(
             let member = store::household_of(conn, principal.subject())?.as_deref() == Some(h.id.as_str());
             if !member {
                 let path = org::unit_path(conn, &h.org_unit_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-                principal.require(&Place::in_org(path), READS)?;
+                principal.require_over_residents(&Place::in_org(path), Permission::ReadHouseholds)?;
             }
             household_view(conn, h)
         })

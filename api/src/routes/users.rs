@@ -3,9 +3,9 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use domain::accounts::{mask_phone, NewPassword, Username};
-use domain::roles::Role;
+use domain::roles::Permission;
 use infra::db::{insert_unique, write_tx, Inserted};
-use infra::identity::{audit, residency, users};
+use infra::identity::{audit, org, residency, users};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -40,15 +40,43 @@ impl From<users::UserRow> for UserView {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewStaff {
+    /// The login name asked for. Below the whole tree's administrators the server adds a short
+    /// suffix (`zhangsan-k7m2`), so that creating an account never tells whether a name is
+    /// taken elsewhere; the answer carries the name to log in with.
     pub username: String,
     pub display_name: String,
     /// A first password, to be changed at first login.
     pub password: String,
+    /// The unit the account serves in: in the caller's scope. Only staff over it may grant the
+    /// account roles.
+    pub org_unit_id: String,
 }
 
-/// Creates a staff account (for `village_cadre` and above); it must change its password at
-/// first login and holds no role until one is granted.
-#[utoipa::path(tag = "users", request_body = NewStaff, responses((status = 201, body = UserView), (status = 409, body = ErrorBody)))]
+/// The letters of a username suffix: no 0/o, 1/l/i to misread when it is passed on by voice.
+const SUFFIX_LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+
+fn suffixed(name: &Username) -> Result<Username, ApiError> {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    let suffix: String =
+        (0..4).map(|_| char::from(SUFFIX_LETTERS[rng.random_range(0..SUFFIX_LETTERS.len())])).collect();
+    Ok(name.with_suffix(&suffix)?)
+}
+
+/// Creates a staff account serving in a unit of the caller's scope (for the roles that may
+/// create staff there); it must change its password at first login and holds no role until
+/// one is granted. Outside the caller's scope the unit answers 404.
+#[utoipa::path(
+    tag = "users",
+    request_body = NewStaff,
+    responses(
+        (status = 201, body = UserView),
+        (status = 403, description = "No role that creates staff over the unit", body = ErrorBody),
+        (status = 404, description = "No such unit in the caller's scope", body = ErrorBody),
+        (status = 409, description = "The exact name asked for by an administrator is taken", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
 #[post("/users")]
 pub async fn create_staff(
     state: web::Data<AppState>,
@@ -57,28 +85,43 @@ pub async fn create_staff(
     body: Json<NewStaff>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
-    if principal.top_role().is_none_or(|r| r < Role::VillageCadre) {
+    if !principal.holds(Permission::CreateStaff) || principal.acting_for.is_some() {
         return Err(ApiError::new(ErrorCode::Forbidden));
     }
-    let NewStaff { username, display_name, password: first } = body.into_inner();
-    let username = Username::parse(&username)?;
+    let NewStaff { username, display_name, password: first, org_unit_id } = body.into_inner();
+    check_id(&org_unit_id)?;
+    let asked = Username::parse(&username)?;
     let display_name = domain::org::parse_name(&display_name, "display_name")?;
-    let first = NewPassword::parse(&first, username.as_str()).map_err(|_| {
+    let first = NewPassword::parse(&first, asked.as_str()).map_err(|_| {
         ApiError::invalid_field("password", "at least 10 characters, letters mixed with digits or symbols")
     })?;
     let hash = password::hash(first.expose().to_owned()).await?;
     let now = state.clock.now().naive_utc();
+    let exact = principal.holds(Permission::Administer);
     let row = state
         .db
         .run(move |conn| {
             write_tx(conn, |conn| -> Result<users::UserRow, ApiError> {
+                let unit = org::find_unit(conn, &org_unit_id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+                principal.require(&unit.place(), Permission::CreateStaff)?;
                 let id = domain::new_id();
-                let new = users::NewUser::staff(&id, username.as_str(), &hash, &display_name, now);
-                if insert_unique(conn, |conn| users::insert(conn, &new))? == Inserted::Duplicate {
-                    return Err(
-                        ApiError::new(ErrorCode::Conflict).with_details(serde_json::json!({ "field": "username" }))
-                    );
+                let mut created = None;
+                // A suffixed name that happens to be taken is drawn again; an exact one is a 409.
+                for _ in 0..8 {
+                    let username = if exact { asked.clone() } else { suffixed(&asked)? };
+                    let new = users::NewUser::staff(&id, username.as_str(), &hash, &display_name, now);
+                    if insert_unique(conn, |conn| users::insert(conn, &new))? == Inserted::New {
+                        created = Some(username);
+                        break;
+                    }
+                    if exact {
+                        return Err(
+                            ApiError::new(ErrorCode::Conflict).with_details(serde_json::json!({ "field": "username" }))
+                        );
+                    }
                 }
+                let username = created.ok_or_else(|| ApiError::internal("no free username suffix in 8 draws"))?;
+                users::set_serving_unit(conn, &id, &unit.id)?;
                 audit::append(
                     conn,
                     &meta.audit(
@@ -86,7 +129,7 @@ pub async fn create_staff(
                         "staff_account_created",
                         "user",
                         &id,
-                        serde_json::json!({ "username": username.as_str() }),
+                        serde_json::json!({ "username": username.as_str(), "org_unit_id": unit.id }),
                     ),
                     now,
                 )?;
@@ -109,7 +152,9 @@ pub async fn get_user(state: web::Data<AppState>, auth: Auth, id: web::Path<Stri
         .run(move |conn| {
             let row = users::find(conn, &id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
             let visible = row.id == principal.user_id
-                || residency::member_places(conn, &row.id)?.iter().any(|p| principal.sees(p));
+                || residency::member_places(conn, &row.id)?
+                    .iter()
+                    .any(|p| principal.require_over_residents(p, Permission::ReadHouseholds).is_ok());
             if !visible {
                 return Err(ApiError::new(ErrorCode::NotFound));
             }
@@ -132,8 +177,8 @@ pub struct RevealedPhone {
     pub phone: Option<String>,
 }
 
-/// Shows a resident's full phone number to staff (`grid_worker` and above) whose scope holds
-/// them, recording who, why and when.
+/// Shows a resident's full phone number to the staff who handle residents where they live (grid
+/// staff and cadres of the scope; not the civic roles), recording who, why and when.
 #[utoipa::path(tag = "users", params(("id" = String, Path)), request_body = RevealRequest, responses((status = 200, body = RevealedPhone)))]
 #[post("/users/{id}/reveal-phone")]
 pub async fn reveal_phone(
@@ -157,7 +202,8 @@ pub async fn reveal_phone(
             write_tx(conn, |conn| -> Result<RevealedPhone, ApiError> {
                 let row = users::find(conn, &id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
                 let places = residency::member_places(conn, &row.id)?;
-                let outcomes: Vec<_> = places.iter().map(|p| principal.require(p, Role::GridWorker)).collect();
+                let outcomes: Vec<_> =
+                    places.iter().map(|p| principal.require_over_residents(p, Permission::ReadHouseholds)).collect();
                 if !outcomes.iter().any(Result::is_ok) {
                     let seen = outcomes.contains(&Err(domain::roles::Denial::Forbidden));
                     return Err(ApiError::new(if seen { ErrorCode::Forbidden } else { ErrorCode::NotFound }));

@@ -354,14 +354,18 @@ pub fn tell_people(
     Ok(())
 }
 
-/// The staff who handle a case at a level: the grid's workers, the village's cadres, the
-/// township's officers, or the department's officers.
+/// The staff who handle a case at a level: the workers of its grid and of the grids holding it,
+/// the village's cadres, the township's officers, or the department's officers — whoever holds
+/// a role that may handle the level, granted on that scope.
 pub fn handlers(conn: &mut DbConn, case: &CaseRow, level: Level) -> Result<Vec<String>, DieselError> {
     use crate::schema::org_units::dsl as o;
     use crate::schema::role_grants::dsl as rg;
-    let (kind, scope, roles): (&str, Option<String>, &[&str]) = match level {
-        Level::Grid => ("grid", case.grid_id.clone(), &["grid_worker", "grid_leader"]),
-        Level::Department => ("department", case.department_id.clone(), &["department_officer"]),
+    let (kind, scopes): (&str, Vec<String>) = match level {
+        Level::Grid => match &case.grid_id {
+            Some(grid) => ("grid", crate::identity::org::grid_and_holders(conn, grid)?),
+            None => ("grid", Vec::new()),
+        },
+        Level::Department => ("department", case.department_id.iter().cloned().collect()),
         Level::Village | Level::Township => {
             let unit_kind = if level == Level::Village { "village" } else { "township" };
             let path: Option<String> =
@@ -373,15 +377,17 @@ pub fn handlers(conn: &mut DbConn, case: &CaseRow, level: Level) -> Result<Vec<S
                 .select(o::id)
                 .first(conn)
                 .optional()?;
-            let role: &[&str] = if level == Level::Village { &["village_cadre"] } else { &["township_officer"] };
-            ("org_unit", unit, role)
+            ("org_unit", unit.into_iter().collect())
         }
     };
-    let Some(scope) = scope else { return Ok(Vec::new()) };
+    if scopes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let roles: Vec<String> = level.handling().roles().iter().map(|r| r.as_str().to_owned()).collect();
     rg::role_grants
         .filter(rg::scope_kind.eq(kind))
-        .filter(rg::scope_id.eq(scope))
-        .filter(rg::role.eq_any(roles.iter().map(|r| (*r).to_owned()).collect::<Vec<_>>()))
+        .filter(rg::scope_id.eq_any(scopes))
+        .filter(rg::role.eq_any(roles))
         .filter(rg::revoked_at.is_null())
         .select(rg::user_id)
         .distinct()

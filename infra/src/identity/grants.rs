@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
-use domain::roles::{Grant, Role, ScopeKind};
+use domain::roles::{Grant, Place, Role, ScopeKind};
 
 use super::org;
 use crate::schema::role_grants::dsl as rg;
@@ -91,12 +91,24 @@ pub fn resolve(conn: &mut DbConn, row: &GrantRow) -> Result<Option<Grant>, Diese
     let (Ok(role), Ok(scope_kind)) = (Role::parse(&row.role), ScopeKind::parse(&row.scope_kind)) else {
         return Ok(None);
     };
-    Ok(scope_path(conn, scope_kind, &row.scope_id)?.map(|org_path| Grant {
-        role,
-        scope_kind,
-        scope_id: row.scope_id.clone(),
-        org_path,
-    }))
+    resolve_scope(conn, role, scope_kind, &row.scope_id)
+}
+
+/// A role on a scope as the permission rules see it, or `None` when the scope does not exist.
+pub fn resolve_scope(
+    conn: &mut DbConn,
+    role: Role,
+    scope_kind: ScopeKind,
+    scope_id: &str,
+) -> Result<Option<Grant>, DieselError> {
+    let Some(org_path) = scope_path(conn, scope_kind, scope_id)? else {
+        return Ok(None);
+    };
+    let grids_within = match scope_kind {
+        ScopeKind::Grid => org::grids_within(conn, scope_id)?,
+        ScopeKind::OrgUnit | ScopeKind::Department => Vec::new(),
+    };
+    Ok(Some(Grant { role, scope_kind, scope_id: scope_id.to_owned(), org_path, grids_within }))
 }
 
 /// The live grants of a user, resolved.
@@ -109,4 +121,31 @@ pub fn of_user(conn: &mut DbConn, user_id: &str) -> Result<Vec<Grant>, DieselErr
         }
     }
     Ok(grants)
+}
+
+/// Where a person lives or serves: their residencies, the unit their staff account serves in,
+/// and the scopes of their live grants. Staff may grant roles only to people their scope
+/// reaches this way.
+pub fn places_of_person(conn: &mut DbConn, user_id: &str) -> Result<Vec<Place>, DieselError> {
+    let mut places = super::residency::member_places(conn, user_id)?;
+    let serves: Option<Option<String>> = crate::schema::users::dsl::users
+        .filter(crate::schema::users::dsl::id.eq(user_id))
+        .select(crate::schema::users::dsl::serves_unit_id)
+        .first(conn)
+        .optional()?;
+    if let Some(unit) = serves.flatten() {
+        if let Some(path) = org::unit_path(conn, &unit)? {
+            places.push(Place::in_org(path));
+        }
+    }
+    for grant in of_user(conn, user_id)? {
+        places.push(match grant.scope_kind {
+            ScopeKind::OrgUnit => Place::in_org(grant.org_path),
+            ScopeKind::Grid => Place { org_path: grant.org_path, grid_id: Some(grant.scope_id), department_id: None },
+            ScopeKind::Department => {
+                Place { org_path: grant.org_path, grid_id: None, department_id: Some(grant.scope_id) }
+            }
+        });
+    }
+    Ok(places)
 }

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
+use domain::org::GridLevel;
 use domain::roles::Place;
 
 use crate::schema::departments::dsl as d;
@@ -150,6 +151,67 @@ pub fn grids_boxing(conn: &mut DbConn, lat: f64, lng: f64) -> Result<Vec<GridRow
         .filter(g::max_lng.ge(lng))
         .select(GridRow::as_select())
         .load(conn)
+}
+
+/// Whether grid `outer` holds grid `inner` (see [`GridLevel::holds`]).
+fn holds(outer: (&str, &[String]), inner: (&str, &[String])) -> bool {
+    match (GridLevel::parse(outer.0), GridLevel::parse(inner.0)) {
+        (Ok(outer_level), Ok(inner_level)) => outer_level.holds(inner_level, outer.1, inner.1),
+        _ => false,
+    }
+}
+
+/// The grids nested inside `grid_id`, one query.
+pub fn grids_within(conn: &mut DbConn, grid_id: &str) -> Result<Vec<String>, DieselError> {
+    let Some((level, unit_path)) = g::grids
+        .inner_join(o::org_units)
+        .filter(g::id.eq(grid_id))
+        .select((g::level, o::path))
+        .first::<(String, String)>(conn)
+        .optional()?
+    else {
+        return Ok(Vec::new());
+    };
+    let outer_path = split_path(&unit_path);
+    let below: Vec<(String, String, String)> = g::grids
+        .inner_join(o::org_units)
+        .filter(o::path.like(format!("{unit_path}%")))
+        .filter(g::id.ne(grid_id))
+        .select((g::id, g::level, o::path))
+        .load(conn)?;
+    Ok(below
+        .into_iter()
+        .filter(|(_, inner_level, inner_path)| holds((&level, &outer_path), (inner_level, &split_path(inner_path))))
+        .map(|(id, _, _)| id)
+        .collect())
+}
+
+/// The grid `grid_id` and the grids that hold it, innermost first.
+pub fn grid_and_holders(conn: &mut DbConn, grid_id: &str) -> Result<Vec<String>, DieselError> {
+    let Some((level, unit_path)) = g::grids
+        .inner_join(o::org_units)
+        .filter(g::id.eq(grid_id))
+        .select((g::level, o::path))
+        .first::<(String, String)>(conn)
+        .optional()?
+    else {
+        return Ok(Vec::new());
+    };
+    let inner_path = split_path(&unit_path);
+    let above: Vec<(String, String, String)> = g::grids
+        .inner_join(o::org_units)
+        .filter(o::id.eq_any(inner_path.clone()))
+        .filter(g::id.ne(grid_id))
+        .select((g::id, g::level, o::path))
+        .load(conn)?;
+    let mut ids = vec![grid_id.to_owned()];
+    ids.extend(
+        above
+            .into_iter()
+            .filter(|(_, outer_level, outer_path)| holds((outer_level, &split_path(outer_path)), (&level, &inner_path)))
+            .map(|(id, _, _)| id),
+    );
+    Ok(ids)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

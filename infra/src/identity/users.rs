@@ -22,6 +22,8 @@ pub struct UserRow {
     pub deleted_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub email: Option<String>,
+    /// For a staff account: the unit it serves in.
+    pub serves_unit_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -90,6 +92,11 @@ impl<'a> NewUser<'a> {
 
 pub fn insert(conn: &mut crate::DbConn, user: &NewUser<'_>) -> Result<usize, DieselError> {
     diesel::insert_into(u::users).values(user).execute(conn)
+}
+
+/// Records the unit a staff account serves in.
+pub fn set_serving_unit(conn: &mut crate::DbConn, id: &str, unit_id: &str) -> Result<usize, DieselError> {
+    diesel::update(u::users.filter(u::id.eq(id))).set(u::serves_unit_id.eq(unit_id)).execute(conn)
 }
 
 /// A live (not deleted) account.
