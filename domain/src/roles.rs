@@ -521,7 +521,7 @@ mod tests {
         // Granting follows the same nesting: the leader grants in the small grids, not the reverse.
         assert!(leader.covers_scope(&worker));
         assert!(!worker.covers_scope(&leader));
-        assert_eq!(may_grant("l", &[leader.clone()], "w", &grid_grant(GridWorker, "group2", &[])), Ok(()));
+        assert_eq!(may_grant("l", std::slice::from_ref(&leader), "w", &grid_grant(GridWorker, "group2", &[])), Ok(()));
         assert_eq!(may_grant("w", &[worker], "x", &grid_grant(Volunteer, "village", &[])), Err(Denial::NotFound));
     }
 
