@@ -29,6 +29,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Database,
     pub store: Store,
+    /// Rate limits: counted in the store, in this instance while the store is unreachable.
+    pub limiter: crate::auth::limits::Limiter,
     pub clock: Arc<dyn Clock>,
     pub jobs: Jobs,
     pub cursors: CursorCodec,
@@ -203,6 +205,7 @@ impl Application {
             cursors: CursorCodec::new(config.jwt_secret.expose_secret().as_bytes()),
             config: Arc::new(config),
             db,
+            limiter: crate::auth::limits::Limiter::new(store.clone()),
             store,
             clock: options.clock,
             jobs,

@@ -294,11 +294,13 @@ pub struct ApiError {
     pub retry_after_secs: Option<u64>,
     /// Headers the answer must carry (`Allow` on a 405).
     pub headers: Vec<(header::HeaderName, HeaderValue)>,
+    /// The database connection broke under the request (see `infra::error::ConnectionLoss`).
+    pub connection_lost: bool,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode) -> Self {
-        Self { code, details: None, cause: None, retry_after_secs: None, headers: Vec::new() }
+        Self { code, details: None, cause: None, retry_after_secs: None, headers: Vec::new(), connection_lost: false }
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
@@ -411,6 +413,10 @@ impl From<infra::InfraError> for ApiError {
             infra::InfraError::DbUnavailable(_) => {
                 Self::new(ErrorCode::ServiceUnavailable).with_retry_after(5).with_cause(error)
             }
+            infra::InfraError::DbConnectionLost(_) => Self::connection_lost(error),
+            infra::InfraError::StoreUnavailable(_) => {
+                Self::new(ErrorCode::ServiceUnavailable).with_retry_after(2).with_cause(error)
+            }
             other => Self::internal(other),
         }
     }
@@ -418,7 +424,28 @@ impl From<infra::InfraError> for ApiError {
 
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
-        Self::internal(error)
+        if infra::error::is_lost_connection(&error) {
+            Self::connection_lost(error)
+        } else if infra::error::is_busy(&error) {
+            Self::new(ErrorCode::ServiceUnavailable).with_retry_after(1).with_cause(error)
+        } else {
+            Self::internal(error)
+        }
+    }
+}
+
+impl infra::error::ConnectionLoss for ApiError {
+    fn connection_lost(&self) -> bool {
+        self.connection_lost
+    }
+}
+
+impl ApiError {
+    /// A database connection broke (a restart): 503, to be retried in a moment on a fresh one.
+    fn connection_lost(cause: impl std::fmt::Display) -> Self {
+        let mut error = Self::new(ErrorCode::ServiceUnavailable).with_retry_after(1).with_cause(cause);
+        error.connection_lost = true;
+        error
     }
 }
 

@@ -8,7 +8,11 @@ pub enum InfraError {
     #[error("database unavailable: {0}")]
     DbUnavailable(String),
     #[error("database error: {0}")]
-    Db(#[from] diesel::result::Error),
+    Db(diesel::result::Error),
+    /// The connection broke under a statement (the server restarted, or an administrator ended
+    /// the session): worth a retry on a fresh connection.
+    #[error("database connection lost: {0}")]
+    DbConnectionLost(String),
     #[error("database connection error: {0}")]
     Connect(String),
     #[error("migration failed: {0}")]
@@ -17,6 +21,9 @@ pub enum InfraError {
     Config(String),
     #[error("store error: {0}")]
     Store(String),
+    /// The store (Redis) cannot be reached: down, restarting, or not answering in time.
+    #[error("store unavailable: {0}")]
+    StoreUnavailable(String),
     #[error("background task failed: {0}")]
     Task(String),
     #[error("outbound http error: {0}")]
@@ -25,6 +32,61 @@ pub enum InfraError {
 
 impl From<redis::RedisError> for InfraError {
     fn from(error: redis::RedisError) -> Self {
-        Self::Store(error.to_string())
+        let unreachable = error.is_io_error()
+            || error.is_connection_refusal()
+            || error.is_connection_dropped()
+            || error.is_timeout()
+            || error.is_unrecoverable_error();
+        if unreachable {
+            Self::StoreUnavailable(error.to_string())
+        } else {
+            Self::Store(error.to_string())
+        }
+    }
+}
+
+/// Whether a diesel error means the connection itself is gone rather than the statement failed.
+pub fn is_lost_connection(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    matches!(
+        error,
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _)
+    )
+}
+
+/// Whether a diesel error means the database is busy: SQLite's file held by another writer past
+/// the busy timeout.
+pub fn is_busy(error: &diesel::result::Error) -> bool {
+    matches!(error, diesel::result::Error::DatabaseError(_, info)
+        if info.message().contains("database is locked") || info.message().contains("database is busy"))
+}
+
+impl From<diesel::result::Error> for InfraError {
+    fn from(error: diesel::result::Error) -> Self {
+        if is_lost_connection(&error) {
+            Self::DbConnectionLost(error.to_string())
+        } else if is_busy(&error) {
+            Self::DbUnavailable(error.to_string())
+        } else {
+            Self::Db(error)
+        }
+    }
+}
+
+/// Errors that can tell whether the database connection was lost under them, so the pool can
+/// let go of its other connections, which a restarted server has closed too.
+pub trait ConnectionLoss {
+    fn connection_lost(&self) -> bool;
+}
+
+impl ConnectionLoss for InfraError {
+    fn connection_lost(&self) -> bool {
+        matches!(self, Self::DbConnectionLost(_))
+    }
+}
+
+impl ConnectionLoss for diesel::result::Error {
+    fn connection_lost(&self) -> bool {
+        is_lost_connection(self)
     }
 }

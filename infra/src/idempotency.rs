@@ -84,6 +84,12 @@ impl<E: From<DieselError>> From<DieselError> for TxError<E> {
     }
 }
 
+impl<E: crate::error::ConnectionLoss> crate::error::ConnectionLoss for TxError<E> {
+    fn connection_lost(&self) -> bool {
+        matches!(self, Self::Failed(e) if e.connection_lost())
+    }
+}
+
 impl<E: From<InfraError>> From<InfraError> for TxError<E> {
     fn from(error: InfraError) -> Self {
         Self::Failed(E::from(error))
@@ -115,7 +121,7 @@ pub async fn run_once<E, F>(
 ) -> Result<Outcome, IdempotencyError<E>>
 where
     F: Fn(&mut DbConn) -> Result<StoredResponse, E> + Send + Sync + 'static,
-    E: From<InfraError> + From<DieselError> + Send + 'static,
+    E: From<InfraError> + From<DieselError> + crate::error::ConnectionLoss + Send + 'static,
 {
     let Some(key) = key else {
         let created =

@@ -86,7 +86,7 @@ impl Drop for TestDb {
 /// the in-process test servers of a finished test binary may still be closing pooled TLS
 /// connections on their own threads: a `double free` abort after every test had passed. A
 /// loopback connection gains nothing from TLS, so tests leave OpenSSL out of it.
-fn plain_on_loopback(url: &str) -> String {
+pub fn plain_on_loopback(url: &str) -> String {
     let Ok(mut parsed) = url::Url::parse(url) else { return url.to_owned() };
     let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "::1" | "[::1]") | None);
     if !loopback || parsed.query_pairs().any(|(key, _)| key == "sslmode") {

@@ -1,12 +1,19 @@
-//! Rate limits through the store, so every instance counts together. A refusal is 429 with
-//! `Retry-After` and the `X-RateLimit-*` headers.
+//! Rate limits. Counters live in the shared store, so every instance counts together; while the
+//! store cannot be reached, each instance counts in its own memory instead — the limit then
+//! holds per instance (looser by the number of instances, never open), and requests go on. A
+//! refusal is 429 with `Retry-After` and the `X-RateLimit-*` headers.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::header::{HeaderName, HeaderValue};
-use infra::store::{Store, WindowCount};
+use infra::store::{KvStore, MemoryStore, Store, WindowCount};
+use infra::InfraError;
 
 use crate::error::{ApiError, ErrorCode};
+
+/// A limit: so many hits per window.
+pub type Limit = (u64, Duration);
 
 /// The error for an exhausted limit.
 pub fn too_many(limit: u64, state: WindowCount) -> ApiError {
@@ -18,19 +25,60 @@ pub fn too_many(limit: u64, state: WindowCount) -> ApiError {
         .with_header(HeaderName::from_static("x-ratelimit-reset"), HeaderValue::from(reset))
 }
 
-/// Counts one hit on `key` and refuses once the window holds more than `limit`.
-pub async fn hit(store: &Store, key: &str, (limit, window): (u64, Duration)) -> Result<WindowCount, ApiError> {
-    let state = store.hit(key, window).await?;
-    if state.count > limit {
-        return Err(too_many(limit, state));
-    }
-    Ok(state)
+#[derive(Debug, Clone)]
+pub struct Limiter {
+    shared: Store,
+    local: Arc<MemoryStore>,
 }
 
-/// Refuses when `key` has already reached `limit` in its window, without counting.
-pub async fn check(store: &Store, key: &str, (limit, _): (u64, Duration)) -> Result<(), ApiError> {
-    match store.counter(key).await? {
-        Some(state) if state.count >= limit => Err(too_many(limit, state)),
-        _ => Ok(()),
+impl Limiter {
+    pub fn new(shared: Store) -> Self {
+        Self { shared, local: Arc::new(MemoryStore::new()) }
     }
+
+    async fn count(&self, key: &str, window: Duration) -> Result<WindowCount, ApiError> {
+        match self.shared.hit(key, window).await {
+            Err(InfraError::StoreUnavailable(cause)) => {
+                tracing::warn!(%cause, "store unreachable: rate limits count in this instance only");
+                Ok(self.local.hit(key, window).await?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// Counts one hit on `key` and refuses once the window holds more than the limit. The hit
+    /// is counted before anything is checked, so N parallel requests count N.
+    pub async fn hit(&self, key: &str, (limit, window): Limit) -> Result<WindowCount, ApiError> {
+        let state = self.count(key, window).await?;
+        if state.count > limit {
+            return Err(too_many(limit, state));
+        }
+        Ok(state)
+    }
+
+    /// Counts a guess of a secret (a password) on every key before the guess is checked, so
+    /// that parallel guesses cannot all slip under the limit.
+    pub async fn guess(&self, keys: &[(&str, Limit)]) -> Result<(), ApiError> {
+        for (key, limit) in keys {
+            self.hit(key, *limit).await?;
+        }
+        Ok(())
+    }
+
+    /// A guess was right: the account's failures are forgotten, and the address's counter takes
+    /// back the one hit (it counts failures, and a village shares one address).
+    pub async fn guessed_right(&self, account_key: &str, ip_key: &str) -> Result<(), ApiError> {
+        for store in [self.shared.as_ref(), self.local.as_ref() as &dyn KvStore] {
+            match store.delete(account_key).await.and(store.unhit(ip_key).await) {
+                Ok(()) | Err(InfraError::StoreUnavailable(_)) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The counter keys of password guesses for an account name and a client address.
+pub fn guess_keys(account: &str, ip: Option<&str>) -> (String, String) {
+    (format!("rl:login-fail:account:{account}"), format!("rl:login-fail:ip:{}", ip.unwrap_or("unknown")))
 }

@@ -14,15 +14,10 @@ use domain::roles::Place;
 use infra::identity::{grants, residency, sessions, users};
 
 use crate::app::AppState;
-use crate::auth::limits;
+use crate::auth::session_cache::{self, Cached};
 use crate::error::{ApiError, ErrorCode};
 
 pub const ACTING_FOR: &str = "x-acting-for";
-
-/// The store key that says a session lives.
-pub fn session_key(session_id: &str) -> String {
-    format!("session:{session_id}")
-}
 
 /// A principal that has nothing left to do before using the API.
 #[derive(Debug, Clone)]
@@ -86,8 +81,11 @@ async fn authenticate(req: &HttpRequest) -> Result<(Principal, bool), ApiError> 
     let now = state.clock.now();
     let claims = state.tokens.verify(token, now).ok_or_else(unauthorized)?;
 
-    let cached = state.store.get(&session_key(&claims.sid)).await?;
-    let session_alive_in_store = cached.as_deref() == Some(claims.sub.as_str());
+    let cached = session_cache::lookup(&state.store, &claims.sid, &claims.sub).await?;
+    if cached == Cached::Revoked {
+        return Err(unauthorized());
+    }
+    let session_alive_in_store = cached == Cached::Live;
     let acting_for = req.headers().get(ACTING_FOR).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (sid, sub) = (claims.sid.clone(), claims.sub.clone());
     let naive_now = now.naive_utc();
@@ -111,7 +109,7 @@ async fn authenticate(req: &HttpRequest) -> Result<(Principal, bool), ApiError> 
     let Loaded { user, grants, resident_places } = loaded.ok_or_else(unauthorized)?;
     if !session_alive_in_store {
         // The session lives (the database says so) but the store forgot it: remember it again.
-        state.store.set(&session_key(&claims.sid), &claims.sub, state.config.access_token_ttl).await?;
+        session_cache::remember(&state.store, &claims.sid, &claims.sub, state.config.access_token_ttl).await?;
     }
 
     let kind = if user.kind == "staff" { AccountKind::Staff } else { AccountKind::Resident };
@@ -126,8 +124,7 @@ async fn authenticate(req: &HttpRequest) -> Result<(Principal, bool), ApiError> 
     }
 
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        limits::hit(&state.store, &format!("rl:writes:{}", principal.user_id), state.config.limits.writes_per_user)
-            .await?;
+        state.limiter.hit(&format!("rl:writes:{}", principal.user_id), state.config.limits.writes_per_user).await?;
     }
     Ok((principal, user.must_change_password))
 }

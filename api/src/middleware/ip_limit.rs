@@ -7,7 +7,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, Error};
 
 use crate::app::AppState;
-use crate::auth::{client_ip::client_ip, limits};
+use crate::auth::client_ip::client_ip;
 
 pub async fn ip_limit(
     req: ServiceRequest,
@@ -16,7 +16,7 @@ pub async fn ip_limit(
     let exempt = matches!(req.path(), "/healthz" | "/readyz");
     if let (false, Some(state)) = (exempt, req.app_data::<web::Data<AppState>>().cloned()) {
         if let Some(ip) = client_ip(req.request(), &state.config.trusted_proxies) {
-            limits::hit(&state.store, &format!("rl:ip:{ip}"), state.config.limits.requests_per_ip).await?;
+            state.limiter.hit(&format!("rl:ip:{ip}"), state.config.limits.requests_per_ip).await?;
         }
     }
     next.call(req).await

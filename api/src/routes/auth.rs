@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::auth::principal::session_key;
+use crate::auth::session_cache;
 use crate::auth::tokens::{hash_refresh_token, new_refresh_token};
 use crate::auth::{limits, password, AuthAllowingPasswordChange};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
@@ -71,7 +71,7 @@ async fn open_session(state: &AppState, user_id: String) -> Result<TokenPair, Ap
             })
         })
         .await?;
-    state.store.set(&session_key(&session_id), &user_id, state.config.access_token_ttl).await?;
+    session_cache::remember(&state.store, &session_id, &user_id, state.config.access_token_ttl).await?;
     let access_token =
         state.tokens.issue(&user_id, &session_id, now, state.config.access_token_ttl).map_err(ApiError::internal)?;
     Ok(TokenPair { access_token, refresh_token, expires_in: state.config.access_token_ttl.as_secs() })
@@ -106,11 +106,15 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password: given } = body.into_inner();
     let name = username.trim().to_lowercase();
-    let account_key = format!("rl:login-fail:account:{name}");
-    let ip_key = format!("rl:login-fail:ip:{}", meta.ip.as_deref().unwrap_or("unknown"));
+    let (account_key, ip_key) = limits::guess_keys(&name, meta.ip.as_deref());
     let limits_config = state.config.limits;
-    limits::check(&state.store, &account_key, limits_config.login_failures_per_account).await?;
-    limits::check(&state.store, &ip_key, limits_config.login_failures_per_ip).await?;
+    state
+        .limiter
+        .guess(&[
+            (&account_key, limits_config.login_failures_per_account),
+            (&ip_key, limits_config.login_failures_per_ip),
+        ])
+        .await?;
 
     let user = match Username::parse(&name) {
         Ok(valid) => {
@@ -120,16 +124,12 @@ pub async fn login(
     };
     let user = user.filter(|u| u.kind == "staff");
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    if !password::verify(stored, given).await? {
-        let by_account = state.store.hit(&account_key, limits_config.login_failures_per_account.1).await?;
-        state.store.hit(&ip_key, limits_config.login_failures_per_ip.1).await?;
-        tracing::info!(failures = by_account.count, "failed staff login");
-        return Err(ApiError::new(ErrorCode::InvalidCredentials));
-    }
-    state.store.delete(&account_key).await?;
-    let Some(user) = user else {
+    let verified = password::verify(stored, given).await?;
+    let Some(user) = user.filter(|_| verified) else {
+        tracing::info!("failed staff login");
         return Err(ApiError::new(ErrorCode::InvalidCredentials));
     };
+    state.limiter.guessed_right(&account_key, &ip_key).await?;
     login_response(&state, user.id).await
 }
 
@@ -210,7 +210,7 @@ pub async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> 
         .await?;
     match rotation {
         sessions::Rotation::Rotated { session_id, user_id } => {
-            state.store.set(&session_key(&session_id), &user_id, state.config.access_token_ttl).await?;
+            session_cache::remember(&state.store, &session_id, &user_id, state.config.access_token_ttl).await?;
             let access_token = state
                 .tokens
                 .issue(&user_id, &session_id, now, state.config.access_token_ttl)
@@ -222,7 +222,7 @@ pub async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> 
             }))
         }
         sessions::Rotation::Reused { session_id, .. } => {
-            state.store.delete(&session_key(&session_id)).await?;
+            session_cache::forget(&state.store, &session_id, state.config.access_token_ttl).await?;
             tracing::warn!(session = %session_id, "refresh token reused; session revoked");
             Err(ApiError::new(ErrorCode::Unauthorized)
                 .with_details(serde_json::json!({ "reason": "refresh_token_reused" })))
@@ -239,6 +239,6 @@ pub async fn logout(state: web::Data<AppState>, auth: AuthAllowingPasswordChange
     let now = state.clock.now().naive_utc();
     let sid = session_id.clone();
     state.db.run(move |conn| sessions::revoke(conn, &sid, now).map_err(ApiError::from)).await?;
-    state.store.delete(&session_key(&session_id)).await?;
+    session_cache::forget(&state.store, &session_id, state.config.access_token_ttl).await?;
     Ok(HttpResponse::Ok().json(Done { ok: true }))
 }

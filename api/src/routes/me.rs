@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::auth::principal::session_key;
+use crate::auth::session_cache;
 use crate::auth::{password, Auth, AuthAllowingPasswordChange};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::json::Json;
@@ -140,9 +140,20 @@ pub async fn change_password(
     let username = user.username.clone().ok_or_else(|| ApiError::new(ErrorCode::Forbidden))?;
     let PasswordChange { current_password, new_password } = body.into_inner();
     let new_password = NewPassword::parse(&new_password, &username)?;
+    // The current password is a guess like a login's, limited the same way.
+    let (account_key, ip_key) = crate::auth::limits::guess_keys(&username, meta.ip.as_deref());
+    let limits_config = state.config.limits;
+    state
+        .limiter
+        .guess(&[
+            (&account_key, limits_config.login_failures_per_account),
+            (&ip_key, limits_config.login_failures_per_ip),
+        ])
+        .await?;
     if !password::verify(user.password_hash.clone(), current_password).await? {
         return Err(ApiError::new(ErrorCode::InvalidCredentials));
     }
+    state.limiter.guessed_right(&account_key, &ip_key).await?;
     let hash = password::hash(new_password.expose().to_owned()).await?;
     let now = state.clock.now().naive_utc();
     let current_session = principal.session_id.clone();
@@ -169,7 +180,7 @@ pub async fn change_password(
         })
         .await?;
     for session in ended {
-        state.store.delete(&session_key(&session)).await?;
+        session_cache::forget(&state.store, &session, state.config.access_token_ttl).await?;
     }
     Ok(HttpResponse::Ok().json(Done { ok: true }))
 }
@@ -320,7 +331,7 @@ pub async fn delete_me(
         })
         .await?;
     for session in ended {
-        state.store.delete(&session_key(&session)).await?;
+        session_cache::forget(&state.store, &session, state.config.access_token_ttl).await?;
     }
     Ok(HttpResponse::Ok().json(Done { ok: true }))
 }

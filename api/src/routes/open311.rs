@@ -45,10 +45,18 @@ fn split_file(file: &str) -> Option<(&str, Format)> {
 struct Open311Error {
     status: StatusCode,
     description: String,
+    /// The database connection broke under the request.
+    connection_lost: bool,
 }
 
 fn o311(status: StatusCode, description: impl Into<String>) -> Open311Error {
-    Open311Error { status, description: description.into() }
+    Open311Error { status, description: description.into(), connection_lost: false }
+}
+
+impl infra::error::ConnectionLoss for Open311Error {
+    fn connection_lost(&self) -> bool {
+        self.connection_lost
+    }
 }
 
 impl From<ApiError> for Open311Error {
@@ -57,7 +65,10 @@ impl From<ApiError> for Open311Error {
         if status.is_server_error() {
             tracing::error!(cause = error.cause.as_deref().unwrap_or(""), "open311 request failed");
         }
-        o311(status, error.code.message(crate::error::Lang::En))
+        Open311Error {
+            connection_lost: error.connection_lost,
+            ..o311(status, error.code.message(crate::error::Lang::En))
+        }
     }
 }
 
@@ -143,7 +154,11 @@ fn answer(status: StatusCode, format: Format, root: &str, item: &str, value: &Va
 
 fn error_answer(error: Open311Error, format: Format) -> HttpResponse {
     let body = json!([{ "code": error.status.as_u16(), "description": error.description }]);
-    answer(error.status, format, "errors", "error", &body)
+    let mut response = answer(error.status, format, "errors", "error", &body);
+    if error.status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(1u64));
+    }
+    response
 }
 
 /// Runs an Open311 handler body, answering errors in the standard's form and format.

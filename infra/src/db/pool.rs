@@ -1,13 +1,15 @@
 //! The bounded connection pool, and running blocking database work off the async executor.
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 
 use super::{Backend, DbConn, DbOptions, DbTarget};
+use crate::error::ConnectionLoss;
 use crate::InfraError;
+
 
 /// Opens connections of the configured backend. SQLite connections get their pragmas here, when
 /// the pool opens them: WAL so readers never block the writer, a busy timeout so writers queue
@@ -64,9 +66,15 @@ fn with_connect_timeout(url: &str, options: &DbOptions) -> String {
 pub type PooledConn = r2d2::PooledConnection<Connector>;
 
 /// The database handle the application shares: a pool and what it was opened on.
+///
+/// When a statement finds its connection lost (the server restarted, or an administrator ended
+/// the sessions), the other pooled connections are almost surely dead too. Rather than let each
+/// fail one request in turn, the pool is replaced by a fresh one: requests already holding a
+/// connection finish on the old pool, which closes when they are done.
 #[derive(Clone)]
 pub struct Database {
-    pool: r2d2::Pool<Connector>,
+    /// The pool and its generation (how many times it was renewed).
+    pool: Arc<RwLock<(r2d2::Pool<Connector>, u64)>>,
     target: Arc<DbTarget>,
     options: DbOptions,
 }
@@ -75,6 +83,15 @@ impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Database").field("target", &self.target).finish()
     }
+}
+
+fn new_pool(target: &DbTarget, options: &DbOptions) -> r2d2::Pool<Connector> {
+    r2d2::Pool::builder()
+        .max_size(options.max_connections)
+        .min_idle(Some(0))
+        .connection_timeout(options.checkout_timeout)
+        .test_on_check_out(false)
+        .build_unchecked(Connector { target: target.clone(), options: options.clone() })
 }
 
 impl Database {
@@ -90,13 +107,22 @@ impl Database {
                 }
             }
         }
-        let pool = r2d2::Pool::builder()
-            .max_size(options.max_connections)
-            .min_idle(Some(0))
-            .connection_timeout(options.checkout_timeout)
-            .test_on_check_out(false)
-            .build_unchecked(Connector { target: target.clone(), options: options.clone() });
-        Ok(Self { pool, target: Arc::new(target), options })
+        let pool = new_pool(&target, &options);
+        Ok(Self { pool: Arc::new(RwLock::new((pool, 0))), target: Arc::new(target), options })
+    }
+
+    fn current_pool(&self) -> (r2d2::Pool<Connector>, u64) {
+        self.pool.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// A connection of pool `generation` was found lost: start a fresh pool, unless another
+    /// request already did (connections of the old pool failing later change nothing).
+    fn renew_after_lost_connection(&self, generation: u64) {
+        let mut pool = self.pool.write().unwrap_or_else(PoisonError::into_inner);
+        if pool.1 == generation {
+            tracing::warn!("a database connection was lost: the pool starts afresh");
+            *pool = (new_pool(&self.target, &self.options), generation + 1);
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -113,7 +139,13 @@ impl Database {
     }
 
     fn get_within(&self, timeout: std::time::Duration) -> Result<r2d2::PooledConnection<Connector>, InfraError> {
-        self.pool.get_timeout(timeout).map_err(|e| InfraError::DbUnavailable(e.to_string()))
+        self.checkout(timeout).map(|(conn, _)| conn)
+    }
+
+    fn checkout(&self, timeout: std::time::Duration) -> Result<(PooledConn, u64), InfraError> {
+        let (pool, generation) = self.current_pool();
+        let conn = pool.get_timeout(timeout).map_err(|e| InfraError::DbUnavailable(e.to_string()))?;
+        Ok((conn, generation))
     }
 
     /// Runs blocking database work on the blocking thread pool, never on the async executor.
@@ -121,15 +153,19 @@ impl Database {
     where
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        E: From<InfraError> + Send + 'static,
+        E: From<InfraError> + ConnectionLoss + Send + 'static,
     {
         let db = self.clone();
         // Keep the request's span (and its request id) on whatever the work logs.
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             span.in_scope(|| {
-                let mut conn = db.get()?;
-                work(&mut conn)
+                let (mut conn, generation) = db.checkout(db.options.checkout_timeout)?;
+                let outcome = work(&mut conn);
+                if outcome.as_ref().is_err_and(ConnectionLoss::connection_lost) {
+                    db.renew_after_lost_connection(generation);
+                }
+                outcome
             })
         })
         .await

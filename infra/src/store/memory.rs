@@ -94,6 +94,16 @@ impl KvStore for MemoryStore {
         }))
     }
 
+    async fn unhit(&self, key: &str) -> Result<(), InfraError> {
+        self.with_live(|entries, now| {
+            if let Some(entry) = entries.get_mut(key).filter(|e| e.expires_at > now) {
+                let count = entry.value.parse::<u64>().unwrap_or(0).saturating_sub(1);
+                entry.value = count.to_string();
+            }
+        });
+        Ok(())
+    }
+
     async fn counter(&self, key: &str) -> Result<Option<WindowCount>, InfraError> {
         Ok(self.with_live(|entries, now| {
             live(entries, key, now).map(|e| WindowCount {

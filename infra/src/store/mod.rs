@@ -37,6 +37,9 @@ pub trait KvStore: Send + Sync + std::fmt::Debug {
     async fn delete_if_equals(&self, key: &str, value: &str) -> Result<bool, InfraError>;
     /// Counts a hit in the fixed window of length `window` that the first hit opened.
     async fn hit(&self, key: &str, window: Duration) -> Result<WindowCount, InfraError>;
+    /// Takes back one hit of a window that is still open (an attempt that turned out not to
+    /// count, such as a correct password); never below zero.
+    async fn unhit(&self, key: &str) -> Result<(), InfraError>;
     /// The state of a hit counter without counting, if its window is open.
     async fn counter(&self, key: &str) -> Result<Option<WindowCount>, InfraError>;
     /// Answers whether the store is reachable.
