@@ -49,6 +49,12 @@ impl From<InfraError> for TestError {
     }
 }
 
+impl infra::error::ConnectionLoss for TestError {
+    fn connection_lost(&self) -> bool {
+        false
+    }
+}
+
 impl From<DieselError> for TestError {
     fn from(e: DieselError) -> Self {
         Self(e.to_string())
