@@ -10,7 +10,6 @@ use super::{Backend, DbConn, DbOptions, DbTarget};
 use crate::error::ConnectionLoss;
 use crate::InfraError;
 
-
 /// Opens connections of the configured backend. SQLite connections get their pragmas here, when
 /// the pool opens them: WAL so readers never block the writer, a busy timeout so writers queue
 /// instead of failing, foreign keys on.
