@@ -218,9 +218,11 @@ pub struct CaseView {
     pub id: String,
     pub category: String,
     pub description: String,
-    /// GCJ-02.
+    /// GCJ-02. Exact for staff in scope, the reporter and residents of the case's village;
+    /// coarsened to about 100 m for everyone else.
     pub lat: Option<f64>,
     pub lng: Option<f64>,
+    /// The house-number address: only for those who see the exact point.
     pub address: Option<String>,
     pub urgency: String,
     pub anonymous: bool,
@@ -248,7 +250,8 @@ pub struct CaseView {
     /// The caller reported it.
     pub mine: bool,
     pub following: bool,
-    /// Shown to staff in scope and to the reporter; never for an anonymous report.
+    /// Shown to the reporter and to staff whose scope holds the case (not volunteers, the civic
+    /// roles or other residents); never for an anonymous report.
     pub reporter: Option<ReporterView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub followers: Option<i64>,
