@@ -193,3 +193,87 @@ async fn georeport_v2_reads_posts_and_errors_in_its_own_forms() {
         .unwrap();
     assert!(stored.iter().all(|h| h != &secret && h.len() == 64));
 }
+
+/// A staff key of grid A's worker, and the form fields of a request at a point inside grid A.
+async fn key_and_form(app: &yishi_tests::TestApp, w: &yishi_tests::world::World) -> Vec<(String, String)> {
+    let (status, key) =
+        body(app.post(Some(&w.worker_a.token), "/api/v1/open311-keys", json!({ "name": "12345 热线" })).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{key}");
+    let (wlat, wlng) = domain::geo_cn::gcj02_to_wgs84(27.7105, 112.0005);
+    [
+        ("api_key", key["api_key"].as_str().unwrap()),
+        ("service_code", "road"),
+        ("lat", &wlat.to_string()),
+        ("long", &wlng.to_string()),
+        ("description", "市民来电：村口路面塌陷"),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .to_vec()
+}
+
+async fn post_form(app: &yishi_tests::TestApp, form: &[(String, String)]) -> (StatusCode, Value) {
+    body(app.client.post(app.url("/open311/v2/requests.json")).form(form).send().await.unwrap()).await
+}
+
+fn with(form: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
+    form.iter().map(|(k, v)| (k.clone(), if k == name { value.to_owned() } else { v.clone() })).collect()
+}
+
+async fn case_count(app: &yishi_tests::TestApp) -> i64 {
+    app.state
+        .db
+        .run(|conn| Ok::<_, infra::InfraError>(infra::schema::cases::table.count().get_result(conn)?))
+        .await
+        .unwrap()
+}
+
+/// Issue 8, items 9 and 10 at the Open311 edge: control characters in a form field or a query
+/// parameter, and points outside China, are refused naming the field; nothing is filed.
+#[tokio::test]
+async fn open311_refuses_control_characters_and_points_outside_china_naming_the_field() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let form = key_and_form(&app, &w).await;
+
+    for (field, value, named) in [
+        ("description", "路面塌陷\u{0}", "description"),
+        ("description", "路面\r塌陷", "description"),
+        ("address_string", "村口\u{1b}[2J", "address_string"),
+        ("lat", "0", "lat"),
+        ("long", "0", "long"),
+    ] {
+        let mut bad = with(&form, field, value);
+        if field == "address_string" {
+            bad.push((field.to_owned(), value.to_owned()));
+        }
+        let (status, e) = post_form(&app, &bad).await;
+        assert_open311_error(status, &e, StatusCode::UNPROCESSABLE_ENTITY);
+        let description = e[0]["description"].as_str().unwrap();
+        assert!(description.starts_with(&format!("{named}:")), "{field}={value:?}: {description}");
+    }
+    for (lat, long, named) in [("0", "0", "lat"), ("48.8584", "2.2945", "long"), ("40.7128", "-74.006", "long")] {
+        let (status, e) = post_form(&app, &with(&with(&form, "lat", lat), "long", long)).await;
+        assert_open311_error(status, &e, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(e[0]["description"].as_str().unwrap().starts_with(&format!("{named}:")), "{lat},{long}: {e}");
+    }
+    assert_eq!(case_count(&app).await, 0, "nothing filed");
+
+    for query in ["service_code=ro%00ad", "status=open&start_date=2026%0D", "jurisdiction_id=%7F"] {
+        let (status, e) = body(app.get(&format!("/open311/v2/requests.json?{query}")).await).await;
+        assert_open311_error(status, &e, StatusCode::UNPROCESSABLE_ENTITY);
+        let named = query.split('&').next_back().unwrap().split('=').next().unwrap();
+        assert!(e[0]["description"].as_str().unwrap().starts_with(&format!("{named}:")), "{query}: {e}");
+    }
+
+    for path in ["/open311/v2/services/ro%00ad.json", "/open311/v2/requests/%00.json", "/open311/v2/tokens/%00.xml"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}: a name with a control character names nothing");
+    }
+
+    // Positive control: newline and tab are writing, and the same form files one case.
+    let (status, posted) = post_form(&app, &with(&form, "description", "路面塌陷\n约两米\t深")).await;
+    assert_eq!(status, StatusCode::OK, "{posted}");
+    assert_eq!(case_count(&app).await, 1);
+    let (status, listed) = body(app.get("/open311/v2/requests.json?service_code=road").await).await;
+    assert_eq!((status, listed.as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+}

@@ -11,6 +11,7 @@ use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use domain::cases::{self as rules, Action, CaseStatus, Level, Outcome, Rating, TransitionError, Urgency};
+use domain::geo_cn::{ChinaPoint, Datum};
 use domain::principal::{AccountKind, Principal};
 use domain::roles::{Place, Role, ScopeKind};
 use infra::cases::flow::{self, FlowError, Step};
@@ -25,6 +26,7 @@ use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::idempotency;
 use crate::json::Json;
+use crate::query::Query;
 use crate::routes::media::MediaView;
 use crate::routes::support::{check_id, rfc3339, RequestMeta};
 
@@ -96,13 +98,9 @@ fn now_utc(state: &AppState) -> NaiveDateTime {
     state.clock.now().naive_utc()
 }
 
-fn parse_coord(lat: f64, lng: f64, coord: Option<&str>) -> Result<(f64, f64), ApiError> {
-    domain::org::check_point(lat, lng)?;
-    match coord {
-        None | Some("gcj02") => Ok((lat, lng)),
-        Some("wgs84") => Ok(domain::geo_cn::wgs84_to_gcj02(lat, lng)),
-        Some(_) => Err(ApiError::invalid_field("coord", "gcj02 or wgs84")),
-    }
+/// A client's `lat`/`lng` in the datum `coord` names: a point in China, in GCJ-02.
+fn parse_point(lat: f64, lng: f64, coord: Option<&str>) -> Result<ChinaPoint, ApiError> {
+    Ok(ChinaPoint::parse(lat, lng, Datum::parse(coord)?)?)
 }
 
 fn text(value: Option<String>, field: &str, max: usize, required: bool) -> Result<Option<String>, ApiError> {
@@ -553,8 +551,11 @@ pub struct NewCase {
     pub category: String,
     #[schema(example = "村口的路灯坏了，晚上很黑，老人走路不安全", min_length = 5, max_length = 1000)]
     pub description: String,
-    /// GCJ-02 unless `coord` is `wgs84`.
+    /// GCJ-02 unless `coord` is `wgs84`; a point in China (`domain::geo_cn::CHINA_REGION`), else
+    /// 422 naming `lat` or `lng`. A report may give an address alone.
+    #[schema(minimum = 3.0, maximum = 54.0)]
     pub lat: Option<f64>,
+    #[schema(minimum = 73.0, maximum = 136.0)]
     pub lng: Option<f64>,
     pub coord: Option<String>,
     pub address: Option<String>,
@@ -583,7 +584,7 @@ fn validate_new(
         return Err(ApiError::invalid_field("description", "at least 5 characters"));
     }
     let point = match (new.lat, new.lng) {
-        (Some(lat), Some(lng)) => Some(parse_coord(lat, lng, new.coord.as_deref())?),
+        (Some(lat), Some(lng)) => Some(parse_point(lat, lng, new.coord.as_deref())?),
         (None, None) => None,
         _ => return Err(ApiError::invalid_field("lat", "lat and lng come together")),
     };
@@ -632,7 +633,7 @@ fn validate_new(
 
 struct ValidNewParts {
     description: String,
-    point: Option<(f64, f64)>,
+    point: Option<ChinaPoint>,
     address: Option<String>,
     urgency: Urgency,
     anonymous: bool,
@@ -727,7 +728,7 @@ pub async fn report_case(
         }
         check_attachments(conn, &principal, &parts.media)?;
         let grid = match parts.point {
-            Some((lat, lng)) => crate::routes::org::locate(conn, lat, lng)?,
+            Some(point) => crate::routes::org::locate(conn, point.lat(), point.lng())?,
             None => None,
         };
         let grid = match grid {
@@ -739,7 +740,7 @@ pub async fn report_case(
         let report = flow::NewReport {
             category: category.code.clone(),
             description: parts.description.clone(),
-            point: parts.point,
+            point: parts.point.map(ChinaPoint::pair),
             address: parts.address.clone(),
             urgency: parts.urgency,
             anonymous: parts.anonymous,
@@ -900,7 +901,7 @@ pub struct CasePage {
 pub async fn list_cases(
     state: web::Data<AppState>,
     auth: Auth,
-    query: web::Query<CaseQuery>,
+    query: Query<CaseQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
     let q = query.into_inner();
@@ -933,7 +934,7 @@ pub async fn list_cases(
 pub async fn export_cases(
     state: web::Data<AppState>,
     auth: Auth,
-    query: web::Query<CaseQuery>,
+    query: Query<CaseQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
     let q = query.into_inner();
@@ -1012,7 +1013,10 @@ pub async fn export_cases(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DuplicateQuery {
     pub category: String,
+    /// A point in China, GCJ-02 unless `coord` is `wgs84`.
+    #[schema(minimum = 3.0, maximum = 54.0)]
     pub lat: f64,
+    #[schema(minimum = 73.0, maximum = 136.0)]
     pub lng: f64,
     pub coord: Option<String>,
     /// What the resident is about to write.
@@ -1043,7 +1047,7 @@ pub async fn find_duplicates(
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
     let q = body.into_inner();
-    let (lat, lng) = parse_coord(q.lat, q.lng, q.coord.as_deref())?;
+    let (lat, lng) = parse_point(q.lat, q.lng, q.coord.as_deref())?.pair();
     let wanted = text(Some(q.text), "text", 1000, true)?.unwrap_or_default();
     let (radius, threshold) = (state.config.cases.duplicate_radius_m, state.config.cases.duplicate_similarity);
     let items = state
@@ -1082,7 +1086,10 @@ pub async fn find_duplicates(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct NearbyQuery {
+    /// A point in China, GCJ-02 unless `coord` is `wgs84`.
+    #[param(minimum = 3.0, maximum = 54.0)]
     pub lat: f64,
+    #[param(minimum = 73.0, maximum = 136.0)]
     pub lng: f64,
     pub coord: Option<String>,
     pub category: Option<String>,
@@ -1096,11 +1103,11 @@ pub struct NearbyQuery {
 pub async fn nearby_cases(
     state: web::Data<AppState>,
     auth: Auth,
-    query: web::Query<NearbyQuery>,
+    query: Query<NearbyQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
     let q = query.into_inner();
-    let (lat, lng) = parse_coord(q.lat, q.lng, q.coord.as_deref())?;
+    let (lat, lng) = parse_point(q.lat, q.lng, q.coord.as_deref())?.pair();
     let radius = q.radius_m.unwrap_or(500.0);
     if !(1.0..=2000.0).contains(&radius) {
         return Err(ApiError::invalid_field("radius_m", "1 to 2000"));
@@ -1629,7 +1636,7 @@ pub struct FiguresReport {
 pub async fn case_figures(
     state: web::Data<AppState>,
     auth: Auth,
-    query: web::Query<FiguresQuery>,
+    query: Query<FiguresQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
     let q = query.into_inner();
@@ -1791,9 +1798,4 @@ pub async fn upload_calendar_year(
         })
         .await?;
     Ok(HttpResponse::Ok().json(upload))
-}
-
-/// Used by the Open311 layer: whether a category exists and is open for reports.
-pub fn active_category(conn: &mut DbConn, code: &str) -> Result<Option<store::CategoryRow>, ApiError> {
-    Ok(store::category(conn, code)?.filter(|c| c.active))
 }

@@ -11,6 +11,7 @@ use crate::auth::Auth;
 use crate::error::{ApiError, ErrorCode};
 use crate::json::Json;
 use crate::pagination::Page;
+use crate::query::Query;
 use crate::routes::support::{check_id, rfc3339, Done, RequestMeta};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -46,7 +47,7 @@ pub struct InboxQuery {
 pub async fn list_notifications(
     state: web::Data<AppState>,
     auth: Auth,
-    query: web::Query<InboxQuery>,
+    query: Query<InboxQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let InboxQuery { unread, limit, cursor } = query.into_inner();
     let limit = PageLimit::parse(limit)?;
@@ -178,7 +179,7 @@ pub struct DeadQuery {
 pub async fn dead_letters(
     state: web::Data<AppState>,
     auth: Auth,
-    query: web::Query<DeadQuery>,
+    query: Query<DeadQuery>,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&auth.0)?;
     let DeadQuery { limit, cursor } = query.into_inner();

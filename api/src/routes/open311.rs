@@ -10,6 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use domain::cases::{CaseStatus, Urgency};
+use domain::geo_cn::{ChinaPoint, Datum};
 use domain::principal::{AccountKind, Principal};
 use domain::roles::Role;
 use infra::cases::{self as store, keys, CaseFilter, CaseRow};
@@ -32,8 +33,11 @@ enum Format {
     Xml,
 }
 
-/// `services.json` → ("services", Json).
+/// `services.json` → ("services", Json). No resource is named with a control character.
 fn split_file(file: &str) -> Option<(&str, Format)> {
+    if !domain::text::is_plain(file) {
+        return None;
+    }
     if let Some(stem) = file.strip_suffix(".json") {
         return Some((stem, Format::Json));
     }
@@ -51,13 +55,27 @@ fn o311(status: StatusCode, description: impl Into<String>) -> Open311Error {
     Open311Error { status, description: description.into() }
 }
 
+impl Open311Error {
+    /// The same error, naming a field as the standard does (`long` where we say `lng`).
+    fn renamed(mut self, ours: &str, theirs: &str) -> Self {
+        if let Some(rest) = self.description.strip_prefix(&format!("{ours}:")) {
+            self.description = format!("{theirs}:{rest}");
+        }
+        self
+    }
+}
+
 impl From<ApiError> for Open311Error {
     fn from(error: ApiError) -> Self {
         let status = error.status();
         if status.is_server_error() {
             tracing::error!(cause = error.cause.as_deref().unwrap_or(""), "open311 request failed");
         }
-        o311(status, error.code.message(crate::error::Lang::En))
+        let field = error.details.as_ref().and_then(|d| Some((d.get("field")?.as_str()?, d.get("reason")?.as_str()?)));
+        match field {
+            Some((field, reason)) => o311(status, format!("{field}: {reason}")),
+            None => o311(status, error.code.message(crate::error::Lang::En)),
+        }
     }
 }
 
@@ -268,6 +286,16 @@ fn request_view(case: &CaseRow, names: &std::collections::HashMap<String, String
     })
 }
 
+/// Whether Open311 offers a category: an active one.
+fn offered(category: &store::CategoryRow) -> bool {
+    category.active
+}
+
+/// An offered category by its code.
+fn offered_category(conn: &mut DbConn, code: &str) -> Result<Option<store::CategoryRow>, Open311Error> {
+    Ok(store::category(conn, code)?.filter(offered))
+}
+
 fn category_names(conn: &mut DbConn) -> Result<std::collections::HashMap<String, String>, Open311Error> {
     Ok(store::categories(conn)?.into_iter().map(|c| (c.code, c.name)).collect())
 }
@@ -331,14 +359,16 @@ fn base_url(req: &HttpRequest) -> String {
     format!("{}://{}", info.scheme(), info.host())
 }
 
-/// Discovery, services and requests, as `.json` or `.xml` (public).
+/// Discovery, services and requests, as `.json` or `.xml` (public). A query parameter holding a
+/// control character (other than newline and tab) answers 422.
 #[utoipa::path(
     tag = "open311",
     params(("file" = String, Path, description = "discovery, services or requests, with .json or .xml")),
     responses(
         (status = 200, description = "GeoReport v2 answer", content_type = "application/json", body = Object),
         (status = 400, description = "GeoReport v2 errors", body = [Open311ErrorItem]),
-        (status = 404, description = "GeoReport v2 errors", body = [Open311ErrorItem])
+        (status = 404, description = "GeoReport v2 errors", body = [Open311ErrorItem]),
+        (status = 422, description = "GeoReport v2 errors", body = [Open311ErrorItem])
     )
 )]
 #[get("/{file}")]
@@ -347,8 +377,10 @@ pub async fn open311_get(state: web::Data<AppState>, req: HttpRequest, file: web
     let format = format_of(&file);
     respond(format, async move {
         let (stem, format) = split_file(&file).ok_or_else(|| o311(StatusCode::NOT_FOUND, "no such resource"))?;
-        let q: RequestsQuery = serde_urlencoded::from_str(req.query_string())
-            .map_err(|_| o311(StatusCode::BAD_REQUEST, "malformed query"))?;
+        let q: RequestsQuery = crate::query::parse(req.query_string()).map_err(|e| match e.code {
+            ErrorCode::InvalidQuery => o311(StatusCode::BAD_REQUEST, "malformed query"),
+            _ => Open311Error::from(e),
+        })?;
         check_jurisdiction(&state, q.jurisdiction_id.as_deref())?;
         match stem {
             "discovery" => {
@@ -356,7 +388,7 @@ pub async fn open311_get(state: web::Data<AppState>, req: HttpRequest, file: web
             }
             "services" => {
                 let rows = state.db.run(|conn| store::categories(conn).map_err(Open311Error::from)).await?;
-                let list: Vec<Value> = rows.iter().filter(|c| c.active).map(service).collect();
+                let list: Vec<Value> = rows.iter().filter(|c| offered(c)).map(service).collect();
                 Ok(answer(StatusCode::OK, format, "services", "service", &Value::Array(list)))
             }
             "requests" => {
@@ -386,7 +418,7 @@ pub async fn open311_service(state: web::Data<AppState>, file: web::Path<String>
         let code = code.to_owned();
         let row = state
             .db
-            .run(move |conn| crate::routes::cases::active_category(conn, &code).map_err(Open311Error::from))
+            .run(move |conn| offered_category(conn, &code))
             .await?
             .ok_or_else(|| o311(StatusCode::NOT_FOUND, "no such service"))?;
         Ok(answer(StatusCode::OK, format, "service_definition", "service_definition", &definition(&row)))
@@ -461,7 +493,8 @@ pub async fn open311_token(state: web::Data<AppState>, file: web::Path<String>) 
 // Posting
 
 /// Posts a request (form-encoded, with a staff `api_key`): it becomes a case, routed to the grid
-/// holding `lat`/`long` (WGS-84), reported by the key's account.
+/// holding `lat`/`long` (WGS-84, in China), reported by the key's account. A field holding a
+/// control character (other than newline and tab), or a point outside China, answers 422.
 #[utoipa::path(
     tag = "open311",
     params(("file" = String, Path, description = "requests.json or requests.xml")),
@@ -469,7 +502,8 @@ pub async fn open311_token(state: web::Data<AppState>, file: web::Path<String>) 
     responses(
         (status = 200, description = "[{service_request_id, token, service_notice, account_id}]", content_type = "application/json", body = Object),
         (status = 400, description = "GeoReport v2 errors", body = [Open311ErrorItem]),
-        (status = 403, description = "GeoReport v2 errors", body = [Open311ErrorItem])
+        (status = 403, description = "GeoReport v2 errors", body = [Open311ErrorItem]),
+        (status = 422, description = "GeoReport v2 errors", body = [Open311ErrorItem])
     )
 )]
 #[post("/{file}")]
@@ -495,6 +529,7 @@ pub async fn open311_post(
         }
         let pairs: Vec<(String, String)> =
             serde_urlencoded::from_bytes(&body).map_err(|_| o311(StatusCode::BAD_REQUEST, "malformed form body"))?;
+        crate::json::check_pairs(&pairs)?;
         let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty());
         check_jurisdiction(&state, field("jurisdiction_id").as_deref())?;
         let api_key = field("api_key").ok_or_else(|| o311(StatusCode::FORBIDDEN, "api_key is required"))?;
@@ -507,10 +542,10 @@ pub async fn open311_post(
             field(name).map(|v| v.parse::<f64>().map_err(|_| o311(StatusCode::BAD_REQUEST, format!("{name} must be a number")))).transpose()
         };
         let point = match (number("lat")?, number("long")?) {
-            (Some(lat), Some(lng)) => {
-                domain::org::check_point(lat, lng).map_err(|_| o311(StatusCode::BAD_REQUEST, "lat/long out of range"))?;
-                Some(domain::geo_cn::wgs84_to_gcj02(lat, lng))
-            }
+            (Some(lat), Some(lng)) => Some(
+                ChinaPoint::parse(lat, lng, Datum::Wgs84)
+                    .map_err(|e| Open311Error::from(ApiError::from(e)).renamed("lng", "long"))?,
+            ),
             (None, None) => None,
             _ => return Err(o311(StatusCode::BAD_REQUEST, "lat and long come together")),
         };
@@ -540,11 +575,11 @@ pub async fn open311_post(
                         grants: grants::of_user(conn, &user.id)?,
                         acting_for: None,
                     };
-                    let category = crate::routes::cases::active_category(conn, &code)?
+                    let category = offered_category(conn, &code)?
                         .ok_or_else(|| o311(StatusCode::BAD_REQUEST, "unknown service_code"))?;
                     // A point routes by the map; an address alone goes to the key holder's grid.
                     let grid = match point {
-                        Some((lat, lng)) => crate::routes::org::locate(conn, lat, lng)?,
+                        Some(p) => crate::routes::org::locate(conn, p.lat(), p.lng())?,
                         None => crate::routes::cases::granted_grid(conn, &principal)?,
                     };
                     let grid = grid.ok_or_else(|| o311(StatusCode::BAD_REQUEST, "the location lies in no grid"))?;
@@ -558,7 +593,7 @@ pub async fn open311_post(
                     let report = infra::cases::flow::NewReport {
                         category: category.code.clone(),
                         description: if description.is_empty() { category.name.clone() } else { description.clone() },
-                        point,
+                        point: point.map(ChinaPoint::pair),
                         address: address.clone(),
                         urgency,
                         anonymous: false,
