@@ -4,6 +4,10 @@
 //! standard's field names and its error form `[{code, description}]`. Reads show public cases
 //! only, without reporter, with the location coarsened to about 100 m and given in WGS-84.
 //! Staff manage their keys under `/api/v1/open311-keys`.
+//!
+//! Only categories whose requests are public by default are offered (services, definitions,
+//! posts): a client must be able to follow what it posts, and the reads show public cases only.
+//! A token answers for a public request only, as for an unknown one otherwise.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
@@ -286,9 +290,10 @@ fn request_view(case: &CaseRow, names: &std::collections::HashMap<String, String
     })
 }
 
-/// Whether Open311 offers a category: an active one.
+/// Whether Open311 offers a category: active, and its requests public by default — so what a
+/// client posts is a request it can read back.
 fn offered(category: &store::CategoryRow) -> bool {
-    category.active
+    category.active && category.public_by_default
 }
 
 /// An offered category by its code.
@@ -359,8 +364,9 @@ fn base_url(req: &HttpRequest) -> String {
     format!("{}://{}", info.scheme(), info.host())
 }
 
-/// Discovery, services and requests, as `.json` or `.xml` (public). A query parameter holding a
-/// control character (other than newline and tab) answers 422.
+/// Discovery, services and requests, as `.json` or `.xml` (public). Services lists only the
+/// categories whose requests are public, the ones a client may post and then follow. A query
+/// parameter holding a control character (other than newline and tab) answers 422.
 #[utoipa::path(
     tag = "open311",
     params(("file" = String, Path, description = "discovery, services or requests, with .json or .xml")),
@@ -401,7 +407,7 @@ pub async fn open311_get(state: web::Data<AppState>, req: HttpRequest, file: web
     .await
 }
 
-/// A service definition: its attributes (public).
+/// A service definition: its attributes (public; offered services only).
 #[utoipa::path(
     tag = "open311",
     params(("file" = String, Path, description = "service_code with .json or .xml")),
@@ -459,7 +465,8 @@ pub async fn open311_request(state: web::Data<AppState>, file: web::Path<String>
     .await
 }
 
-/// The request a token stands for (the token is the request's id).
+/// The request a token stands for (the token is the request's id). Like the reads, it answers
+/// for public requests only: a private or anonymous case's id is answered as unknown.
 #[utoipa::path(
     tag = "open311",
     params(("file" = String, Path, description = "token with .json or .xml")),
@@ -482,6 +489,7 @@ pub async fn open311_token(state: web::Data<AppState>, file: web::Path<String>) 
             .db
             .run(move |conn| store::find(conn, &token).map_err(Open311Error::from))
             .await?
+            .filter(|c| c.is_public)
             .ok_or_else(missing)?;
         let body = json!([{ "service_request_id": found.id, "token": found.id }]);
         Ok(answer(StatusCode::OK, format, "service_requests", "request", &body))
@@ -492,9 +500,11 @@ pub async fn open311_token(state: web::Data<AppState>, file: web::Path<String>) 
 // ---------------------------------------------------------------------------------------------
 // Posting
 
-/// Posts a request (form-encoded, with a staff `api_key`): it becomes a case, routed to the grid
-/// holding `lat`/`long` (WGS-84, in China), reported by the key's account. A field holding a
-/// control character (other than newline and tab), or a point outside China, answers 422.
+/// Posts a request (form-encoded, with a staff `api_key`): it becomes a public case, routed to
+/// the grid holding `lat`/`long` (WGS-84, in China), reported by the key's account. Only the
+/// offered services (categories whose requests are public) may be posted, so the request can be
+/// followed at `requests/{id}`; any other `service_code` is unknown. A field holding a control
+/// character (other than newline and tab), or a point outside China, answers 422.
 #[utoipa::path(
     tag = "open311",
     params(("file" = String, Path, description = "requests.json or requests.xml")),
