@@ -82,6 +82,8 @@ pub struct CaseSettings {
     /// How long after capture an offline report may still be synced.
     pub max_capture_age: Duration,
     pub sweep_interval: Duration,
+    /// The least rating the figures count as satisfied.
+    pub satisfied_from: domain::cases::SatisfiedFrom,
 }
 
 /// Rate limits: `(count, window)` pairs.
@@ -160,6 +162,10 @@ impl Config {
             Some("false" | "0") => false,
             Some(_) => return Err(invalid("YISHI_AUTO_MIGRATE", "expected true or false")),
         };
+        let satisfied_from = i64::try_from(number("YISHI_CASE_SATISFIED_MIN_RATING", 4)?)
+            .ok()
+            .and_then(|n| domain::cases::SatisfiedFrom::parse(n).ok())
+            .ok_or_else(|| invalid("YISHI_CASE_SATISFIED_MIN_RATING", "a rating, 1 to 5"))?;
         let config = Self {
             mode,
             bind,
@@ -223,6 +229,7 @@ impl Config {
                 },
                 max_capture_age: Duration::from_secs(86_400 * number("YISHI_CASE_MAX_CAPTURE_AGE_DAYS", 30)?.clamp(1, 365)),
                 sweep_interval: Duration::from_secs(number("YISHI_CASE_SWEEP_INTERVAL_SECS", 60)?.clamp(1, 3600)),
+                satisfied_from,
             },
             media_dir: get("YISHI_MEDIA_DIR").unwrap_or_else(|| "data/media".into()).into(),
             media_max_image_bytes: usize::try_from(number("YISHI_MEDIA_MAX_IMAGE_BYTES", 10 * 1024 * 1024)?)
@@ -312,6 +319,7 @@ impl Config {
             ("YISHI_MEDIA_DIR", self.media_dir.display().to_string()),
             ("YISHI_CASE_DUPLICATE_RADIUS_M", self.cases.duplicate_radius_m.to_string()),
             ("YISHI_CASE_REQUIRE_PHONE", self.cases.require_phone.to_string()),
+            ("YISHI_CASE_SATISFIED_MIN_RATING", self.cases.satisfied_from.value().to_string()),
             ("YISHI_OPEN311_JURISDICTION", self.open311_jurisdiction.clone()),
         ]
     }
@@ -359,6 +367,12 @@ mod tests {
         assert!(e.starts_with("YISHI_BIND"), "{e}");
         assert!(config(&[("YISHI_TRUSTED_PROXIES", "10.0.0.1, nope")]).is_err());
         assert!(config(&[("YISHI_ENV", "staging")]).is_err());
+        for rating in ["0", "6", "four"] {
+            let e = config(&[("YISHI_CASE_SATISFIED_MIN_RATING", rating)]).err().map(|e| e.to_string());
+            assert!(e.is_some_and(|e| e.starts_with("YISHI_CASE_SATISFIED_MIN_RATING")), "{rating}");
+        }
+        let five = config(&[("YISHI_CASE_SATISFIED_MIN_RATING", "5")]).map(|c| c.cases.satisfied_from.value());
+        assert_eq!(five.ok(), Some(5));
     }
 
     #[test]

@@ -1577,38 +1577,82 @@ pub struct FiguresQuery {
     pub month: String,
 }
 
+/// How many of the cases closed in the month ended with each outcome.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutcomeCountsView {
+    pub fixed: i64,
+    pub unable_to_fix: i64,
+    pub referred: i64,
+    pub duplicate: i64,
+    pub withdrawn: i64,
+}
+
+/// A unit's figures for a month. `received` to `escalations` count the cases reported in the
+/// month; `closed` and what follows count the cases closed in it (confirmed or closed unrated),
+/// and both rates are over all of those, as townships report theirs ("satisfied 10,418 of
+/// 10,768; resolved 10,381").
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FiguresView {
+    /// Cases reported in the month.
     pub received: i64,
-    pub resolved: i64,
-    pub resolution_rate: Option<f64>,
-    pub on_time_rate: Option<f64>,
+    /// Reported in the month and overdue at some step.
     pub overdue: i64,
     pub avg_hours_to_accept: Option<f64>,
-    pub avg_hours_to_resolve: Option<f64>,
-    pub rated: i64,
-    /// Among rated cases (closed unrated ones do not count).
-    pub satisfaction_rate: Option<f64>,
     /// Cases escalated at least once, and escalations in all.
     pub escalated: i64,
     pub escalations: i64,
+    /// Cases closed in the month: the base of every rate below.
+    pub closed: i64,
+    /// Closed with the problem solved (outcome `fixed`); the other outcomes are closed, not
+    /// resolved.
+    pub resolved: i64,
+    /// `resolved / closed`.
+    pub resolution_rate: Option<f64>,
+    /// Closed cases never overdue, of all closed.
+    pub on_time_rate: Option<f64>,
+    /// From report to answer, over the closed cases.
+    pub avg_hours_to_resolve: Option<f64>,
+    /// Closed cases the reporter rated.
+    pub rated: i64,
+    /// `rated / closed`.
+    pub rated_share: Option<f64>,
+    /// Closed cases rated `satisfied_from` or better.
+    pub satisfied: i64,
+    /// `satisfied / closed`: a closure without a rating counts as not satisfied.
+    pub satisfaction_rate: Option<f64>,
+    /// The least rating counted as satisfied (`YISHI_CASE_SATISFIED_MIN_RATING`, 4 by default).
+    #[schema(minimum = 1, maximum = 5)]
+    pub satisfied_from: u8,
+    pub outcomes: OutcomeCountsView,
 }
 
-impl From<rules::Figures> for FiguresView {
-    fn from(f: rules::Figures) -> Self {
+impl FiguresView {
+    fn new(f: rules::Figures, satisfied_from: rules::SatisfiedFrom) -> Self {
         let r = |v: Option<f64>| v.map(|x| (x * 1000.0).round() / 1000.0);
+        let o = f.outcomes;
         Self {
             received: f.received,
+            overdue: f.overdue,
+            avg_hours_to_accept: r(f.avg_hours_to_accept),
+            escalated: f.escalated,
+            escalations: f.escalations,
+            closed: f.closed,
             resolved: f.resolved,
             resolution_rate: r(f.resolution_rate),
             on_time_rate: r(f.on_time_rate),
-            overdue: f.overdue,
-            avg_hours_to_accept: r(f.avg_hours_to_accept),
             avg_hours_to_resolve: r(f.avg_hours_to_resolve),
             rated: f.rated,
+            rated_share: r(f.rated_share),
+            satisfied: f.satisfied,
             satisfaction_rate: r(f.satisfaction_rate),
-            escalated: f.escalated,
-            escalations: f.escalations,
+            satisfied_from: satisfied_from.value(),
+            outcomes: OutcomeCountsView {
+                fixed: o.fixed,
+                unable_to_fix: o.unable_to_fix,
+                referred: o.referred,
+                duplicate: o.duplicate,
+                withdrawn: o.withdrawn,
+            },
         }
     }
 }
@@ -1629,8 +1673,9 @@ pub struct FiguresReport {
     pub units: Vec<UnitFigures>,
 }
 
-/// A unit's monthly figures for the cases reported in the month: received, resolved, rates,
-/// times, satisfaction, escalations; and the same per child unit.
+/// A unit's monthly figures: of the cases reported in the month (received, overdue, time to
+/// accept, escalations) and of the cases closed in it (closed, resolved, satisfied, rated and
+/// each outcome, with the rates over all closed cases); and the same per child unit.
 #[utoipa::path(tag = "cases", params(FiguresQuery), responses((status = 200, body = FiguresReport)))]
 #[get("/case-figures")]
 pub async fn case_figures(
@@ -1653,6 +1698,8 @@ pub async fn case_figures(
             .unwrap_or_default()
     };
     let (from, to) = (local(first), local(next));
+    let period = rules::Period { from: from.and_utc(), to: to.and_utc() };
+    let satisfied_from = state.config.cases.satisfied_from;
     let report = state
         .db
         .run(move |conn| {
@@ -1661,29 +1708,31 @@ pub async fn case_figures(
             let units = infra::identity::residency::units_under(conn, std::slice::from_ref(&unit.path))?;
             let rows = store::facts(conn, &units, from, to)?;
             let fact = |r: &store::FactRow| rules::CaseFacts {
-                status: CaseStatus::parse(&r.0).unwrap_or(CaseStatus::Reported),
-                reported_at: r.1.and_utc(),
-                first_accepted_at: r.2.map(|t| t.and_utc()),
-                resolved_at: r.3.map(|t| t.and_utc()),
-                overdue: r.4,
-                escalations: r.5,
-                rating: r.6,
+                status: CaseStatus::parse(&r.status).unwrap_or(CaseStatus::Reported),
+                reported_at: r.reported_at.and_utc(),
+                first_accepted_at: r.first_accepted_at.map(|t| t.and_utc()),
+                resolved_at: r.resolved_at.map(|t| t.and_utc()),
+                closed_at: r.closed_at.map(|t| t.and_utc()),
+                outcome: r.outcome.as_deref().and_then(|o| Outcome::parse(o).ok()),
+                overdue: r.overdue,
+                escalations: r.escalations,
+                rating: r.rating,
             };
-            let totals = rules::figures(&rows.iter().map(fact).collect::<Vec<_>>());
+            let totals = rules::figures(&rows.iter().map(fact).collect::<Vec<_>>(), &period, satisfied_from);
             let mut per_unit = Vec::new();
             for child in org::children(conn, Some(&unit.id))? {
                 let under = infra::identity::residency::units_under(conn, std::slice::from_ref(&child.path))?;
-                let facts: Vec<_> = rows.iter().filter(|r| under.contains(&r.7)).map(fact).collect();
+                let facts: Vec<_> = rows.iter().filter(|r| under.contains(&r.org_unit_id)).map(fact).collect();
                 per_unit.push(UnitFigures {
                     org_unit_id: child.id,
                     name: child.name,
-                    figures: rules::figures(&facts).into(),
+                    figures: FiguresView::new(rules::figures(&facts, &period, satisfied_from), satisfied_from),
                 });
             }
             Ok::<_, ApiError>(FiguresReport {
                 org_unit_id: unit.id,
                 month: q.month,
-                totals: totals.into(),
+                totals: FiguresView::new(totals, satisfied_from),
                 units: per_unit,
             })
         })
