@@ -522,12 +522,13 @@ pub fn add_grants(
                     g::template_id.eq(template),
                     g::remaining.eq(1),
                     g::updated_at.eq(now),
+                    g::granted_at.eq(now),
                 ))
                 .execute(conn)
         })?;
         if inserted == crate::db::Inserted::Duplicate {
             diesel::update(g::subscription_grants.filter(g::user_id.eq(user_id)).filter(g::template_id.eq(template)))
-                .set((g::remaining.eq(g::remaining + 1), g::updated_at.eq(now)))
+                .set((g::remaining.eq(g::remaining + 1), g::updated_at.eq(now), g::granted_at.eq(now)))
                 .execute(conn)?;
         }
     }
@@ -544,16 +545,18 @@ pub fn grants(conn: &mut DbConn, user_id: &str) -> Result<Vec<(String, i32, Naiv
         .load(conn)
 }
 
-/// WeChat notices that found no grant since `since`: what the front end may ask a new grant for.
-pub fn pending_without_grant(
-    conn: &mut DbConn,
-    user_id: &str,
-    since: Option<NaiveDateTime>,
-) -> Result<i64, DieselError> {
+/// WeChat notices that found no grant since the user last gave one: what the front end may ask
+/// a new grant for. Each counts from the moment it found none (its end time), however long
+/// before it was queued — a burst queued while grants remained, whose last ones ran dry, counts
+/// every notice left without. Using a grant does not reset the count; giving one does.
+pub fn pending_without_grant(conn: &mut DbConn, user_id: &str) -> Result<i64, DieselError> {
+    use crate::schema::subscription_grants::dsl as g;
+    let since: Option<NaiveDateTime> =
+        g::subscription_grants.filter(g::user_id.eq(user_id)).select(diesel::dsl::max(g::granted_at)).first(conn)?;
     let mut query =
         o::outbox.filter(o::recipient_id.eq(user_id.to_owned())).filter(o::status.eq("no_grant")).into_boxed();
     if let Some(since) = since {
-        query = query.filter(o::created_at.ge(since));
+        query = query.filter(o::delivered_at.ge(since));
     }
     query.count().get_result(conn)
 }

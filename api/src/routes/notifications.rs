@@ -264,8 +264,7 @@ async fn subscriptions_of(state: &AppState, user: String) -> Result<Subscription
         .db
         .run(move |conn| {
             let grants = notify::grants(conn, &user)?;
-            let last = grants.iter().map(|(_, _, at)| *at).max();
-            let pending = notify::pending_without_grant(conn, &user, last)?;
+            let pending = notify::pending_without_grant(conn, &user)?;
             let grants =
                 grants.into_iter().map(|(template_id, remaining, _)| GrantCount { template_id, remaining }).collect();
             Ok(Subscriptions { grants, pending_without_grant: pending })
