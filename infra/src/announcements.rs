@@ -8,6 +8,7 @@ use diesel::result::Error as DieselError;
 
 use crate::db::{write_tx, Database, DbConn, Lease};
 use crate::identity::residency::units_under;
+use crate::notify::Recipient;
 use crate::schema::announcements::dsl as a;
 use crate::InfraError;
 
@@ -70,13 +71,14 @@ pub fn page_for_units(
     query.load(conn)
 }
 
-/// The next batch of residents of the subtrees of `paths` after `after`: (user id, on WeChat).
+/// The next batch of residents of the subtrees of `paths` after `after`, with the channels that
+/// reach them.
 fn recipients(
     conn: &mut DbConn,
     units: &[String],
     after: Option<&str>,
     batch: i64,
-) -> Result<Vec<(String, bool)>, DieselError> {
+) -> Result<Vec<Recipient>, DieselError> {
     use crate::schema::residencies::dsl as r;
     use crate::schema::users::dsl as u;
     let mut query = r::residencies
@@ -84,7 +86,7 @@ fn recipients(
         .filter(r::status.eq("approved"))
         .filter(r::org_unit_id.eq_any(units.to_vec()))
         .filter(u::deleted_at.is_null())
-        .select((r::user_id, u::openid.is_not_null()))
+        .select((r::user_id, u::openid.is_not_null(), u::email.is_not_null()))
         .distinct()
         .order(r::user_id.asc())
         .limit(batch)
@@ -118,7 +120,7 @@ pub async fn fan_out(db: &Database, owner: &str, now: NaiveDateTime, batch: i64)
                     let after: Option<String> =
                         a::announcements.filter(a::id.eq(&id)).select(a::fanout_after).first(conn)?;
                     let batch_of = recipients(conn, &units, after.as_deref(), batch)?;
-                    let Some(last) = batch_of.last().map(|(u, _)| u.clone()) else {
+                    let Some(last) = batch_of.last().map(|r| r.user_id.clone()) else {
                         diesel::update(a::announcements.filter(a::id.eq(&id)))
                             .set(a::fanout_done.eq(true))
                             .execute(conn)?;

@@ -107,23 +107,39 @@ struct NewDelivery<'a> {
     grant_taken: bool,
 }
 
-/// Queues one notice to many recipients at once: `(user id, on WeChat)` pairs.
+/// One of many recipients of a notice, and the channels they can be reached on besides the
+/// inbox (as [`enqueue`] decides them: WeChat when they came through it, mail when they gave an
+/// address; the dispatcher honours their preferences and digest).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Recipient {
+    pub user_id: String,
+    pub on_wechat: bool,
+    pub has_email: bool,
+}
+
+impl Recipient {
+    fn channels(&self) -> impl Iterator<Item = &'static str> {
+        let extra = [(self.on_wechat, CHANNEL_WECHAT), (self.has_email, CHANNEL_MAIL)];
+        std::iter::once(CHANNEL_INBOX).chain(extra.into_iter().filter(|(on, _)| *on).map(|(_, channel)| channel))
+    }
+}
+
+/// Queues one notice to many recipients at once, on the same channels [`enqueue`] would.
 pub fn enqueue_many(
     conn: &mut DbConn,
     kind: &str,
-    recipients: &[(String, bool)],
+    recipients: &[Recipient],
     data: &serde_json::Value,
     now: NaiveDateTime,
 ) -> Result<usize, DieselError> {
     let payload = data.to_string();
     let mut rows = Vec::with_capacity(recipients.len() * 2);
-    for (user, on_wechat) in recipients {
-        let channels: &[&str] = if *on_wechat { &[CHANNEL_INBOX, CHANNEL_WECHAT] } else { &[CHANNEL_INBOX] };
-        for channel in channels {
+    for recipient in recipients {
+        for channel in recipient.channels() {
             rows.push(NewDelivery {
                 id: domain::new_id(),
                 kind,
-                recipient_id: user,
+                recipient_id: &recipient.user_id,
                 channel,
                 payload: &payload,
                 status: "pending",
