@@ -53,8 +53,11 @@ pub struct Config {
     pub wechat_templates: std::collections::HashMap<String, infra::notify::WeChatTemplate>,
     /// How often each instance's dispatcher looks for due notifications.
     pub dispatch_interval: Duration,
-    /// How long a dispatcher holds a claimed delivery.
+    /// How long a dispatcher holds a claimed delivery before renewing it: what a delivery
+    /// claimed by an instance that died waits before another takes it over.
     pub dispatch_lease: Duration,
+    /// The same for an announcement's fan-out.
+    pub fanout_lease: Duration,
     /// Delivered outbox rows are deleted after this long.
     pub outbox_retention: Duration,
     /// Read notices are deleted after this long.
@@ -209,7 +212,8 @@ impl Config {
                     .map_err(|e| invalid("YISHI_WECHAT_TEMPLATES", format!("not a kind → template JSON map: {e}")))?,
             },
             dispatch_interval: Duration::from_millis(number("YISHI_DISPATCH_INTERVAL_MS", 1000)?.clamp(50, 60_000)),
-            dispatch_lease: Duration::from_secs(number("YISHI_DISPATCH_LEASE_SECS", 60)?.clamp(1, 3600)),
+            dispatch_lease: Duration::from_secs(number("YISHI_DISPATCH_LEASE_SECS", 20)?.clamp(1, 3600)),
+            fanout_lease: Duration::from_secs(number("YISHI_FANOUT_LEASE_SECS", 20)?.clamp(1, 3600)),
             outbox_retention: Duration::from_secs(86_400 * number("YISHI_OUTBOX_RETENTION_DAYS", 30)?.max(1)),
             read_notice_retention: Duration::from_secs(
                 86_400 * number("YISHI_READ_NOTICE_RETENTION_DAYS", 180)?.max(1),
@@ -317,6 +321,8 @@ impl Config {
             ("YISHI_IDEMPOTENCY_RETENTION_HOURS", (self.idempotency_retention.as_secs() / 3600).to_string()),
             ("YISHI_LOG_FORMAT", if self.log_json { "json" } else { "text" }.into()),
             ("YISHI_MEDIA_DIR", self.media_dir.display().to_string()),
+            ("YISHI_DISPATCH_LEASE_SECS", self.dispatch_lease.as_secs().to_string()),
+            ("YISHI_FANOUT_LEASE_SECS", self.fanout_lease.as_secs().to_string()),
             ("YISHI_CASE_DUPLICATE_RADIUS_M", self.cases.duplicate_radius_m.to_string()),
             ("YISHI_CASE_REQUIRE_PHONE", self.cases.require_phone.to_string()),
             ("YISHI_CASE_SATISFIED_MIN_RATING", self.cases.satisfied_from.value().to_string()),
@@ -359,6 +365,17 @@ mod tests {
         let ok = [wechat[0], wechat[1], ("YISHI_JWT_SECRET", long.as_str())];
         assert!(prod(&ok).is_ok());
         assert!(prod(&[ok[0], ok[1], ok[2], ("YISHI_BOOTSTRAP_ADMIN_PASSWORD", "admin")]).is_err());
+    }
+
+    #[test]
+    fn claims_left_by_a_crashed_instance_are_taken_over_within_half_a_minute_by_default() {
+        let c = config(&[]).map(|c| (c.dispatch_lease, c.fanout_lease)).map_err(|e| e.to_string());
+        assert_eq!(c, Ok((Duration::from_secs(20), Duration::from_secs(20))));
+        let set = config(&[("YISHI_DISPATCH_LEASE_SECS", "5"), ("YISHI_FANOUT_LEASE_SECS", "3")]);
+        assert_eq!(
+            set.map(|c| (c.dispatch_lease, c.fanout_lease)).ok(),
+            Some((Duration::from_secs(5), Duration::from_secs(3)))
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use diesel::result::Error as DieselError;
 use domain::notify::{self, MAX_ATTEMPTS};
 use rand::Rng;
 
-use crate::db::{insert_unique, write_tx, Database, DbConn, Lease};
+use crate::db::{insert_unique, write_tx, Database, DbConn, Lease, PassClock};
 use crate::schema::notifications::dsl as n;
 use crate::schema::outbox::dsl as o;
 use crate::InfraError;
@@ -177,8 +177,59 @@ pub struct OutboxRow {
     pub delivered_at: Option<NaiveDateTime>,
 }
 
-/// One dispatcher pass: claims up to `batch` due rows and delivers them. Returns how many were
-/// delivered.
+/// Renews a dispatcher's claims every third of the lease while its pass runs, so a slow send
+/// keeps its row however short the lease; stops when dropped (the pass is over) or when none of
+/// the rows is held any more.
+struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Heartbeat {
+    fn start(db: &Database, ids: Vec<String>, owner: String, clock: PassClock, lease: chrono::Duration) -> Self {
+        let db = db.clone();
+        let every = (lease / 3).to_std().unwrap_or_default().max(std::time::Duration::from_millis(50));
+        Self(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let (ids, owner) = (ids.clone(), owner.clone());
+                let until = clock.now() + lease;
+                let held = db
+                    .run(move |conn| {
+                        crate::schema::outbox::table::renew(conn, &ids, &owner, until).map_err(InfraError::from)
+                    })
+                    .await;
+                match held {
+                    Ok(0) => return,
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "renewing delivery claims failed"),
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Who holds a claimed delivery and until when its lease is to reach when renewed.
+struct Claim {
+    owner: String,
+    clock: PassClock,
+    lease: chrono::Duration,
+}
+
+impl Claim {
+    /// Renews the claim on `id`; false when the row is no longer ours (a dispatcher that stalled
+    /// past its lease leaves the row to whoever took it over).
+    fn still_ours(&self, conn: &mut DbConn, id: &str) -> Result<bool, DieselError> {
+        let ids = [id.to_owned()];
+        Ok(crate::schema::outbox::table::renew(conn, &ids, &self.owner, self.clock.now() + self.lease)? == 1)
+    }
+}
+
+/// One dispatcher pass: claims up to `batch` due rows and delivers them, renewing the claims
+/// while it works. Returns how many were delivered.
 pub async fn dispatch(
     db: &Database,
     channels: &Channels,
@@ -188,6 +239,8 @@ pub async fn dispatch(
 ) -> Result<usize, InfraError> {
     let owner = owner.to_owned();
     let lease = channels.lease;
+    let clock = PassClock::starting(now);
+    let claim = Claim { owner: owner.clone(), clock, lease };
     let claimed: Vec<OutboxRow> = db
         .run(move |conn| -> Result<Vec<OutboxRow>, InfraError> {
             // Look at more rows than we take, in a shuffled order, so dispatchers running at the
@@ -221,10 +274,13 @@ pub async fn dispatch(
                 .load(conn)?)
         })
         .await?;
+    let _heartbeat =
+        Heartbeat::start(db, claimed.iter().map(|r| r.id.clone()).collect(), claim.owner.clone(), clock, lease);
+    let claim = std::sync::Arc::new(claim);
     let mut delivered = 0;
     for row in claimed {
         let id = row.id.clone();
-        match deliver(db, channels, row, now).await {
+        match deliver(db, channels, row, now, &claim).await {
             Ok(true) => delivered += 1,
             Ok(false) => {}
             Err(error) => record_failure(db, &id, &error.to_string(), now).await?,
@@ -233,11 +289,18 @@ pub async fn dispatch(
     Ok(delivered)
 }
 
-/// Delivers one row; `false` when it ended without a delivery (skipped, no grant, refused).
-async fn deliver(db: &Database, channels: &Channels, row: OutboxRow, now: NaiveDateTime) -> Result<bool, InfraError> {
+/// Delivers one row; `false` when it ended without a delivery (skipped, no grant, refused, or
+/// no longer ours). The inbox needs no claim check: its delivery key makes a second one a no-op.
+async fn deliver(
+    db: &Database,
+    channels: &Channels,
+    row: OutboxRow,
+    now: NaiveDateTime,
+    claim: &std::sync::Arc<Claim>,
+) -> Result<bool, InfraError> {
     match row.channel.as_str() {
-        CHANNEL_WECHAT => deliver_wechat(db, channels, row, now).await,
-        CHANNEL_MAIL => deliver_mail(db, channels, row, now).await,
+        CHANNEL_WECHAT => deliver_wechat(db, channels, row, now, claim.clone()).await,
+        CHANNEL_MAIL => deliver_mail(db, channels, row, now, claim.clone()).await,
         CHANNEL_INBOX => {
             db.run(move |conn| {
                 write_tx(conn, |conn| -> Result<bool, InfraError> {
@@ -304,9 +367,13 @@ fn prepare_wechat(
     channels: &Channels,
     row: &OutboxRow,
     now: NaiveDateTime,
+    claim: &Claim,
 ) -> Result<Option<crate::wechat::SubscribeMessage>, InfraError> {
     use crate::schema::subscription_grants::dsl as g;
     use crate::schema::users::dsl as u;
+    if !claim.still_ours(conn, &row.id)? {
+        return Ok(None);
+    }
     let openid: Option<String> = u::users.filter(u::id.eq(&row.recipient_id)).select(u::openid).first(conn)?;
     let template = channels.templates.get(&row.kind);
     let (Some(openid), Some(template)) = (openid, template) else {
@@ -364,10 +431,11 @@ async fn deliver_wechat(
     channels: &Channels,
     row: OutboxRow,
     now: NaiveDateTime,
+    claim: std::sync::Arc<Claim>,
 ) -> Result<bool, InfraError> {
     let prepared = {
         let (channels, row) = (channels.clone(), row.clone());
-        db.run(move |conn| write_tx(conn, |conn| prepare_wechat(conn, &channels, &row, now))).await?
+        db.run(move |conn| write_tx(conn, |conn| prepare_wechat(conn, &channels, &row, now, &claim))).await?
     };
     let Some(message) = prepared else {
         return Ok(false);
@@ -422,6 +490,7 @@ async fn deliver_mail(
     channels: &Channels,
     row: OutboxRow,
     now: NaiveDateTime,
+    claim: std::sync::Arc<Claim>,
 ) -> Result<bool, InfraError> {
     use crate::schema::users::dsl as u;
     let has_mailer = channels.mailer.is_some();
@@ -429,6 +498,9 @@ async fn deliver_mail(
         let row = row.clone();
         db.run(move |conn| {
             write_tx(conn, |conn| -> Result<Option<(String, notify::Rendered)>, InfraError> {
+                if !claim.still_ours(conn, &row.id)? {
+                    return Ok(None);
+                }
                 let email: Option<String> =
                     u::users.filter(u::id.eq(&row.recipient_id)).select(u::email).first(conn)?;
                 let digest = mail_digest(conn, &row.recipient_id)?;

@@ -32,6 +32,9 @@ async fn send(
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
+/// What a request is, who sends it, where, with which body, and the field it must be refused on.
+type Probe<'a> = (&'a str, Method, Option<&'a str>, String, Option<Value>, &'a str);
+
 fn assert_refused(what: &str, (status, body): &(StatusCode, Value), field: &str) {
     assert_eq!(*status, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {body}");
     assert_eq!(body["error"]["code"], "validation_failed", "{what}: {body}");
@@ -74,7 +77,7 @@ async fn control_characters_are_refused_in_every_body_and_query_naming_the_field
     let nul = "a\u{0}b";
     let report = |description: &str| json!({ "category": "road", "description": description, "lat": P.0, "lng": P.1 });
     let unit = format!("/api/v1/org-units/{}", w.village_b);
-    let refused: Vec<(&str, Method, Option<&str>, String, Option<Value>, &str)> = vec![
+    let refused: Vec<Probe> = vec![
         (
             "report",
             Method::POST,
