@@ -108,6 +108,7 @@ fn jobs(ctx: JobContext, config: &Config, channels: infra::notify::Channels) -> 
     let idempotency = days(config.idempotency_retention);
     let (delivered, read) = (days(config.outbox_retention), days(config.read_notice_retention));
     let policy = config.cases.policy.clone();
+    let fanout_lease = chrono::Duration::from_std(config.fanout_lease).unwrap_or(chrono::Duration::seconds(20));
     Jobs::builder(ctx)
         .job("purge_idempotency_keys", Duration::from_secs(3600), move |ctx| async move {
             let before = ctx.now() - idempotency;
@@ -117,8 +118,8 @@ fn jobs(ctx: JobContext, config: &Config, channels: infra::notify::Channels) -> 
             let channels = channels.clone();
             dispatch_all(ctx, channels)
         })
-        .every_instance("fan_out_announcements", config.dispatch_interval, |ctx| async move {
-            infra::announcements::fan_out(&ctx.db, &ctx.instance, ctx.now(), 1000).await
+        .every_instance("fan_out_announcements", config.dispatch_interval, move |ctx| async move {
+            infra::announcements::fan_out(&ctx.db, &ctx.instance, ctx.now(), fanout_lease, 1000).await
         })
         .job("sweep_case_deadlines", config.cases.sweep_interval, move |ctx| {
             let policy = policy.clone();
@@ -183,7 +184,7 @@ impl Application {
             wechat: wechat.clone(),
             templates: config.wechat_templates.clone(),
             mailer,
-            lease: chrono::Duration::from_std(config.dispatch_lease).unwrap_or(chrono::Duration::seconds(60)),
+            lease: chrono::Duration::from_std(config.dispatch_lease).unwrap_or(chrono::Duration::seconds(20)),
         };
         let context = JobContext { db: db.clone(), clock: options.clock.clone(), instance: domain::new_id() };
         let jobs = jobs(context, &config, channels.clone());

@@ -53,8 +53,11 @@ pub struct Config {
     pub wechat_templates: std::collections::HashMap<String, infra::notify::WeChatTemplate>,
     /// How often each instance's dispatcher looks for due notifications.
     pub dispatch_interval: Duration,
-    /// How long a dispatcher holds a claimed delivery.
+    /// How long a dispatcher holds a claimed delivery before renewing it: what a delivery
+    /// claimed by an instance that died waits before another takes it over.
     pub dispatch_lease: Duration,
+    /// The same for an announcement's fan-out.
+    pub fanout_lease: Duration,
     /// Delivered outbox rows are deleted after this long.
     pub outbox_retention: Duration,
     /// Read notices are deleted after this long.
@@ -82,6 +85,8 @@ pub struct CaseSettings {
     /// How long after capture an offline report may still be synced.
     pub max_capture_age: Duration,
     pub sweep_interval: Duration,
+    /// The least rating the figures count as satisfied.
+    pub satisfied_from: domain::cases::SatisfiedFrom,
 }
 
 /// Rate limits: `(count, window)` pairs.
@@ -160,6 +165,10 @@ impl Config {
             Some("false" | "0") => false,
             Some(_) => return Err(invalid("YISHI_AUTO_MIGRATE", "expected true or false")),
         };
+        let satisfied_from = i64::try_from(number("YISHI_CASE_SATISFIED_MIN_RATING", 4)?)
+            .ok()
+            .and_then(|n| domain::cases::SatisfiedFrom::parse(n).ok())
+            .ok_or_else(|| invalid("YISHI_CASE_SATISFIED_MIN_RATING", "a rating, 1 to 5"))?;
         let config = Self {
             mode,
             bind,
@@ -203,7 +212,8 @@ impl Config {
                     .map_err(|e| invalid("YISHI_WECHAT_TEMPLATES", format!("not a kind → template JSON map: {e}")))?,
             },
             dispatch_interval: Duration::from_millis(number("YISHI_DISPATCH_INTERVAL_MS", 1000)?.clamp(50, 60_000)),
-            dispatch_lease: Duration::from_secs(number("YISHI_DISPATCH_LEASE_SECS", 60)?.clamp(1, 3600)),
+            dispatch_lease: Duration::from_secs(number("YISHI_DISPATCH_LEASE_SECS", 20)?.clamp(1, 3600)),
+            fanout_lease: Duration::from_secs(number("YISHI_FANOUT_LEASE_SECS", 20)?.clamp(1, 3600)),
             outbox_retention: Duration::from_secs(86_400 * number("YISHI_OUTBOX_RETENTION_DAYS", 30)?.max(1)),
             read_notice_retention: Duration::from_secs(
                 86_400 * number("YISHI_READ_NOTICE_RETENTION_DAYS", 180)?.max(1),
@@ -223,6 +233,7 @@ impl Config {
                 },
                 max_capture_age: Duration::from_secs(86_400 * number("YISHI_CASE_MAX_CAPTURE_AGE_DAYS", 30)?.clamp(1, 365)),
                 sweep_interval: Duration::from_secs(number("YISHI_CASE_SWEEP_INTERVAL_SECS", 60)?.clamp(1, 3600)),
+                satisfied_from,
             },
             media_dir: get("YISHI_MEDIA_DIR").unwrap_or_else(|| "data/media".into()).into(),
             media_max_image_bytes: usize::try_from(number("YISHI_MEDIA_MAX_IMAGE_BYTES", 10 * 1024 * 1024)?)
@@ -310,8 +321,11 @@ impl Config {
             ("YISHI_IDEMPOTENCY_RETENTION_HOURS", (self.idempotency_retention.as_secs() / 3600).to_string()),
             ("YISHI_LOG_FORMAT", if self.log_json { "json" } else { "text" }.into()),
             ("YISHI_MEDIA_DIR", self.media_dir.display().to_string()),
+            ("YISHI_DISPATCH_LEASE_SECS", self.dispatch_lease.as_secs().to_string()),
+            ("YISHI_FANOUT_LEASE_SECS", self.fanout_lease.as_secs().to_string()),
             ("YISHI_CASE_DUPLICATE_RADIUS_M", self.cases.duplicate_radius_m.to_string()),
             ("YISHI_CASE_REQUIRE_PHONE", self.cases.require_phone.to_string()),
+            ("YISHI_CASE_SATISFIED_MIN_RATING", self.cases.satisfied_from.value().to_string()),
             ("YISHI_OPEN311_JURISDICTION", self.open311_jurisdiction.clone()),
         ]
     }
@@ -354,11 +368,28 @@ mod tests {
     }
 
     #[test]
+    fn claims_left_by_a_crashed_instance_are_taken_over_within_half_a_minute_by_default() {
+        let c = config(&[]).map(|c| (c.dispatch_lease, c.fanout_lease)).map_err(|e| e.to_string());
+        assert_eq!(c, Ok((Duration::from_secs(20), Duration::from_secs(20))));
+        let set = config(&[("YISHI_DISPATCH_LEASE_SECS", "5"), ("YISHI_FANOUT_LEASE_SECS", "3")]);
+        assert_eq!(
+            set.map(|c| (c.dispatch_lease, c.fanout_lease)).ok(),
+            Some((Duration::from_secs(5), Duration::from_secs(3)))
+        );
+    }
+
+    #[test]
     fn bad_values_name_the_variable() {
         let e = config(&[("YISHI_BIND", "localhost")]).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(e.starts_with("YISHI_BIND"), "{e}");
         assert!(config(&[("YISHI_TRUSTED_PROXIES", "10.0.0.1, nope")]).is_err());
         assert!(config(&[("YISHI_ENV", "staging")]).is_err());
+        for rating in ["0", "6", "four"] {
+            let e = config(&[("YISHI_CASE_SATISFIED_MIN_RATING", rating)]).err().map(|e| e.to_string());
+            assert!(e.is_some_and(|e| e.starts_with("YISHI_CASE_SATISFIED_MIN_RATING")), "{rating}");
+        }
+        let five = config(&[("YISHI_CASE_SATISFIED_MIN_RATING", "5")]).map(|c| c.cases.satisfied_from.value());
+        assert_eq!(five.ok(), Some(5));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod json;
 pub mod middleware;
 pub mod openapi;
 pub mod pagination;
+pub mod query;
 pub mod routes;
 pub mod telemetry;
 

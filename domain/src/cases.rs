@@ -279,10 +279,32 @@ impl Rating {
     pub fn value(self) -> u8 {
         self.0
     }
+}
 
-    /// Four or five stars count as satisfied.
-    pub fn satisfied(value: i32) -> bool {
-        value >= 4
+/// The least rating that counts as satisfied: 4 by default (four or five stars, as townships
+/// count "满意"); a deployment may choose another (`YISHI_CASE_SATISFIED_MIN_RATING`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SatisfiedFrom(u8);
+
+impl Default for SatisfiedFrom {
+    fn default() -> Self {
+        Self(4)
+    }
+}
+
+impl SatisfiedFrom {
+    pub fn parse(value: i64) -> Result<Self, DomainError> {
+        Rating::parse(value)
+            .map(|r| Self(r.value()))
+            .map_err(|_| DomainError::Invalid { field: "satisfied_from", reason: "a rating, 1 to 5" })
+    }
+
+    pub fn value(self) -> u8 {
+        self.0
+    }
+
+    pub fn satisfied(self, rating: i32) -> bool {
+        rating >= i32::from(self.0)
     }
 }
 
@@ -436,56 +458,126 @@ pub struct CaseFacts {
     pub reported_at: DateTime<Utc>,
     pub first_accepted_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub outcome: Option<Outcome>,
     pub overdue: bool,
     pub escalations: i32,
     pub rating: Option<i32>,
 }
 
-/// A unit's figures for a period (the cases reported in it).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Figures {
-    pub received: i64,
-    pub resolved: i64,
-    pub resolution_rate: Option<f64>,
-    /// Of the resolved, those never overdue.
-    pub on_time_rate: Option<f64>,
-    pub overdue: i64,
-    pub avg_hours_to_accept: Option<f64>,
-    pub avg_hours_to_resolve: Option<f64>,
-    pub rated: i64,
-    /// Four or five stars among rated cases; cases closed unrated do not count.
-    pub satisfaction_rate: Option<f64>,
-    pub escalated: i64,
-    pub escalations: i64,
+impl CaseFacts {
+    /// Closed with its loop complete: confirmed, or closed unrated. A case merged into another
+    /// is counted with that one.
+    fn closed_in(&self, period: &Period) -> bool {
+        matches!(self.status, CaseStatus::Closed | CaseStatus::ClosedUnrated)
+            && self.closed_at.is_some_and(|t| period.holds(t))
+    }
 }
 
-pub fn figures(cases: &[CaseFacts]) -> Figures {
+/// A half-open period `[from, to)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl Period {
+    pub fn holds(&self, t: DateTime<Utc>) -> bool {
+        self.from <= t && t < self.to
+    }
+}
+
+/// How many closed cases ended with each outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutcomeCounts {
+    pub fixed: i64,
+    pub unable_to_fix: i64,
+    pub referred: i64,
+    pub duplicate: i64,
+    pub withdrawn: i64,
+}
+
+impl OutcomeCounts {
+    fn add(&mut self, outcome: Outcome) {
+        let count = match outcome {
+            Outcome::Fixed => &mut self.fixed,
+            Outcome::UnableToFix => &mut self.unable_to_fix,
+            Outcome::Referred => &mut self.referred,
+            Outcome::Duplicate => &mut self.duplicate,
+            Outcome::Withdrawn => &mut self.withdrawn,
+        };
+        *count += 1;
+    }
+}
+
+/// A unit's figures for a period, in two parts. Of the cases reported in it: how many, how
+/// fast accepted, how many overdue or escalated. Of the cases closed in it, as townships count
+/// their rates ("satisfied 10,418 of 10,768, 96.8 %; resolved 10,381, 96.4 %"): both rates
+/// over all of them, rated or not, whatever the outcome.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    /// Reported in the period (merged cases are counted with the case they joined).
+    pub received: i64,
+    pub overdue: i64,
+    pub avg_hours_to_accept: Option<f64>,
+    pub escalated: i64,
+    pub escalations: i64,
+    /// Closed in the period (confirmed or closed unrated): the base of the rates below.
+    pub closed: i64,
+    /// Closed with the problem solved (outcome `fixed`); unable to fix, referred, duplicate and
+    /// withdrawn are closed but not resolved.
+    pub resolved: i64,
+    /// `resolved / closed`.
+    pub resolution_rate: Option<f64>,
+    /// Closed cases never overdue, of all closed.
+    pub on_time_rate: Option<f64>,
+    /// Hours from report to answer, over the closed cases.
+    pub avg_hours_to_resolve: Option<f64>,
+    pub rated: i64,
+    /// `rated / closed`: how much of the closed work the reporters rated.
+    pub rated_share: Option<f64>,
+    /// Closed cases rated at or above the threshold.
+    pub satisfied: i64,
+    /// `satisfied / closed`: unrated closures count as not satisfied.
+    pub satisfaction_rate: Option<f64>,
+    pub outcomes: OutcomeCounts,
+}
+
+pub fn figures(cases: &[CaseFacts], period: &Period, satisfied_from: SatisfiedFrom) -> Figures {
     let ratio = |n: i64, d: i64| if d == 0 { None } else { Some(n as f64 / d as f64) };
     let mean = |v: &[f64]| if v.is_empty() { None } else { Some(v.iter().sum::<f64>() / v.len() as f64) };
-    let counted: Vec<&CaseFacts> = cases.iter().filter(|c| c.status != CaseStatus::Merged).collect();
-    let received = counted.len() as i64;
-    let resolved: Vec<&&CaseFacts> = counted.iter().filter(|c| c.resolved_at.is_some()).collect();
+    let count =
+        |cases: &[&CaseFacts], keep: &dyn Fn(&CaseFacts) -> bool| cases.iter().filter(|c| keep(c)).count() as i64;
     let hours = |from: DateTime<Utc>, to: DateTime<Utc>| (to - from).num_seconds() as f64 / 3600.0;
+
+    let received: Vec<&CaseFacts> =
+        cases.iter().filter(|c| c.status != CaseStatus::Merged && period.holds(c.reported_at)).collect();
     let to_accept: Vec<f64> =
-        counted.iter().filter_map(|c| c.first_accepted_at.map(|t| hours(c.reported_at, t))).collect();
-    let to_resolve: Vec<f64> = resolved.iter().filter_map(|c| c.resolved_at.map(|t| hours(c.reported_at, t))).collect();
-    let ratings: Vec<i32> = counted.iter().filter_map(|c| c.rating).collect();
-    let on_time = resolved.iter().filter(|c| !c.overdue).count() as i64;
+        received.iter().filter_map(|c| c.first_accepted_at.map(|t| hours(c.reported_at, t))).collect();
+
+    let closed: Vec<&CaseFacts> = cases.iter().filter(|c| c.closed_in(period)).collect();
+    let to_resolve: Vec<f64> = closed.iter().filter_map(|c| c.resolved_at.map(|t| hours(c.reported_at, t))).collect();
+    let mut outcomes = OutcomeCounts::default();
+    closed.iter().filter_map(|c| c.outcome).for_each(|o| outcomes.add(o));
+    let n_closed = closed.len() as i64;
+    let rated = count(&closed, &|c| c.rating.is_some());
+    let satisfied = count(&closed, &|c| c.rating.is_some_and(|r| satisfied_from.satisfied(r)));
     Figures {
-        received,
-        resolved: resolved.len() as i64,
-        resolution_rate: ratio(resolved.len() as i64, received),
-        on_time_rate: ratio(on_time, resolved.len() as i64),
-        overdue: counted.iter().filter(|c| c.overdue).count() as i64,
+        received: received.len() as i64,
+        overdue: count(&received, &|c| c.overdue),
         avg_hours_to_accept: mean(&to_accept),
+        escalated: count(&received, &|c| c.escalations > 0),
+        escalations: received.iter().map(|c| i64::from(c.escalations)).sum(),
+        closed: n_closed,
+        resolved: outcomes.fixed,
+        resolution_rate: ratio(outcomes.fixed, n_closed),
+        on_time_rate: ratio(count(&closed, &|c| !c.overdue), n_closed),
         avg_hours_to_resolve: mean(&to_resolve),
-        rated: ratings.len() as i64,
-        satisfaction_rate: ratio(
-            ratings.iter().filter(|r| Rating::satisfied(**r)).count() as i64,
-            ratings.len() as i64,
-        ),
-        escalated: counted.iter().filter(|c| c.escalations > 0).count() as i64,
-        escalations: counted.iter().map(|c| i64::from(c.escalations)).sum(),
+        rated,
+        rated_share: ratio(rated, n_closed),
+        satisfied,
+        satisfaction_rate: ratio(satisfied, n_closed),
+        outcomes,
     }
 }
 
@@ -612,31 +704,105 @@ mod tests {
         assert!(DeadlinePolicy::with_overrides("not json").is_err());
     }
 
-    #[test]
-    fn figures_leave_unrated_closures_out_of_satisfaction() {
+    fn november() -> Period {
+        Period {
+            from: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
+            to: Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap(),
+        }
+    }
+
+    /// A case reported on 2 November, `h` hours in: accepted, answered and closed at the given
+    /// hours (closed at hour 720 is 2 December, outside the month).
+    fn fact(
+        status: CaseStatus,
+        times: (Option<i64>, Option<i64>, Option<i64>),
+        outcome: Option<Outcome>,
+        rating: Option<i32>,
+    ) -> CaseFacts {
         let t = |h: i64| Utc.with_ymd_and_hms(2026, 11, 2, 0, 0, 0).unwrap() + Duration::hours(h);
-        let case = |status, accepted: Option<i64>, resolved: Option<i64>, overdue, escalations, rating| CaseFacts {
+        CaseFacts {
             status,
             reported_at: t(0),
-            first_accepted_at: accepted.map(t),
-            resolved_at: resolved.map(t),
-            overdue,
-            escalations,
+            first_accepted_at: times.0.map(t),
+            resolved_at: times.1.map(t),
+            closed_at: times.2.map(t),
+            outcome,
+            overdue: false,
+            escalations: 0,
             rating,
-        };
-        let f = figures(&[
-            case(CaseStatus::Closed, Some(1), Some(10), false, 0, Some(5)),
-            case(CaseStatus::Closed, Some(3), Some(20), true, 2, Some(2)),
-            case(CaseStatus::ClosedUnrated, Some(2), Some(30), false, 0, None),
-            case(CaseStatus::Reported, None, None, true, 1, None),
-        ]);
-        assert_eq!((f.received, f.resolved, f.overdue, f.escalated, f.escalations, f.rated), (4, 3, 2, 2, 3, 2));
-        assert_eq!(f.resolution_rate, Some(0.75));
-        assert_eq!(f.satisfaction_rate, Some(0.5));
-        assert_eq!(f.on_time_rate, Some(2.0 / 3.0));
-        assert_eq!(f.avg_hours_to_accept, Some(2.0));
-        assert_eq!(f.avg_hours_to_resolve, Some(20.0));
-        assert_eq!(figures(&[]), Figures::default());
+        }
+    }
+
+    #[test]
+    fn rates_are_over_all_cases_closed_in_the_period_as_townships_count_them() {
+        use CaseStatus::*;
+        use Outcome::*;
+        let closed = |outcome, rating| fact(Closed, (Some(1), Some(10), Some(20)), Some(outcome), rating);
+        let mut cases = vec![
+            closed(Fixed, Some(5)),
+            closed(Fixed, Some(4)),
+            closed(Fixed, Some(3)),
+            closed(UnableToFix, Some(5)),
+            closed(Referred, None),
+            fact(ClosedUnrated, (Some(1), Some(10), Some(178)), Some(Fixed), None),
+            fact(ClosedUnrated, (Some(1), Some(10), Some(178)), Some(Duplicate), None),
+            fact(ClosedUnrated, (Some(1), Some(10), Some(178)), Some(Withdrawn), None),
+            // Not closed in November: still open, answered but unconfirmed, closed in December,
+            // merged into another case.
+            fact(Reported, (None, None, None), None, None),
+            fact(Resolved, (Some(1), Some(10), None), Some(Fixed), None),
+            fact(Closed, (Some(1), Some(10), Some(720)), Some(Fixed), Some(5)),
+            fact(Merged, (None, None, Some(5)), None, None),
+        ];
+        cases[0].overdue = true;
+        cases[8].overdue = true;
+        cases[8].escalations = 2;
+        let f = figures(&cases, &november(), SatisfiedFrom::default());
+        assert_eq!((f.closed, f.resolved, f.rated, f.satisfied), (8, 4, 4, 3));
+        assert_eq!(f.resolution_rate, Some(4.0 / 8.0), "only `fixed` counts as resolved");
+        assert_eq!(f.satisfaction_rate, Some(3.0 / 8.0), "4 and 5 of all closed, unrated ones included");
+        assert_eq!(f.rated_share, Some(4.0 / 8.0));
+        assert_eq!(f.outcomes, OutcomeCounts { fixed: 4, unable_to_fix: 1, referred: 1, duplicate: 1, withdrawn: 1 });
+        assert_eq!(f.on_time_rate, Some(7.0 / 8.0));
+        assert_eq!(f.avg_hours_to_resolve, Some(10.0));
+        // Of the reported: every case but the merged one, reported in November.
+        assert_eq!((f.received, f.overdue, f.escalated, f.escalations), (11, 2, 1, 2));
+        assert_eq!(f.avg_hours_to_accept, Some(1.0));
+        assert_eq!(figures(&[], &november(), SatisfiedFrom::default()), Figures::default());
+    }
+
+    #[test]
+    fn jiande_reported_figures_come_out_as_they_count_them() {
+        // "satisfied 10,418 of 10,768, 96.8 %; resolved 10,381, 96.4 %".
+        let mut cases = Vec::new();
+        for i in 0..10_768 {
+            let outcome = if i < 10_381 { Outcome::Fixed } else { Outcome::UnableToFix };
+            let rating = if i < 10_418 {
+                Some(5)
+            } else if i < 10_600 {
+                Some(2)
+            } else {
+                None
+            };
+            cases.push(fact(CaseStatus::Closed, (Some(1), Some(2), Some(3)), Some(outcome), rating));
+        }
+        let f = figures(&cases, &november(), SatisfiedFrom::default());
+        // Both over the 10,768 closed: 96.75 % (Jiande's notice rounds it up to 96.8 %) and 96.4 %.
+        let basis_points = |r: Option<f64>| r.map(|r| (r * 10_000.0).round() as i64);
+        assert_eq!((basis_points(f.satisfaction_rate), basis_points(f.resolution_rate)), (Some(9675), Some(9641)));
+        assert_eq!(f.rated_share, Some(10_600.0 / 10_768.0));
+    }
+
+    #[test]
+    fn the_satisfaction_threshold_is_a_rating_and_configurable() {
+        assert_eq!(SatisfiedFrom::default().value(), 4);
+        assert!(SatisfiedFrom::default().satisfied(4) && !SatisfiedFrom::default().satisfied(3));
+        assert!(SatisfiedFrom::parse(0).is_err() && SatisfiedFrom::parse(6).is_err());
+        let five = SatisfiedFrom::parse(5).unwrap();
+        let cases =
+            [4, 5].map(|r| fact(CaseStatus::Closed, (Some(1), Some(2), Some(3)), Some(Outcome::Fixed), Some(r)));
+        let f = figures(&cases, &november(), five);
+        assert_eq!((f.satisfied, f.satisfaction_rate), (1, Some(0.5)));
     }
 
     #[test]

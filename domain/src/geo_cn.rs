@@ -1,5 +1,94 @@
 //! China's map datum: positions from `wx.getLocation` default to WGS-84, while maps and grid
 //! boundaries use GCJ-02. Outside mainland China the two are the same.
+//!
+//! A reported point must lie in [`CHINA_REGION`]: a failed GPS fix (0, 0) or a phone abroad is
+//! not a place a village can send a grid worker to. [`ChinaPoint`] is the only way to get one.
+
+use crate::DomainError;
+
+/// The box holding mainland China and its islands (Mohe 53.6° N to Zengmu Ansha 3.9° N, the
+/// Pamirs 73.5° E to Fuyuan 135.1° E), in degrees. Grid boundaries and reported points must
+/// lie in it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Region {
+    pub min_lat: f64,
+    pub max_lat: f64,
+    pub min_lng: f64,
+    pub max_lng: f64,
+}
+
+pub const CHINA_REGION: Region = Region { min_lat: 3.0, max_lat: 54.0, min_lng: 73.0, max_lng: 136.0 };
+
+impl Region {
+    pub fn holds_lat(&self, lat: f64) -> bool {
+        (self.min_lat..=self.max_lat).contains(&lat)
+    }
+
+    pub fn holds_lng(&self, lng: f64) -> bool {
+        (self.min_lng..=self.max_lng).contains(&lng)
+    }
+
+    pub fn holds(&self, lat: f64, lng: f64) -> bool {
+        self.holds_lat(lat) && self.holds_lng(lng)
+    }
+}
+
+/// A point in China, in GCJ-02: built only from coordinates inside [`CHINA_REGION`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChinaPoint {
+    lat: f64,
+    lng: f64,
+}
+
+/// The datum a client sent its coordinates in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Datum {
+    Gcj02,
+    Wgs84,
+}
+
+impl Datum {
+    /// The `coord` parameter of API.md: absent or `gcj02`, or `wgs84`.
+    pub fn parse(coord: Option<&str>) -> Result<Self, DomainError> {
+        match coord {
+            None | Some("gcj02") => Ok(Self::Gcj02),
+            Some("wgs84") => Ok(Self::Wgs84),
+            Some(_) => Err(DomainError::Invalid { field: "coord", reason: "gcj02 or wgs84" }),
+        }
+    }
+}
+
+impl ChinaPoint {
+    /// Checks a client's `lat`/`lng` (in `datum`) and gives the point in GCJ-02. A coordinate
+    /// outside China is refused on its own field (both outside: on `lat`).
+    pub fn parse(lat: f64, lng: f64, datum: Datum) -> Result<Self, DomainError> {
+        const REASON: &str = "a point in China (lat 3 to 54, lng 73 to 136)";
+        if !(lat.is_finite() && CHINA_REGION.holds_lat(lat)) {
+            return Err(DomainError::Invalid { field: "lat", reason: REASON });
+        }
+        if !(lng.is_finite() && CHINA_REGION.holds_lng(lng)) {
+            return Err(DomainError::Invalid { field: "lng", reason: REASON });
+        }
+        let (lat, lng) = match datum {
+            Datum::Gcj02 => (lat, lng),
+            Datum::Wgs84 => wgs84_to_gcj02(lat, lng),
+        };
+        Ok(Self { lat, lng })
+    }
+
+    pub fn lat(self) -> f64 {
+        self.lat
+    }
+
+    pub fn lng(self) -> f64 {
+        self.lng
+    }
+
+    /// `(lat, lng)` in GCJ-02.
+    pub fn pair(self) -> (f64, f64) {
+        (self.lat, self.lng)
+    }
+}
 
 const A: f64 = 6_378_245.0;
 const EE: f64 = 0.006_693_421_622_965_943;
@@ -134,6 +223,36 @@ mod tests {
         let (s, n, w, e) = bbox_around(27.71, 112.0, 100.0);
         assert!(distance_m((s, 112.0), (27.71, 112.0)) >= 100.0 && distance_m((27.71, e), (27.71, 112.0)) >= 100.0);
         assert!(n - s < 0.0019 && e - w < 0.0021, "tight: {s} {n} {w} {e}");
+    }
+
+    #[test]
+    fn points_outside_china_are_refused_on_their_field() {
+        let field = |lat: f64, lng: f64| match ChinaPoint::parse(lat, lng, Datum::Gcj02) {
+            Err(DomainError::Invalid { field, .. }) => field,
+            Ok(_) => "accepted",
+        };
+        assert_eq!(field(27.7105, 112.0005), "accepted", "a village in Hunan");
+        assert_eq!(field(53.48, 122.37), "accepted", "Mohe, the far north");
+        assert_eq!(field(16.83, 112.34), "accepted", "Yongxing Island, Sansha");
+        assert_eq!(field(39.47, 75.99), "accepted", "Kashgar, the far west");
+        assert_eq!(field(0.0, 0.0), "lat", "a failed GPS fix");
+        assert_eq!(field(48.8584, 2.2945), "lng", "Paris");
+        assert_eq!(field(40.7128, -74.006), "lng", "New York");
+        assert_eq!(field(-33.87, 151.21), "lat", "Sydney");
+        assert_eq!(field(f64::NAN, 112.0), "lat");
+        assert_eq!(field(27.7, f64::INFINITY), "lng");
+        assert_eq!(field(91.0, 112.0), "lat");
+    }
+
+    #[test]
+    fn wgs84_points_are_shifted_to_gcj02_and_the_datum_parses() {
+        let wgs = ChinaPoint::parse(39.908_722, 116.397_499, Datum::Wgs84).map(ChinaPoint::pair);
+        assert_eq!(wgs, Ok(wgs84_to_gcj02(39.908_722, 116.397_499)));
+        let gcj = ChinaPoint::parse(39.91, 116.40, Datum::Gcj02).map(ChinaPoint::pair);
+        assert_eq!(gcj, Ok((39.91, 116.40)));
+        assert_eq!(Datum::parse(None), Ok(Datum::Gcj02));
+        assert_eq!(Datum::parse(Some("wgs84")), Ok(Datum::Wgs84));
+        assert!(Datum::parse(Some("bd09")).is_err());
     }
 
     #[test]

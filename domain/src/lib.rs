@@ -13,6 +13,7 @@ pub mod org;
 pub mod paging;
 pub mod principal;
 pub mod roles;
+pub mod text;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::DomainError;

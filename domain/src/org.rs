@@ -157,8 +157,7 @@ impl Boundary {
             if polygon.exterior().0.len() < 4 {
                 return Err(invalid("a ring needs at least 4 positions"));
             }
-            let in_china =
-                polygon.exterior().0.iter().all(|c| (73.0..=136.0).contains(&c.x) && (3.0..=54.0).contains(&c.y));
+            let in_china = polygon.exterior().0.iter().all(|c| crate::geo_cn::CHINA_REGION.holds(c.y, c.x));
             if !in_china {
                 return Err(invalid("positions are [lng, lat] in China (GCJ-02)"));
             }

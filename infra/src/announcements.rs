@@ -8,6 +8,7 @@ use diesel::result::Error as DieselError;
 
 use crate::db::{write_tx, Database, DbConn, Lease};
 use crate::identity::residency::units_under;
+use crate::notify::Recipient;
 use crate::schema::announcements::dsl as a;
 use crate::InfraError;
 
@@ -70,13 +71,14 @@ pub fn page_for_units(
     query.load(conn)
 }
 
-/// The next batch of residents of the subtrees of `paths` after `after`: (user id, on WeChat).
+/// The next batch of residents of the subtrees of `paths` after `after`, with the channels that
+/// reach them.
 fn recipients(
     conn: &mut DbConn,
     units: &[String],
     after: Option<&str>,
     batch: i64,
-) -> Result<Vec<(String, bool)>, DieselError> {
+) -> Result<Vec<Recipient>, DieselError> {
     use crate::schema::residencies::dsl as r;
     use crate::schema::users::dsl as u;
     let mut query = r::residencies
@@ -84,7 +86,7 @@ fn recipients(
         .filter(r::status.eq("approved"))
         .filter(r::org_unit_id.eq_any(units.to_vec()))
         .filter(u::deleted_at.is_null())
-        .select((r::user_id, u::openid.is_not_null()))
+        .select((r::user_id, u::openid.is_not_null(), u::email.is_not_null()))
         .distinct()
         .order(r::user_id.asc())
         .limit(batch)
@@ -95,17 +97,35 @@ fn recipients(
     query.load(conn)
 }
 
-/// One fan-out pass: takes an unfinished announcement (lease) and queues its notices a batch
-/// per transaction until done. Returns how many recipients it queued.
-pub async fn fan_out(db: &Database, owner: &str, now: NaiveDateTime, batch: i64) -> Result<usize, InfraError> {
+/// What one batch of a fan-out came to.
+enum Batch {
+    Queued,
+    Done,
+    /// The lease ran out and another instance took the announcement over: it goes on from here.
+    Lost,
+}
+
+/// One fan-out pass: takes an unfinished announcement (a lease of `lease`) and queues its notices
+/// a batch per transaction until done. Each batch renews the lease in its own transaction, so a
+/// long fan-out keeps its announcement, while one whose instance died is taken over once its
+/// short lease runs out; a batch never runs twice. Returns how many recipients it queued.
+pub async fn fan_out(
+    db: &Database,
+    owner: &str,
+    now: NaiveDateTime,
+    lease: chrono::Duration,
+    batch: i64,
+) -> Result<usize, InfraError> {
+    use crate::schema::announcements::table as claimable;
     let owner = owner.to_owned();
+    let clock = crate::db::PassClock::starting(now);
     db.run(move |conn| -> Result<usize, InfraError> {
         let open: Vec<String> =
             a::announcements.filter(a::fanout_done.eq(false)).select(a::id).order(a::id.asc()).limit(10).load(conn)?;
         let mut total = 0;
         for id in open {
-            let until = now + chrono::Duration::seconds(120);
-            if !crate::schema::announcements::table::try_claim(conn, &id, &owner, now, until)? {
+            let at = clock.now();
+            if !claimable::try_claim(conn, &id, &owner, at, at + lease)? {
                 continue;
             }
             let (unit, title, body): (String, String, String) =
@@ -113,16 +133,20 @@ pub async fn fan_out(db: &Database, owner: &str, now: NaiveDateTime, batch: i64)
             let path = crate::identity::org::find_unit(conn, &unit)?.map(|u| u.path).unwrap_or_default();
             let units = units_under(conn, &[path])?;
             let data = serde_json::json!({ "title": title, "body": body, "announcement_id": id });
+            let held = std::slice::from_ref(&id);
             loop {
-                let done = write_tx(conn, |conn| -> Result<bool, InfraError> {
+                let step = write_tx(conn, |conn| -> Result<Batch, InfraError> {
+                    if claimable::renew(conn, held, &owner, clock.now() + lease)? == 0 {
+                        return Ok(Batch::Lost);
+                    }
                     let after: Option<String> =
                         a::announcements.filter(a::id.eq(&id)).select(a::fanout_after).first(conn)?;
                     let batch_of = recipients(conn, &units, after.as_deref(), batch)?;
-                    let Some(last) = batch_of.last().map(|(u, _)| u.clone()) else {
+                    let Some(last) = batch_of.last().map(|r| r.user_id.clone()) else {
                         diesel::update(a::announcements.filter(a::id.eq(&id)))
                             .set(a::fanout_done.eq(true))
                             .execute(conn)?;
-                        return Ok(true);
+                        return Ok(Batch::Done);
                     };
                     let queued =
                         crate::notify::enqueue_many(conn, domain::notify::ANNOUNCEMENT, &batch_of, &data, now)?;
@@ -133,13 +157,20 @@ pub async fn fan_out(db: &Database, owner: &str, now: NaiveDateTime, batch: i64)
                             a::fanned_out.eq(a::fanned_out + i32::try_from(queued).unwrap_or(i32::MAX)),
                         ))
                         .execute(conn)?;
-                    Ok(false)
+                    Ok(Batch::Queued)
                 })?;
-                if done {
-                    break;
+                match step {
+                    Batch::Queued => {}
+                    Batch::Done => {
+                        claimable::release(conn, &id, &owner)?;
+                        break;
+                    }
+                    Batch::Lost => {
+                        tracing::warn!(announcement = %id, "fan-out lease lost to another instance");
+                        break;
+                    }
                 }
             }
-            crate::schema::announcements::table::release(conn, &id, &owner)?;
         }
         Ok(total)
     })

@@ -12,7 +12,7 @@ use diesel::result::Error as DieselError;
 use domain::notify::{self, MAX_ATTEMPTS};
 use rand::Rng;
 
-use crate::db::{insert_unique, write_tx, Database, DbConn, Lease};
+use crate::db::{insert_unique, write_tx, Database, DbConn, Lease, PassClock};
 use crate::schema::notifications::dsl as n;
 use crate::schema::outbox::dsl as o;
 use crate::InfraError;
@@ -107,23 +107,39 @@ struct NewDelivery<'a> {
     grant_taken: bool,
 }
 
-/// Queues one notice to many recipients at once: `(user id, on WeChat)` pairs.
+/// One of many recipients of a notice, and the channels they can be reached on besides the
+/// inbox (as [`enqueue`] decides them: WeChat when they came through it, mail when they gave an
+/// address; the dispatcher honours their preferences and digest).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Recipient {
+    pub user_id: String,
+    pub on_wechat: bool,
+    pub has_email: bool,
+}
+
+impl Recipient {
+    fn channels(&self) -> impl Iterator<Item = &'static str> {
+        let extra = [(self.on_wechat, CHANNEL_WECHAT), (self.has_email, CHANNEL_MAIL)];
+        std::iter::once(CHANNEL_INBOX).chain(extra.into_iter().filter(|(on, _)| *on).map(|(_, channel)| channel))
+    }
+}
+
+/// Queues one notice to many recipients at once, on the same channels [`enqueue`] would.
 pub fn enqueue_many(
     conn: &mut DbConn,
     kind: &str,
-    recipients: &[(String, bool)],
+    recipients: &[Recipient],
     data: &serde_json::Value,
     now: NaiveDateTime,
 ) -> Result<usize, DieselError> {
     let payload = data.to_string();
     let mut rows = Vec::with_capacity(recipients.len() * 2);
-    for (user, on_wechat) in recipients {
-        let channels: &[&str] = if *on_wechat { &[CHANNEL_INBOX, CHANNEL_WECHAT] } else { &[CHANNEL_INBOX] };
-        for channel in channels {
+    for recipient in recipients {
+        for channel in recipient.channels() {
             rows.push(NewDelivery {
                 id: domain::new_id(),
                 kind,
-                recipient_id: user,
+                recipient_id: &recipient.user_id,
                 channel,
                 payload: &payload,
                 status: "pending",
@@ -161,8 +177,59 @@ pub struct OutboxRow {
     pub delivered_at: Option<NaiveDateTime>,
 }
 
-/// One dispatcher pass: claims up to `batch` due rows and delivers them. Returns how many were
-/// delivered.
+/// Renews a dispatcher's claims every third of the lease while its pass runs, so a slow send
+/// keeps its row however short the lease; stops when dropped (the pass is over) or when none of
+/// the rows is held any more.
+struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Heartbeat {
+    fn start(db: &Database, ids: Vec<String>, owner: String, clock: PassClock, lease: chrono::Duration) -> Self {
+        let db = db.clone();
+        let every = (lease / 3).to_std().unwrap_or_default().max(std::time::Duration::from_millis(50));
+        Self(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let (ids, owner) = (ids.clone(), owner.clone());
+                let until = clock.now() + lease;
+                let held = db
+                    .run(move |conn| {
+                        crate::schema::outbox::table::renew(conn, &ids, &owner, until).map_err(InfraError::from)
+                    })
+                    .await;
+                match held {
+                    Ok(0) => return,
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "renewing delivery claims failed"),
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Who holds a claimed delivery and until when its lease is to reach when renewed.
+struct Claim {
+    owner: String,
+    clock: PassClock,
+    lease: chrono::Duration,
+}
+
+impl Claim {
+    /// Renews the claim on `id`; false when the row is no longer ours (a dispatcher that stalled
+    /// past its lease leaves the row to whoever took it over).
+    fn still_ours(&self, conn: &mut DbConn, id: &str) -> Result<bool, DieselError> {
+        let ids = [id.to_owned()];
+        Ok(crate::schema::outbox::table::renew(conn, &ids, &self.owner, self.clock.now() + self.lease)? == 1)
+    }
+}
+
+/// One dispatcher pass: claims up to `batch` due rows and delivers them, renewing the claims
+/// while it works. Returns how many were delivered.
 pub async fn dispatch(
     db: &Database,
     channels: &Channels,
@@ -172,6 +239,8 @@ pub async fn dispatch(
 ) -> Result<usize, InfraError> {
     let owner = owner.to_owned();
     let lease = channels.lease;
+    let clock = PassClock::starting(now);
+    let claim = Claim { owner: owner.clone(), clock, lease };
     let claimed: Vec<OutboxRow> = db
         .run(move |conn| -> Result<Vec<OutboxRow>, InfraError> {
             // Look at more rows than we take, in a shuffled order, so dispatchers running at the
@@ -205,10 +274,13 @@ pub async fn dispatch(
                 .load(conn)?)
         })
         .await?;
+    let _heartbeat =
+        Heartbeat::start(db, claimed.iter().map(|r| r.id.clone()).collect(), claim.owner.clone(), clock, lease);
+    let claim = std::sync::Arc::new(claim);
     let mut delivered = 0;
     for row in claimed {
         let id = row.id.clone();
-        match deliver(db, channels, row, now).await {
+        match deliver(db, channels, row, now, &claim).await {
             Ok(true) => delivered += 1,
             Ok(false) => {}
             Err(error) => record_failure(db, &id, &error.to_string(), now).await?,
@@ -217,11 +289,18 @@ pub async fn dispatch(
     Ok(delivered)
 }
 
-/// Delivers one row; `false` when it ended without a delivery (skipped, no grant, refused).
-async fn deliver(db: &Database, channels: &Channels, row: OutboxRow, now: NaiveDateTime) -> Result<bool, InfraError> {
+/// Delivers one row; `false` when it ended without a delivery (skipped, no grant, refused, or
+/// no longer ours). The inbox needs no claim check: its delivery key makes a second one a no-op.
+async fn deliver(
+    db: &Database,
+    channels: &Channels,
+    row: OutboxRow,
+    now: NaiveDateTime,
+    claim: &std::sync::Arc<Claim>,
+) -> Result<bool, InfraError> {
     match row.channel.as_str() {
-        CHANNEL_WECHAT => deliver_wechat(db, channels, row, now).await,
-        CHANNEL_MAIL => deliver_mail(db, channels, row, now).await,
+        CHANNEL_WECHAT => deliver_wechat(db, channels, row, now, claim.clone()).await,
+        CHANNEL_MAIL => deliver_mail(db, channels, row, now, claim.clone()).await,
         CHANNEL_INBOX => {
             db.run(move |conn| {
                 write_tx(conn, |conn| -> Result<bool, InfraError> {
@@ -288,9 +367,13 @@ fn prepare_wechat(
     channels: &Channels,
     row: &OutboxRow,
     now: NaiveDateTime,
+    claim: &Claim,
 ) -> Result<Option<crate::wechat::SubscribeMessage>, InfraError> {
     use crate::schema::subscription_grants::dsl as g;
     use crate::schema::users::dsl as u;
+    if !claim.still_ours(conn, &row.id)? {
+        return Ok(None);
+    }
     let openid: Option<String> = u::users.filter(u::id.eq(&row.recipient_id)).select(u::openid).first(conn)?;
     let template = channels.templates.get(&row.kind);
     let (Some(openid), Some(template)) = (openid, template) else {
@@ -348,10 +431,11 @@ async fn deliver_wechat(
     channels: &Channels,
     row: OutboxRow,
     now: NaiveDateTime,
+    claim: std::sync::Arc<Claim>,
 ) -> Result<bool, InfraError> {
     let prepared = {
         let (channels, row) = (channels.clone(), row.clone());
-        db.run(move |conn| write_tx(conn, |conn| prepare_wechat(conn, &channels, &row, now))).await?
+        db.run(move |conn| write_tx(conn, |conn| prepare_wechat(conn, &channels, &row, now, &claim))).await?
     };
     let Some(message) = prepared else {
         return Ok(false);
@@ -406,6 +490,7 @@ async fn deliver_mail(
     channels: &Channels,
     row: OutboxRow,
     now: NaiveDateTime,
+    claim: std::sync::Arc<Claim>,
 ) -> Result<bool, InfraError> {
     use crate::schema::users::dsl as u;
     let has_mailer = channels.mailer.is_some();
@@ -413,6 +498,9 @@ async fn deliver_mail(
         let row = row.clone();
         db.run(move |conn| {
             write_tx(conn, |conn| -> Result<Option<(String, notify::Rendered)>, InfraError> {
+                if !claim.still_ours(conn, &row.id)? {
+                    return Ok(None);
+                }
                 let email: Option<String> =
                     u::users.filter(u::id.eq(&row.recipient_id)).select(u::email).first(conn)?;
                 let digest = mail_digest(conn, &row.recipient_id)?;
@@ -522,12 +610,13 @@ pub fn add_grants(
                     g::template_id.eq(template),
                     g::remaining.eq(1),
                     g::updated_at.eq(now),
+                    g::granted_at.eq(now),
                 ))
                 .execute(conn)
         })?;
         if inserted == crate::db::Inserted::Duplicate {
             diesel::update(g::subscription_grants.filter(g::user_id.eq(user_id)).filter(g::template_id.eq(template)))
-                .set((g::remaining.eq(g::remaining + 1), g::updated_at.eq(now)))
+                .set((g::remaining.eq(g::remaining + 1), g::updated_at.eq(now), g::granted_at.eq(now)))
                 .execute(conn)?;
         }
     }
@@ -544,16 +633,18 @@ pub fn grants(conn: &mut DbConn, user_id: &str) -> Result<Vec<(String, i32, Naiv
         .load(conn)
 }
 
-/// WeChat notices that found no grant since `since`: what the front end may ask a new grant for.
-pub fn pending_without_grant(
-    conn: &mut DbConn,
-    user_id: &str,
-    since: Option<NaiveDateTime>,
-) -> Result<i64, DieselError> {
+/// WeChat notices that found no grant since the user last gave one: what the front end may ask
+/// a new grant for. Each counts from the moment it found none (its end time), however long
+/// before it was queued — a burst queued while grants remained, whose last ones ran dry, counts
+/// every notice left without. Using a grant does not reset the count; giving one does.
+pub fn pending_without_grant(conn: &mut DbConn, user_id: &str) -> Result<i64, DieselError> {
+    use crate::schema::subscription_grants::dsl as g;
+    let since: Option<NaiveDateTime> =
+        g::subscription_grants.filter(g::user_id.eq(user_id)).select(diesel::dsl::max(g::granted_at)).first(conn)?;
     let mut query =
         o::outbox.filter(o::recipient_id.eq(user_id.to_owned())).filter(o::status.eq("no_grant")).into_boxed();
     if let Some(since) = since {
-        query = query.filter(o::created_at.ge(since));
+        query = query.filter(o::delivered_at.ge(since));
     }
     query.count().get_result(conn)
 }

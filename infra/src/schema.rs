@@ -194,6 +194,7 @@ diesel::table! {
         template_id -> Text,
         remaining -> Integer,
         updated_at -> Timestamp,
+        granted_at -> Nullable<Timestamp>,
     }
 }
 

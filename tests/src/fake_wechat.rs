@@ -1,5 +1,9 @@
 //! A local stand-in for WeChat's server API, speaking its documented JSON: `jscode2session`,
 //! `stable_token` and `getuserphonenumber`, with scripted errors and call counters.
+#![allow(
+    clippy::disallowed_types,
+    reason = "a fake of WeChat's server, not our API: actix's extractors are right here"
+)]
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -918,15 +918,16 @@ async fn resolved_cases_close_unrated_when_not_confirmed_and_visits_are_recorded
         step(&app, &reporter.token, &c, "visits", json!({ "method": "phone", "note": "x" })).await.0,
         StatusCode::FORBIDDEN
     );
-    // Unrated closures stay out of the satisfaction rate.
-    let reported = chrono::DateTime::parse_from_rfc3339(case["reported_at"].as_str().unwrap()).unwrap();
-    let month = reported.with_timezone(&domain::calendar::beijing()).format("%Y-%m").to_string();
+    // An unrated closure counts in the satisfaction rate as not satisfied (issue 8, item 14).
+    let closed_at = chrono::DateTime::parse_from_rfc3339(closed["closed_at"].as_str().unwrap()).unwrap();
+    let month = closed_at.with_timezone(&domain::calendar::beijing()).format("%Y-%m").to_string();
     let (_, figures) = body(
         app.get_as(&w.cadre_a.token, &format!("/api/v1/case-figures?org_unit_id={}&month={month}", w.village_a)).await,
     )
     .await;
-    assert_eq!((figures["totals"]["resolved"].as_i64(), figures["totals"]["rated"].as_i64()), (Some(1), Some(0)));
-    assert!(figures["totals"]["satisfaction_rate"].is_null());
+    let t = &figures["totals"];
+    assert_eq!((t["closed"].as_i64(), t["resolved"].as_i64(), t["rated"].as_i64()), (Some(1), Some(1), Some(0)));
+    assert_eq!((t["satisfaction_rate"].as_f64(), t["rated_share"].as_f64()), (Some(0.0), Some(0.0)));
 }
 
 #[tokio::test]
@@ -968,4 +969,88 @@ async fn concurrent_steps_on_one_case_take_effect_once() {
     assert_eq!(actions.len(), 2 + oks, "{actions:?}");
     let last = seen["timeline"].as_array().unwrap().last().unwrap();
     assert_eq!(last["to_status"], seen["status"], "the row is where its last step left it");
+}
+
+/// Issue 8, item 14: both rates over every case closed in the month, as townships count them —
+/// "satisfied" a rating of 4 or 5, "resolved" only the problems fixed — with the rated share
+/// and each outcome's count beside them.
+#[tokio::test]
+async fn figures_rate_every_case_closed_in_the_month_as_townships_count_them() {
+    let env = vec![
+        ("YISHI_ACCESS_TOKEN_TTL_SECS", "86400".to_owned()),
+        ("YISHI_CASE_DEADLINES", r#"{"confirm_hours": 1}"#.to_owned()),
+    ];
+    let app = spawn_app_with(Setup { env, ..Setup::default() }).await;
+    // Everything below happens within a few hours: start clear of a month's end (Beijing).
+    let beijing_month =
+        |app: &TestApp| app.clock.now().with_timezone(&domain::calendar::beijing()).format("%Y-%m").to_string();
+    let later = app.clock.now() + chrono::Duration::hours(6);
+    if later.with_timezone(&domain::calendar::beijing()).format("%Y-%m").to_string() != beijing_month(&app) {
+        app.clock.advance(chrono::Duration::hours(7));
+    }
+    let month = beijing_month(&app);
+    let w = app.world().await;
+    let reporter = villager(&app, &w, "rates", "13900004444").await;
+    let worker = &w.worker_a.token;
+    let answered = |outcome: &'static str| {
+        let (app, reporter) = (&app, &reporter);
+        async move {
+            let case =
+                report(app, reporter, json!({ "category": "road", "description": LAMP, "lat": P.0, "lng": P.1 })).await;
+            let c = id(&case);
+            assert_eq!(step(app, worker, &c, "accept", json!({})).await.0, StatusCode::OK);
+            let (status, done) =
+                step(app, worker, &c, "resolve", json!({ "outcome": outcome, "note": "已处理" })).await;
+            assert_eq!(status, StatusCode::OK, "{done}");
+            c
+        }
+    };
+
+    // Two closed unrated by the sweeper: one fixed, one withdrawn.
+    answered("fixed").await;
+    answered("withdrawn").await;
+    app.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(app.state.jobs.run_now("sweep_case_deadlines").await.unwrap(), 2);
+    // Four confirmed with a rating.
+    for (outcome, rating) in [("fixed", 5), ("fixed", 3), ("unable_to_fix", 4), ("referred", 5)] {
+        let c = answered(outcome).await;
+        let (status, closed) = step(&app, &reporter.token, &c, "confirm", json!({ "rating": rating })).await;
+        assert_eq!((status, closed["status"].as_str()), (StatusCode::OK, Some("closed")), "{closed}");
+    }
+    // Not closed: answered but unconfirmed, and only reported.
+    answered("fixed").await;
+    report(&app, &reporter, json!({ "category": "road", "description": LAMP_AGAIN, "lat": P.0, "lng": P.1 })).await;
+    assert_eq!(beijing_month(&app), month, "all of it in one month");
+
+    let (status, figures) = body(
+        app.get_as(&w.officer.token, &format!("/api/v1/case-figures?org_unit_id={}&month={month}", w.township)).await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{figures}");
+    let t = &figures["totals"];
+    assert_eq!(
+        (
+            t["received"].as_i64(),
+            t["closed"].as_i64(),
+            t["resolved"].as_i64(),
+            t["rated"].as_i64(),
+            t["satisfied"].as_i64()
+        ),
+        (Some(8), Some(6), Some(3), Some(4), Some(3)),
+        "{t}"
+    );
+    assert_eq!(t["resolution_rate"], json!(0.5), "fixed of all closed: 3 of 6");
+    assert_eq!(t["satisfaction_rate"], json!(0.5), "4 or 5 of all closed, unrated ones included: 3 of 6");
+    assert_eq!(t["rated_share"], json!(0.667));
+    assert_eq!(t["satisfied_from"], 4);
+    assert_eq!(t["outcomes"], json!({ "fixed": 3, "unable_to_fix": 1, "referred": 1, "duplicate": 0, "withdrawn": 1 }));
+    let village_a =
+        figures["units"].as_array().unwrap().iter().find(|u| u["org_unit_id"] == w.village_a.as_str()).unwrap();
+    assert_eq!(&village_a["figures"], t, "the village holds them all");
+    let village_b =
+        figures["units"].as_array().unwrap().iter().find(|u| u["org_unit_id"] == w.village_b.as_str()).unwrap();
+    assert_eq!(
+        (village_b["figures"]["closed"].as_i64(), village_b["figures"]["satisfaction_rate"].is_null()),
+        (Some(0), true)
+    );
 }

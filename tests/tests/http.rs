@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use yishi_tests::{spawn_app, spawn_app_with, Setup, TestApp};
 
 /// Probe routes that exercise the shared extractors and middleware the way feature routes do.
+#[allow(clippy::disallowed_types, reason = "probes actix's JSON extractor under the app's JsonConfig")]
 fn probes(cfg: &mut web::ServiceConfig) {
     #[derive(serde::Deserialize, serde::Serialize)]
     struct Probe {

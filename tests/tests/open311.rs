@@ -193,3 +193,173 @@ async fn georeport_v2_reads_posts_and_errors_in_its_own_forms() {
         .unwrap();
     assert!(stored.iter().all(|h| h != &secret && h.len() == 64));
 }
+
+/// A staff key of grid A's worker, and the form fields of a request at a point inside grid A.
+async fn key_and_form(app: &yishi_tests::TestApp, w: &yishi_tests::world::World) -> Vec<(String, String)> {
+    let (status, key) =
+        body(app.post(Some(&w.worker_a.token), "/api/v1/open311-keys", json!({ "name": "12345 热线" })).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{key}");
+    let (wlat, wlng) = domain::geo_cn::gcj02_to_wgs84(27.7105, 112.0005);
+    [
+        ("api_key", key["api_key"].as_str().unwrap()),
+        ("service_code", "road"),
+        ("lat", &wlat.to_string()),
+        ("long", &wlng.to_string()),
+        ("description", "市民来电：村口路面塌陷"),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .to_vec()
+}
+
+async fn post_form(app: &yishi_tests::TestApp, form: &[(String, String)]) -> (StatusCode, Value) {
+    body(app.client.post(app.url("/open311/v2/requests.json")).form(form).send().await.unwrap()).await
+}
+
+fn with(form: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
+    form.iter().map(|(k, v)| (k.clone(), if k == name { value.to_owned() } else { v.clone() })).collect()
+}
+
+async fn case_count(app: &yishi_tests::TestApp) -> i64 {
+    app.state
+        .db
+        .run(|conn| Ok::<_, infra::InfraError>(infra::schema::cases::table.count().get_result(conn)?))
+        .await
+        .unwrap()
+}
+
+/// Issue 8, item 7: a token is the request's id, so answering for any id would confirm that a
+/// private or anonymous case exists. Only a public request's token is answered.
+#[tokio::test]
+async fn a_token_answers_only_for_a_public_request_and_as_unknown_otherwise() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let resident = app.member("tok", &w.village_a, &w.cadre_a.token).await;
+    app.post(Some(&resident.token), "/api/v1/auth/wechat/phone", json!({ "code": "dev:13955550000" })).await;
+    let mut ids = Vec::new();
+    for extra in [
+        json!({ "category": "road" }),
+        json!({ "category": "neighbour_dispute" }),
+        json!({ "category": "road", "anonymous": true, "public": false }),
+    ] {
+        let mut report = json!({ "description": "村口的路灯坏了，晚上很黑", "lat": 27.7105, "lng": 112.0005 });
+        report.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let (status, case) = body(app.post(Some(&resident.token), "/api/v1/cases", report).await).await;
+        assert_eq!(status, StatusCode::CREATED, "{case}");
+        ids.push(case["id"].as_str().unwrap().to_owned());
+    }
+    let (public, private, anonymous) = (&ids[0], &ids[1], &ids[2]);
+
+    // Positive control: the public request's token is answered.
+    let (status, found) = body(app.get(&format!("/open311/v2/tokens/{public}.json")).await).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found, json!([{ "service_request_id": public, "token": public }]));
+
+    // The private and the anonymous private case answer exactly as an id that never existed.
+    let (unknown_status, unknown) =
+        body(app.get("/open311/v2/tokens/0195c1b2-0000-7000-8000-000000000000.json").await).await;
+    assert_open311_error(unknown_status, &unknown, StatusCode::NOT_FOUND);
+    for hidden in [private, anonymous] {
+        let (status, answer) = body(app.get(&format!("/open311/v2/tokens/{hidden}.json")).await).await;
+        assert_eq!((status, &answer), (unknown_status, &unknown), "{hidden}");
+        let xml = app.get(&format!("/open311/v2/tokens/{hidden}.xml")).await;
+        assert_eq!(xml.status(), StatusCode::NOT_FOUND);
+        assert!(!xml.text().await.unwrap().contains(hidden.as_str()));
+    }
+}
+
+/// Issue 8, item 13: Open311 offers only the categories whose requests are public, so a client
+/// can follow every request it posts; the private ones are unknown to it.
+#[tokio::test]
+async fn open311_offers_only_categories_whose_requests_a_client_can_follow() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let (status, services) = body(app.get("/open311/v2/services.json").await).await;
+    assert_eq!(status, StatusCode::OK);
+    let offered: std::collections::BTreeSet<String> =
+        services.as_array().unwrap().iter().map(|s| s["service_code"].as_str().unwrap().to_owned()).collect();
+    let (_, categories) = body(app.get_as(&w.worker_a.token, "/api/v1/case-categories").await).await;
+    let public: std::collections::BTreeSet<String> = categories
+        .as_array()
+        .or_else(|| categories["items"].as_array())
+        .unwrap()
+        .iter()
+        .filter(|c| c["public_by_default"] == true && c["active"] == true)
+        .map(|c| c["code"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(offered, public, "exactly the public categories");
+    assert_eq!(offered.len(), 10);
+    for private in ["information", "dispute", "neighbour_dispute"] {
+        assert!(!offered.contains(private), "{private}");
+        let (status, e) = body(app.get(&format!("/open311/v2/services/{private}.json")).await).await;
+        assert_open311_error(status, &e, StatusCode::NOT_FOUND);
+    }
+
+    // Posting a private category is refused as an unknown service, and files nothing.
+    let form = key_and_form(&app, &w).await;
+    let (status, e) = post_form(&app, &with(&form, "service_code", "information")).await;
+    assert_open311_error(status, &e, StatusCode::BAD_REQUEST);
+    assert!(e[0]["description"].as_str().unwrap().contains("service_code"), "{e}");
+    assert_eq!(case_count(&app).await, 0);
+
+    // The first offered service can be posted and then followed, anonymously, by its id.
+    let first = services[0]["service_code"].as_str().unwrap();
+    let (status, posted) = post_form(&app, &with(&form, "service_code", first)).await;
+    assert_eq!(status, StatusCode::OK, "{posted}");
+    let id = posted[0]["service_request_id"].as_str().unwrap();
+    let (status, followed) = body(app.get(&format!("/open311/v2/requests/{id}.json")).await).await;
+    assert_eq!((status, followed[0]["service_code"].as_str()), (StatusCode::OK, Some(first)), "{followed}");
+    let (status, _) = body(app.get(&format!("/open311/v2/tokens/{id}.json")).await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(case_count(&app).await, 1);
+}
+
+/// Issue 8, items 9 and 10 at the Open311 edge: control characters in a form field or a query
+/// parameter, and points outside China, are refused naming the field; nothing is filed.
+#[tokio::test]
+async fn open311_refuses_control_characters_and_points_outside_china_naming_the_field() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let form = key_and_form(&app, &w).await;
+
+    for (field, value, named) in [
+        ("description", "路面塌陷\u{0}", "description"),
+        ("description", "路面\r塌陷", "description"),
+        ("address_string", "村口\u{1b}[2J", "address_string"),
+        ("lat", "0", "lat"),
+        ("long", "0", "long"),
+    ] {
+        let mut bad = with(&form, field, value);
+        if field == "address_string" {
+            bad.push((field.to_owned(), value.to_owned()));
+        }
+        let (status, e) = post_form(&app, &bad).await;
+        assert_open311_error(status, &e, StatusCode::UNPROCESSABLE_ENTITY);
+        let description = e[0]["description"].as_str().unwrap();
+        assert!(description.starts_with(&format!("{named}:")), "{field}={value:?}: {description}");
+    }
+    for (lat, long, named) in [("0", "0", "lat"), ("48.8584", "2.2945", "long"), ("40.7128", "-74.006", "long")] {
+        let (status, e) = post_form(&app, &with(&with(&form, "lat", lat), "long", long)).await;
+        assert_open311_error(status, &e, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(e[0]["description"].as_str().unwrap().starts_with(&format!("{named}:")), "{lat},{long}: {e}");
+    }
+    assert_eq!(case_count(&app).await, 0, "nothing filed");
+
+    for query in ["service_code=ro%00ad", "status=open&start_date=2026%0D", "jurisdiction_id=%7F"] {
+        let (status, e) = body(app.get(&format!("/open311/v2/requests.json?{query}")).await).await;
+        assert_open311_error(status, &e, StatusCode::UNPROCESSABLE_ENTITY);
+        let named = query.split('&').next_back().unwrap().split('=').next().unwrap();
+        assert!(e[0]["description"].as_str().unwrap().starts_with(&format!("{named}:")), "{query}: {e}");
+    }
+
+    for path in ["/open311/v2/services/ro%00ad.json", "/open311/v2/requests/%00.json", "/open311/v2/tokens/%00.xml"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}: a name with a control character names nothing");
+    }
+
+    // Positive control: newline and tab are writing, and the same form files one case.
+    let (status, posted) = post_form(&app, &with(&form, "description", "路面塌陷\n约两米\t深")).await;
+    assert_eq!(status, StatusCode::OK, "{posted}");
+    assert_eq!(case_count(&app).await, 1);
+    let (status, listed) = body(app.get("/open311/v2/requests.json?service_code=road").await).await;
+    assert_eq!((status, listed.as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+}

@@ -86,6 +86,50 @@ async fn grants_are_consumed_one_per_message_and_fields_fit_their_limits() {
     );
 }
 
+async fn subscriptions(app: &TestApp, who: &Account) -> Value {
+    json_of(app.get_as(&who.token, "/api/v1/me/subscriptions").await).await
+}
+
+async fn grant(app: &TestApp, who: &Account) {
+    let res = app.post(Some(&who.token), "/api/v1/me/subscriptions", json!({ "template_ids": ["TPL-REJECT"] })).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+/// Issue 8, item 11: notices arriving together, dispatched after they were queued, use up the
+/// grants; every one left without a grant is counted, until the user gives a new one.
+#[tokio::test]
+async fn every_notice_of_a_burst_that_found_no_grant_is_counted_until_a_grant_is_given() {
+    let (app, fake, w) = setup().await;
+    let resident = wechat_resident(&app, "burst").await;
+    grant(&app, &resident).await;
+    grant(&app, &resident).await;
+
+    // Five notices queued at once, dispatched a minute later: two grants, three left without.
+    for _ in 0..5 {
+        rejected(&app, &w, &resident).await;
+    }
+    app.clock.advance(chrono::Duration::minutes(1));
+    dispatch(&app).await;
+    assert_eq!(fake.sent().len(), 2);
+    assert_eq!(
+        subscriptions(&app, &resident).await,
+        json!({ "grants": [{ "template_id": "TPL-REJECT", "remaining": 0 }], "pending_without_grant": 3 })
+    );
+
+    // A new grant answers them: the count starts again from zero, and the next notice uses it.
+    app.clock.advance(chrono::Duration::minutes(1));
+    grant(&app, &resident).await;
+    assert_eq!(subscriptions(&app, &resident).await["pending_without_grant"], 0);
+    // Another burst of three with the one grant: two more without, counted however queued.
+    for _ in 0..3 {
+        rejected(&app, &w, &resident).await;
+    }
+    app.clock.advance(chrono::Duration::minutes(1));
+    dispatch(&app).await;
+    assert_eq!(fake.sent().len(), 3);
+    assert_eq!(subscriptions(&app, &resident).await["pending_without_grant"], 2);
+}
+
 #[tokio::test]
 async fn a_refusal_zeroes_the_grants_and_is_not_retried() {
     let (app, fake, w) = setup().await;

@@ -15,6 +15,7 @@ use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::idempotency;
 use crate::pagination::Page;
+use crate::query::Query;
 use crate::routes::support::{check_id, rfc3339, RequestMeta};
 
 /// Who may broadcast to a unit's residents.
@@ -124,7 +125,7 @@ pub struct AnnouncementQuery {
 pub async fn list_announcements(
     state: web::Data<AppState>,
     auth: Auth,
-    query: web::Query<AnnouncementQuery>,
+    query: Query<AnnouncementQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
     let AnnouncementQuery { org_unit_id, limit, cursor } = query.into_inner();

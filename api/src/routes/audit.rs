@@ -10,6 +10,7 @@ use crate::app::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ErrorCode};
 use crate::pagination::Page;
+use crate::query::Query;
 use crate::routes::support::rfc3339;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -48,7 +49,7 @@ pub struct AuditQuery {
 pub async fn list_audit_log(
     state: web::Data<AppState>,
     auth: Auth,
-    query: web::Query<AuditQuery>,
+    query: Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     if !auth.0.is_admin() {
         return Err(ApiError::new(ErrorCode::Forbidden));

@@ -11,6 +11,7 @@ use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use domain::cases::{self as rules, Action, CaseStatus, Level, Outcome, Rating, TransitionError, Urgency};
+use domain::geo_cn::{ChinaPoint, Datum};
 use domain::principal::{AccountKind, Principal};
 use domain::roles::{Permission, Place, ScopeKind};
 use infra::cases::flow::{self, FlowError, Step};
@@ -25,6 +26,7 @@ use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::idempotency;
 use crate::json::Json;
+use crate::query::Query;
 use crate::routes::media::MediaView;
 use crate::routes::support::{check_id, rfc3339, RequestMeta};
 
@@ -134,13 +136,9 @@ fn now_utc(state: &AppState) -> NaiveDateTime {
     state.clock.now().naive_utc()
 }
 
-fn parse_coord(lat: f64, lng: f64, coord: Option<&str>) -> Result<(f64, f64), ApiError> {
-    domain::org::check_point(lat, lng)?;
-    match coord {
-        None | Some("gcj02") => Ok((lat, lng)),
-        Some("wgs84") => Ok(domain::geo_cn::wgs84_to_gcj02(lat, lng)),
-        Some(_) => Err(ApiError::invalid_field("coord", "gcj02 or wgs84")),
-    }
+/// A client's `lat`/`lng` in the datum `coord` names: a point in China, in GCJ-02.
+fn parse_point(lat: f64, lng: f64, coord: Option<&str>) -> Result<ChinaPoint, ApiError> {
+    Ok(ChinaPoint::parse(lat, lng, Datum::parse(coord)?)?)
 }
 
 fn text(value: Option<String>, field: &str, max: usize, required: bool) -> Result<Option<String>, ApiError> {
@@ -594,8 +592,11 @@ pub struct NewCase {
     pub category: String,
     #[schema(example = "村口的路灯坏了，晚上很黑，老人走路不安全", min_length = 5, max_length = 1000)]
     pub description: String,
-    /// GCJ-02 unless `coord` is `wgs84`.
+    /// GCJ-02 unless `coord` is `wgs84`; a point in China (`domain::geo_cn::CHINA_REGION`), else
+    /// 422 naming `lat` or `lng`. A report may give an address alone.
+    #[schema(minimum = 3.0, maximum = 54.0)]
     pub lat: Option<f64>,
+    #[schema(minimum = 73.0, maximum = 136.0)]
     pub lng: Option<f64>,
     pub coord: Option<String>,
     pub address: Option<String>,
@@ -624,7 +625,7 @@ fn validate_new(
         return Err(ApiError::invalid_field("description", "at least 5 characters"));
     }
     let point = match (new.lat, new.lng) {
-        (Some(lat), Some(lng)) => Some(parse_coord(lat, lng, new.coord.as_deref())?),
+        (Some(lat), Some(lng)) => Some(parse_point(lat, lng, new.coord.as_deref())?),
         (None, None) => None,
         _ => return Err(ApiError::invalid_field("lat", "lat and lng come together")),
     };
@@ -673,7 +674,7 @@ fn validate_new(
 
 struct ValidNewParts {
     description: String,
-    point: Option<(f64, f64)>,
+    point: Option<ChinaPoint>,
     address: Option<String>,
     urgency: Urgency,
     anonymous: bool,
@@ -768,7 +769,7 @@ pub async fn report_case(
         }
         check_attachments(conn, &principal, &parts.media)?;
         let grid = match parts.point {
-            Some((lat, lng)) => crate::routes::org::locate(conn, lat, lng)?,
+            Some(point) => crate::routes::org::locate(conn, point.lat(), point.lng())?,
             None => None,
         };
         let grid = match grid {
@@ -780,7 +781,7 @@ pub async fn report_case(
         let report = flow::NewReport {
             category: category.code.clone(),
             description: parts.description.clone(),
-            point: parts.point,
+            point: parts.point.map(ChinaPoint::pair),
             address: parts.address.clone(),
             urgency: parts.urgency,
             anonymous: parts.anonymous,
@@ -950,7 +951,7 @@ pub struct CasePage {
 pub async fn list_cases(
     state: web::Data<AppState>,
     auth: Auth,
-    query: web::Query<CaseQuery>,
+    query: Query<CaseQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
     let q = query.into_inner();
@@ -983,7 +984,7 @@ pub async fn list_cases(
 pub async fn export_cases(
     state: web::Data<AppState>,
     auth: Auth,
-    query: web::Query<CaseQuery>,
+    query: Query<CaseQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
     let q = query.into_inner();
@@ -1062,7 +1063,10 @@ pub async fn export_cases(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DuplicateQuery {
     pub category: String,
+    /// A point in China, GCJ-02 unless `coord` is `wgs84`.
+    #[schema(minimum = 3.0, maximum = 54.0)]
     pub lat: f64,
+    #[schema(minimum = 73.0, maximum = 136.0)]
     pub lng: f64,
     pub coord: Option<String>,
     /// What the resident is about to write.
@@ -1093,7 +1097,7 @@ pub async fn find_duplicates(
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
     let q = body.into_inner();
-    let (lat, lng) = parse_coord(q.lat, q.lng, q.coord.as_deref())?;
+    let (lat, lng) = parse_point(q.lat, q.lng, q.coord.as_deref())?.pair();
     let wanted = text(Some(q.text), "text", 1000, true)?.unwrap_or_default();
     let (radius, threshold) = (state.config.cases.duplicate_radius_m, state.config.cases.duplicate_similarity);
     let items = state
@@ -1134,7 +1138,10 @@ pub async fn find_duplicates(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct NearbyQuery {
+    /// A point in China, GCJ-02 unless `coord` is `wgs84`.
+    #[param(minimum = 3.0, maximum = 54.0)]
     pub lat: f64,
+    #[param(minimum = 73.0, maximum = 136.0)]
     pub lng: f64,
     pub coord: Option<String>,
     pub category: Option<String>,
@@ -1148,11 +1155,11 @@ pub struct NearbyQuery {
 pub async fn nearby_cases(
     state: web::Data<AppState>,
     auth: Auth,
-    query: web::Query<NearbyQuery>,
+    query: Query<NearbyQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
     let q = query.into_inner();
-    let (lat, lng) = parse_coord(q.lat, q.lng, q.coord.as_deref())?;
+    let (lat, lng) = parse_point(q.lat, q.lng, q.coord.as_deref())?.pair();
     let radius = q.radius_m.unwrap_or(500.0);
     if !(1.0..=2000.0).contains(&radius) {
         return Err(ApiError::invalid_field("radius_m", "1 to 2000"));
@@ -1629,38 +1636,82 @@ pub struct FiguresQuery {
     pub month: String,
 }
 
+/// How many of the cases closed in the month ended with each outcome.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutcomeCountsView {
+    pub fixed: i64,
+    pub unable_to_fix: i64,
+    pub referred: i64,
+    pub duplicate: i64,
+    pub withdrawn: i64,
+}
+
+/// A unit's figures for a month. `received` to `escalations` count the cases reported in the
+/// month; `closed` and what follows count the cases closed in it (confirmed or closed unrated),
+/// and both rates are over all of those, as townships report theirs ("satisfied 10,418 of
+/// 10,768; resolved 10,381").
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FiguresView {
+    /// Cases reported in the month.
     pub received: i64,
-    pub resolved: i64,
-    pub resolution_rate: Option<f64>,
-    pub on_time_rate: Option<f64>,
+    /// Reported in the month and overdue at some step.
     pub overdue: i64,
     pub avg_hours_to_accept: Option<f64>,
-    pub avg_hours_to_resolve: Option<f64>,
-    pub rated: i64,
-    /// Among rated cases (closed unrated ones do not count).
-    pub satisfaction_rate: Option<f64>,
     /// Cases escalated at least once, and escalations in all.
     pub escalated: i64,
     pub escalations: i64,
+    /// Cases closed in the month: the base of every rate below.
+    pub closed: i64,
+    /// Closed with the problem solved (outcome `fixed`); the other outcomes are closed, not
+    /// resolved.
+    pub resolved: i64,
+    /// `resolved / closed`.
+    pub resolution_rate: Option<f64>,
+    /// Closed cases never overdue, of all closed.
+    pub on_time_rate: Option<f64>,
+    /// From report to answer, over the closed cases.
+    pub avg_hours_to_resolve: Option<f64>,
+    /// Closed cases the reporter rated.
+    pub rated: i64,
+    /// `rated / closed`.
+    pub rated_share: Option<f64>,
+    /// Closed cases rated `satisfied_from` or better.
+    pub satisfied: i64,
+    /// `satisfied / closed`: a closure without a rating counts as not satisfied.
+    pub satisfaction_rate: Option<f64>,
+    /// The least rating counted as satisfied (`YISHI_CASE_SATISFIED_MIN_RATING`, 4 by default).
+    #[schema(minimum = 1, maximum = 5)]
+    pub satisfied_from: u8,
+    pub outcomes: OutcomeCountsView,
 }
 
-impl From<rules::Figures> for FiguresView {
-    fn from(f: rules::Figures) -> Self {
+impl FiguresView {
+    fn new(f: rules::Figures, satisfied_from: rules::SatisfiedFrom) -> Self {
         let r = |v: Option<f64>| v.map(|x| (x * 1000.0).round() / 1000.0);
+        let o = f.outcomes;
         Self {
             received: f.received,
+            overdue: f.overdue,
+            avg_hours_to_accept: r(f.avg_hours_to_accept),
+            escalated: f.escalated,
+            escalations: f.escalations,
+            closed: f.closed,
             resolved: f.resolved,
             resolution_rate: r(f.resolution_rate),
             on_time_rate: r(f.on_time_rate),
-            overdue: f.overdue,
-            avg_hours_to_accept: r(f.avg_hours_to_accept),
             avg_hours_to_resolve: r(f.avg_hours_to_resolve),
             rated: f.rated,
+            rated_share: r(f.rated_share),
+            satisfied: f.satisfied,
             satisfaction_rate: r(f.satisfaction_rate),
-            escalated: f.escalated,
-            escalations: f.escalations,
+            satisfied_from: satisfied_from.value(),
+            outcomes: OutcomeCountsView {
+                fixed: o.fixed,
+                unable_to_fix: o.unable_to_fix,
+                referred: o.referred,
+                duplicate: o.duplicate,
+                withdrawn: o.withdrawn,
+            },
         }
     }
 }
@@ -1681,14 +1732,15 @@ pub struct FiguresReport {
     pub units: Vec<UnitFigures>,
 }
 
-/// A unit's monthly figures for the cases reported in the month: received, resolved, rates,
-/// times, satisfaction, escalations; and the same per child unit.
+/// A unit's monthly figures: of the cases reported in the month (received, overdue, time to
+/// accept, escalations) and of the cases closed in it (closed, resolved, satisfied, rated and
+/// each outcome, with the rates over all closed cases); and the same per child unit.
 #[utoipa::path(tag = "cases", params(FiguresQuery), responses((status = 200, body = FiguresReport)))]
 #[get("/case-figures")]
 pub async fn case_figures(
     state: web::Data<AppState>,
     auth: Auth,
-    query: web::Query<FiguresQuery>,
+    query: Query<FiguresQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
     let q = query.into_inner();
@@ -1705,6 +1757,8 @@ pub async fn case_figures(
             .unwrap_or_default()
     };
     let (from, to) = (local(first), local(next));
+    let period = rules::Period { from: from.and_utc(), to: to.and_utc() };
+    let satisfied_from = state.config.cases.satisfied_from;
     let report = state
         .db
         .run(move |conn| {
@@ -1713,29 +1767,31 @@ pub async fn case_figures(
             let units = infra::identity::residency::units_under(conn, std::slice::from_ref(&unit.path))?;
             let rows = store::facts(conn, &units, from, to)?;
             let fact = |r: &store::FactRow| rules::CaseFacts {
-                status: CaseStatus::parse(&r.0).unwrap_or(CaseStatus::Reported),
-                reported_at: r.1.and_utc(),
-                first_accepted_at: r.2.map(|t| t.and_utc()),
-                resolved_at: r.3.map(|t| t.and_utc()),
-                overdue: r.4,
-                escalations: r.5,
-                rating: r.6,
+                status: CaseStatus::parse(&r.status).unwrap_or(CaseStatus::Reported),
+                reported_at: r.reported_at.and_utc(),
+                first_accepted_at: r.first_accepted_at.map(|t| t.and_utc()),
+                resolved_at: r.resolved_at.map(|t| t.and_utc()),
+                closed_at: r.closed_at.map(|t| t.and_utc()),
+                outcome: r.outcome.as_deref().and_then(|o| Outcome::parse(o).ok()),
+                overdue: r.overdue,
+                escalations: r.escalations,
+                rating: r.rating,
             };
-            let totals = rules::figures(&rows.iter().map(fact).collect::<Vec<_>>());
+            let totals = rules::figures(&rows.iter().map(fact).collect::<Vec<_>>(), &period, satisfied_from);
             let mut per_unit = Vec::new();
             for child in org::children(conn, Some(&unit.id))? {
                 let under = infra::identity::residency::units_under(conn, std::slice::from_ref(&child.path))?;
-                let facts: Vec<_> = rows.iter().filter(|r| under.contains(&r.7)).map(fact).collect();
+                let facts: Vec<_> = rows.iter().filter(|r| under.contains(&r.org_unit_id)).map(fact).collect();
                 per_unit.push(UnitFigures {
                     org_unit_id: child.id,
                     name: child.name,
-                    figures: rules::figures(&facts).into(),
+                    figures: FiguresView::new(rules::figures(&facts, &period, satisfied_from), satisfied_from),
                 });
             }
             Ok::<_, ApiError>(FiguresReport {
                 org_unit_id: unit.id,
                 month: q.month,
-                totals: totals.into(),
+                totals: FiguresView::new(totals, satisfied_from),
                 units: per_unit,
             })
         })
@@ -1850,9 +1906,4 @@ pub async fn upload_calendar_year(
         })
         .await?;
     Ok(HttpResponse::Ok().json(upload))
-}
-
-/// Used by the Open311 layer: whether a category exists and is open for reports.
-pub fn active_category(conn: &mut DbConn, code: &str) -> Result<Option<store::CategoryRow>, ApiError> {
-    Ok(store::category(conn, code)?.filter(|c| c.active))
 }

@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::json::Json;
+use crate::query::Query;
 use crate::routes::support::{check_id, rfc3339, Done, RequestMeta};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -57,7 +58,7 @@ pub struct GrantQuery {
 pub async fn list_grants(
     state: web::Data<AppState>,
     auth: Auth,
-    query: web::Query<GrantQuery>,
+    query: Query<GrantQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
     let user_id = query.into_inner().user_id;

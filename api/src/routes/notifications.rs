@@ -11,6 +11,7 @@ use crate::auth::Auth;
 use crate::error::{ApiError, ErrorCode};
 use crate::json::Json;
 use crate::pagination::Page;
+use crate::query::Query;
 use crate::routes::support::{check_id, rfc3339, Done, RequestMeta};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -46,7 +47,7 @@ pub struct InboxQuery {
 pub async fn list_notifications(
     state: web::Data<AppState>,
     auth: Auth,
-    query: web::Query<InboxQuery>,
+    query: Query<InboxQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let InboxQuery { unread, limit, cursor } = query.into_inner();
     let limit = PageLimit::parse(limit)?;
@@ -178,7 +179,7 @@ pub struct DeadQuery {
 pub async fn dead_letters(
     state: web::Data<AppState>,
     auth: Auth,
-    query: web::Query<DeadQuery>,
+    query: Query<DeadQuery>,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&auth.0)?;
     let DeadQuery { limit, cursor } = query.into_inner();
@@ -263,8 +264,7 @@ async fn subscriptions_of(state: &AppState, user: String) -> Result<Subscription
         .db
         .run(move |conn| {
             let grants = notify::grants(conn, &user)?;
-            let last = grants.iter().map(|(_, _, at)| *at).max();
-            let pending = notify::pending_without_grant(conn, &user, last)?;
+            let pending = notify::pending_without_grant(conn, &user)?;
             let grants =
                 grants.into_iter().map(|(template_id, remaining, _)| GrantCount { template_id, remaining }).collect();
             Ok(Subscriptions { grants, pending_without_grant: pending })

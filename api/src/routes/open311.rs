@@ -4,12 +4,17 @@
 //! standard's field names and its error form `[{code, description}]`. Reads show public cases
 //! only, without reporter, with the location coarsened to about 100 m and given in WGS-84.
 //! Staff manage their keys under `/api/v1/open311-keys`.
+//!
+//! Only categories whose requests are public by default are offered (services, definitions,
+//! posts): a client must be able to follow what it posts, and the reads show public cases only.
+//! A token answers for a public request only, as for an unknown one otherwise.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use domain::cases::{CaseStatus, Urgency};
+use domain::geo_cn::{ChinaPoint, Datum};
 use domain::principal::{AccountKind, Principal};
 use domain::roles::Permission;
 use infra::cases::{self as store, keys, CaseFilter, CaseRow};
@@ -32,8 +37,11 @@ enum Format {
     Xml,
 }
 
-/// `services.json` → ("services", Json).
+/// `services.json` → ("services", Json). No resource is named with a control character.
 fn split_file(file: &str) -> Option<(&str, Format)> {
+    if !domain::text::is_plain(file) {
+        return None;
+    }
     if let Some(stem) = file.strip_suffix(".json") {
         return Some((stem, Format::Json));
     }
@@ -59,16 +67,28 @@ impl infra::error::ConnectionLoss for Open311Error {
     }
 }
 
+impl Open311Error {
+    /// The same error, naming a field as the standard does (`long` where we say `lng`).
+    fn renamed(mut self, ours: &str, theirs: &str) -> Self {
+        if let Some(rest) = self.description.strip_prefix(&format!("{ours}:")) {
+            self.description = format!("{theirs}:{rest}");
+        }
+        self
+    }
+}
+
 impl From<ApiError> for Open311Error {
     fn from(error: ApiError) -> Self {
         let status = error.status();
         if status.is_server_error() {
             tracing::error!(cause = error.cause.as_deref().unwrap_or(""), "open311 request failed");
         }
-        Open311Error {
-            connection_lost: error.connection_lost,
-            ..o311(status, error.code.message(crate::error::Lang::En))
-        }
+        let field = error.details.as_ref().and_then(|d| Some((d.get("field")?.as_str()?, d.get("reason")?.as_str()?)));
+        let answer = match field {
+            Some((field, reason)) => o311(status, format!("{field}: {reason}")),
+            None => o311(status, error.code.message(crate::error::Lang::En)),
+        };
+        Open311Error { connection_lost: error.connection_lost, ..answer }
     }
 }
 
@@ -283,6 +303,17 @@ fn request_view(case: &CaseRow, names: &std::collections::HashMap<String, String
     })
 }
 
+/// Whether Open311 offers a category: active, and its requests public by default — so what a
+/// client posts is a request it can read back.
+fn offered(category: &store::CategoryRow) -> bool {
+    category.active && category.public_by_default
+}
+
+/// An offered category by its code.
+fn offered_category(conn: &mut DbConn, code: &str) -> Result<Option<store::CategoryRow>, Open311Error> {
+    Ok(store::category(conn, code)?.filter(offered))
+}
+
 fn category_names(conn: &mut DbConn) -> Result<std::collections::HashMap<String, String>, Open311Error> {
     Ok(store::categories(conn)?.into_iter().map(|c| (c.code, c.name)).collect())
 }
@@ -346,14 +377,17 @@ fn base_url(req: &HttpRequest) -> String {
     format!("{}://{}", info.scheme(), info.host())
 }
 
-/// Discovery, services and requests, as `.json` or `.xml` (public).
+/// Discovery, services and requests, as `.json` or `.xml` (public). Services lists only the
+/// categories whose requests are public, the ones a client may post and then follow. A query
+/// parameter holding a control character (other than newline and tab) answers 422.
 #[utoipa::path(
     tag = "open311",
     params(("file" = String, Path, description = "discovery, services or requests, with .json or .xml")),
     responses(
         (status = 200, description = "GeoReport v2 answer", content_type = "application/json", body = Object),
         (status = 400, description = "GeoReport v2 errors", body = [Open311ErrorItem]),
-        (status = 404, description = "GeoReport v2 errors", body = [Open311ErrorItem])
+        (status = 404, description = "GeoReport v2 errors", body = [Open311ErrorItem]),
+        (status = 422, description = "GeoReport v2 errors", body = [Open311ErrorItem])
     )
 )]
 #[get("/{file}")]
@@ -362,8 +396,10 @@ pub async fn open311_get(state: web::Data<AppState>, req: HttpRequest, file: web
     let format = format_of(&file);
     respond(format, async move {
         let (stem, format) = split_file(&file).ok_or_else(|| o311(StatusCode::NOT_FOUND, "no such resource"))?;
-        let q: RequestsQuery = serde_urlencoded::from_str(req.query_string())
-            .map_err(|_| o311(StatusCode::BAD_REQUEST, "malformed query"))?;
+        let q: RequestsQuery = crate::query::parse(req.query_string()).map_err(|e| match e.code {
+            ErrorCode::InvalidQuery => o311(StatusCode::BAD_REQUEST, "malformed query"),
+            _ => Open311Error::from(e),
+        })?;
         check_jurisdiction(&state, q.jurisdiction_id.as_deref())?;
         match stem {
             "discovery" => {
@@ -371,7 +407,7 @@ pub async fn open311_get(state: web::Data<AppState>, req: HttpRequest, file: web
             }
             "services" => {
                 let rows = state.db.run(|conn| store::categories(conn).map_err(Open311Error::from)).await?;
-                let list: Vec<Value> = rows.iter().filter(|c| c.active).map(service).collect();
+                let list: Vec<Value> = rows.iter().filter(|c| offered(c)).map(service).collect();
                 Ok(answer(StatusCode::OK, format, "services", "service", &Value::Array(list)))
             }
             "requests" => {
@@ -384,7 +420,7 @@ pub async fn open311_get(state: web::Data<AppState>, req: HttpRequest, file: web
     .await
 }
 
-/// A service definition: its attributes (public).
+/// A service definition: its attributes (public; offered services only).
 #[utoipa::path(
     tag = "open311",
     params(("file" = String, Path, description = "service_code with .json or .xml")),
@@ -401,7 +437,7 @@ pub async fn open311_service(state: web::Data<AppState>, file: web::Path<String>
         let code = code.to_owned();
         let row = state
             .db
-            .run(move |conn| crate::routes::cases::active_category(conn, &code).map_err(Open311Error::from))
+            .run(move |conn| offered_category(conn, &code))
             .await?
             .ok_or_else(|| o311(StatusCode::NOT_FOUND, "no such service"))?;
         Ok(answer(StatusCode::OK, format, "service_definition", "service_definition", &definition(&row)))
@@ -442,7 +478,8 @@ pub async fn open311_request(state: web::Data<AppState>, file: web::Path<String>
     .await
 }
 
-/// The request a token stands for (the token is the request's id).
+/// The request a token stands for (the token is the request's id). Like the reads, it answers
+/// for public requests only: a private or anonymous case's id is answered as unknown.
 #[utoipa::path(
     tag = "open311",
     params(("file" = String, Path, description = "token with .json or .xml")),
@@ -465,6 +502,7 @@ pub async fn open311_token(state: web::Data<AppState>, file: web::Path<String>) 
             .db
             .run(move |conn| store::find(conn, &token).map_err(Open311Error::from))
             .await?
+            .filter(|c| c.is_public)
             .ok_or_else(missing)?;
         let body = json!([{ "service_request_id": found.id, "token": found.id }]);
         Ok(answer(StatusCode::OK, format, "service_requests", "request", &body))
@@ -475,8 +513,11 @@ pub async fn open311_token(state: web::Data<AppState>, file: web::Path<String>) 
 // ---------------------------------------------------------------------------------------------
 // Posting
 
-/// Posts a request (form-encoded, with a staff `api_key`): it becomes a case, routed to the grid
-/// holding `lat`/`long` (WGS-84), reported by the key's account.
+/// Posts a request (form-encoded, with a staff `api_key`): it becomes a public case, routed to
+/// the grid holding `lat`/`long` (WGS-84, in China), reported by the key's account. Only the
+/// offered services (categories whose requests are public) may be posted, so the request can be
+/// followed at `requests/{id}`; any other `service_code` is unknown. A field holding a control
+/// character (other than newline and tab), or a point outside China, answers 422.
 #[utoipa::path(
     tag = "open311",
     params(("file" = String, Path, description = "requests.json or requests.xml")),
@@ -484,7 +525,8 @@ pub async fn open311_token(state: web::Data<AppState>, file: web::Path<String>) 
     responses(
         (status = 200, description = "[{service_request_id, token, service_notice, account_id}]", content_type = "application/json", body = Object),
         (status = 400, description = "GeoReport v2 errors", body = [Open311ErrorItem]),
-        (status = 403, description = "GeoReport v2 errors", body = [Open311ErrorItem])
+        (status = 403, description = "GeoReport v2 errors", body = [Open311ErrorItem]),
+        (status = 422, description = "GeoReport v2 errors", body = [Open311ErrorItem])
     )
 )]
 #[post("/{file}")]
@@ -510,6 +552,7 @@ pub async fn open311_post(
         }
         let pairs: Vec<(String, String)> =
             serde_urlencoded::from_bytes(&body).map_err(|_| o311(StatusCode::BAD_REQUEST, "malformed form body"))?;
+        crate::json::check_pairs(&pairs)?;
         let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty());
         check_jurisdiction(&state, field("jurisdiction_id").as_deref())?;
         let api_key = field("api_key").ok_or_else(|| o311(StatusCode::FORBIDDEN, "api_key is required"))?;
@@ -522,10 +565,10 @@ pub async fn open311_post(
             field(name).map(|v| v.parse::<f64>().map_err(|_| o311(StatusCode::BAD_REQUEST, format!("{name} must be a number")))).transpose()
         };
         let point = match (number("lat")?, number("long")?) {
-            (Some(lat), Some(lng)) => {
-                domain::org::check_point(lat, lng).map_err(|_| o311(StatusCode::BAD_REQUEST, "lat/long out of range"))?;
-                Some(domain::geo_cn::wgs84_to_gcj02(lat, lng))
-            }
+            (Some(lat), Some(lng)) => Some(
+                ChinaPoint::parse(lat, lng, Datum::Wgs84)
+                    .map_err(|e| Open311Error::from(ApiError::from(e)).renamed("lng", "long"))?,
+            ),
             (None, None) => None,
             _ => return Err(o311(StatusCode::BAD_REQUEST, "lat and long come together")),
         };
@@ -555,11 +598,11 @@ pub async fn open311_post(
                         grants: grants::of_user(conn, &user.id)?,
                         acting_for: None,
                     };
-                    let category = crate::routes::cases::active_category(conn, &code)?
+                    let category = offered_category(conn, &code)?
                         .ok_or_else(|| o311(StatusCode::BAD_REQUEST, "unknown service_code"))?;
                     // A point routes by the map; an address alone goes to the key holder's grid.
                     let grid = match point {
-                        Some((lat, lng)) => crate::routes::org::locate(conn, lat, lng)?,
+                        Some(p) => crate::routes::org::locate(conn, p.lat(), p.lng())?,
                         None => crate::routes::cases::granted_grid(conn, &principal)?,
                     };
                     let grid = grid.ok_or_else(|| o311(StatusCode::BAD_REQUEST, "the location lies in no grid"))?;
@@ -573,7 +616,7 @@ pub async fn open311_post(
                     let report = infra::cases::flow::NewReport {
                         category: category.code.clone(),
                         description: if description.is_empty() { category.name.clone() } else { description.clone() },
-                        point,
+                        point: point.map(ChinaPoint::pair),
                         address: address.clone(),
                         urgency,
                         anonymous: false,

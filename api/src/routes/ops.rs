@@ -32,8 +32,8 @@ pub struct Readiness {
 /// The process is up.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "Up", body = Health)))]
 #[get("/healthz")]
-pub async fn healthz() -> web::Json<Health> {
-    web::Json(Health { status: "ok" })
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
 }
 
 /// The database and the store both answer; 503 within a second when either does not.

@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::json::Json;
+use crate::query::Query;
 use crate::routes::support::{check_id, rfc3339, RequestMeta};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -57,7 +58,7 @@ pub struct ChildrenQuery {
 pub async fn list_units(
     state: web::Data<AppState>,
     _auth: Auth,
-    query: web::Query<ChildrenQuery>,
+    query: Query<ChildrenQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let parent = query.into_inner().parent_id;
     if let Some(parent) = &parent {
@@ -231,7 +232,7 @@ pub struct UnitQuery {
 pub async fn list_grids(
     state: web::Data<AppState>,
     _auth: Auth,
-    query: web::Query<UnitQuery>,
+    query: Query<UnitQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let unit_id = query.into_inner().org_unit_id;
     check_id(&unit_id)?;
@@ -320,7 +321,7 @@ pub struct PointQuery {
 pub async fn locate_grid(
     state: web::Data<AppState>,
     _auth: Auth,
-    query: web::Query<PointQuery>,
+    query: Query<PointQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let PointQuery { lat, lng, coord } = query.into_inner();
     org::check_point(lat, lng)?;
@@ -379,7 +380,7 @@ pub struct DepartmentList {
 pub async fn list_departments(
     state: web::Data<AppState>,
     _auth: Auth,
-    query: web::Query<UnitQuery>,
+    query: Query<UnitQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let unit_id = query.into_inner().org_unit_id;
     check_id(&unit_id)?;

@@ -19,6 +19,7 @@ use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::idempotency;
 use crate::json::Json;
 use crate::pagination::Page;
+use crate::query::Query;
 use crate::routes::me::require_consent;
 use crate::routes::support::{check_id, rfc3339, RequestMeta};
 
@@ -224,7 +225,7 @@ fn readable_paths(principal: &domain::principal::Principal) -> Vec<String> {
 pub async fn list_residencies(
     state: web::Data<AppState>,
     auth: Auth,
-    query: web::Query<ResidencyQuery>,
+    query: Query<ResidencyQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
     let ResidencyQuery { status, org_unit_id, limit, cursor } = query.into_inner();
@@ -439,7 +440,7 @@ fn household_view(conn: &mut infra::DbConn, h: store::HouseholdRow) -> Result<Ho
 pub async fn list_households(
     state: web::Data<AppState>,
     auth: Auth,
-    query: web::Query<HouseholdQuery>,
+    query: Query<HouseholdQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
     let HouseholdQuery { org_unit_id, limit, cursor } = query.into_inner();

@@ -422,10 +422,25 @@ pub fn attach_media(conn: &mut DbConn, ids: &[String], owners: &[&str], case_id:
     .execute(conn)
 }
 
-/// What the figures read of the cases of some units reported in a period.
-pub type FactRow =
-    (String, NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>, bool, i32, Option<i32>, String, String);
+/// What the figures read of one case.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::cases)]
+pub struct FactRow {
+    pub id: String,
+    pub org_unit_id: String,
+    pub status: String,
+    pub reported_at: NaiveDateTime,
+    pub first_accepted_at: Option<NaiveDateTime>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub outcome: Option<String>,
+    pub overdue: bool,
+    pub escalations: i32,
+    pub rating: Option<i32>,
+}
 
+/// The cases of some units reported in `[from, to)` or closed in it: the figures count the
+/// first by report and the second by closure.
 pub fn facts(
     conn: &mut DbConn,
     units: &[String],
@@ -434,18 +449,7 @@ pub fn facts(
 ) -> Result<Vec<FactRow>, DieselError> {
     c::cases
         .filter(c::org_unit_id.eq_any(units.to_vec()))
-        .filter(c::reported_at.ge(from))
-        .filter(c::reported_at.lt(to))
-        .select((
-            c::status,
-            c::reported_at,
-            c::first_accepted_at,
-            c::resolved_at,
-            c::overdue,
-            c::escalations,
-            c::rating,
-            c::org_unit_id,
-            c::id,
-        ))
+        .filter((c::reported_at.ge(from).and(c::reported_at.lt(to))).or(c::closed_at.ge(from).and(c::closed_at.lt(to))))
+        .select(FactRow::as_select())
         .load(conn)
 }

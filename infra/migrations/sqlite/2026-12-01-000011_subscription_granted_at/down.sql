@@ -1,0 +1,1 @@
+ALTER TABLE subscription_grants DROP COLUMN granted_at;
