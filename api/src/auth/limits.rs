@@ -56,29 +56,42 @@ impl Limiter {
         Ok(state)
     }
 
-    /// Counts a guess of a secret (a password) on every key before the guess is checked, so
-    /// that parallel guesses cannot all slip under the limit.
-    pub async fn guess(&self, keys: &[(&str, Limit)]) -> Result<(), ApiError> {
-        for (key, limit) in keys {
-            self.hit(key, *limit).await?;
-        }
-        Ok(())
+    /// Counts a guess of `account`'s password from `ip`, per account (strict) and per address
+    /// (loose), before the guess is checked, so that parallel guesses cannot all slip under the
+    /// limits. Past either limit: 429.
+    pub async fn password_guess(
+        &self,
+        limits: &crate::config::Limits,
+        account: &str,
+        ip: Option<&str>,
+    ) -> Result<PasswordGuess, ApiError> {
+        let guess = PasswordGuess {
+            account_key: format!("rl:login-fail:account:{account}"),
+            ip_key: format!("rl:login-fail:ip:{}", ip.unwrap_or("unknown")),
+        };
+        self.hit(&guess.account_key, limits.login_failures_per_account).await?;
+        self.hit(&guess.ip_key, limits.login_failures_per_ip).await?;
+        Ok(guess)
     }
+}
 
-    /// A guess was right: the account's failures are forgotten, and the address's counter takes
-    /// back the one hit (it counts failures, and a village shares one address).
-    pub async fn guessed_right(&self, account_key: &str, ip_key: &str) -> Result<(), ApiError> {
-        for store in [self.shared.as_ref(), self.local.as_ref() as &dyn KvStore] {
-            match store.delete(account_key).await.and(store.unhit(ip_key).await) {
+/// A counted password guess; see [`Limiter::password_guess`].
+#[derive(Debug)]
+pub struct PasswordGuess {
+    account_key: String,
+    ip_key: String,
+}
+
+impl PasswordGuess {
+    /// The guess was right: the account's failures are forgotten, and the address's counter
+    /// takes back this one hit (it counts failures, and a whole village shares one address).
+    pub async fn was_right(self, limiter: &Limiter) -> Result<(), ApiError> {
+        for store in [limiter.shared.as_ref(), limiter.local.as_ref() as &dyn KvStore] {
+            match store.delete(&self.account_key).await.and(store.unhit(&self.ip_key).await) {
                 Ok(()) | Err(InfraError::StoreUnavailable(_)) => {}
                 Err(other) => return Err(other.into()),
             }
         }
         Ok(())
     }
-}
-
-/// The counter keys of password guesses for an account name and a client address.
-pub fn guess_keys(account: &str, ip: Option<&str>) -> (String, String) {
-    (format!("rl:login-fail:account:{account}"), format!("rl:login-fail:ip:{}", ip.unwrap_or("unknown")))
 }

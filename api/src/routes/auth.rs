@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::app::AppState;
 use crate::auth::session_cache;
 use crate::auth::tokens::{hash_refresh_token, new_refresh_token};
-use crate::auth::{limits, password, AuthAllowingPasswordChange};
+use crate::auth::{password, AuthAllowingPasswordChange};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::json::Json;
 use crate::routes::me::{me_view, MeView};
@@ -106,15 +106,7 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password: given } = body.into_inner();
     let name = username.trim().to_lowercase();
-    let (account_key, ip_key) = limits::guess_keys(&name, meta.ip.as_deref());
-    let limits_config = state.config.limits;
-    state
-        .limiter
-        .guess(&[
-            (&account_key, limits_config.login_failures_per_account),
-            (&ip_key, limits_config.login_failures_per_ip),
-        ])
-        .await?;
+    let guess = state.limiter.password_guess(&state.config.limits, &name, meta.ip.as_deref()).await?;
 
     let user = match Username::parse(&name) {
         Ok(valid) => {
@@ -129,7 +121,7 @@ pub async fn login(
         tracing::info!("failed staff login");
         return Err(ApiError::new(ErrorCode::InvalidCredentials));
     };
-    state.limiter.guessed_right(&account_key, &ip_key).await?;
+    guess.was_right(&state.limiter).await?;
     login_response(&state, user.id).await
 }
 

@@ -141,19 +141,11 @@ pub async fn change_password(
     let PasswordChange { current_password, new_password } = body.into_inner();
     let new_password = NewPassword::parse(&new_password, &username)?;
     // The current password is a guess like a login's, limited the same way.
-    let (account_key, ip_key) = crate::auth::limits::guess_keys(&username, meta.ip.as_deref());
-    let limits_config = state.config.limits;
-    state
-        .limiter
-        .guess(&[
-            (&account_key, limits_config.login_failures_per_account),
-            (&ip_key, limits_config.login_failures_per_ip),
-        ])
-        .await?;
+    let guess = state.limiter.password_guess(&state.config.limits, &username, meta.ip.as_deref()).await?;
     if !password::verify(user.password_hash.clone(), current_password).await? {
         return Err(ApiError::new(ErrorCode::InvalidCredentials));
     }
-    state.limiter.guessed_right(&account_key, &ip_key).await?;
+    guess.was_right(&state.limiter).await?;
     let hash = password::hash(new_password.expose().to_owned()).await?;
     let now = state.clock.now().naive_utc();
     let current_session = principal.session_id.clone();

@@ -162,14 +162,13 @@ fn holds(outer: (&str, &[String]), inner: (&str, &[String])) -> bool {
 }
 
 /// The grids nested inside `grid_id`, one query.
+/// A grid's level and the path text of its unit.
+fn level_and_unit_path(conn: &mut DbConn, grid_id: &str) -> Result<Option<(String, String)>, DieselError> {
+    g::grids.inner_join(o::org_units).filter(g::id.eq(grid_id)).select((g::level, o::path)).first(conn).optional()
+}
+
 pub fn grids_within(conn: &mut DbConn, grid_id: &str) -> Result<Vec<String>, DieselError> {
-    let Some((level, unit_path)) = g::grids
-        .inner_join(o::org_units)
-        .filter(g::id.eq(grid_id))
-        .select((g::level, o::path))
-        .first::<(String, String)>(conn)
-        .optional()?
-    else {
+    let Some((level, unit_path)) = level_and_unit_path(conn, grid_id)? else {
         return Ok(Vec::new());
     };
     let outer_path = split_path(&unit_path);
@@ -188,13 +187,7 @@ pub fn grids_within(conn: &mut DbConn, grid_id: &str) -> Result<Vec<String>, Die
 
 /// The grid `grid_id` and the grids that hold it, innermost first.
 pub fn grid_and_holders(conn: &mut DbConn, grid_id: &str) -> Result<Vec<String>, DieselError> {
-    let Some((level, unit_path)) = g::grids
-        .inner_join(o::org_units)
-        .filter(g::id.eq(grid_id))
-        .select((g::level, o::path))
-        .first::<(String, String)>(conn)
-        .optional()?
-    else {
+    let Some((level, unit_path)) = level_and_unit_path(conn, grid_id)? else {
         return Ok(Vec::new());
     };
     let inner_path = split_path(&unit_path);
