@@ -36,6 +36,29 @@ pub fn run_pending(conn: &mut DbConn) -> Result<Vec<String>, InfraError> {
     }
 }
 
+/// Runs `work` in a write transaction that is serialized with every other instance's startup
+/// work: migrations, and the data loaded with them (the shipped working-day calendar, the demo
+/// county, the bootstrap administrator). On PostgreSQL it takes the migration lock for the
+/// transaction (`pg_advisory_xact_lock`, released at commit or rollback), so replicas starting
+/// together on an empty database load each thing once: the second finds the first's rows
+/// committed instead of both inserting them. On SQLite the write transaction's `IMMEDIATE` lock
+/// already serializes it.
+///
+/// `work` must read what is there before it writes; the lock makes that read-then-write safe.
+pub fn setup_tx<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    write_tx(conn, |conn| {
+        // Per-backend branch: only PostgreSQL needs a lock beyond the write transaction's own.
+        if let DbConn::Pg(pg) = conn {
+            pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"))?;
+        }
+        work(conn)
+    })
+}
+
 /// Reverts every applied migration (tests and operators rolling back).
 pub fn revert_all(conn: &mut DbConn) -> Result<Vec<String>, InfraError> {
     let reverted = match conn {
