@@ -116,10 +116,7 @@ async fn an_abandoned_lock_expires() {
     assert!(lock.is_some());
     std::mem::forget(lock);
     let freed_after = until_gone(taken_at, ttl, || async {
-        match StoreLock::try_acquire(&store, "dead-holder", Duration::from_secs(5)).await.unwrap() {
-            Some(_) => true,
-            None => false,
-        }
+        StoreLock::try_acquire(&store, "dead-holder", Duration::from_secs(5)).await.unwrap().is_some()
     })
     .await;
     assert!(freed_after + ROUNDING >= ttl, "another holder got the lock early, after {freed_after:?}");
