@@ -36,7 +36,7 @@ async fn the_bootstrap_administrator_must_change_the_password_first() {
             json!({ "current_password": BOOTSTRAP_PASSWORD, "new_password": "short" }),
         )
         .await;
-    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    yishi_tests::assert_invalid_field(weak, "new_password").await;
     let wrong = app
         .post(
             Some(&t),

@@ -96,8 +96,12 @@ async fn a_case_climbs_the_ladder_and_closes_the_loop() {
     // Grid accepts, then blows the whistle to the village.
     let (status, accepted) = step(&app, &w.worker_a.token, &case_id, "accept", json!({})).await;
     assert_eq!((status, accepted["status"].as_str()), (StatusCode::OK, Some("accepted")));
-    let (status, _) = step(&app, &w.worker_a.token, &case_id, "escalate", json!({ "reason": "" })).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
+    let (status, e) = step(&app, &w.worker_a.token, &case_id, "escalate", json!({ "reason": "" })).await;
+    assert_eq!(
+        (status, e["error"]["details"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")),
+        "a reason is required: {e}"
+    );
     let (status, up) =
         step(&app, &w.worker_a.token, &case_id, "escalate", json!({ "reason": "需要村里协调电工" })).await;
     assert_eq!(
@@ -125,9 +129,13 @@ async fn a_case_climbs_the_ladder_and_closes_the_loop() {
     let (status, refused) = step(&app, &reporter.token, &case_id, "confirm", json!({ "rating": 5 })).await;
     assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_transition")));
     assert_eq!(refused["error"]["details"]["status"], "in_progress");
-    let (status, _) =
+    let (status, e) =
         step(&app, &w.officer.token, &case_id, "resolve", json!({ "outcome": "magic", "note": "x" })).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (status, e["error"]["details"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("outcome")),
+        "{e}"
+    );
     let (status, resolved) =
         step(&app, &w.officer.token, &case_id, "resolve", json!({ "outcome": "fixed", "note": "已更换路灯" })).await;
     assert_eq!((status, resolved["status"].as_str()), (StatusCode::OK, Some("resolved")));
@@ -137,9 +145,11 @@ async fn a_case_climbs_the_ladder_and_closes_the_loop() {
         step(&app, &w.officer.token, &case_id, "confirm", json!({ "rating": 5 })).await.0,
         StatusCode::FORBIDDEN
     );
+    let (status, e) = step(&app, &reporter.token, &case_id, "confirm", json!({ "rating": 9 })).await;
     assert_eq!(
-        step(&app, &reporter.token, &case_id, "confirm", json!({ "rating": 9 })).await.0,
-        StatusCode::UNPROCESSABLE_ENTITY
+        (status, e["error"]["details"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("rating")),
+        "{e}"
     );
     let (status, closed) =
         step(&app, &reporter.token, &case_id, "confirm", json!({ "rating": 5, "comment": "修得很快" })).await;
@@ -419,7 +429,7 @@ async fn the_same_client_id_makes_one_case_with_its_capture_time() {
     assert_eq!(count, 2);
 
     // A capture time in the future or a malformed client id is refused.
-    let (status, _) = body(
+    let (status, e) = body(
         app.post(
             Some(&reporter.token),
             "/api/v1/cases",
@@ -428,8 +438,12 @@ async fn the_same_client_id_makes_one_case_with_its_capture_time() {
         .await,
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, _) = body(
+    assert_eq!(
+        (status, e["error"]["details"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("captured_at")),
+        "{e}"
+    );
+    let (status, e) = body(
         app.post(
             Some(&reporter.token),
             "/api/v1/cases",
@@ -438,7 +452,11 @@ async fn the_same_client_id_makes_one_case_with_its_capture_time() {
         .await,
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (status, e["error"]["details"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("client_id")),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -597,7 +615,7 @@ async fn media_are_judged_by_content_stripped_of_location_and_kept_private() {
     );
     assert_eq!(app.get_as(&w.worker_a.token, &path).await.status(), StatusCode::OK);
     // Media already attached cannot be attached again, and others' uploads not at all.
-    let (status, _) = body(
+    let (status, e) = body(
         app.post(
             Some(&reporter.token),
             "/api/v1/cases",
@@ -606,7 +624,11 @@ async fn media_are_judged_by_content_stripped_of_location_and_kept_private() {
         .await,
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (status, e["error"]["details"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("media")),
+        "{e}"
+    );
 }
 
 #[tokio::test]

@@ -47,7 +47,7 @@ async fn a_decision_reaches_the_inbox_and_a_refused_one_leaves_nothing() {
 
     // Refused changes roll back with their notices.
     let no_reason = app.post(Some(&w.cadre_a.token), &format!("/api/v1/residencies/{id}/reject"), json!({})).await;
-    assert_eq!(no_reason.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    yishi_tests::assert_invalid_field(no_reason, "reason").await;
     assert!(outbox_rows(&app).await.is_empty());
 
     assert_eq!(

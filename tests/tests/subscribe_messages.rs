@@ -129,7 +129,7 @@ async fn an_opted_out_channel_is_skipped_and_the_inbox_still_tells() {
         .send()
         .await
         .unwrap();
-    assert_eq!(inbox_off.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    yishi_tests::assert_invalid_field(inbox_off, "enabled").await;
     rejected(&app, &w, &resident).await;
     dispatch(&app).await;
     assert_eq!(fake.send_attempts(), 0);
