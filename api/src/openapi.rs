@@ -141,3 +141,30 @@ pub fn document() -> Document {
 pub fn yaml() -> Result<String, serde_json::Error> {
     document().to_yaml().map_err(serde::ser::Error::custom)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    /// Every operation documents the errors every route can give, and those its shape implies.
+    #[test]
+    fn every_operation_documents_its_error_responses() {
+        let doc = serde_json::to_value(super::document()).unwrap();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let responses = operation["responses"].as_object().unwrap();
+                for status in ["429", "500", "503"] {
+                    assert!(responses.contains_key(status), "{method} {path} lacks {status}");
+                }
+                if operation.get("requestBody").is_some() {
+                    for status in ["400", "413", "415", "422"] {
+                        assert!(responses.contains_key(status), "{method} {path} lacks {status}");
+                    }
+                }
+                if path.contains('{') {
+                    assert!(responses.contains_key("404"), "{method} {path} lacks 404");
+                }
+            }
+        }
+    }
+}

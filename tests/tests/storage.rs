@@ -69,40 +69,6 @@ fn migration_names(backend: &str) -> BTreeSet<String> {
         .collect()
 }
 
-#[test]
-fn both_backends_have_the_same_migrations() {
-    let sqlite = migration_names("sqlite");
-    assert!(!sqlite.is_empty());
-    assert_eq!(sqlite, migration_names("postgres"));
-}
-
-/// Every pooled SQLite connection runs in WAL mode with a busy timeout and foreign keys on.
-#[tokio::test]
-async fn pooled_sqlite_connections_get_their_pragmas() {
-    #[derive(QueryableByName, Debug)]
-    struct Pragma {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        value: String,
-    }
-    let test_db = Db::create();
-    if test_db.backend() != infra::Backend::Sqlite {
-        return; // PostgreSQL has no pragmas; this run proves the PostgreSQL paths elsewhere.
-    }
-    let database = open(&test_db);
-    let read = |sql: &'static str| {
-        let database = database.clone();
-        async move {
-            database
-                .run(move |conn| Ok::<_, TestError>(diesel::sql_query(sql).get_result::<Pragma>(conn)?.value))
-                .await
-                .unwrap()
-        }
-    };
-    assert_eq!(read("SELECT journal_mode AS value FROM pragma_journal_mode").await, "wal");
-    assert_eq!(read("SELECT CAST(foreign_keys AS TEXT) AS value FROM pragma_foreign_keys").await, "1");
-    assert_eq!(read("SELECT CAST(timeout AS TEXT) AS value FROM pragma_busy_timeout").await, "5000");
-}
-
 #[tokio::test]
 async fn migrations_run_up_down_and_up_again() {
     let test_db = Db::create();

@@ -82,3 +82,31 @@ pub fn applied_migrations(conn: &mut DbConn) -> Result<Vec<String>, InfraError> 
 fn versions(list: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
     list.into_iter().map(|v| v.to_string()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::collections::BTreeSet;
+
+    fn migration_names(backend: &str) -> BTreeSet<String> {
+        let dir = format!("{}/migrations/{backend}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| {
+                let path = entry.unwrap().path();
+                for file in ["up.sql", "down.sql"] {
+                    assert!(path.join(file).is_file(), "{} lacks {file}", path.display());
+                }
+                path.file_name().unwrap().to_string_lossy().into_owned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let sqlite = migration_names("sqlite");
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, migration_names("postgres"));
+    }
+}
