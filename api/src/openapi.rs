@@ -67,6 +67,57 @@ pub fn finish(mut doc: Document) -> Document {
             document_errors(operation, path, is_public);
         }
     }
+    no_control_characters(doc)
+}
+
+/// Every string the document leaves unconstrained (no enum, pattern or format) refuses control
+/// characters but newline and tab, as the server does where it parses JSON and query strings.
+fn no_control_characters(mut doc: Document) -> Document {
+    use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
+    fn schema(item: &mut RefOr<Schema>) {
+        let RefOr::T(s) = item else { return };
+        match s {
+            Schema::Object(o) => {
+                let is_string = match &o.schema_type {
+                    SchemaType::Type(t) => *t == Type::String,
+                    SchemaType::Array(types) => types.contains(&Type::String),
+                    SchemaType::AnyValue => false,
+                };
+                if is_string && o.enum_values.is_none() && o.pattern.is_none() && o.format.is_none() {
+                    o.pattern = Some(crate::contract::NO_CONTROL.to_owned());
+                }
+                o.properties.values_mut().for_each(schema);
+            }
+            Schema::Array(a) => {
+                if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                    schema(items);
+                }
+            }
+            Schema::OneOf(o) => o.items.iter_mut().for_each(schema),
+            Schema::AllOf(a) => a.items.iter_mut().for_each(schema),
+            Schema::AnyOf(a) => a.items.iter_mut().for_each(schema),
+            _ => {}
+        }
+    }
+    if let Some(components) = doc.components.as_mut() {
+        components.schemas.values_mut().for_each(schema);
+    }
+    for item in doc.paths.paths.values_mut() {
+        for (_, operation) in operations(item) {
+            for param in operation.parameters.iter_mut().flatten() {
+                if let RefOr::T(param) = param {
+                    param.schema.iter_mut().for_each(schema);
+                }
+            }
+            if let Some(RefOr::T(body)) = operation.request_body.as_mut() {
+                for content in body.content.values_mut() {
+                    if let RefOr::T(content) = content {
+                        content.schema.iter_mut().for_each(schema);
+                    }
+                }
+            }
+        }
+    }
     doc
 }
 
@@ -84,8 +135,24 @@ fn operations(item: &mut PathItem) -> Vec<(&'static str, &mut Operation)> {
     .collect()
 }
 
+/// Open311 answers in the GeoReport v2 form, `[{code, description}]`, whatever refused the
+/// request inside the handler; what the shared middleware refuses (rate limits, timeouts,
+/// oversized bodies) comes in our own shape.
+const OPEN311_PREFIX: &str = "/open311/v2/";
+/// What an Open311 handler can answer besides 200: its own refusals and anything a shared step
+/// refused, in the standard's form.
+const OPEN311_REFUSALS: [u16; 5] = [400, 403, 404, 409, 422];
+
 /// Adds the error responses that apply to an operation, unless it documents its own.
 fn document_errors(operation: &mut Operation, path: &str, is_public: bool) {
+    if path.starts_with(OPEN311_PREFIX) {
+        for status in OPEN311_REFUSALS {
+            operation.responses.responses.entry(status.to_string()).or_insert_with(open311_errors);
+        }
+        for (status, code) in [(500, ErrorCode::Internal), (503, ErrorCode::ServiceUnavailable)] {
+            operation.responses.responses.insert(status.to_string(), either_error_shape(code));
+        }
+    }
     let has_body = operation.request_body.is_some();
     let has_path_params = path.contains('{');
     let has_query = operation.parameters.as_ref().is_some_and(|ps| {
@@ -121,6 +188,29 @@ fn document_errors(operation: &mut Operation, path: &str, is_public: bool) {
     if !is_public {
         operation.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
     }
+}
+
+fn open311_errors() -> RefOr<Response> {
+    let list = utoipa::openapi::schema::ArrayBuilder::new().items(Ref::from_schema_name("Open311ErrorItem"));
+    RefOr::T(
+        ResponseBuilder::new()
+            .description("GeoReport v2 errors: [{code, description}]")
+            .content("application/json", ContentBuilder::new().schema(Some(list)).build())
+            .build(),
+    )
+}
+
+/// A 5xx of an Open311 route: from its handler in the standard's form, from the shared
+/// middleware (a timeout) in ours.
+fn either_error_shape(code: ErrorCode) -> RefOr<Response> {
+    let list = utoipa::openapi::schema::ArrayBuilder::new().items(Ref::from_schema_name("Open311ErrorItem"));
+    let either = utoipa::openapi::schema::OneOfBuilder::new().item(Ref::from_schema_name("ErrorBody")).item(list);
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(code.message(Lang::En))
+            .content("application/json", ContentBuilder::new().schema(Some(either)).build())
+            .build(),
+    )
 }
 
 fn error_response(code: ErrorCode) -> RefOr<Response> {
@@ -166,5 +256,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Coordinates in query parameters carry the bounds `domain::org::check_point` enforces
+    /// (written as literals where utoipa needs them, so this test keeps them from drifting).
+    #[test]
+    fn coordinate_parameters_carry_the_domain_bounds() {
+        let doc = serde_json::to_value(super::document()).unwrap();
+        let mut seen = 0;
+        for item in doc["paths"].as_object().unwrap().values() {
+            for operation in item.as_object().unwrap().values() {
+                for param in operation["parameters"].as_array().into_iter().flatten() {
+                    let limit = match param["name"].as_str() {
+                        Some("lat") => domain::org::MAX_LAT,
+                        Some("lng") => domain::org::MAX_LNG,
+                        _ => continue,
+                    };
+                    assert_eq!(param["schema"]["maximum"].as_f64(), Some(limit), "{param}");
+                    assert_eq!(param["schema"]["minimum"].as_f64(), Some(-limit), "{param}");
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen >= 4, "lat and lng of nearby and locate");
     }
 }

@@ -110,6 +110,7 @@ pub async fn get_me(state: web::Data<AppState>, auth: AuthAllowingPasswordChange
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordChange {
     pub current_password: String,
+    #[schema(schema_with = crate::contract::new_password)]
     pub new_password: String,
 }
 

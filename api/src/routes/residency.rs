@@ -89,7 +89,7 @@ pub struct ResidencyApplication {
 #[utoipa::path(
     tag = "residency",
     request_body = ResidencyApplication,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[A-Za-z0-9_-]{8,128}$", description = "Makes retries safe: 8 to 128 letters, digits, - and _ (a UUID fits)")),
     responses(
         (status = 201, body = ResidencyView),
         (status = 409, description = "An application is already pending", body = ErrorBody),
@@ -202,6 +202,7 @@ pub async fn my_residencies(state: web::Data<AppState>, auth: Auth) -> Result<Ht
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ResidencyQuery {
     /// `pending`, `approved`, `rejected` or `withdrawn`.
+    #[param(schema_with = residency_status)]
     pub status: Option<String>,
     /// Only this unit's subtree (it must be in the caller's scope).
     pub org_unit_id: Option<String>,
@@ -231,7 +232,7 @@ pub async fn list_residencies(
     let principal = auth.0;
     let ResidencyQuery { status, org_unit_id, limit, cursor } = query.into_inner();
     if let Some(status) = &status {
-        if !["pending", "approved", "rejected", "withdrawn"].contains(&status.as_str()) {
+        if !RESIDENCY_STATUSES.contains(&status.as_str()) {
             return Err(ApiError::invalid_field("status", "pending, approved, rejected or withdrawn"));
         }
     }
@@ -284,6 +285,15 @@ pub async fn get_residency(
     check_id(&id)?;
     let row = state.db.run(move |conn| load_in_scope(conn, &principal, &id, READS)).await?;
     Ok(HttpResponse::Ok().json(ResidencyView::from(row)))
+}
+
+const RESIDENCY_STATUSES: [&str; 4] = ["pending", "approved", "rejected", "withdrawn"];
+
+fn residency_status() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(RESIDENCY_STATUSES))
+        .build()
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
