@@ -70,11 +70,47 @@ pub fn finish(mut doc: Document) -> Document {
     no_control_characters(doc)
 }
 
+/// Any JSON whose text, keys included, holds no control character but newline and tab: what
+/// the server takes in a body's free-form parts and in properties an operation does not read
+/// (it checks the whole body where JSON is parsed).
+const PLAIN_JSON: &str = "PlainJson";
+
+fn plain_json() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    let plain_string = || ObjectBuilder::new().schema_type(Type::String).pattern(Some(crate::contract::NO_CONTROL));
+    AnyOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type([Type::Null, Type::Boolean, Type::Number].into_iter().collect::<SchemaType>()),
+        )
+        .item(plain_string())
+        .item(ArrayBuilder::new().items(Ref::from_schema_name(PLAIN_JSON)))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property_names(Some(plain_string()))
+                .additional_properties(Some(Ref::from_schema_name(PLAIN_JSON))),
+        )
+        .description(Some("Any JSON without control characters (but newline and tab) in its text or keys."))
+        .into()
+}
+
 /// Every string the document leaves unconstrained (no enum, pattern or format) refuses control
-/// characters but newline and tab, as the server does where it parses JSON and query strings.
+/// characters but newline and tab, as the server does where it parses JSON and query strings;
+/// so do the keys and values of properties an object does not name, and free-form JSON.
 fn no_control_characters(mut doc: Document) -> Document {
-    use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
+    use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, ObjectBuilder, Schema, SchemaType, Type};
     fn schema(item: &mut RefOr<Schema>) {
+        if let RefOr::T(Schema::Object(o)) = item {
+            let free_form = matches!(o.schema_type, SchemaType::AnyValue)
+                || (o.schema_type == SchemaType::Type(Type::Object)
+                    && o.properties.is_empty()
+                    && o.additional_properties.is_none());
+            if free_form && o.enum_values.is_none() {
+                *item = RefOr::Ref(Ref::from_schema_name(PLAIN_JSON));
+                return;
+            }
+        }
         let RefOr::T(s) = item else { return };
         match s {
             Schema::Object(o) => {
@@ -85,6 +121,20 @@ fn no_control_characters(mut doc: Document) -> Document {
                 };
                 if is_string && o.enum_values.is_none() && o.pattern.is_none() && o.format.is_none() {
                     o.pattern = Some(crate::contract::NO_CONTROL.to_owned());
+                }
+                if !o.properties.is_empty() {
+                    o.additional_properties.get_or_insert_with(|| {
+                        Box::new(AdditionalProperties::RefOr(RefOr::Ref(Ref::from_schema_name(PLAIN_JSON))))
+                    });
+                    o.property_names.get_or_insert_with(|| {
+                        Box::new(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .pattern(Some(crate::contract::NO_CONTROL))
+                                .build()
+                                .into(),
+                        )
+                    });
                 }
                 o.properties.values_mut().for_each(schema);
             }
@@ -99,8 +149,28 @@ fn no_control_characters(mut doc: Document) -> Document {
             _ => {}
         }
     }
+    // Multipart forms are not JSON: the server reads their named parts only.
+    let mut forms = Vec::new();
+    for item in doc.paths.paths.values_mut() {
+        for (_, operation) in operations(item) {
+            if let Some(RefOr::T(body)) = operation.request_body.as_ref() {
+                for (media_type, content) in &body.content {
+                    if let (true, RefOr::T(content)) = (media_type.starts_with("multipart/"), content) {
+                        if let Some(RefOr::Ref(form)) = &content.schema {
+                            forms.extend(form.ref_location.rsplit('/').next().map(str::to_owned));
+                        }
+                    }
+                }
+            }
+        }
+    }
     if let Some(components) = doc.components.as_mut() {
-        components.schemas.values_mut().for_each(schema);
+        for (name, item) in components.schemas.iter_mut() {
+            if !forms.contains(name) {
+                schema(item);
+            }
+        }
+        components.schemas.insert(PLAIN_JSON.to_owned(), RefOr::T(plain_json()));
     }
     for item in doc.paths.paths.values_mut() {
         for (_, operation) in operations(item) {
