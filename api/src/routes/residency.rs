@@ -287,6 +287,10 @@ pub async fn get_residency(
     Ok(HttpResponse::Ok().json(ResidencyView::from(row)))
 }
 
+fn rejection_reason() -> utoipa::openapi::Object {
+    crate::contract::required_text(500).examples(["户籍信息与申请不符"]).build()
+}
+
 const RESIDENCY_STATUSES: [&str; 4] = ["pending", "approved", "rejected", "withdrawn"];
 
 fn residency_status() -> utoipa::openapi::Object {
@@ -298,8 +302,10 @@ fn residency_status() -> utoipa::openapi::Object {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Decision {
-    /// Required when rejecting.
-    pub reason: Option<String>,
+    /// Why the application is rejected (told to the applicant): up to 500 characters.
+    #[schema(schema_with = rejection_reason, required = true)]
+    #[serde(default)]
+    pub reason: String,
 }
 
 async fn decide(
@@ -398,7 +404,7 @@ pub async fn reject_residency(
     id: web::Path<String>,
     body: Json<Decision>,
 ) -> Result<HttpResponse, ApiError> {
-    decide(state, auth, meta, id.into_inner(), false, body.into_inner().reason).await
+    decide(state, auth, meta, id.into_inner(), false, Some(body.into_inner().reason)).await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
