@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 use domain::roles::{Grant, Role, ScopeKind};
-use infra::db::write_tx;
+use infra::db::setup_tx;
 use infra::identity::{audit, grants, users};
 use infra::{Database, InfraError};
 use secrecy::ExposeSecret;
@@ -24,8 +24,8 @@ pub async fn admin(db: &Database, config: &Config, now: NaiveDateTime) -> Result
         .await
         .map_err(|e| InfraError::Task(e.to_string()))?;
     db.run(move |conn| {
-        write_tx(conn, |conn| -> Result<(), InfraError> {
-            // Another instance may have created it meanwhile.
+        setup_tx(conn, |conn| -> Result<(), InfraError> {
+            // Another instance may have created it meanwhile (checked under the startup lock).
             if users::any_with_username(conn, ADMIN_USERNAME)? {
                 return Ok(());
             }

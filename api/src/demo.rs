@@ -5,7 +5,7 @@
 
 use chrono::NaiveDateTime;
 use domain::roles::{Role, ScopeKind};
-use infra::db::write_tx;
+use infra::db::setup_tx;
 use infra::identity::{audit, grants, org, residency, users};
 use infra::{Database, InfraError};
 
@@ -110,8 +110,8 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
         crate::auth::password::hash(DEMO_PASSWORD.to_owned()).await.map_err(|e| InfraError::Task(e.to_string()))?;
     let policy_version = policy_version.to_owned();
     db.run(move |conn| {
-        write_tx(conn, |conn| -> Result<Seeded, InfraError> {
-            // Checked again under the write lock: two first starts must not seed twice.
+        setup_tx(conn, |conn| -> Result<Seeded, InfraError> {
+            // Checked again under the startup lock: two first starts must not seed twice.
             if users::demo_accounts(conn)? > 0 {
                 return Ok(Seeded::AlreadyThere);
             }

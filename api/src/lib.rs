@@ -5,6 +5,7 @@ pub mod app;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod contract;
 pub mod demo;
 pub mod error;
 pub mod idempotency;

@@ -10,6 +10,17 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// Reads one response head (up to the blank line).
+fn read_head(stream: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(stream.read(&mut byte).unwrap(), 1, "connection closed in a response head");
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
 #[test]
 fn sigterm_lets_the_request_in_flight_finish() {
     let dir = std::env::temp_dir().join(format!("yishi-sigterm-{}", std::process::id()));
@@ -34,21 +45,29 @@ fn sigterm_lets_the_request_in_flight_finish() {
             Err(e) => panic!("server did not start: {e}"),
         }
     };
-    // A login whose body arrives slowly: the request is in flight when SIGTERM lands.
+    // A login whose body arrives slowly. `Expect: 100-continue` makes the server say when it has
+    // the request in hand (it answers `100 Continue` before reading the body): from then on the
+    // request is in flight, with no guessing how long that takes.
     let body = r#"{"username":"nobody","password":"wrong-password-1"}"#;
     let head = format!(
-        "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
         body.len()
     );
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     stream.write_all(head.as_bytes()).unwrap();
+    let interim = read_head(&mut stream);
+    assert!(interim.starts_with("HTTP/1.1 100"), "the server took the request: {interim}");
     stream.write_all(&body.as_bytes()[..10]).unwrap();
-    std::thread::sleep(Duration::from_millis(300));
     let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(killed.success());
-    std::thread::sleep(Duration::from_millis(300));
+    // The signal has landed once the server stops accepting connections.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        assert!(Instant::now() < deadline, "the server still accepts connections after SIGTERM");
+        std::thread::sleep(Duration::from_millis(10));
+    }
     stream.write_all(&body.as_bytes()[10..]).unwrap();
     let mut answer = String::new();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     stream.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 401"), "the in-flight request was answered: {answer}");
     assert!(answer.contains("invalid_credentials"), "{answer}");

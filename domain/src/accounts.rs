@@ -7,6 +7,9 @@ use crate::DomainError;
 pub struct Username(String);
 
 impl Username {
+    /// What [`Username::parse`] accepts, as a regular expression (for the API document).
+    pub const PATTERN: &'static str = r"^[ \t\n]*[A-Za-z0-9_.\-]{3,32}[ \t\n]*$";
+
     pub fn parse(text: &str) -> Result<Self, DomainError> {
         let text = text.trim().to_lowercase();
         let ok = (3..=32).contains(&text.len())
@@ -41,13 +44,16 @@ impl std::fmt::Debug for NewPassword {
 }
 
 impl NewPassword {
+    pub const MIN_CHARS: usize = 10;
+    pub const MAX_CHARS: usize = 128;
+
     pub fn parse(text: &str, username: &str) -> Result<Self, DomainError> {
         let invalid = |reason| Err(DomainError::Invalid { field: "new_password", reason });
         let count = text.chars().count();
-        if count < 10 {
+        if count < Self::MIN_CHARS {
             return invalid("at least 10 characters");
         }
-        if count > 128 {
+        if count > Self::MAX_CHARS {
             return invalid("at most 128 characters");
         }
         let has_letter = text.chars().any(char::is_alphabetic);

@@ -21,6 +21,8 @@ pub enum DayKind {
 }
 
 impl DayKind {
+    pub const ALL: [DayKind; 2] = [Self::Holiday, Self::MakeupWorkday];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DayKind::Holiday => "holiday",
@@ -36,6 +38,9 @@ impl DayKind {
         }
     }
 }
+
+/// The years a working-day calendar may be kept for.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
 /// One published exception to the weekday rule.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -138,6 +138,8 @@ pub enum Urgency {
 }
 
 impl Urgency {
+    pub const ALL: [Urgency; 2] = [Self::Normal, Self::Urgent];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Normal => "normal",
@@ -191,6 +193,96 @@ impl Outcome {
             field: "outcome",
             reason: "fixed, unable_to_fix, referred, duplicate or withdrawn",
         })
+    }
+}
+
+/// Which of the grid workers' five duties (网格员五项职责) a category falls under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Duty {
+    /// 基础信息采集
+    Information,
+    /// 社情民意收集
+    PublicOpinion,
+    /// 安全隐患排查
+    Hazard,
+    /// 矛盾纠纷化解
+    Dispute,
+    /// 政策宣传
+    Policy,
+}
+
+impl Duty {
+    pub const ALL: [Duty; 5] = [Self::Information, Self::PublicOpinion, Self::Hazard, Self::Dispute, Self::Policy];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Information => "information",
+            Self::PublicOpinion => "public_opinion",
+            Self::Hazard => "hazard",
+            Self::Dispute => "dispute",
+            Self::Policy => "policy",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        Self::ALL.into_iter().find(|d| d.as_str() == text).ok_or(DomainError::Invalid {
+            field: "duty",
+            reason: "information, public_opinion, hazard, dispute or policy",
+        })
+    }
+}
+
+/// A case category's code: 2 to 32 of a-z, 0-9 and `_` (it appears in URLs and Open311).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryCode(String);
+
+impl CategoryCode {
+    pub const MIN_LEN: usize = 2;
+    pub const MAX_LEN: usize = 32;
+    /// The same rule as [`CategoryCode::parse`], as a regular expression (for the API document).
+    pub const PATTERN: &'static str = "^[a-z0-9_]{2,32}$";
+
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        let ok = (Self::MIN_LEN..=Self::MAX_LEN).contains(&text.len())
+            && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if ok {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(DomainError::Invalid { field: "code", reason: "2-32 of a-z, 0-9 and _" })
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// How a follow-up visit (回访) reached the reporter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VisitMethod {
+    Phone,
+    InPerson,
+}
+
+impl VisitMethod {
+    pub const ALL: [VisitMethod; 2] = [Self::Phone, Self::InPerson];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Phone => "phone",
+            Self::InPerson => "in_person",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str() == text)
+            .ok_or(DomainError::Invalid { field: "method", reason: "phone or in_person" })
     }
 }
 
@@ -268,10 +360,13 @@ pub fn transition(status: CaseStatus, level: Level, action: Action) -> Result<(C
 pub struct Rating(u8);
 
 impl Rating {
+    pub const MIN: u8 = 1;
+    pub const MAX: u8 = 5;
+
     pub fn parse(value: i64) -> Result<Self, DomainError> {
         u8::try_from(value)
             .ok()
-            .filter(|v| (1..=5).contains(v))
+            .filter(|v| (Self::MIN..=Self::MAX).contains(v))
             .map(Self)
             .ok_or(DomainError::Invalid { field: "rating", reason: "1 to 5" })
     }
@@ -812,5 +907,31 @@ mod tests {
             assert!(spreadsheet_safe(bad).starts_with('\''));
         }
         assert_eq!(spreadsheet_safe("路灯坏了"), "路灯坏了");
+    }
+}
+
+#[cfg(test)]
+mod contract_tests {
+    use super::*;
+
+    #[test]
+    fn duties_visit_methods_and_codes_parse_what_they_list() {
+        for duty in Duty::ALL {
+            assert_eq!(Duty::parse(duty.as_str()), Ok(duty));
+        }
+        assert!(Duty::parse("").is_err());
+        for method in VisitMethod::ALL {
+            assert_eq!(VisitMethod::parse(method.as_str()), Ok(method));
+        }
+        assert!(VisitMethod::parse("mail").is_err());
+        for good in ["road", "a1", "water_supply", "abcdefghijklmnopqrstuvwxyz012345"] {
+            assert!(CategoryCode::parse(good).is_ok(), "{good}");
+        }
+        for bad in ["", "a", "Road", "water-supply", "道路", "abcdefghijklmnopqrstuvwxyz0123456"] {
+            assert!(CategoryCode::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Rating::parse(i64::from(Rating::MIN)).map(Rating::value), Ok(Rating::MIN));
+        assert_eq!(Rating::parse(i64::from(Rating::MAX)).map(Rating::value), Ok(Rating::MAX));
+        assert!(Rating::parse(i64::from(Rating::MAX) + 1).is_err());
     }
 }

@@ -88,6 +88,8 @@ pub enum GridLevel {
 }
 
 impl GridLevel {
+    pub const ALL: [GridLevel; 3] = [Self::Big, Self::Middle, Self::Small];
+
     pub fn as_str(self) -> &'static str {
         match self {
             GridLevel::Big => "big",
@@ -174,8 +176,13 @@ impl Boundary {
 }
 
 /// A coordinate pair as sent by clients, validated.
+/// The largest latitude and longitude, either way, that [`check_point`] accepts.
+pub const MAX_LAT: f64 = 90.0;
+pub const MAX_LNG: f64 = 180.0;
+
 pub fn check_point(lat: f64, lng: f64) -> Result<(), DomainError> {
-    if !(lat.is_finite() && lng.is_finite() && (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng)) {
+    let within = (-MAX_LAT..=MAX_LAT).contains(&lat) && (-MAX_LNG..=MAX_LNG).contains(&lng);
+    if !(lat.is_finite() && lng.is_finite() && within) {
         return Err(DomainError::Invalid { field: "lat", reason: "lat within ±90 and lng within ±180" });
     }
     Ok(())

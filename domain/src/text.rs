@@ -10,6 +10,13 @@ pub fn is_allowed(c: char) -> bool {
     !c.is_control() || c == '\n' || c == '\t'
 }
 
+/// The refused characters as ranges (C0 but tab and newline, DEL, C1): what [`is_allowed`]
+/// refuses, in the form a schema pattern takes ([`NO_CONTROL_PATTERN`]).
+pub const REFUSED_RANGES: [(char, char); 3] = [('\u{0}', '\u{8}'), ('\u{b}', '\u{1f}'), ('\u{7f}', '\u{9f}')];
+
+/// [`REFUSED_RANGES`] as a JSON Schema pattern, for the API document.
+pub const NO_CONTROL_PATTERN: &str = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$";
+
 /// Whether every character of `text` may appear in text a client sends.
 pub fn is_plain(text: &str) -> bool {
     text.chars().all(is_allowed)
@@ -18,6 +25,17 @@ pub fn is_plain(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_refused_ranges_are_exactly_what_is_refused() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let in_ranges = REFUSED_RANGES.iter().any(|(low, high)| (*low..=*high).contains(&c));
+            assert_eq!(is_allowed(c), !in_ranges, "{:#x}", u32::from(c));
+        }
+        let written: String =
+            REFUSED_RANGES.iter().map(|(l, h)| format!("\\x{:02x}-\\x{:02x}", u32::from(*l), u32::from(*h))).collect();
+        assert_eq!(NO_CONTROL_PATTERN, format!("^[^{written}]*$"));
+    }
 
     #[test]
     fn writing_passes_and_controls_do_not() {

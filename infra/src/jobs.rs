@@ -121,7 +121,7 @@ impl Jobs {
                     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                     loop {
                         tokio::select! {
-                            _ = ticker.tick() => jobs.tick(name, every).await,
+                            _ = ticker.tick() => jobs.tick(name).await,
                             _ = shutdown.changed() => break,
                         }
                     }
@@ -130,26 +130,34 @@ impl Jobs {
             .collect()
     }
 
-    /// One scheduled run: only the instance that wins the lease for this period runs the job.
-    async fn tick(&self, name: &'static str, every: Duration) {
-        let exclusive = self.jobs.get(name).is_some_and(|j| j.exclusive);
-        let claimed = if exclusive { self.claim(name, every).await } else { Ok(true) };
-        match claimed {
-            Ok(true) => match self.run_now(name).await {
-                Ok(handled) => tracing::debug!(job = name, handled, "job ran"),
-                Err(error) => tracing::warn!(job = name, %error, "job failed"),
-            },
-            Ok(false) => {}
-            Err(error) => tracing::warn!(job = name, %error, "job lease unavailable"),
+    /// One tick of the schedule, logged.
+    async fn tick(&self, name: &'static str) {
+        match self.run_scheduled(name).await {
+            Ok(Some(handled)) => tracing::debug!(job = name, handled, "job ran"),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(job = name, %error, "job failed or its lease was unavailable"),
         }
     }
 
-    /// Claims this period of job `name`. The lease is held until the next period, so one run
-    /// happens per period across all instances.
+    /// One scheduled run of job `name`, as each instance's loop makes it every period: an
+    /// exclusive job runs only in the instance that wins this period's lease. Returns what the
+    /// run handled, or `None` when another instance holds the period.
+    pub async fn run_scheduled(&self, name: &str) -> Result<Option<JobReport>, InfraError> {
+        let (&name, job) =
+            self.jobs.get_key_value(name).ok_or_else(|| InfraError::Task(format!("no job named {name}")))?;
+        if job.exclusive && !self.claim(name, job.every).await? {
+            return Ok(None);
+        }
+        self.run_now(name).await.map(Some)
+    }
+
+    /// Claims this period of job `name`. The lease is held until just before the next period
+    /// (a tenth of it early, at most half a second, so the holder's next tick is not refused
+    /// by its own lease), so one run happens per period across all instances.
     async fn claim(&self, name: &'static str, every: Duration) -> Result<bool, InfraError> {
         let now = self.ctx.now();
-        let until = now + chrono::Duration::from_std(every).unwrap_or(chrono::Duration::minutes(1))
-            - chrono::Duration::milliseconds(500);
+        let slack = (every / 10).min(Duration::from_millis(500));
+        let until = now + chrono::Duration::from_std(every - slack).unwrap_or(chrono::Duration::minutes(1));
         let owner = self.instance.clone();
         self.ctx
             .db

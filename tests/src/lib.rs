@@ -198,3 +198,15 @@ pub fn backend_label() -> String {
     let store = if testing::redis_url().is_some() { "redis" } else { "memory" };
     format!("{db}+{store}")
 }
+
+/// Asserts a 422 `validation_failed` that names `field` as the one that failed.
+///
+/// # Panics
+/// When the answer is anything else.
+pub async fn assert_invalid_field(res: reqwest::Response, field: &str) {
+    let status = res.status();
+    let body: serde_json::Value = res.json().await.unwrap_or_default();
+    assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "validation_failed", "{body}");
+    assert_eq!(body["error"]["details"]["field"], field, "the failing field is named: {body}");
+}

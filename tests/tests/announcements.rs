@@ -134,8 +134,39 @@ async fn a_township_sized_announcement_fans_out_in_batches() {
     println!("announcement request answered in {:?}", request.elapsed());
     assert_eq!(inbox_deliveries(&app).await, 0);
 
+    // While the fan-out runs, a second connection watches what is committed: the deliveries
+    // appear a whole batch (1,000, the app's fan-out batch) at a time, with the progress mark
+    // beside them, and some appear before the last batch is done. One transaction for all
+    // would show only 0 and 20,000; a row at a time would show other counts.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let (db, done) = (app.state.db.clone(), done.clone());
+        tokio::spawn(async move {
+            let mut seen = std::collections::BTreeSet::new();
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let (deliveries, progress) = db
+                    .run(|conn| {
+                        use infra::schema::announcements as a;
+                        let deliveries: i64 = o::table.filter(o::channel.eq("inbox")).count().get_result(conn)?;
+                        let progress: Vec<i32> = a::table.select(a::fanned_out).load(conn)?;
+                        Ok::<_, infra::InfraError>((deliveries, progress))
+                    })
+                    .await
+                    .unwrap();
+                seen.insert(deliveries);
+                seen.extend(progress.into_iter().map(i64::from));
+                tokio::task::yield_now().await;
+            }
+            seen
+        })
+    };
     let fan_out = Instant::now();
     assert_eq!(app.state.jobs.run_now("fan_out_announcements").await.unwrap(), 20_000);
     println!("fan-out of 20,000 residents took {:?}", fan_out.elapsed());
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let seen = watcher.await.unwrap();
+    println!("committed counts seen while fanning out: {seen:?}");
+    assert!(seen.iter().all(|n| n % 1000 == 0), "only whole batches are ever committed: {seen:?}");
+    assert!(seen.iter().any(|n| (1..20_000).contains(n)), "batches commit as they go: {seen:?}");
     assert_eq!(inbox_deliveries(&app).await, 20_000);
 }

@@ -36,7 +36,7 @@ async fn the_bootstrap_administrator_must_change_the_password_first() {
             json!({ "current_password": BOOTSTRAP_PASSWORD, "new_password": "short" }),
         )
         .await;
-    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    yishi_tests::assert_invalid_field(weak, "new_password").await;
     let wrong = app
         .post(
             Some(&t),
@@ -120,8 +120,14 @@ async fn logout_ends_the_access_token_at_once() {
 async fn access_tokens_expire_on_the_clock() {
     let app = spawn_app().await;
     let t = token(&app.wechat_login("dev:zhaoliu").await);
-    app.clock.advance(chrono::Duration::minutes(16));
-    assert_eq!(app.get_as(&t, "/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get_as(&t, "/api/v1/me").await.status(), StatusCode::OK, "the token works at first");
+    app.clock.advance(chrono::Duration::minutes(14));
+    assert_eq!(app.get_as(&t, "/api/v1/me").await.status(), StatusCode::OK, "and still within its 15 minutes");
+    app.clock.advance(chrono::Duration::minutes(2));
+    let res = app.get_as(&t, "/api/v1/me").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "expired once the clock passes 15 minutes");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthorized", "{body}");
     let forged = format!("{}x", &t[..t.len() - 1]);
     assert_eq!(app.get_as(&forged, "/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
 }

@@ -98,3 +98,39 @@ async fn the_demo_county_loads_once_and_can_be_used() {
     let refused = api::Application::build(config, options).await;
     assert!(matches!(refused, Err(api::app::StartupError::DemoAccounts)), "production must refuse demo accounts");
 }
+
+/// Four replicas starting together on an empty database: every one comes up, and the shipped
+/// working-day calendar, the demo county and the bootstrap administrator are each loaded once
+/// (they are loaded under the migration lock, not after it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn four_instances_starting_at_once_load_everything_once() {
+    let db = yishi_tests::Db::create();
+    let starts = (0..4).map(|_| {
+        spawn_app_with(Setup {
+            no_database: true,
+            env: vec![("DATABASE_URL", db.url.clone()), ("YISHI_DEMO_DATA", "auto".into())],
+            ..Setup::default()
+        })
+    });
+    let apps = futures_util::future::join_all(starts).await;
+    let state = apps[0].state.db.clone();
+    let counts = table_counts(&state).await;
+    assert_eq!(&counts[1..4], &[19, 9, 5], "one demo county: {counts:?}");
+    let shipped: usize = infra::cases::calendar::shipped_years().unwrap().values().map(Vec::len).sum();
+    let (calendar, admins) = state
+        .run(|conn| {
+            use diesel::prelude::*;
+            use infra::schema::*;
+            let calendar: i64 = calendar_days::table.count().get_result(conn)?;
+            let admins: i64 = users::table.filter(users::username.eq("admin")).count().get_result(conn)?;
+            Ok::<_, infra::InfraError>((calendar, admins))
+        })
+        .await
+        .unwrap();
+    assert_eq!(calendar, i64::try_from(shipped).unwrap(), "the shipped calendar, once");
+    assert_eq!(admins, 1, "one bootstrap administrator");
+    for app in &apps {
+        assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+        app.login("demo-admin", api::demo::DEMO_PASSWORD).await;
+    }
+}

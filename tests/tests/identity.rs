@@ -61,7 +61,7 @@ async fn a_village_cadre_decides_their_village_and_cannot_see_the_next_one() {
 
     let no_reason =
         app.post(Some(&w.cadre_a.token), &format!("/api/v1/residencies/{}/reject", id(&a_app)), json!({})).await;
-    assert_eq!(no_reason.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    yishi_tests::assert_invalid_field(no_reason, "reason").await;
     let (status, approved) =
         body(app.post(Some(&w.cadre_a.token), &format!("/api/v1/residencies/{}/approve", id(&a_app)), json!({})).await)
             .await;
@@ -136,7 +136,7 @@ async fn roles_are_granted_only_below_ones_own_within_ones_scope_never_to_onesel
         body(app.grant(&w.cadre_a.token, &w.cadre_a.id, "supervisor", "org_unit", &w.village_a).await).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body_}");
     let bad_role = app.grant(&w.cadre_a.token, &helper.id, "emperor", "org_unit", &w.village_a).await;
-    assert_eq!(bad_role.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    yishi_tests::assert_invalid_field(bad_role, "role").await;
 
     // The audit log saw the grants.
     let (status, log) = body(app.get_as(&w.admin, "/api/v1/audit-log?action=role_granted").await).await;
@@ -288,7 +288,7 @@ async fn phones_leave_masked_except_to_the_owner_and_an_audited_reveal() {
     let short = app
         .post(Some(&w.cadre_a.token), &format!("/api/v1/users/{}/reveal-phone", resident.id), json!({ "reason": "" }))
         .await;
-    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    yishi_tests::assert_invalid_field(short, "reason").await;
     let (status, revealed) = body(
         app.post(
             Some(&w.cadre_a.token),
@@ -366,7 +366,7 @@ async fn the_tree_keeps_its_levels_and_grids_answer_points() {
             json!({ "parent_id": w.county, "kind": "village", "name": "跳级村" }),
         )
         .await;
-    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    yishi_tests::assert_invalid_field(wrong, "parent_id").await;
     let by_cadre = app
         .post(
             Some(&w.cadre_a.token),
@@ -392,7 +392,7 @@ async fn the_tree_keeps_its_levels_and_grids_answer_points() {
     let wgs = app.get_as(&w.cadre_a.token, "/api/v1/grids/locate?lat=27.71&lng=111.987&coord=wgs84").await;
     assert_eq!(wgs.status(), StatusCode::OK);
     let bad = app.post(Some(&w.admin), "/api/v1/grids", json!({ "org_unit_id": w.village_a, "level": "small", "name": "x", "boundary": { "type": "Point", "coordinates": [112.0, 27.7] } })).await;
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    yishi_tests::assert_invalid_field(bad, "boundary").await;
     let dept = json!({ "org_unit_id": w.county, "name": "县住建局" });
     assert_eq!(app.post(Some(&w.admin), "/api/v1/departments", dept.clone()).await.status(), StatusCode::CREATED);
     assert_eq!(app.post(Some(&w.admin), "/api/v1/departments", dept).await.status(), StatusCode::CONFLICT);

@@ -51,7 +51,7 @@ async fn a_notice_is_mailed_with_its_chinese_subject_and_body() {
         .send()
         .await
         .unwrap();
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    yishi_tests::assert_invalid_field(bad, "email").await;
     rejected(&app, &w, &resident, "地址不符").await;
     dispatch(&app).await;
 

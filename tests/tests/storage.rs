@@ -75,40 +75,6 @@ fn migration_names(backend: &str) -> BTreeSet<String> {
         .collect()
 }
 
-#[test]
-fn both_backends_have_the_same_migrations() {
-    let sqlite = migration_names("sqlite");
-    assert!(!sqlite.is_empty());
-    assert_eq!(sqlite, migration_names("postgres"));
-}
-
-/// Every pooled SQLite connection runs in WAL mode with a busy timeout and foreign keys on.
-#[tokio::test]
-async fn pooled_sqlite_connections_get_their_pragmas() {
-    #[derive(QueryableByName, Debug)]
-    struct Pragma {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        value: String,
-    }
-    let test_db = Db::create();
-    if test_db.backend() != infra::Backend::Sqlite {
-        return; // PostgreSQL has no pragmas; this run proves the PostgreSQL paths elsewhere.
-    }
-    let database = open(&test_db);
-    let read = |sql: &'static str| {
-        let database = database.clone();
-        async move {
-            database
-                .run(move |conn| Ok::<_, TestError>(diesel::sql_query(sql).get_result::<Pragma>(conn)?.value))
-                .await
-                .unwrap()
-        }
-    };
-    assert_eq!(read("SELECT journal_mode AS value FROM pragma_journal_mode").await, "wal");
-    assert_eq!(read("SELECT CAST(foreign_keys AS TEXT) AS value FROM pragma_foreign_keys").await, "1");
-    assert_eq!(read("SELECT CAST(timeout AS TEXT) AS value FROM pragma_busy_timeout").await, "5000");
-}
-
 #[tokio::test]
 async fn migrations_run_up_down_and_up_again() {
     let test_db = Db::create();
@@ -363,4 +329,76 @@ async fn the_purge_job_removes_idempotency_records_past_retention() {
     app.clock.advance(Duration::hours(49));
     assert_eq!(app.state.jobs.run_now("purge_idempotency_keys").await.unwrap(), 1);
     assert_eq!(records(&database).await, 0);
+}
+
+/// A job that counts its runs, registered in one "instance" (its own pool and name) per call,
+/// every instance on the same database.
+fn scheduled_instance(
+    test_db: &Db,
+    clock: Arc<dyn domain::Clock>,
+    every: std::time::Duration,
+    runs: Arc<std::sync::atomic::AtomicUsize>,
+) -> infra::jobs::Jobs {
+    let ctx = infra::jobs::JobContext { db: open(test_db), clock, instance: domain::new_id() };
+    infra::jobs::Jobs::builder(ctx)
+        .job("count", every, move |_ctx| {
+            let runs = runs.clone();
+            async move { Ok(runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1) }
+        })
+        .build()
+}
+
+/// The job lease: two instances ticking the schedule at the same moments run an exclusive job
+/// once per period between them, however their ticks interleave (a manual clock moves the
+/// periods).
+#[tokio::test]
+async fn two_instances_on_the_schedule_run_a_job_once_per_period() {
+    let (test_db, _database) = migrated().await;
+    let clock = domain::ManualClock::starting_at(Utc::now());
+    let every = std::time::Duration::from_secs(60);
+    let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let one = scheduled_instance(&test_db, Arc::new(clock.clone()), every, runs.clone());
+    let two = scheduled_instance(&test_db, Arc::new(clock.clone()), every, runs.clone());
+    for period in 1..=20 {
+        let (a, b) = tokio::join!(one.run_scheduled("count"), two.run_scheduled("count"));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(usize::from(a.is_some()) + usize::from(b.is_some()), 1, "period {period}: {a:?} {b:?}");
+        // A second tick inside the same period (a restarted loop, a drifting timer) runs nothing.
+        clock.advance(Duration::seconds(30));
+        let (a, b) = tokio::join!(one.run_scheduled("count"), two.run_scheduled("count"));
+        assert_eq!((a.unwrap(), b.unwrap()), (None, None), "period {period}, half-way");
+        clock.advance(Duration::seconds(30));
+        assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), period);
+    }
+}
+
+/// The same through the real loops (`Jobs::spawn`) on the real clock: two instances ticking
+/// every 200 ms run the job at most once per lease (180 ms) between them, where without the
+/// lease they would run it twice per period.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_running_their_loops_share_the_periods() {
+    let (test_db, _database) = migrated().await;
+    let every = std::time::Duration::from_millis(200);
+    let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let system: Arc<dyn domain::Clock> = Arc::new(domain::SystemClock);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let started = std::time::Instant::now();
+    let mut loops = scheduled_instance(&test_db, system.clone(), every, runs.clone()).spawn(stopped.clone());
+    loops.extend(scheduled_instance(&test_db, system, every, runs.clone()).spawn(stopped));
+    // Wait for six runs (a deadline, not a guess), then stop both loops.
+    let deadline = started + std::time::Duration::from_secs(30);
+    while runs.load(std::sync::atomic::Ordering::SeqCst) < 6 {
+        assert!(std::time::Instant::now() < deadline, "the schedule did not run six times in 30 s");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    stop.send(true).unwrap();
+    for task in loops {
+        task.await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    let total = runs.load(std::sync::atomic::Ordering::SeqCst);
+    // Each run needs the previous period's lease (every - a tenth) to have run out.
+    let lease = every - every / 10;
+    let most = usize::try_from(elapsed.as_millis() / lease.as_millis()).unwrap() + 1;
+    assert!(total <= most, "{total} runs in {elapsed:?}: more than one per period");
 }

@@ -63,7 +63,7 @@ pub struct NewAnnouncement {
 #[utoipa::path(
     tag = "notifications",
     request_body = NewAnnouncement,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[A-Za-z0-9_-]{8,128}$", description = "Makes retries safe: 8 to 128 letters, digits, - and _ (a UUID fits)")),
     responses((status = 201, body = AnnouncementView), (status = 422, body = ErrorBody))
 )]
 #[post("/announcements")]

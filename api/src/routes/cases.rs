@@ -10,7 +10,10 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
-use domain::cases::{self as rules, Action, CaseStatus, Level, Outcome, Rating, TransitionError, Urgency};
+use domain::cases::{
+    self as rules, Action, CaseStatus, CategoryCode, Duty, Level, Outcome, Rating, TransitionError, Urgency,
+    VisitMethod,
+};
 use domain::geo_cn::{ChinaPoint, Datum};
 use domain::principal::{AccountKind, Principal};
 use domain::roles::{Permission, Place, ScopeKind};
@@ -23,6 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::auth::Auth;
+use crate::contract;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::idempotency;
 use crate::json::Json;
@@ -139,6 +143,11 @@ fn now_utc(state: &AppState) -> NaiveDateTime {
 /// A client's `lat`/`lng` in the datum `coord` names: a point in China, in GCJ-02.
 fn parse_point(lat: f64, lng: f64, coord: Option<&str>) -> Result<ChinaPoint, ApiError> {
     Ok(ChinaPoint::parse(lat, lng, Datum::parse(coord)?)?)
+}
+
+/// A required note or reason of at most 500 characters, as [`text`] reads it.
+fn note_500() -> utoipa::openapi::Object {
+    contract::required_text(500).build()
 }
 
 fn text(value: Option<String>, field: &str, max: usize, required: bool) -> Result<Option<String>, ApiError> {
@@ -429,18 +438,21 @@ fn list_views(conn: &mut DbConn, principal: &Principal, rows: Vec<CaseRow>) -> R
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CategoryView {
-    #[schema(example = "road")]
+    /// 2 to 32 of a-z, 0-9 and `_`.
+    #[schema(schema_with = contract::category_code)]
     pub code: String,
-    #[schema(example = "道路交通")]
+    #[schema(schema_with = contract::name)]
     pub name: String,
     /// Which of the grid workers' five duties it falls under: information, public_opinion,
     /// hazard, dispute, policy.
+    #[schema(schema_with = contract::duty)]
     pub duty: String,
     pub description: String,
     /// The county department a case of this category climbs to.
     pub department_id: Option<String>,
     pub public_by_default: bool,
     pub active: bool,
+    #[serde(deserialize_with = "contract::integral")]
     pub sort_order: i32,
 }
 
@@ -464,18 +476,10 @@ pub struct CategoryList {
     pub items: Vec<CategoryView>,
 }
 
-const DUTIES: [&str; 5] = ["information", "public_opinion", "hazard", "dispute", "policy"];
-
 fn category_row(conn: &mut DbConn, v: CategoryView) -> Result<store::CategoryRow, ApiError> {
-    let code_ok = (2..=32).contains(&v.code.len())
-        && v.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if !code_ok {
-        return Err(ApiError::invalid_field("code", "2-32 of a-z, 0-9 and _"));
-    }
+    let code = CategoryCode::parse(&v.code)?.into_inner();
     let name = domain::org::parse_name(&v.name, "name")?;
-    if !DUTIES.contains(&v.duty.as_str()) {
-        return Err(ApiError::invalid_field("duty", "information, public_opinion, hazard, dispute or policy"));
-    }
+    let duty = Duty::parse(&v.duty)?.as_str().to_owned();
     if let Some(department) = &v.department_id {
         check_id(department).map_err(|_| ApiError::invalid_field("department_id", "a department id"))?;
         if org::find_department(conn, department)?.is_none() {
@@ -483,9 +487,9 @@ fn category_row(conn: &mut DbConn, v: CategoryView) -> Result<store::CategoryRow
         }
     }
     Ok(store::CategoryRow {
-        code: v.code,
+        code,
         name,
-        duty: v.duty,
+        duty,
         description: text(Some(v.description), "description", 200, false)?.unwrap_or_default(),
         department_id: v.department_id,
         public_by_default: v.public_by_default,
@@ -541,8 +545,24 @@ pub async fn create_category(
     Ok(HttpResponse::Created().json(CategoryView::from(row)))
 }
 
+/// A category's code in the path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct CategoryPath {
+    #[param(schema_with = contract::category_code)]
+    pub code: String,
+}
+
+/// A calendar year in the path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct YearPath {
+    #[param(schema_with = contract::calendar_year)]
+    pub year: i32,
+}
+
 /// Changes a category, e.g. the department its cases climb to (admins).
-#[utoipa::path(tag = "cases", request_body = CategoryView, params(("code" = String, Path)), responses((status = 200, body = CategoryView)))]
+#[utoipa::path(tag = "cases", request_body = CategoryView, params(CategoryPath), responses((status = 200, body = CategoryView)))]
 #[put("/case-categories/{code}")]
 pub async fn update_category(
     state: web::Data<AppState>,
@@ -558,6 +578,8 @@ pub async fn update_category(
     let now = now_utc(&state);
     let code = code.into_inner();
     let mut view = body.into_inner();
+    // The body's code must be a code too; the path names the category changed.
+    CategoryCode::parse(&view.code)?;
     view.code = code;
     let row = state
         .db
@@ -590,17 +612,20 @@ pub async fn update_category(
 pub struct NewCase {
     #[schema(example = "road")]
     pub category: String,
-    #[schema(example = "村口的路灯坏了，晚上很黑，老人走路不安全", min_length = 5, max_length = 1000)]
+    /// At least 5 characters once trimmed, at most 1000.
+    #[schema(schema_with = description_schema)]
     pub description: String,
     /// GCJ-02 unless `coord` is `wgs84`; a point in China (`domain::geo_cn::CHINA_REGION`), else
-    /// 422 naming `lat` or `lng`. A report may give an address alone.
-    #[schema(minimum = 3.0, maximum = 54.0)]
+    /// 422 naming `lat` or `lng`. With `lng`, or neither: a report may give an address alone.
+    #[schema(schema_with = contract::lat_or_null)]
     pub lat: Option<f64>,
-    #[schema(minimum = 73.0, maximum = 136.0)]
+    #[schema(schema_with = contract::lng_or_null)]
     pub lng: Option<f64>,
+    #[schema(schema_with = contract::coord_or_null)]
     pub coord: Option<String>,
     pub address: Option<String>,
     /// normal (the default) or urgent.
+    #[schema(schema_with = contract::urgency_or_null)]
     pub urgency: Option<String>,
     #[serde(default)]
     pub anonymous: bool,
@@ -719,7 +744,7 @@ pub fn granted_grid(conn: &mut DbConn, principal: &Principal) -> Result<Option<o
 #[utoipa::path(
     tag = "cases",
     request_body = NewCase,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[A-Za-z0-9_-]{8,128}$", description = "Makes retries safe: 8 to 128 letters, digits, - and _ (a UUID fits)")),
     responses((status = 201, body = CaseView), (status = 200, description = "Already reported with this client_id", body = CaseView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 #[post("/cases")]
@@ -823,6 +848,12 @@ pub async fn get_case(state: web::Data<AppState>, auth: Auth, id: web::Path<Stri
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// A report's description: trimmed, 5 to 1000 characters (a run of 5 that starts and ends with
+/// a non-blank character, inside at most 1000).
+fn description_schema() -> utoipa::openapi::Object {
+    contract::trimmed_text(5, 1000).examples(["村口的路灯坏了，晚上很黑，老人走路不安全"]).build()
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct CaseQuery {
     /// Cases of a unit's subtree (staff over it, or anyone with `public=true`).
@@ -833,14 +864,18 @@ pub struct CaseQuery {
     pub mine: Option<bool>,
     /// Only public cases (with `org_unit_id`: a village's public cases, for residents).
     pub public: Option<bool>,
+    #[param(schema_with = contract::case_status)]
     pub status: Option<String>,
     pub category: Option<String>,
+    #[param(schema_with = contract::level)]
     pub level: Option<String>,
     pub overdue: Option<bool>,
     pub open: Option<bool>,
     /// Reported at or after (RFC 3339).
+    #[param(format = DateTime)]
     pub from: Option<String>,
     /// Reported before (RFC 3339).
+    #[param(format = DateTime)]
     pub to: Option<String>,
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
@@ -1064,13 +1099,19 @@ pub async fn export_cases(
 pub struct DuplicateQuery {
     pub category: String,
     /// A point in China, GCJ-02 unless `coord` is `wgs84`.
-    #[schema(minimum = 3.0, maximum = 54.0)]
+    #[schema(schema_with = contract::lat)]
     pub lat: f64,
-    #[schema(minimum = 73.0, maximum = 136.0)]
+    #[schema(schema_with = contract::lng)]
     pub lng: f64,
+    #[schema(schema_with = contract::coord_or_null)]
     pub coord: Option<String>,
     /// What the resident is about to write.
+    #[schema(schema_with = duplicate_text)]
     pub text: String,
+}
+
+fn duplicate_text() -> utoipa::openapi::Object {
+    contract::required_text(1000).build()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1138,14 +1179,17 @@ pub async fn find_duplicates(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct NearbyQuery {
-    /// A point in China, GCJ-02 unless `coord` is `wgs84`.
-    #[param(minimum = 3.0, maximum = 54.0)]
+    /// A point in China (`domain::geo_cn::CHINA_REGION`; a test holds the document to it), GCJ-02
+    /// unless `coord` is `wgs84`.
+    #[param(minimum = 3, maximum = 54)]
     pub lat: f64,
-    #[param(minimum = 73.0, maximum = 136.0)]
+    #[param(minimum = 73, maximum = 136)]
     pub lng: f64,
+    #[param(schema_with = contract::coord)]
     pub coord: Option<String>,
     pub category: Option<String>,
-    /// Metres, at most 2000 (default 500).
+    /// Metres, 1 to 2000 (default 500).
+    #[param(minimum = 1, maximum = 2000)]
     pub radius_m: Option<f64>,
 }
 
@@ -1238,8 +1282,10 @@ where
 }
 
 /// A body that may be left out entirely; when sent, it must be a valid JSON object.
+/// An optional step body: empty, or JSON `null` (as the document's `StepBody | null` allows),
+/// means none.
 fn optional_body<T: Default + serde::de::DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    if body.iter().all(u8::is_ascii_whitespace) || body.trim_ascii() == b"null" {
         return Ok(T::default());
     }
     crate::routes::residency::parse_json(req, body)
@@ -1301,6 +1347,7 @@ pub async fn start_case(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EscalateBody {
     /// Why this level cannot solve it (吹哨).
+    #[schema(schema_with = note_500)]
     pub reason: String,
     /// For the step to the county: the department (else the category's).
     pub department_id: Option<String>,
@@ -1340,7 +1387,9 @@ pub async fn escalate_case(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ResolveBody {
     /// fixed, unable_to_fix, referred (not our responsibility), duplicate, withdrawn.
+    #[schema(schema_with = contract::outcome)]
     pub outcome: String,
+    #[schema(schema_with = note_500)]
     pub note: String,
     #[serde(default)]
     pub media: Vec<String>,
@@ -1371,7 +1420,8 @@ pub async fn resolve_case(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ConfirmBody {
-    /// 1 to 5.
+    #[schema(schema_with = contract::rating)]
+    #[serde(deserialize_with = "contract::integral")]
     pub rating: i64,
     pub comment: Option<String>,
 }
@@ -1403,6 +1453,7 @@ pub async fn confirm_case(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReopenBody {
     /// Why the answer does not solve it.
+    #[schema(schema_with = note_500)]
     pub reason: String,
     #[serde(default)]
     pub media: Vec<String>,
@@ -1517,7 +1568,9 @@ pub async fn merge_case(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct VisitBody {
     /// phone or in_person.
+    #[schema(schema_with = contract::visit_method)]
     pub method: String,
+    #[schema(schema_with = note_500)]
     pub note: String,
     /// Whether the reporter said they were satisfied.
     pub satisfied: Option<bool>,
@@ -1536,9 +1589,7 @@ pub async fn record_visit(
     let id = id.into_inner();
     check_id(&id)?;
     let body = body.into_inner();
-    if !matches!(body.method.as_str(), "phone" | "in_person") {
-        return Err(ApiError::invalid_field("method", "phone or in_person"));
-    }
+    VisitMethod::parse(&body.method)?;
     let note = text(Some(body.note), "note", 500, true)?;
     let now = now_utc(&state);
     let view = state
@@ -1567,7 +1618,12 @@ pub async fn record_visit(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RevealBody {
     /// Why the phone is needed (kept in the audit log).
+    #[schema(schema_with = reveal_reason)]
     pub reason: String,
+}
+
+fn reveal_reason() -> utoipa::openapi::Object {
+    contract::required_text(200).build()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1632,7 +1688,7 @@ pub async fn reveal_reporter_phone(
 pub struct FiguresQuery {
     pub org_unit_id: String,
     /// YYYY-MM (Beijing time).
-    #[param(example = "2026-11")]
+    #[param(example = "2026-11", pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub month: String,
 }
 
@@ -1804,16 +1860,23 @@ pub async fn case_figures(
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CalendarDay {
-    #[schema(example = "2026-10-01")]
+    #[schema(example = "2026-10-01", format = Date)]
     pub day: String,
     /// holiday or makeup_workday (调休).
+    #[schema(schema_with = contract::day_kind)]
     pub kind: String,
-    #[schema(example = "National Day")]
+    #[schema(schema_with = calendar_day_name)]
     pub name: String,
+}
+
+fn calendar_day_name() -> utoipa::openapi::Object {
+    contract::required_text(40).examples(["National Day"]).build()
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CalendarYear {
+    /// The year in the path.
+    #[schema(schema_with = contract::calendar_year)]
     pub year: i32,
     pub days: Vec<CalendarDay>,
 }
@@ -1832,7 +1895,7 @@ pub async fn calendar_years(state: web::Data<AppState>, _auth: Auth) -> Result<H
 }
 
 /// One year's statutory holidays and make-up workdays.
-#[utoipa::path(tag = "cases", params(("year" = i32, Path)), responses((status = 200, body = CalendarYear)))]
+#[utoipa::path(tag = "cases", params(YearPath), responses((status = 200, body = CalendarYear)))]
 #[get("/working-calendar/{year}")]
 pub async fn calendar_year(
     state: web::Data<AppState>,
@@ -1852,7 +1915,7 @@ pub async fn calendar_year(
 }
 
 /// Uploads a year's calendar as the State Council published it (admins); replaces that year.
-#[utoipa::path(tag = "cases", request_body = CalendarYear, params(("year" = i32, Path)), responses((status = 200, body = CalendarYear), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "cases", request_body = CalendarYear, params(YearPath), responses((status = 200, body = CalendarYear), (status = 422, body = ErrorBody)))]
 #[put("/working-calendar/{year}")]
 pub async fn upload_calendar_year(
     state: web::Data<AppState>,
@@ -1867,7 +1930,7 @@ pub async fn upload_calendar_year(
     }
     let year = year.into_inner();
     let upload = body.into_inner();
-    if upload.year != year || !(2000..=2100).contains(&year) {
+    if upload.year != year || !domain::calendar::YEARS.contains(&year) {
         return Err(ApiError::invalid_field("year", "the year in the path, 2000-2100"));
     }
     let mut days = Vec::with_capacity(upload.days.len());

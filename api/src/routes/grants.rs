@@ -84,9 +84,9 @@ pub async fn list_grants(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewGrant {
     pub user_id: String,
-    #[schema(example = "grid_worker")]
+    #[schema(schema_with = crate::contract::role)]
     pub role: String,
-    #[schema(example = "grid")]
+    #[schema(schema_with = crate::contract::scope_kind)]
     pub scope_kind: String,
     /// An org unit, grid or department id (`root` for the whole tree).
     pub scope_id: String,

@@ -110,6 +110,7 @@ pub async fn get_me(state: web::Data<AppState>, auth: AuthAllowingPasswordChange
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordChange {
     pub current_password: String,
+    #[schema(schema_with = crate::contract::new_password)]
     pub new_password: String,
 }
 
@@ -330,9 +331,25 @@ pub async fn delete_me(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EmailChange {
-    /// An address for notices by mail; null removes it.
-    #[schema(example = "cadre@example.com")]
+    /// An address for notices by mail; null (or blank) removes it.
+    #[schema(schema_with = email_schema)]
     pub email: Option<String>,
+}
+
+/// What `set_email` accepts, trimmed: blank, or one `@` between a non-empty local part and a
+/// domain with a dot, no whitespace, at most 254 characters.
+fn email_schema() -> utoipa::openapi::Object {
+    const PLAIN: &str = r"[^@\s\x00-\x1f\x7f-\x9f]";
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(
+            [utoipa::openapi::Type::String, utoipa::openapi::Type::Null]
+                .into_iter()
+                .collect::<utoipa::openapi::schema::SchemaType>(),
+        )
+        .max_length(Some(254))
+        .pattern(Some(format!(r"^[ \t\n]*({PLAIN}+@{PLAIN}*\.{PLAIN}*[ \t\n]*)?$")))
+        .examples(["cadre@example.com"])
+        .build()
 }
 
 /// Sets (or removes) the address notices may be mailed to.

@@ -43,11 +43,19 @@ impl From<&store::MediaRow> for MediaView {
     }
 }
 
+fn media_kind() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["image", "voice"]))
+        .build()
+}
+
 /// The multipart form of an upload.
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
 pub struct MediaUpload {
     /// `image` (JPEG, PNG, WebP) or `voice` (MP3, AAC, M4A, WAV).
+    #[schema(schema_with = media_kind)]
     kind: String,
     /// The file itself.
     #[schema(value_type = String, format = Binary)]
@@ -95,7 +103,7 @@ async fn read_form(mut form: Multipart, limit: usize) -> Result<(String, Vec<u8>
 #[utoipa::path(
     tag = "cases",
     request_body(content = MediaUpload, content_type = "multipart/form-data"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[A-Za-z0-9_-]{8,128}$", description = "Makes retries safe: 8 to 128 letters, digits, - and _ (a UUID fits)")),
     responses(
         (status = 201, body = MediaView),
         (status = 413, body = ErrorBody),

@@ -242,7 +242,17 @@ pub async fn retry_dead(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SubscriptionGrant {
     /// The templates the user accepted in `wx.requestSubscribeMessage` (one message each).
+    #[schema(schema_with = template_ids)]
     pub template_ids: Vec<String>,
+}
+
+/// 1 to 20 template ids, each non-blank and at most 128 bytes.
+fn template_ids() -> utoipa::openapi::schema::Array {
+    let id = utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .pattern(Some(r"^[\x21-\x7e]{1,128}$"))
+        .build();
+    crate::contract::array_of(id, 1, 20)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -288,7 +298,8 @@ pub async fn add_subscriptions(
     body: Json<SubscriptionGrant>,
 ) -> Result<HttpResponse, ApiError> {
     let ids = body.into_inner().template_ids;
-    if ids.is_empty() || ids.len() > 20 || ids.iter().any(|t| t.trim().is_empty() || t.len() > 128) {
+    let printable = |t: &String| (1..=128).contains(&t.len()) && t.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    if ids.is_empty() || ids.len() > 20 || !ids.iter().all(printable) {
         return Err(ApiError::invalid_field("template_ids", "1 to 20 template ids"));
     }
     let user = auth.0.user_id;
@@ -306,11 +317,11 @@ pub async fn add_subscriptions(
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Preference {
     /// `inbox` (always on), `wechat` or `mail`.
-    #[schema(example = "wechat")]
+    #[schema(schema_with = channel_schema)]
     pub channel: String,
     pub enabled: bool,
     /// For mail: `immediate`, `daily` or `weekly`.
-    #[schema(example = "immediate")]
+    #[schema(schema_with = digest_schema)]
     pub digest: Option<String>,
 }
 
@@ -320,6 +331,24 @@ pub struct Preferences {
 }
 
 const CHANNELS: [&str; 3] = ["inbox", "wechat", "mail"];
+const DIGESTS: [&str; 3] = ["immediate", "daily", "weekly"];
+
+fn channel_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String).enum_values(Some(CHANNELS)).build()
+}
+
+fn digest_schema() -> utoipa::openapi::Object {
+    let mut values: Vec<serde_json::Value> = DIGESTS.map(serde_json::Value::from).to_vec();
+    values.push(serde_json::Value::Null);
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(
+            [utoipa::openapi::Type::String, utoipa::openapi::Type::Null]
+                .into_iter()
+                .collect::<utoipa::openapi::schema::SchemaType>(),
+        )
+        .enum_values(Some(values))
+        .build()
+}
 
 async fn preferences_of(state: &AppState, user: String) -> Result<Preferences, ApiError> {
     let stored = state.db.run(move |conn| notify::preferences(conn, &user).map_err(ApiError::from)).await?;
@@ -360,7 +389,7 @@ pub async fn set_preference(
         return Err(ApiError::invalid_field("enabled", "the inbox is always on"));
     }
     let digest = digest.unwrap_or_else(|| "immediate".to_owned());
-    if !["immediate", "daily", "weekly"].contains(&digest.as_str()) {
+    if !DIGESTS.contains(&digest.as_str()) {
         return Err(ApiError::invalid_field("digest", "immediate, daily or weekly"));
     }
     let user = auth.0.user_id;

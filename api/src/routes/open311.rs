@@ -384,7 +384,7 @@ fn base_url(req: &HttpRequest) -> String {
     tag = "open311",
     params(("file" = String, Path, description = "discovery, services or requests, with .json or .xml")),
     responses(
-        (status = 200, description = "GeoReport v2 answer", content_type = "application/json", body = Object),
+        (status = 200, description = "GeoReport v2 answer: discovery is an object; services and requests are arrays", content_type = "application/json", body = serde_json::Value),
         (status = 400, description = "GeoReport v2 errors", body = [Open311ErrorItem]),
         (status = 404, description = "GeoReport v2 errors", body = [Open311ErrorItem]),
         (status = 422, description = "GeoReport v2 errors", body = [Open311ErrorItem])
@@ -450,7 +450,7 @@ pub async fn open311_service(state: web::Data<AppState>, file: web::Path<String>
     tag = "open311",
     params(("file" = String, Path, description = "service_request_id with .json or .xml")),
     responses(
-        (status = 200, description = "GeoReport v2 request", content_type = "application/json", body = Object),
+        (status = 200, description = "GeoReport v2 request: a one-element array, as the standard says", content_type = "application/json", body = Vec<Object>),
         (status = 404, description = "GeoReport v2 errors", body = [Open311ErrorItem])
     )
 )]
@@ -484,7 +484,7 @@ pub async fn open311_request(state: web::Data<AppState>, file: web::Path<String>
     tag = "open311",
     params(("file" = String, Path, description = "token with .json or .xml")),
     responses(
-        (status = 200, description = "GeoReport v2 token answer", content_type = "application/json", body = Object),
+        (status = 200, description = "GeoReport v2 token answer: a one-element array", content_type = "application/json", body = Vec<Object>),
         (status = 404, description = "GeoReport v2 errors", body = [Open311ErrorItem])
     )
 )]
@@ -523,7 +523,7 @@ pub async fn open311_token(state: web::Data<AppState>, file: web::Path<String>) 
     params(("file" = String, Path, description = "requests.json or requests.xml")),
     request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "api_key, service_code, lat, long or address_string, description, media_url, attribute[urgency]"),
     responses(
-        (status = 200, description = "[{service_request_id, token, service_notice, account_id}]", content_type = "application/json", body = Object),
+        (status = 200, description = "[{service_request_id, token, service_notice, account_id}]", content_type = "application/json", body = Vec<Object>),
         (status = 400, description = "GeoReport v2 errors", body = [Open311ErrorItem]),
         (status = 403, description = "GeoReport v2 errors", body = [Open311ErrorItem]),
         (status = 422, description = "GeoReport v2 errors", body = [Open311ErrorItem])
@@ -648,6 +648,7 @@ pub async fn open311_post(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewKey {
     /// What the key is for, e.g. "12345 热线".
+    #[schema(schema_with = crate::contract::name)]
     pub name: String,
 }
 

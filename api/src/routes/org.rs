@@ -93,9 +93,9 @@ pub async fn get_unit(
 pub struct NewOrgUnit {
     /// Absent only for a county.
     pub parent_id: Option<String>,
-    #[schema(example = "village")]
+    #[schema(schema_with = crate::contract::org_kind)]
     pub kind: String,
-    #[schema(example = "杨家村")]
+    #[schema(schema_with = crate::contract::name)]
     pub name: String,
 }
 
@@ -149,6 +149,7 @@ pub async fn create_unit(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct OrgUnitChange {
+    #[schema(schema_with = crate::contract::name)]
     pub name: String,
 }
 
@@ -250,8 +251,9 @@ pub async fn list_grids(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewGrid {
     pub org_unit_id: String,
-    #[schema(example = "small")]
+    #[schema(schema_with = crate::contract::grid_level)]
     pub level: String,
+    #[schema(schema_with = crate::contract::name)]
     pub name: String,
     /// A GeoJSON Polygon or MultiPolygon in GCJ-02 ([lng, lat] positions).
     pub boundary: serde_json::Value,
@@ -308,9 +310,14 @@ pub async fn create_grid(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PointQuery {
+    /// Degrees, within ±90 (`domain::org::MAX_LAT`; a test holds the document to it).
+    #[param(minimum = -90, maximum = 90)]
     pub lat: f64,
+    /// Degrees, within ±180 (`domain::org::MAX_LNG`).
+    #[param(minimum = -180, maximum = 180)]
     pub lng: f64,
     /// `wgs84` when the point comes from `wx.getLocation` unconverted; GCJ-02 otherwise.
+    #[param(schema_with = crate::contract::coord)]
     pub coord: Option<String>,
 }
 
@@ -394,7 +401,7 @@ pub async fn list_departments(
 pub struct NewDepartment {
     /// The county it serves.
     pub org_unit_id: String,
-    #[schema(example = "县住建局")]
+    #[schema(schema_with = crate::contract::name)]
     pub name: String,
 }
 

@@ -88,7 +88,7 @@ pub struct ResidencyApplication {
 #[utoipa::path(
     tag = "residency",
     request_body = ResidencyApplication,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[A-Za-z0-9_-]{8,128}$", description = "Makes retries safe: 8 to 128 letters, digits, - and _ (a UUID fits)")),
     responses(
         (status = 201, body = ResidencyView),
         (status = 409, description = "An application is already pending", body = ErrorBody),
@@ -201,6 +201,7 @@ pub async fn my_residencies(state: web::Data<AppState>, auth: Auth) -> Result<Ht
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ResidencyQuery {
     /// `pending`, `approved`, `rejected` or `withdrawn`.
+    #[param(schema_with = residency_status)]
     pub status: Option<String>,
     /// Only this unit's subtree (it must be in the caller's scope).
     pub org_unit_id: Option<String>,
@@ -230,7 +231,7 @@ pub async fn list_residencies(
     let principal = auth.0;
     let ResidencyQuery { status, org_unit_id, limit, cursor } = query.into_inner();
     if let Some(status) = &status {
-        if !["pending", "approved", "rejected", "withdrawn"].contains(&status.as_str()) {
+        if !RESIDENCY_STATUSES.contains(&status.as_str()) {
             return Err(ApiError::invalid_field("status", "pending, approved, rejected or withdrawn"));
         }
     }
@@ -285,10 +286,25 @@ pub async fn get_residency(
     Ok(HttpResponse::Ok().json(ResidencyView::from(row)))
 }
 
+fn rejection_reason() -> utoipa::openapi::Object {
+    crate::contract::required_text(500).examples(["户籍信息与申请不符"]).build()
+}
+
+const RESIDENCY_STATUSES: [&str; 4] = ["pending", "approved", "rejected", "withdrawn"];
+
+fn residency_status() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(RESIDENCY_STATUSES))
+        .build()
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Decision {
-    /// Required when rejecting.
-    pub reason: Option<String>,
+    /// Why the application is rejected (told to the applicant): up to 500 characters.
+    #[schema(schema_with = rejection_reason, required = true)]
+    #[serde(default)]
+    pub reason: String,
 }
 
 async fn decide(
@@ -387,7 +403,7 @@ pub async fn reject_residency(
     id: web::Path<String>,
     body: Json<Decision>,
 ) -> Result<HttpResponse, ApiError> {
-    decide(state, auth, meta, id.into_inner(), false, body.into_inner().reason).await
+    decide(state, auth, meta, id.into_inner(), false, Some(body.into_inner().reason)).await
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -43,9 +43,13 @@ pub struct NewStaff {
     /// The login name asked for. Below the whole tree's administrators the server adds a short
     /// suffix (`zhangsan-k7m2`), so that creating an account never tells whether a name is
     /// taken elsewhere; the answer carries the name to log in with.
+    /// 3 to 32 letters, digits, `_`, `-` or `.` (kept in lower case).
+    #[schema(schema_with = crate::contract::username)]
     pub username: String,
+    #[schema(schema_with = crate::contract::name)]
     pub display_name: String,
     /// A first password, to be changed at first login.
+    #[schema(schema_with = crate::contract::new_password)]
     pub password: String,
     /// The unit the account serves in: in the caller's scope. Only staff over it may grant the
     /// account roles.
@@ -167,8 +171,14 @@ pub async fn get_user(state: web::Data<AppState>, auth: Auth, id: web::Path<Stri
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RevealRequest {
     /// Why the number is needed (kept in the audit log).
-    #[schema(example = "回访核实情况")]
+    #[schema(schema_with = reveal_reason)]
     pub reason: String,
+}
+
+/// 2 to 200 characters once trimmed: two non-blank characters at the ends of a run inside at most
+/// 200.
+fn reveal_reason() -> utoipa::openapi::Object {
+    crate::contract::trimmed_text(2, 200).examples(["回访核实情况"]).build()
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -9,7 +9,7 @@ use diesel::result::Error as DieselError;
 use domain::calendar::{DayKind, SpecialDay, WorkingCalendar};
 use serde::Deserialize;
 
-use crate::db::write_tx;
+use crate::db::{setup_tx, write_tx};
 use crate::schema::calendar_days::dsl as cd;
 use crate::{DbConn, InfraError};
 
@@ -49,9 +49,10 @@ pub fn shipped_years() -> Result<BTreeMap<i32, Vec<SpecialDay>>, InfraError> {
 }
 
 /// Inserts the shipped years the database does not have yet; a year an admin uploaded is kept.
+/// Under the startup lock, so instances starting together load each year once.
 pub fn seed(conn: &mut DbConn) -> Result<usize, InfraError> {
     let shipped = shipped_years()?;
-    write_tx(conn, |conn| {
+    setup_tx(conn, |conn| {
         let present: Vec<i32> = cd::calendar_days.select(cd::year).distinct().load(conn)?;
         let mut added = 0;
         for (year, days) in shipped {

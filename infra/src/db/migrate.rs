@@ -36,6 +36,29 @@ pub fn run_pending(conn: &mut DbConn) -> Result<Vec<String>, InfraError> {
     }
 }
 
+/// Runs `work` in a write transaction that is serialized with every other instance's startup
+/// work: migrations, and the data loaded with them (the shipped working-day calendar, the demo
+/// county, the bootstrap administrator). On PostgreSQL it takes the migration lock for the
+/// transaction (`pg_advisory_xact_lock`, released at commit or rollback), so replicas starting
+/// together on an empty database load each thing once: the second finds the first's rows
+/// committed instead of both inserting them. On SQLite the write transaction's `IMMEDIATE` lock
+/// already serializes it.
+///
+/// `work` must read what is there before it writes; the lock makes that read-then-write safe.
+pub fn setup_tx<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    write_tx(conn, |conn| {
+        // Per-backend branch: only PostgreSQL needs a lock beyond the write transaction's own.
+        if let DbConn::Pg(pg) = conn {
+            pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"))?;
+        }
+        work(conn)
+    })
+}
+
 /// Reverts every applied migration (tests and operators rolling back).
 pub fn revert_all(conn: &mut DbConn) -> Result<Vec<String>, InfraError> {
     let reverted = match conn {
@@ -58,4 +81,32 @@ pub fn applied_migrations(conn: &mut DbConn) -> Result<Vec<String>, InfraError> 
 
 fn versions(list: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
     list.into_iter().map(|v| v.to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::collections::BTreeSet;
+
+    fn migration_names(backend: &str) -> BTreeSet<String> {
+        let dir = format!("{}/migrations/{backend}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| {
+                let path = entry.unwrap().path();
+                for file in ["up.sql", "down.sql"] {
+                    assert!(path.join(file).is_file(), "{} lacks {file}", path.display());
+                }
+                path.file_name().unwrap().to_string_lossy().into_owned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let sqlite = migration_names("sqlite");
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, migration_names("postgres"));
+    }
 }

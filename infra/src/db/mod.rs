@@ -14,7 +14,7 @@ use std::time::Duration;
 use diesel::{PgConnection, SqliteConnection};
 
 pub use lease::{Lease, PassClock};
-pub use migrate::{applied_migrations, revert_all, run_pending, MIGRATION_LOCK_KEY};
+pub use migrate::{applied_migrations, revert_all, run_pending, setup_tx, MIGRATION_LOCK_KEY};
 pub use pool::{Connector, Database, PooledConn};
 pub use tx::{insert_unique, write_tx, Inserted};
 
