@@ -1,6 +1,5 @@
 //! The storage layer every feature builds on, on the backend the environment chose: migrations,
 //! write transactions, unique inserts, leases, idempotency records and jobs.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

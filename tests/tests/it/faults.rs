@@ -2,7 +2,6 @@
 //! free port and kills, and the database's connections ended by the server (PostgreSQL) or its
 //! file held locked by another writer (SQLite). A dependency that is away answers 503 with
 //! `Retry-After`, never 500, and everything works again once it is back.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,5 +1,4 @@
 //! The real WeChat client against a local fake that speaks WeChat's JSON, errors included.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

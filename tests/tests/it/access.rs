@@ -1,7 +1,6 @@
 //! Who may see and do what, as residents, staff and an attacker try it: grids that nest, the
 //! reporter's identity, the civic roles, staff administration inside one's scope, and the exact
 //! location of residents' reports. Each test has its positive control beside the denial.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

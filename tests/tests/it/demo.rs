@@ -1,5 +1,4 @@
 //! The demo county: loaded on the first development run, once; refused by production.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 

@@ -1,6 +1,5 @@
 //! The HTTP surface every route inherits: error shapes and languages, request ids, ETags,
 //! compression, timeouts, readiness, metrics, OpenAPI and Swagger, graceful shutdown.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 

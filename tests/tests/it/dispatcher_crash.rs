@@ -4,7 +4,6 @@
 //! resident queued once; a live dispatcher's slow send keeps its claim (renewed) and is not
 //! sent a second time by another. Runs the real `yishi` binary as the dispatcher (`cargo test`
 //! at the root builds it).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::Ordering;

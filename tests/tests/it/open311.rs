@@ -1,7 +1,6 @@
 //! Open311 GeoReport v2: the standard's shapes in JSON and XML, public reads of public cases
 //! only (no reporter, coarsened WGS-84), posting with a revocable staff API key, and the
 //! standard's error form. (Third-party client libraries drive it in CI: tests/open311/.)
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use diesel::prelude::*;
 use reqwest::StatusCode;

@@ -1,6 +1,5 @@
 //! Notifications II: WeChat subscribe messages, against the fake WeChat — grants counted and
 //! consumed, fields cut to WeChat's limits, 43101, opt-out, and a retry after a 500.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

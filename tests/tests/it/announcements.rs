@@ -1,5 +1,4 @@
 //! Notifications III: announcements to a scope, fanned out in the background in batches.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Instant;
 

@@ -1,6 +1,5 @@
 //! Identity under parallel requests, sent for real and repeated: password guesses against the
 //! limits, and refresh tokens raced against each other.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use futures_util::future::join_all;
 use reqwest::StatusCode;

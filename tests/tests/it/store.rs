@@ -1,6 +1,5 @@
 //! The key-value store's contract, on the implementation the environment chose (in-process by
 //! default, Redis with YISHI_TEST_REDIS_URL): the same tests for both.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::future::Future;
 use std::time::{Duration, Instant};

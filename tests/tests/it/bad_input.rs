@@ -2,7 +2,6 @@
 //! query string are refused once, where bodies and query strings are read, with 422
 //! `validation_failed` naming the field (PostgreSQL cannot even store NUL: it was a 500 there);
 //! reports with a point outside China are refused on the coordinate that is wrong.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use diesel::prelude::*;
 use reqwest::{Method, StatusCode};

@@ -1,7 +1,6 @@
 //! Notifications IV: mail through a real SMTP conversation with a local sink — Chinese
 //! subjects decoded, a sink that is down retried until dead and then by an administrator, and
 //! daily digests.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -1,5 +1,4 @@
 //! Identity I: logins, sessions, refresh rotation, logout, rate limits, consent and deletion.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -1,7 +1,6 @@
 //! Grid cases end to end: report → route to the grid → accept → escalate up the ladder →
 //! resolve → confirm; deadlines and the sweeper; duplicates and followers; offline client ids;
 //! media; anonymity; the ledger and figures — with the denials.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::TimeZone;
 use diesel::prelude::*;

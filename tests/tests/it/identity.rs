@@ -1,6 +1,5 @@
 //! Identity II: the org tree, scoped roles, residency, households, phone masking, proxy
 //! actions, idempotent creation and keyset pagination — with the denials.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 

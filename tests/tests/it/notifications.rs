@@ -1,6 +1,5 @@
 //! Notifications I: the outbox written with the change, the dispatcher, the in-app inbox,
 //! retries, dead letters and retention — with a real producer (residency decisions).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use diesel::prelude::*;
 use infra::schema::{notifications as n, outbox as o};

@@ -1,0 +1,23 @@
+//! The end-to-end suite as one test binary (linking one binary instead of one per feature):
+//! a module per feature, each running the real application on the backend the environment
+//! chose (see `yishi_tests::spawn_app`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod access;
+mod announcements;
+mod auth;
+mod auth_races;
+mod bad_input;
+mod cases;
+mod demo;
+mod dispatcher_crash;
+mod faults;
+mod http;
+mod identity;
+mod mail;
+mod notifications;
+mod open311;
+mod storage;
+mod store;
+mod subscribe_messages;
+mod wechat;
