@@ -18,29 +18,11 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Config;
-use crate::error;
+use crate::http::error;
+use crate::http::pagination::CursorCodec;
 use crate::middleware::{self as mw, Metrics};
-use crate::pagination::CursorCodec;
+pub use crate::state::AppState;
 use crate::{openapi, routes};
-
-/// What every handler can reach.
-#[derive(Debug)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub db: Database,
-    pub store: Store,
-    /// Rate limits: counted in the store, in this instance while the store is unreachable.
-    pub limiter: crate::auth::limits::Limiter,
-    pub clock: Arc<dyn Clock>,
-    pub jobs: Jobs,
-    pub cursors: CursorCodec,
-    pub metrics: Metrics,
-    pub known_routes: routes::fallback::KnownRoutes,
-    pub tokens: crate::auth::tokens::TokenKeys,
-    pub wechat: infra::wechat::WeChat,
-    pub channels: infra::notify::Channels,
-    pub media: infra::media::MediaStore,
-}
 
 /// Knobs the binary leaves at their defaults and tests turn.
 pub struct AppOptions {

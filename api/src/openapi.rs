@@ -7,7 +7,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::OpenApi;
 
-use crate::error::{ErrorBody, ErrorCode, Lang};
+use crate::http::error::{ErrorBody, ErrorCode, Lang};
 
 /// Operations anyone may call without a token (API.md "Public routes"), as `METHOD path`.
 /// Everything else answers 401 without a valid token, and a test walks the document to prove it.

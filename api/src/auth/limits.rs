@@ -10,7 +10,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use infra::store::{KvStore, MemoryStore, Store, WindowCount};
 use infra::InfraError;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::http::error::{ApiError, ErrorCode};
 
 /// A limit: so many hits per window.
 pub type Limit = (u64, Duration);

@@ -13,9 +13,9 @@ use domain::principal::{AccountKind, Principal};
 use domain::roles::Place;
 use infra::identity::{grants, residency, sessions, users};
 
-use crate::app::AppState;
 use crate::auth::session_cache::{self, Cached};
-use crate::error::{ApiError, ErrorCode};
+use crate::http::error::{ApiError, ErrorCode};
+use crate::state::AppState;
 
 pub const ACTING_FOR: &str = "x-acting-for";
 

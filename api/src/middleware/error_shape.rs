@@ -7,7 +7,7 @@ use actix_web::error::InternalError;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse};
 
-use crate::error::{ApiError, ErrorCode, Lang};
+use crate::http::error::{ApiError, ErrorCode, Lang};
 
 /// Marks a response whose error body follows another standard (Open311) and must stay as is.
 #[derive(Debug, Clone, Copy)]

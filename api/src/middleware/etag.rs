@@ -9,7 +9,7 @@ use actix_web::middleware::Next;
 use actix_web::Error;
 use sha2::{Digest, Sha256};
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// Bodies larger than this are passed through untagged rather than buffered.
 const MAX_TAGGED_BYTES: usize = 4 * 1024 * 1024;

@@ -6,8 +6,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, Error};
 
-use crate::app::AppState;
 use crate::auth::client_ip::client_ip;
+use crate::state::AppState;
 
 pub async fn ip_limit(
     req: ServiceRequest,

@@ -10,7 +10,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, Error};
 use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(Clone)]
 pub struct Metrics {

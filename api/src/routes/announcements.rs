@@ -10,13 +10,13 @@ use infra::identity::{audit, org};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::idempotency;
-use crate::pagination::Page;
-use crate::query::Query;
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::idempotency;
+use crate::http::pagination::Page;
+use crate::http::query::Query;
 use crate::routes::support::{check_id, rfc3339, RequestMeta};
+use crate::state::AppState;
 
 /// Who may broadcast to a unit's residents.
 

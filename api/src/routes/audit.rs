@@ -6,12 +6,12 @@ use infra::identity::audit;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, ErrorCode};
-use crate::pagination::Page;
-use crate::query::Query;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::pagination::Page;
+use crate::http::query::Query;
 use crate::routes::support::rfc3339;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditView {

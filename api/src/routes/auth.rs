@@ -8,14 +8,14 @@ use infra::identity::{sessions, users};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::auth::session_cache;
 use crate::auth::tokens::{hash_refresh_token, new_refresh_token};
 use crate::auth::{password, AuthAllowingPasswordChange};
-use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::json::Json;
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::json::Json;
 use crate::routes::me::{me_view, MeView};
 use crate::routes::support::{Done, RequestMeta};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {

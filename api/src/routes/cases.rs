@@ -24,15 +24,15 @@ use infra::DbConn;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::auth::Auth;
 use crate::contract;
-use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::idempotency;
-use crate::json::Json;
-use crate::query::Query;
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::idempotency;
+use crate::http::json::Json;
+use crate::http::query::Query;
 use crate::routes::media::MediaView;
 use crate::routes::support::{check_id, rfc3339, RequestMeta};
+use crate::state::AppState;
 
 /// The most photos and voice notes on one report or step.
 const MAX_ATTACHMENTS: usize = 9;

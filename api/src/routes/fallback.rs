@@ -5,8 +5,8 @@
 use actix_web::http::header::{HeaderValue, ALLOW};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::app::AppState;
-use crate::error::{ApiError, ErrorCode};
+use crate::http::error::{ApiError, ErrorCode};
+use crate::state::AppState;
 
 /// Paths of the route table, as segments (`None` for a `{parameter}`), with their methods.
 #[derive(Debug, Default)]

@@ -8,12 +8,12 @@ use infra::identity::{audit, grants as store, users};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::json::Json;
-use crate::query::Query;
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::json::Json;
+use crate::http::query::Query;
 use crate::routes::support::{check_id, rfc3339, Done, RequestMeta};
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GrantView {

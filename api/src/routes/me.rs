@@ -8,13 +8,13 @@ use infra::identity::{audit, grants, sessions, users};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::auth::session_cache;
 use crate::auth::{password, Auth, AuthAllowingPasswordChange};
-use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::json::Json;
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::json::Json;
 use crate::routes::auth::WeChatCode;
 use crate::routes::support::{rfc3339, Done, RequestMeta};
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RoleView {

@@ -12,12 +12,12 @@ use infra::media::{self, MediaError, MediaKind};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::idempotency;
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::idempotency;
 use crate::routes::cases::visible;
 use crate::routes::support::{check_id, rfc3339};
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MediaView {

@@ -6,13 +6,13 @@ use infra::notify;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, ErrorCode};
-use crate::json::Json;
-use crate::pagination::Page;
-use crate::query::Query;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::json::Json;
+use crate::http::pagination::Page;
+use crate::http::query::Query;
 use crate::routes::support::{check_id, rfc3339, Done, RequestMeta};
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationView {

@@ -24,12 +24,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::json::Json;
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::json::Json;
 use crate::middleware::error_shape::OwnErrorFormat;
 use crate::routes::support::{check_id, rfc3339, Done, RequestMeta};
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -86,7 +86,7 @@ impl From<ApiError> for Open311Error {
         let field = error.details.as_ref().and_then(|d| Some((d.get("field")?.as_str()?, d.get("reason")?.as_str()?)));
         let answer = match field {
             Some((field, reason)) => o311(status, format!("{field}: {reason}")),
-            None => o311(status, error.code.message(crate::error::Lang::En)),
+            None => o311(status, error.code.message(crate::http::error::Lang::En)),
         };
         Open311Error { connection_lost: error.connection_lost, ..answer }
     }
@@ -396,7 +396,7 @@ pub async fn open311_get(state: web::Data<AppState>, req: HttpRequest, file: web
     let format = format_of(&file);
     respond(format, async move {
         let (stem, format) = split_file(&file).ok_or_else(|| o311(StatusCode::NOT_FOUND, "no such resource"))?;
-        let q: RequestsQuery = crate::query::parse(req.query_string()).map_err(|e| match e.code {
+        let q: RequestsQuery = crate::http::query::parse(req.query_string()).map_err(|e| match e.code {
             ErrorCode::InvalidQuery => o311(StatusCode::BAD_REQUEST, "malformed query"),
             _ => Open311Error::from(e),
         })?;
@@ -552,7 +552,7 @@ pub async fn open311_post(
         }
         let pairs: Vec<(String, String)> =
             serde_urlencoded::from_bytes(&body).map_err(|_| o311(StatusCode::BAD_REQUEST, "malformed form body"))?;
-        crate::json::check_pairs(&pairs)?;
+        crate::http::json::check_pairs(&pairs)?;
         let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty());
         check_jurisdiction(&state, field("jurisdiction_id").as_deref())?;
         let api_key = field("api_key").ok_or_else(|| o311(StatusCode::FORBIDDEN, "api_key is required"))?;

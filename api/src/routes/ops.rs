@@ -7,8 +7,8 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
-use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::state::AppState;
 
 /// How long `/readyz` waits for each dependency: a load balancer must hear back within a second.
 const READY_TIMEOUT: Duration = Duration::from_millis(800);

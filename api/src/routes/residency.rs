@@ -13,15 +13,15 @@ use infra::identity::{audit, org, residency as store};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::idempotency;
-use crate::json::Json;
-use crate::pagination::Page;
-use crate::query::Query;
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::idempotency;
+use crate::http::json::Json;
+use crate::http::pagination::Page;
+use crate::http::query::Query;
 use crate::routes::me::require_consent;
 use crate::routes::support::{check_id, rfc3339, RequestMeta};
+use crate::state::AppState;
 
 /// Who reads applications and households, and who decides them.
 const RELATIONS: &[&str] = &["head", "spouse", "child", "parent", "grandchild", "sibling", "other"];
@@ -185,7 +185,7 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(req: &HttpRequest, body: &[u8]
         ApiError::new(ErrorCode::InvalidJson)
             .with_details(serde_json::json!({ "line": e.line(), "column": e.column() }))
     })?;
-    crate::json::from_object(value)
+    crate::http::json::from_object(value)
 }
 
 /// One's own applications, newest first.

@@ -10,9 +10,9 @@ use infra::identity::audit;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::auth::client_ip::client_ip;
-use crate::error::ApiError;
+use crate::http::error::ApiError;
+use crate::state::AppState;
 
 /// Where a request came from, for the audit log and rate limits.
 #[derive(Debug, Clone, Default)]
@@ -68,7 +68,7 @@ pub fn check_id(id: &str) -> Result<(), ApiError> {
     if domain::ids::is_valid_id(id) {
         Ok(())
     } else {
-        Err(ApiError::new(crate::error::ErrorCode::NotFound))
+        Err(ApiError::new(crate::http::error::ErrorCode::NotFound))
     }
 }
 

@@ -9,11 +9,11 @@ use infra::identity::{audit, org, residency, users};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::auth::{password, Auth};
-use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::json::Json;
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::json::Json;
 use crate::routes::support::{check_id, RequestMeta};
+use crate::state::AppState;
 
 /// Another person's account: phone masked.
 #[derive(Debug, Serialize, ToSchema)]

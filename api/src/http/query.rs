@@ -8,7 +8,7 @@ use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::{ready, Ready};
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::http::error::{ApiError, ErrorCode};
 
 #[derive(Debug)]
 pub struct Query<T>(pub T);
@@ -35,7 +35,7 @@ fn malformed(error: serde_urlencoded::de::Error) -> ApiError {
 /// `validation_failed` naming the parameter that holds a control character.
 pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(malformed)?;
-    crate::json::check_pairs(&pairs)?;
+    crate::http::json::check_pairs(&pairs)?;
     serde_urlencoded::from_str(query).map_err(malformed)
 }
 

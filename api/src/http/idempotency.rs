@@ -9,8 +9,8 @@ use infra::idempotency::{self, IdempotencyError, IdempotencyKey, Outcome, Stored
 use infra::DbConn;
 use serde::Serialize;
 
-use crate::app::AppState;
-use crate::error::{ApiError, ErrorCode};
+use crate::http::error::{ApiError, ErrorCode};
+use crate::state::AppState;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 /// Set on an answer that repeats an earlier one.
