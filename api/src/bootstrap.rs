@@ -2,7 +2,7 @@
 //! and no `admin` account exists. It must change the password before anything else works.
 
 use chrono::NaiveDateTime;
-use domain::roles::{Grant, Role, ScopeKind};
+use domain::identity::roles::{Grant, Role, ScopeKind};
 use infra::db::setup_tx;
 use infra::identity::{audit, grants, users};
 use infra::{Database, InfraError};

@@ -8,7 +8,7 @@
 
 use domain::calendar::{self, DayKind};
 use domain::cases::{CaseStatus, CategoryCode, Duty, Level, Outcome, Rating, Urgency, VisitMethod};
-use domain::roles::Role;
+use domain::identity::roles::Role;
 use serde::Deserialize;
 use utoipa::openapi::schema::{ArrayBuilder, Object, ObjectBuilder, SchemaType, Type};
 
@@ -156,30 +156,30 @@ pub fn lng_or_null() -> Object {
     degrees(region.min_lng, region.max_lng, true)
 }
 
-/// A staff username as `domain::accounts::Username::parse` takes it: trimmed, then 3 to 32 of
+/// A staff username as `domain::identity::accounts::Username::parse` takes it: trimmed, then 3 to 32 of
 /// letters (kept in lower case), digits, `_`, `-` and `.`.
 pub fn username() -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .pattern(Some(domain::accounts::Username::PATTERN))
+        .pattern(Some(domain::identity::accounts::Username::PATTERN))
         .examples(["cadre-wang"])
         .build()
 }
 
-/// A name as `domain::org::parse_name` reads it: 1 to 64 characters once trimmed.
+/// A name as `domain::identity::org::parse_name` reads it: 1 to 64 characters once trimmed.
 pub fn name() -> Object {
     required_text(64).build()
 }
 
 pub fn org_kind() -> Object {
-    string_enum(domain::org::OrgKind::ALL.map(domain::org::OrgKind::as_str), false)
+    string_enum(domain::identity::org::OrgKind::ALL.map(domain::identity::org::OrgKind::as_str), false)
 }
 
 pub fn grid_level() -> Object {
-    string_enum(domain::org::GridLevel::ALL.map(domain::org::GridLevel::as_str), false)
+    string_enum(domain::identity::org::GridLevel::ALL.map(domain::identity::org::GridLevel::as_str), false)
 }
 
-/// What a grant's `scope_kind` may be (`domain::roles::ScopeKind`; a test below proves each
+/// What a grant's `scope_kind` may be (`domain::identity::roles::ScopeKind`; a test below proves each
 /// parses).
 pub const SCOPE_KINDS: [&str; 3] = ["org_unit", "grid", "department"];
 
@@ -206,14 +206,14 @@ where
         .ok_or_else(|| D::Error::custom(format!("{number} is not an integer in range")))
 }
 
-/// A new password's length as `domain::accounts::NewPassword::parse` counts it (its other rules
+/// A new password's length as `domain::identity::accounts::NewPassword::parse` counts it (its other rules
 /// — letters mixed with digits or symbols, not the username — are listed in CI's schemathesis
 /// configuration).
 pub fn new_password() -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .min_length(Some(domain::accounts::NewPassword::MIN_CHARS))
-        .max_length(Some(domain::accounts::NewPassword::MAX_CHARS))
+        .min_length(Some(domain::identity::accounts::NewPassword::MIN_CHARS))
+        .max_length(Some(domain::identity::accounts::NewPassword::MAX_CHARS))
         .build()
 }
 
@@ -224,7 +224,7 @@ mod tests {
     #[test]
     fn listed_scope_kinds_parse() {
         for kind in super::SCOPE_KINDS {
-            assert!(domain::roles::ScopeKind::parse(kind).is_ok(), "{kind}");
+            assert!(domain::identity::roles::ScopeKind::parse(kind).is_ok(), "{kind}");
         }
     }
 

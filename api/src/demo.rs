@@ -4,7 +4,7 @@
 //! while demo accounts exist.
 
 use chrono::NaiveDateTime;
-use domain::roles::{Role, ScopeKind};
+use domain::identity::roles::{Role, ScopeKind};
 use infra::db::setup_tx;
 use infra::identity::{audit, grants, org, residency, users};
 use infra::{Database, InfraError};
@@ -287,7 +287,7 @@ fn grid(
     boundary: &str,
     now: NaiveDateTime,
 ) -> Result<String, InfraError> {
-    let shape = domain::org::Boundary::parse(boundary).map_err(|e| InfraError::Task(e.to_string()))?;
+    let shape = domain::identity::org::Boundary::parse(boundary).map_err(|e| InfraError::Task(e.to_string()))?;
     let id = domain::new_id();
     org::insert_grid(
         conn,

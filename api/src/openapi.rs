@@ -329,7 +329,7 @@ mod tests {
     }
 
     /// Coordinates in query parameters carry the bounds the server enforces: a case's point lies
-    /// in `domain::geo_cn::CHINA_REGION`, other points within `domain::org::check_point`'s (written
+    /// in `domain::geo_cn::CHINA_REGION`, other points within `domain::identity::org::check_point`'s (written
     /// as literals where utoipa needs them, so this test keeps them from drifting).
     #[test]
     fn coordinate_parameters_carry_the_domain_bounds() {
@@ -343,8 +343,8 @@ mod tests {
                     let (min, max) = match (param["name"].as_str(), in_china) {
                         (Some("lat"), true) => (china.min_lat, china.max_lat),
                         (Some("lng"), true) => (china.min_lng, china.max_lng),
-                        (Some("lat"), false) => (-domain::org::MAX_LAT, domain::org::MAX_LAT),
-                        (Some("lng"), false) => (-domain::org::MAX_LNG, domain::org::MAX_LNG),
+                        (Some("lat"), false) => (-domain::identity::org::MAX_LAT, domain::identity::org::MAX_LAT),
+                        (Some("lng"), false) => (-domain::identity::org::MAX_LNG, domain::identity::org::MAX_LNG),
                         _ => continue,
                     };
                     assert_eq!(param["schema"]["maximum"].as_f64(), Some(max), "{path} {param}");

@@ -9,8 +9,8 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::Method;
 use actix_web::{web, FromRequest, HttpRequest};
-use domain::principal::{AccountKind, Principal};
-use domain::roles::Place;
+use domain::identity::principal::{AccountKind, Principal};
+use domain::identity::roles::Place;
 use infra::identity::{grants, residency, sessions, users};
 
 use crate::auth::session_cache::{self, Cached};
@@ -70,7 +70,7 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
 /// resident of a proxy action lives.
 struct Loaded {
     user: users::UserRow,
-    grants: Vec<domain::roles::Grant>,
+    grants: Vec<domain::identity::roles::Grant>,
     resident_places: Option<Vec<Place>>,
 }
 

@@ -385,11 +385,11 @@ impl From<domain::DomainError> for ApiError {
     }
 }
 
-impl From<domain::roles::Denial> for ApiError {
-    fn from(denial: domain::roles::Denial) -> Self {
+impl From<domain::identity::roles::Denial> for ApiError {
+    fn from(denial: domain::identity::roles::Denial) -> Self {
         match denial {
-            domain::roles::Denial::NotFound => Self::new(ErrorCode::NotFound),
-            domain::roles::Denial::Forbidden => Self::new(ErrorCode::Forbidden),
+            domain::identity::roles::Denial::NotFound => Self::new(ErrorCode::NotFound),
+            domain::identity::roles::Denial::Forbidden => Self::new(ErrorCode::Forbidden),
         }
     }
 }

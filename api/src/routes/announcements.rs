@@ -3,8 +3,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use domain::identity::roles::{Permission, Place};
 use domain::paging::PageLimit;
-use domain::roles::{Permission, Place};
 use infra::announcements as store;
 use infra::identity::{audit, org};
 use serde::{Deserialize, Serialize};
@@ -77,7 +77,7 @@ pub async fn create_announcement(
     let principal = auth.0;
     let new: NewAnnouncement = crate::routes::residency::parse_json(&req, &body)?;
     check_id(&new.org_unit_id)?;
-    let title = domain::org::parse_name(&new.title, "title")?;
+    let title = domain::identity::org::parse_name(&new.title, "title")?;
     let text = new.body.trim().to_owned();
     if text.is_empty() || text.chars().count() > 2000 {
         return Err(ApiError::invalid_field("body", "1 to 2000 characters"));

@@ -2,7 +2,7 @@
 
 use actix_web::{post, web, HttpResponse};
 use chrono::NaiveDateTime;
-use domain::accounts::Username;
+use domain::identity::accounts::Username;
 use infra::db::{insert_unique, write_tx, Inserted};
 use infra::identity::{sessions, users};
 use serde::{Deserialize, Serialize};

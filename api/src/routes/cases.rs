@@ -15,8 +15,8 @@ use domain::cases::{
     VisitMethod,
 };
 use domain::geo_cn::{ChinaPoint, Datum};
-use domain::principal::{AccountKind, Principal};
-use domain::roles::{Permission, Place, ScopeKind};
+use domain::identity::principal::{AccountKind, Principal};
+use domain::identity::roles::{Permission, Place, ScopeKind};
 use infra::cases::flow::{self, FlowError, Step};
 use infra::cases::{self as store, CaseFilter, CaseRow, EventRow};
 use infra::identity::{audit, org, users};
@@ -325,7 +325,7 @@ fn reporter_view(conn: &mut DbConn, case: &CaseRow, seen: &Seen) -> Result<Optio
     Ok(users::find(conn, &case.reporter_id)?.map(|u| ReporterView {
         id: u.id,
         display_name: u.display_name,
-        phone_masked: u.phone.as_deref().map(domain::accounts::mask_phone),
+        phone_masked: u.phone.as_deref().map(domain::identity::accounts::mask_phone),
     }))
 }
 
@@ -425,7 +425,7 @@ fn list_views(conn: &mut DbConn, principal: &Principal, rows: Vec<CaseRow>) -> R
                     ReporterView {
                         id: case.reporter_id.clone(),
                         display_name: name.clone(),
-                        phone_masked: phone.as_deref().map(domain::accounts::mask_phone),
+                        phone_masked: phone.as_deref().map(domain::identity::accounts::mask_phone),
                     }
                 });
             base_view(case, seen, reporter)
@@ -478,7 +478,7 @@ pub struct CategoryList {
 
 fn category_row(conn: &mut DbConn, v: CategoryView) -> Result<store::CategoryRow, ApiError> {
     let code = CategoryCode::parse(&v.code)?.into_inner();
-    let name = domain::org::parse_name(&v.name, "name")?;
+    let name = domain::identity::org::parse_name(&v.name, "name")?;
     let duty = Duty::parse(&v.duty)?.as_str().to_owned();
     if let Some(department) = &v.department_id {
         check_id(department).map_err(|_| ApiError::invalid_field("department_id", "a department id"))?;
@@ -953,7 +953,7 @@ fn scoped_filter(conn: &mut DbConn, principal: &Principal, q: &CaseQuery) -> Res
     if principal.is_admin() {
         return Ok(filter);
     }
-    let reading: Vec<&domain::roles::Grant> =
+    let reading: Vec<&domain::identity::roles::Grant> =
         principal.grants.iter().filter(|g| Permission::ReadCases.allows(g.role)).collect();
     let of_kind = |kind: ScopeKind| reading.iter().filter(move |g| g.scope_kind == kind);
     let unit_paths: Vec<String> = of_kind(ScopeKind::OrgUnit).map(|g| format!("/{}/", g.org_path.join("/"))).collect();

@@ -2,7 +2,7 @@
 //! within one's own subtree, never to oneself; revoking follows the same rule.
 
 use actix_web::{delete, get, post, web, HttpResponse};
-use domain::roles::{self, Role, ScopeKind};
+use domain::identity::roles::{self, Role, ScopeKind};
 use infra::db::write_tx;
 use infra::identity::{audit, grants as store, users};
 use serde::{Deserialize, Serialize};

@@ -2,7 +2,7 @@
 
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
-use domain::accounts::{NewPassword, Phone};
+use domain::identity::accounts::{NewPassword, Phone};
 use infra::db::{insert_unique, write_tx};
 use infra::identity::{audit, grants, sessions, users};
 use serde::{Deserialize, Serialize};

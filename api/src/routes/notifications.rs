@@ -117,7 +117,7 @@ pub async fn mark_all_read(state: web::Data<AppState>, auth: Auth) -> Result<Htt
     Ok(HttpResponse::Ok().json(Done { ok: true }))
 }
 
-fn require_admin(principal: &domain::principal::Principal) -> Result<(), ApiError> {
+fn require_admin(principal: &domain::identity::principal::Principal) -> Result<(), ApiError> {
     if principal.is_admin() {
         Ok(())
     } else {

@@ -15,8 +15,8 @@ use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use domain::cases::{CaseStatus, Urgency};
 use domain::geo_cn::{ChinaPoint, Datum};
-use domain::principal::{AccountKind, Principal};
-use domain::roles::Permission;
+use domain::identity::principal::{AccountKind, Principal};
+use domain::identity::roles::Permission;
 use infra::cases::{self as store, keys, CaseFilter, CaseRow};
 use infra::identity::{audit, grants, users};
 use infra::DbConn;
@@ -607,7 +607,7 @@ pub async fn open311_post(
                     };
                     let grid = grid.ok_or_else(|| o311(StatusCode::BAD_REQUEST, "the location lies in no grid"))?;
                     let org_path = infra::identity::org::unit_path(conn, &grid.org_unit_id)?.unwrap_or_default();
-                    let place = domain::roles::Place { org_path, grid_id: Some(grid.id.clone()), department_id: None };
+                    let place = domain::identity::roles::Place { org_path, grid_id: Some(grid.id.clone()), department_id: None };
                     if !principal.may(&place, Permission::HandleGridCase) {
                         return Err(o311(StatusCode::FORBIDDEN, "this api_key may not report there"));
                     }
@@ -698,7 +698,7 @@ pub async fn create_key(
     if principal.acting_for.is_some() || !principal.holds(Permission::UseOpen311) {
         return Err(ApiError::new(ErrorCode::Forbidden));
     }
-    let name = domain::org::parse_name(&body.into_inner().name, "name")?;
+    let name = domain::identity::org::parse_name(&body.into_inner().name, "name")?;
     let secret = {
         use rand::Rng;
         let bytes: [u8; 24] = rand::rng().random();

@@ -2,8 +2,8 @@
 //! (residents pick their village from it); changing it is for administrators of the subtree.
 
 use actix_web::{get, patch, post, web, HttpResponse};
-use domain::org::{self, Boundary, GridLevel, OrgKind};
-use domain::roles::{Permission, Place};
+use domain::identity::org::{self, Boundary, GridLevel, OrgKind};
+use domain::identity::roles::{Permission, Place};
 use infra::db::write_tx;
 use infra::identity::{audit, org as store};
 use serde::{Deserialize, Serialize};
@@ -310,10 +310,10 @@ pub async fn create_grid(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PointQuery {
-    /// Degrees, within ±90 (`domain::org::MAX_LAT`; a test holds the document to it).
+    /// Degrees, within ±90 (`domain::identity::org::MAX_LAT`; a test holds the document to it).
     #[param(minimum = -90, maximum = 90)]
     pub lat: f64,
-    /// Degrees, within ±180 (`domain::org::MAX_LNG`).
+    /// Degrees, within ±180 (`domain::identity::org::MAX_LNG`).
     #[param(minimum = -180, maximum = 180)]
     pub lng: f64,
     /// `wgs84` when the point comes from `wx.getLocation` unconverted; GCJ-02 otherwise.

@@ -3,11 +3,11 @@
 //! its electorates).
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use domain::accounts::mask_phone;
+use domain::identity::accounts::mask_phone;
+use domain::identity::org::OrgKind;
+use domain::identity::roles::{Permission, Place};
 use domain::notify;
-use domain::org::OrgKind;
 use domain::paging::PageLimit;
-use domain::roles::{Permission, Place};
 use infra::db::{insert_unique, Inserted};
 use infra::identity::{audit, org, residency as store};
 use serde::{Deserialize, Serialize};
@@ -108,7 +108,7 @@ pub async fn apply_residency(
     let new_name = application
         .new_household_name
         .as_deref()
-        .map(|n| domain::org::parse_name(n, "new_household_name"))
+        .map(|n| domain::identity::org::parse_name(n, "new_household_name"))
         .transpose()?;
     let relation = match (&application.household_id, &new_name) {
         (Some(_), None) => application.relation.clone().unwrap_or_else(|| "other".into()),
@@ -211,11 +211,13 @@ pub struct ResidencyQuery {
 }
 
 /// The org paths (as stored text) under which the caller reads.
-fn readable_paths(principal: &domain::principal::Principal) -> Vec<String> {
+fn readable_paths(principal: &domain::identity::principal::Principal) -> Vec<String> {
     principal
         .grants
         .iter()
-        .filter(|g| Permission::ReadHouseholds.allows(g.role) && g.scope_kind != domain::roles::ScopeKind::Department)
+        .filter(|g| {
+            Permission::ReadHouseholds.allows(g.role) && g.scope_kind != domain::identity::roles::ScopeKind::Department
+        })
         .map(|g| if g.org_path.is_empty() { "/".to_owned() } else { format!("/{}/", g.org_path.join("/")) })
         .collect()
 }
@@ -259,7 +261,7 @@ pub async fn list_residencies(
 
 fn load_in_scope(
     conn: &mut infra::DbConn,
-    principal: &domain::principal::Principal,
+    principal: &domain::identity::principal::Principal,
     id: &str,
     permission: Permission,
 ) -> Result<store::ResidencyRow, ApiError> {

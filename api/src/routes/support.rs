@@ -5,7 +5,7 @@ use std::future::{ready, Ready};
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use chrono::NaiveDateTime;
-use domain::principal::Principal;
+use domain::identity::principal::Principal;
 use infra::identity::audit;
 use serde::Serialize;
 use utoipa::ToSchema;

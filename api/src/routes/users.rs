@@ -2,8 +2,8 @@
 //! masked, and the audit-logged reveal of a phone number.
 
 use actix_web::{get, post, web, HttpResponse};
-use domain::accounts::{mask_phone, NewPassword, Username};
-use domain::roles::Permission;
+use domain::identity::accounts::{mask_phone, NewPassword, Username};
+use domain::identity::roles::Permission;
 use infra::db::{insert_unique, write_tx, Inserted};
 use infra::identity::{audit, org, residency, users};
 use serde::{Deserialize, Serialize};
@@ -95,7 +95,7 @@ pub async fn create_staff(
     let NewStaff { username, display_name, password: first, org_unit_id } = body.into_inner();
     check_id(&org_unit_id)?;
     let asked = Username::parse(&username)?;
-    let display_name = domain::org::parse_name(&display_name, "display_name")?;
+    let display_name = domain::identity::org::parse_name(&display_name, "display_name")?;
     let first = NewPassword::parse(&first, asked.as_str()).map_err(|_| {
         ApiError::invalid_field("password", "at least 10 characters, letters mixed with digits or symbols")
     })?;
@@ -215,7 +215,7 @@ pub async fn reveal_phone(
                 let outcomes: Vec<_> =
                     places.iter().map(|p| principal.require_over_residents(p, Permission::ReadHouseholds)).collect();
                 if !outcomes.iter().any(Result::is_ok) {
-                    let seen = outcomes.contains(&Err(domain::roles::Denial::Forbidden));
+                    let seen = outcomes.contains(&Err(domain::identity::roles::Denial::Forbidden));
                     return Err(ApiError::new(if seen { ErrorCode::Forbidden } else { ErrorCode::NotFound }));
                 }
                 audit::append(

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
-use domain::roles::{Grant, Place, Role, ScopeKind};
+use domain::identity::roles::{Grant, Place, Role, ScopeKind};
 
 use super::org;
 use crate::schema::role_grants::dsl as rg;

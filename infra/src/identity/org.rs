@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
-use domain::org::GridLevel;
-use domain::roles::Place;
+use domain::identity::org::GridLevel;
+use domain::identity::roles::Place;
 
 use crate::schema::departments::dsl as d;
 use crate::schema::grids::dsl as g;

@@ -213,12 +213,12 @@ pub fn memberships(conn: &mut DbConn, user_id: &str) -> Result<Vec<String>, Dies
 
 /// Where a person lives, for scoping: the places of the units of their approved residencies,
 /// read in one query.
-pub fn member_places(conn: &mut DbConn, user_id: &str) -> Result<Vec<domain::roles::Place>, DieselError> {
+pub fn member_places(conn: &mut DbConn, user_id: &str) -> Result<Vec<domain::identity::roles::Place>, DieselError> {
     let paths: Vec<String> = r::residencies
         .inner_join(o::org_units.on(o::id.eq(r::org_unit_id)))
         .filter(r::user_id.eq(user_id))
         .filter(r::status.eq("approved"))
         .select(o::path)
         .load(conn)?;
-    Ok(paths.iter().map(|p| domain::roles::Place::in_org(crate::identity::org::split_path(p))).collect())
+    Ok(paths.iter().map(|p| domain::identity::roles::Place::in_org(crate::identity::org::split_path(p))).collect())
 }

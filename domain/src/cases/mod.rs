@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 use crate::calendar::{deadline, Counting, WorkingCalendar};
-use crate::roles::Permission;
+use crate::identity::roles::Permission;
 use crate::DomainError;
 
 /// Where a case stands.
@@ -691,8 +691,9 @@ pub fn spreadsheet_safe(text: &str) -> String {
 pub fn sees_exact_location(in_scope: bool, reporter: bool, case_path: &[String], caller_homes: &[Vec<String>]) -> bool {
     in_scope
         || reporter
-        || crate::org::village_of(case_path)
-            .is_some_and(|village| caller_homes.iter().any(|home| crate::org::village_of(home) == Some(village)))
+        || crate::identity::org::village_of(case_path).is_some_and(|village| {
+            caller_homes.iter().any(|home| crate::identity::org::village_of(home) == Some(village))
+        })
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Who is speaking: the authenticated user with the grants read for this request, and, for a
 //! proxy action (代办), the resident the staff member acts for.
 
-use crate::roles::{self, Denial, Grant, Permission, Place, Role};
+use crate::identity::roles::{self, Denial, Grant, Permission, Place, Role};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountKind {
@@ -89,7 +89,7 @@ impl Principal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::roles::ScopeKind;
+    use crate::identity::roles::ScopeKind;
 
     fn principal(grants: Vec<Grant>) -> Principal {
         Principal { user_id: "w".into(), session_id: "s".into(), kind: AccountKind::Staff, grants, acting_for: None }

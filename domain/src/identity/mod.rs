@@ -1,0 +1,7 @@
+//! Who people are and what they may do: accounts, the org tree and its grids, roles and the
+//! permission table, and the principal of a request.
+
+pub mod accounts;
+pub mod org;
+pub mod principal;
+pub mod roles;
