@@ -394,6 +394,40 @@ impl From<domain::identity::roles::Denial> for ApiError {
     }
 }
 
+impl From<infra::cases::flow::FlowError> for ApiError {
+    fn from(error: infra::cases::flow::FlowError) -> Self {
+        use domain::cases::TransitionError;
+        use infra::cases::flow::FlowError;
+        match error {
+            FlowError::Transition(TransitionError::NotAllowed { action, status }) => {
+                Self::new(ErrorCode::InvalidTransition)
+                    .with_details(json!({ "action": action.as_str(), "status": status.as_str() }))
+            }
+            FlowError::Transition(TransitionError::TopOfLadder) => Self::new(ErrorCode::InvalidTransition)
+                .with_details(json!({ "action": "escalate", "reason": "top_of_ladder" })),
+            FlowError::Stale => Self::new(ErrorCode::Conflict),
+            FlowError::NoDepartment => Self::new(ErrorCode::NoDepartment),
+            FlowError::Corrupt(what) => Self::internal(what),
+            FlowError::Db(e) => Self::from(e),
+        }
+    }
+}
+
+impl From<infra::media::MediaError> for ApiError {
+    fn from(error: infra::media::MediaError) -> Self {
+        use infra::media::MediaError;
+        match error {
+            MediaError::Unsupported => Self::new(ErrorCode::MediaUnsupported),
+            MediaError::WrongKind { expected, found } => Self::new(ErrorCode::MediaWrongKind)
+                .with_details(json!({ "expected": expected.as_str(), "found": found.as_str() })),
+            MediaError::TooLarge { limit } => {
+                Self::new(ErrorCode::PayloadTooLarge).with_details(json!({ "limit_bytes": limit }))
+            }
+            MediaError::Corrupt => Self::new(ErrorCode::MediaCorrupt),
+        }
+    }
+}
+
 impl From<infra::wechat::WeChatError> for ApiError {
     fn from(error: infra::wechat::WeChatError) -> Self {
         use infra::wechat::WeChatError as W;

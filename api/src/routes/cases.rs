@@ -11,13 +11,12 @@ use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use domain::cases::{
-    self as rules, Action, CaseStatus, CategoryCode, Duty, Level, Outcome, Rating, TransitionError, Urgency,
-    VisitMethod,
+    self as rules, Action, CaseStatus, CategoryCode, Duty, Level, Outcome, Rating, Urgency, VisitMethod,
 };
 use domain::geo_cn::{ChinaPoint, Datum};
 use domain::identity::principal::{AccountKind, Principal};
 use domain::identity::roles::{Permission, Place, ScopeKind};
-use infra::cases::flow::{self, FlowError, Step};
+use infra::cases::flow::{self, Step};
 use infra::cases::{self as store, CaseFilter, CaseRow, EventRow};
 use infra::identity::{audit, org, users};
 use infra::DbConn;
@@ -119,21 +118,6 @@ pub fn visible(conn: &mut DbConn, principal: &Principal, case: &CaseRow) -> Resu
 /// The caller handles the case at `level` (or above it): else 403, the case being visible.
 fn require_handler(principal: &Principal, seen: &Seen, level: Level) -> Result<(), ApiError> {
     principal.require(&seen.place, level.handling()).map_err(|_| ApiError::new(ErrorCode::Forbidden))
-}
-
-fn flow_error(error: FlowError) -> ApiError {
-    match error {
-        FlowError::Transition(TransitionError::NotAllowed { action, status }) => {
-            ApiError::new(ErrorCode::InvalidTransition)
-                .with_details(serde_json::json!({ "action": action.as_str(), "status": status.as_str() }))
-        }
-        FlowError::Transition(TransitionError::TopOfLadder) => ApiError::new(ErrorCode::InvalidTransition)
-            .with_details(serde_json::json!({ "action": "escalate", "reason": "top_of_ladder" })),
-        FlowError::Stale => ApiError::new(ErrorCode::Conflict),
-        FlowError::NoDepartment => ApiError::new(ErrorCode::NoDepartment),
-        FlowError::Corrupt(what) => ApiError::internal(what),
-        FlowError::Db(e) => ApiError::from(e),
-    }
 }
 
 fn now_utc(state: &AppState) -> NaiveDateTime {
@@ -820,7 +804,7 @@ pub async fn report_case(
             media: parts.media.clone(),
             details: serde_json::json!({}),
         };
-        let (case, _) = flow::file(conn, report, &ctx).map_err(flow_error)?;
+        let (case, _) = flow::file(conn, report, &ctx).map_err(ApiError::from)?;
         let seen = visible(conn, &principal, &case)?;
         detail(conn, &case, &seen)
     })
@@ -1259,7 +1243,7 @@ where
                 check_attachments(conn, &principal, &step.attachments)?;
                 let calendar = store::calendar::load_from(conn, now.date())?;
                 let ctx = flow::Ctx { policy: &policy, calendar: &calendar, now };
-                let after = flow::apply(conn, &case, &step, &ctx).map_err(flow_error)?;
+                let after = flow::apply(conn, &case, &step, &ctx).map_err(ApiError::from)?;
                 if principal.acting_for.is_some() {
                     audit::append(
                         conn,

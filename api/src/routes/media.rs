@@ -62,18 +62,6 @@ pub struct MediaUpload {
     file: Vec<u8>,
 }
 
-fn media_error(error: MediaError) -> ApiError {
-    match error {
-        MediaError::Unsupported => ApiError::new(ErrorCode::MediaUnsupported),
-        MediaError::WrongKind { expected, found } => ApiError::new(ErrorCode::MediaWrongKind)
-            .with_details(serde_json::json!({ "expected": expected.as_str(), "found": found.as_str() })),
-        MediaError::TooLarge { limit } => {
-            ApiError::new(ErrorCode::PayloadTooLarge).with_details(serde_json::json!({ "limit_bytes": limit }))
-        }
-        MediaError::Corrupt => ApiError::new(ErrorCode::MediaCorrupt),
-    }
-}
-
 /// Reads the `kind` and `file` fields, refusing a file past `limit` bytes as it streams in.
 async fn read_form(mut form: Multipart, limit: usize) -> Result<(String, Vec<u8>), ApiError> {
     let bad = |reason: &str| ApiError::invalid_field("file", reason);
@@ -83,7 +71,7 @@ async fn read_form(mut form: Multipart, limit: usize) -> Result<(String, Vec<u8>
         let mut bytes = Vec::new();
         while let Some(chunk) = field.try_next().await.map_err(|_| bad("malformed multipart body"))? {
             if bytes.len() + chunk.len() > limit {
-                return Err(media_error(MediaError::TooLarge { limit }));
+                return Err(ApiError::from(MediaError::TooLarge { limit }));
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -137,12 +125,12 @@ pub async fn upload_media(
         sha2::Sha256::digest(&bytes).to_vec()
     };
     let key = idempotency::key_from(&req, &principal.user_id, &digest)?;
-    let sniffed = media::check(&bytes, kind, limit).map_err(media_error)?;
+    let sniffed = media::check(&bytes, kind, limit).map_err(ApiError::from)?;
     let stored = if kind == MediaKind::Image {
         web::block(move || media::sanitize_image(&bytes, sniffed))
             .await
             .map_err(ApiError::internal)?
-            .map_err(media_error)?
+            .map_err(ApiError::from)?
     } else {
         bytes
     };

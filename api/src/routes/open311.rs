@@ -630,8 +630,8 @@ pub async fn open311_post(
                         media: Vec::new(),
                         details: json!({ "via": "open311", "api_key_id": key.id, "media_url": media_url }),
                     };
-                    let (case, _) = infra::cases::flow::file(conn, report, &ctx)
-                        .map_err(|e| Open311Error::from(ApiError::internal(e)))?;
+                    let (case, _) =
+                        infra::cases::flow::file(conn, report, &ctx).map_err(|e| Open311Error::from(ApiError::from(e)))?;
                     Ok::<_, Open311Error>(case.id)
                 })
             })
