@@ -210,3 +210,14 @@ pub async fn assert_invalid_field(res: reqwest::Response, field: &str) {
     assert_eq!(body["error"]["code"], "validation_failed", "{body}");
     assert_eq!(body["error"]["details"]["field"], field, "the failing field is named: {body}");
 }
+
+/// A response's status and JSON body (`null` when it has none).
+pub async fn body(res: reqwest::Response) -> (reqwest::StatusCode, serde_json::Value) {
+    let status = res.status();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// The `id` of a JSON object, or "".
+pub fn id(v: &serde_json::Value) -> String {
+    v["id"].as_str().unwrap_or_default().to_owned()
+}

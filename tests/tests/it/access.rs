@@ -5,6 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use yishi_tests::world::{Account, World};
+use yishi_tests::{body, id};
 use yishi_tests::{spawn_app, TestApp};
 
 /// Inside grid A (a square 27.70–27.72, 111.99–112.01, GCJ-02); about 59 m from the point it
@@ -13,15 +14,6 @@ const P: (f64, f64) = (27.7104, 112.0004);
 /// Inside the group grid made by `nested_grids` (27.73–27.74), outside grid A.
 const Q: (f64, f64) = (27.7352, 112.0051);
 const LAMP: &str = "村口的路灯坏了，晚上很黑，老人走路不安全";
-
-async fn body(res: reqwest::Response) -> (StatusCode, Value) {
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap_or_default().to_owned()
-}
 
 fn square(lat0: f64, lat1: f64, lng0: f64, lng1: f64) -> Value {
     json!({"type":"Polygon","coordinates":[[[lng0,lat0],[lng1,lat0],[lng1,lat1],[lng0,lat1],[lng0,lat0]]]})

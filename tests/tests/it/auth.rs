@@ -2,12 +2,8 @@
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use yishi_tests::body;
 use yishi_tests::{spawn_app, spawn_app_with, Setup, ADMIN_PASSWORD, BOOTSTRAP_PASSWORD};
-
-async fn body(res: reqwest::Response) -> (StatusCode, Value) {
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
 
 fn token(login: &Value) -> String {
     login["access_token"].as_str().expect("access token").to_owned()

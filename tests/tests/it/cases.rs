@@ -8,21 +8,13 @@ use domain::Clock;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use yishi_tests::world::{Account, World};
+use yishi_tests::{body, id};
 use yishi_tests::{spawn_app, spawn_app_with, Setup, TestApp};
 
 /// Inside grid A (a square 27.70–27.72, 111.99–112.01, GCJ-02).
 const P: (f64, f64) = (27.7105, 112.0005);
 const LAMP: &str = "村口的路灯坏了，晚上很黑，老人走路不安全";
 const LAMP_AGAIN: &str = "村口路灯不亮了，晚上太黑，老人出门不安全";
-
-async fn body(res: reqwest::Response) -> (StatusCode, Value) {
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap_or_default().to_owned()
-}
 
 /// A resident of `unit` with a bound phone.
 async fn villager(app: &TestApp, w: &World, name: &str, phone: &str) -> Account {

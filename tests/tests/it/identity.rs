@@ -5,12 +5,8 @@ use std::collections::BTreeSet;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use yishi_tests::body;
 use yishi_tests::spawn_app;
-
-async fn body(res: reqwest::Response) -> (StatusCode, Value) {
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
 
 fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()

@@ -4,13 +4,9 @@
 use diesel::prelude::*;
 use infra::schema::{notifications as n, outbox as o};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
+use yishi_tests::body;
 use yishi_tests::{spawn_app, TestApp};
-
-async fn body(res: reqwest::Response) -> (StatusCode, Value) {
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
 
 /// The inbox deliveries of the outbox (WeChat ones end skipped here: no template is configured).
 async fn outbox_rows(app: &TestApp) -> Vec<(String, String, i32)> {

@@ -5,12 +5,8 @@
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use yishi_tests::body;
 use yishi_tests::spawn_app;
-
-async fn body(res: reqwest::Response) -> (StatusCode, Value) {
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
 
 fn assert_open311_error(status: StatusCode, value: &Value, expected: StatusCode) {
     assert_eq!(status, expected, "{value}");
