@@ -91,6 +91,24 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// Reads a JSON body kept as bytes (the idempotency digest needs the exact bytes).
+pub fn parse_bytes<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, ApiError> {
+    let json = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json {
+        return Err(ApiError::new(ErrorCode::UnsupportedMediaType)
+            .with_details(serde_json::json!({ "expected": "application/json" })));
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(ErrorCode::InvalidJson)
+            .with_details(serde_json::json!({ "line": e.line(), "column": e.column() }))
+    })?;
+    from_object(value)
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -15,7 +15,7 @@ use crate::http::error::{ApiError, ErrorBody, ErrorCode};
 use crate::http::idempotency;
 use crate::http::pagination::Page;
 use crate::http::query::Query;
-use crate::routes::support::{check_id, rfc3339, RequestMeta};
+use crate::http::support::{check_id, rfc3339, RequestMeta};
 use crate::state::AppState;
 
 /// Who may broadcast to a unit's residents.
@@ -75,7 +75,7 @@ pub async fn create_announcement(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
-    let new: NewAnnouncement = crate::routes::residency::parse_json(&req, &body)?;
+    let new: NewAnnouncement = crate::http::json::parse_bytes(&req, &body)?;
     check_id(&new.org_unit_id)?;
     let title = domain::identity::org::parse_name(&new.title, "title")?;
     let text = new.body.trim().to_owned();

@@ -10,7 +10,7 @@ use crate::auth::Auth;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::pagination::Page;
 use crate::http::query::Query;
-use crate::routes::support::rfc3339;
+use crate::http::support::rfc3339;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -13,8 +13,8 @@ use crate::auth::tokens::{hash_refresh_token, new_refresh_token};
 use crate::auth::{password, AuthAllowingPasswordChange};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode};
 use crate::http::json::Json;
+use crate::http::support::{Done, RequestMeta};
 use crate::routes::me::{me_view, MeView};
-use crate::routes::support::{Done, RequestMeta};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]

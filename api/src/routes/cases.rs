@@ -29,8 +29,8 @@ use crate::http::error::{ApiError, ErrorBody, ErrorCode};
 use crate::http::idempotency;
 use crate::http::json::Json;
 use crate::http::query::Query;
+use crate::http::support::{check_id, rfc3339, RequestMeta};
 use crate::routes::media::MediaView;
-use crate::routes::support::{check_id, rfc3339, RequestMeta};
 use crate::state::AppState;
 
 /// The most photos and voice notes on one report or step.
@@ -739,7 +739,7 @@ pub async fn report_case(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
-    let new: NewCase = crate::routes::residency::parse_json(&req, &body)?;
+    let new: NewCase = crate::http::json::parse_bytes(&req, &body)?;
     let now = now_utc(&state);
     let max_age = chrono::Duration::from_std(state.config.cases.max_capture_age).unwrap_or(chrono::Duration::days(30));
     let (category_code, parts) = validate_new(new, now, max_age)?;
@@ -1272,7 +1272,7 @@ fn optional_body<T: Default + serde::de::DeserializeOwned>(req: &HttpRequest, bo
     if body.iter().all(u8::is_ascii_whitespace) || body.trim_ascii() == b"null" {
         return Ok(T::default());
     }
-    crate::routes::residency::parse_json(req, body)
+    crate::http::json::parse_bytes(req, body)
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]

@@ -12,7 +12,7 @@ use crate::auth::Auth;
 use crate::http::error::{ApiError, ErrorBody, ErrorCode};
 use crate::http::json::Json;
 use crate::http::query::Query;
-use crate::routes::support::{check_id, rfc3339, Done, RequestMeta};
+use crate::http::support::{check_id, rfc3339, Done, RequestMeta};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]

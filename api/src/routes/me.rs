@@ -12,8 +12,8 @@ use crate::auth::session_cache;
 use crate::auth::{password, Auth, AuthAllowingPasswordChange};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode};
 use crate::http::json::Json;
+use crate::http::support::{rfc3339, Done, RequestMeta};
 use crate::routes::auth::WeChatCode;
-use crate::routes::support::{rfc3339, Done, RequestMeta};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]

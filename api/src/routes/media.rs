@@ -15,8 +15,8 @@ use utoipa::ToSchema;
 use crate::auth::Auth;
 use crate::http::error::{ApiError, ErrorBody, ErrorCode};
 use crate::http::idempotency;
+use crate::http::support::{check_id, rfc3339};
 use crate::routes::cases::visible;
-use crate::routes::support::{check_id, rfc3339};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -13,7 +13,6 @@ pub mod open311;
 pub mod ops;
 pub mod org;
 pub mod residency;
-pub mod support;
 pub mod users;
 
 use utoipa_actix_web::scope;

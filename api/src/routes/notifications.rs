@@ -11,7 +11,7 @@ use crate::http::error::{ApiError, ErrorCode};
 use crate::http::json::Json;
 use crate::http::pagination::Page;
 use crate::http::query::Query;
-use crate::routes::support::{check_id, rfc3339, Done, RequestMeta};
+use crate::http::support::{check_id, rfc3339, Done, RequestMeta};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]

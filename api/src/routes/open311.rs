@@ -27,8 +27,8 @@ use utoipa::ToSchema;
 use crate::auth::Auth;
 use crate::http::error::{ApiError, ErrorBody, ErrorCode};
 use crate::http::json::Json;
+use crate::http::support::{check_id, rfc3339, Done, RequestMeta};
 use crate::middleware::error_shape::OwnErrorFormat;
-use crate::routes::support::{check_id, rfc3339, Done, RequestMeta};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,8 +19,8 @@ use crate::http::idempotency;
 use crate::http::json::Json;
 use crate::http::pagination::Page;
 use crate::http::query::Query;
+use crate::http::support::{check_id, rfc3339, RequestMeta};
 use crate::routes::me::require_consent;
-use crate::routes::support::{check_id, rfc3339, RequestMeta};
 use crate::state::AppState;
 
 /// Who reads applications and households, and who decides them.
@@ -103,7 +103,7 @@ pub async fn apply_residency(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
-    let application: ResidencyApplication = parse_json(&req, &body)?;
+    let application: ResidencyApplication = crate::http::json::parse_bytes(&req, &body)?;
     check_id(&application.org_unit_id)?;
     let new_name = application
         .new_household_name
@@ -168,24 +168,6 @@ pub async fn apply_residency(
         store::find(conn, &id)?.map(ResidencyView::from).ok_or_else(|| ApiError::internal("application vanished"))
     })
     .await
-}
-
-/// Reads a JSON body kept as bytes (the idempotency digest needs the exact bytes).
-pub fn parse_json<T: serde::de::DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, ApiError> {
-    let json = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !json {
-        return Err(ApiError::new(ErrorCode::UnsupportedMediaType)
-            .with_details(serde_json::json!({ "expected": "application/json" })));
-    }
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(ErrorCode::InvalidJson)
-            .with_details(serde_json::json!({ "line": e.line(), "column": e.column() }))
-    })?;
-    crate::http::json::from_object(value)
 }
 
 /// One's own applications, newest first.

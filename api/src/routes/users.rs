@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use crate::auth::{password, Auth};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode};
 use crate::http::json::Json;
-use crate::routes::support::{check_id, RequestMeta};
+use crate::http::support::{check_id, RequestMeta};
 use crate::state::AppState;
 
 /// Another person's account: phone masked.
