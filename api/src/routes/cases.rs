@@ -706,17 +706,7 @@ fn home_grid(conn: &mut DbConn, principal: &Principal) -> Result<Option<org::Gri
         }
     }
     if principal.acting_for.is_none() {
-        return granted_grid(conn, principal);
-    }
-    Ok(None)
-}
-
-/// The first grid a staff member holds a grant on (where their reports without a point go).
-pub fn granted_grid(conn: &mut DbConn, principal: &Principal) -> Result<Option<org::GridRow>, ApiError> {
-    for grant in principal.grants.iter().filter(|g| g.scope_kind == ScopeKind::Grid) {
-        if let Some(grid) = org::find_grid(conn, &grant.scope_id)? {
-            return Ok(Some(grid));
-        }
+        return Ok(org::first_granted_grid(conn, &principal.grants)?);
     }
     Ok(None)
 }
@@ -778,7 +768,7 @@ pub async fn report_case(
         }
         check_attachments(conn, &principal, &parts.media)?;
         let grid = match parts.point {
-            Some(point) => crate::routes::org::locate(conn, point.lat(), point.lng())?,
+            Some(point) => org::locate(conn, point.lat(), point.lng())?,
             None => None,
         };
         let grid = match grid {

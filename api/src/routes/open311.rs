@@ -602,8 +602,8 @@ pub async fn open311_post(
                         .ok_or_else(|| o311(StatusCode::BAD_REQUEST, "unknown service_code"))?;
                     // A point routes by the map; an address alone goes to the key holder's grid.
                     let grid = match point {
-                        Some(p) => crate::routes::org::locate(conn, p.lat(), p.lng())?,
-                        None => crate::routes::cases::granted_grid(conn, &principal)?,
+                        Some(p) => infra::identity::org::locate(conn, p.lat(), p.lng())?,
+                        None => infra::identity::org::first_granted_grid(conn, &principal.grants)?,
                     };
                     let grid = grid.ok_or_else(|| o311(StatusCode::BAD_REQUEST, "the location lies in no grid"))?;
                     let org_path = infra::identity::org::unit_path(conn, &grid.org_unit_id)?.unwrap_or_default();

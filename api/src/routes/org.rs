@@ -337,23 +337,8 @@ pub async fn locate_grid(
         Some("wgs84") => domain::geo_cn::wgs84_to_gcj02(lat, lng),
         Some(_) => return Err(ApiError::invalid_field("coord", "gcj02 or wgs84")),
     };
-    let grid = state.db.run(move |conn| locate(conn, lat, lng)).await?;
+    let grid = state.db.run(move |conn| store::locate(conn, lat, lng).map_err(ApiError::from)).await?;
     Ok(HttpResponse::Ok().json(GridView::from(grid.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?)))
-}
-
-/// The smallest grid holding a point (GCJ-02).
-pub fn locate(conn: &mut infra::DbConn, lat: f64, lng: f64) -> Result<Option<store::GridRow>, ApiError> {
-    let rank = |level: &str| match level {
-        "small" => 0,
-        "middle" => 1,
-        _ => 2,
-    };
-    let mut holding: Vec<store::GridRow> = store::grids_boxing(conn, lat, lng)?
-        .into_iter()
-        .filter(|g| Boundary::parse(&g.boundary).is_ok_and(|b| b.contains(lat, lng)))
-        .collect();
-    holding.sort_by_key(|g| (rank(&g.level), g.id.clone()));
-    Ok(holding.into_iter().next())
 }
 
 #[utoipa::path(tag = "org", params(("id" = String, Path)), responses((status = 200, body = GridView)))]

@@ -64,6 +64,27 @@ pub fn check_placement(kind: OrgKind, parent: Option<OrgKind>) -> Result<(), Dom
     }
 }
 
+/// A grid as the routing rule sees it: its id, level and boundary text (GeoJSON).
+#[derive(Debug, Clone, Copy)]
+pub struct GridCandidate<'a> {
+    pub id: &'a str,
+    pub level: &'a str,
+    pub boundary: &'a str,
+}
+
+/// Where a point is routed: the smallest grid whose boundary holds it (grids nest), the lower id
+/// on a tie so every instance picks the same one. Answers the candidate's index; a candidate with
+/// an unreadable boundary holds nothing, one of an unknown level counts as big.
+pub fn smallest_holding(candidates: &[GridCandidate<'_>], lat: f64, lng: f64) -> Option<usize> {
+    let rank = |level: &str| GridLevel::parse(level).map_or(GridLevel::Big.rank(), GridLevel::rank);
+    candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| Boundary::parse(g.boundary).is_ok_and(|b| b.contains(lat, lng)))
+        .min_by(|(_, a), (_, b)| (rank(a.level), a.id).cmp(&(rank(b.level), b.id)))
+        .map(|(i, _)| i)
+}
+
 /// The village (or community) a path runs through: counties are roots and every level sits
 /// under the one just above it, so it is the third id of a path that long.
 pub fn village_of(path: &[String]) -> Option<&str> {
@@ -227,6 +248,35 @@ mod tests {
             .is_err());
         let feature = format!(r#"{{"type":"Feature","properties":{{}},"geometry":{SQUARE}}}"#);
         assert!(Boundary::parse(&feature).is_ok());
+    }
+
+    #[test]
+    fn a_point_goes_to_the_smallest_grid_holding_it() {
+        let square = |lat: f64, lng: f64, half: f64| {
+            format!(
+                r#"{{"type":"Polygon","coordinates":[[[{w},{s}],[{e},{s}],[{e},{n}],[{w},{n}],[{w},{s}]]]}}"#,
+                w = lng - half,
+                e = lng + half,
+                s = lat - half,
+                n = lat + half
+            )
+        };
+        let (village, group, other) =
+            (square(27.7, 112.0, 0.01), square(27.705, 112.0, 0.002), square(27.7, 112.1, 0.01));
+        let grids = [
+            GridCandidate { id: "b", level: "big", boundary: &village },
+            GridCandidate { id: "s", level: "small", boundary: &group },
+            GridCandidate { id: "o", level: "small", boundary: &other },
+            GridCandidate { id: "x", level: "small", boundary: "not geojson" },
+        ];
+        assert_eq!(smallest_holding(&grids, 27.705, 112.0), Some(1), "inside the group's grid");
+        assert_eq!(smallest_holding(&grids, 27.695, 112.0), Some(0), "outside it, the village's");
+        assert_eq!(smallest_holding(&grids, 27.5, 112.0), None, "outside every grid");
+        let tie = [
+            GridCandidate { id: "z", level: "small", boundary: &group },
+            GridCandidate { id: "a", level: "small", boundary: &group },
+        ];
+        assert_eq!(smallest_holding(&tie, 27.705, 112.0), Some(1), "the lower id on a tie");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
-use domain::identity::org::GridLevel;
+use domain::identity::org::{smallest_holding, GridCandidate, GridLevel};
 use domain::identity::roles::Place;
 
 use crate::schema::departments::dsl as d;
@@ -140,6 +140,29 @@ pub fn find_grid(conn: &mut DbConn, id: &str) -> Result<Option<GridRow>, DieselE
 
 pub fn grids_of_units(conn: &mut DbConn, unit_ids: &[String]) -> Result<Vec<GridRow>, DieselError> {
     g::grids.filter(g::org_unit_id.eq_any(unit_ids)).select(GridRow::as_select()).order(g::name.asc()).load(conn)
+}
+
+/// The grid a point is routed to (`domain::identity::org::smallest_holding`), among the grids whose
+/// bounding box holds it.
+pub fn locate(conn: &mut DbConn, lat: f64, lng: f64) -> Result<Option<GridRow>, DieselError> {
+    let mut boxing = grids_boxing(conn, lat, lng)?;
+    let candidates: Vec<GridCandidate<'_>> =
+        boxing.iter().map(|g| GridCandidate { id: &g.id, level: &g.level, boundary: &g.boundary }).collect();
+    Ok(smallest_holding(&candidates, lat, lng).map(|i| boxing.swap_remove(i)))
+}
+
+/// The first grid, in the order given, of the grid grants among `grants` that still exists
+/// (where a staff member's reports without a point go).
+pub fn first_granted_grid(
+    conn: &mut DbConn,
+    grants: &[domain::identity::roles::Grant],
+) -> Result<Option<GridRow>, DieselError> {
+    for grant in grants.iter().filter(|g| g.scope_kind == domain::identity::roles::ScopeKind::Grid) {
+        if let Some(grid) = find_grid(conn, &grant.scope_id)? {
+            return Ok(Some(grid));
+        }
+    }
+    Ok(None)
 }
 
 /// Grids whose bounding box holds the point: the indexed narrowing before the exact test.
