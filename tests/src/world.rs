@@ -105,6 +105,53 @@ impl TestApp {
         resident
     }
 
+    /// A resident of `unit` (approved by `approver`) with a bound phone.
+    pub async fn villager(&self, unit: &str, approver: &str, name: &str, phone: &str) -> Account {
+        let resident = self.member(name, unit, approver).await;
+        let code = json!({ "code": format!("dev:{phone}") });
+        let res = self.post(Some(&resident.token), "/api/v1/auth/wechat/phone", code).await;
+        assert_eq!(res.status(), StatusCode::OK, "bind phone");
+        resident
+    }
+
+    /// `n` approved residents of `unit`, written straight to the database in one transaction (for
+    /// tests of scale: announcements to a township).
+    pub async fn seed_residents(&self, unit: &str, n: usize) {
+        use diesel::prelude::*;
+        use infra::schema::{residencies as r, users as u};
+        let (unit, now) = (unit.to_owned(), chrono::Utc::now().naive_utc());
+        self.state
+            .db
+            .run(move |conn| {
+                infra::db::write_tx(conn, |conn| -> Result<(), infra::InfraError> {
+                    for i in 0..n {
+                        let id = domain::new_id();
+                        diesel::insert_into(u::table)
+                            .values((
+                                u::id.eq(&id),
+                                u::kind.eq("resident"),
+                                u::display_name.eq(format!("村民{i}")),
+                                u::created_at.eq(now),
+                            ))
+                            .execute(conn)?;
+                        diesel::insert_into(r::table)
+                            .values((
+                                r::id.eq(domain::new_id()),
+                                r::user_id.eq(&id),
+                                r::org_unit_id.eq(&unit),
+                                r::relation.eq("head"),
+                                r::status.eq("approved"),
+                                r::created_at.eq(now),
+                            ))
+                            .execute(conn)?;
+                    }
+                    Ok(())
+                })
+            })
+            .await
+            .unwrap_or_else(|e| panic!("seeding residents: {e}"));
+    }
+
     pub async fn world(&self) -> World {
         let admin = self.admin_token().await;
         let county = self.unit(&admin, None, "county", "涟源县").await;

@@ -19,15 +19,6 @@ fn square(lat0: f64, lat1: f64, lng0: f64, lng1: f64) -> Value {
     json!({"type":"Polygon","coordinates":[[[lng0,lat0],[lng1,lat0],[lng1,lat1],[lng0,lat1],[lng0,lat0]]]})
 }
 
-/// A resident of `unit` with a bound phone, approved by `approver`.
-async fn villager(app: &TestApp, unit: &str, approver: &str, name: &str, phone: &str) -> Account {
-    let resident = app.member(name, unit, approver).await;
-    let res =
-        app.post(Some(&resident.token), "/api/v1/auth/wechat/phone", json!({ "code": format!("dev:{phone}") })).await;
-    assert_eq!(res.status(), StatusCode::OK, "bind phone");
-    resident
-}
-
 async fn report(app: &TestApp, who: &Account, body_json: Value) -> Value {
     let (status, case) = body(app.post(Some(&who.token), "/api/v1/cases", body_json).await).await;
     assert_eq!(status, StatusCode::CREATED, "report: {case}");
@@ -80,7 +71,7 @@ async fn a_grid_leader_reads_handles_and_hears_of_the_grids_inside_theirs() {
     let (big, group_grid) = nested_grids(&app, &w).await;
     let leader = app.staff(&w.admin, "leader-a", &w.village_a).await;
     granted(&app, &w.admin, &leader.id, "grid_leader", "grid", &big).await;
-    let reporter = villager(&app, &w.village_a, &w.cadre_a.token, "zhao", "13900002222").await;
+    let reporter = app.villager(&w.village_a, &w.cadre_a.token, "zhao", "13900002222").await;
 
     let case =
         report(&app, &reporter, json!({ "category": "road", "description": LAMP, "lat": Q.0, "lng": Q.1 })).await;
@@ -127,10 +118,10 @@ async fn a_grid_leader_reads_handles_and_hears_of_the_grids_inside_theirs() {
 async fn only_the_reporter_and_staff_in_scope_see_who_reported() {
     let app = spawn_app().await;
     let w = app.world().await;
-    let reporter = villager(&app, &w.village_a, &w.cadre_a.token, "qian", "13900003333").await;
-    let volunteer = villager(&app, &w.village_a, &w.cadre_a.token, "sun", "13900004444").await;
+    let reporter = app.villager(&w.village_a, &w.cadre_a.token, "qian", "13900003333").await;
+    let volunteer = app.villager(&w.village_a, &w.cadre_a.token, "sun", "13900004444").await;
     granted(&app, &w.admin, &volunteer.id, "volunteer", "grid", &w.grid_a).await;
-    let supervisor = villager(&app, &w.village_a, &w.cadre_a.token, "li", "13900005555").await;
+    let supervisor = app.villager(&w.village_a, &w.cadre_a.token, "li", "13900005555").await;
     granted(&app, &w.admin, &supervisor.id, "supervisor", "org_unit", &w.village_a).await;
 
     let case = report(
@@ -177,7 +168,7 @@ async fn only_the_reporter_and_staff_in_scope_see_who_reported() {
 async fn civic_roles_carry_no_staff_powers() {
     let app = spawn_app().await;
     let w = app.world().await;
-    let neighbour = villager(&app, &w.village_a, &w.cadre_a.token, "zhou", "13900006666").await;
+    let neighbour = app.villager(&w.village_a, &w.cadre_a.token, "zhou", "13900006666").await;
     let case =
         report(&app, &neighbour, json!({ "category": "road", "description": LAMP, "lat": P.0, "lng": P.1 })).await;
     let reveal = format!("/api/v1/users/{}/reveal-phone", neighbour.id);
@@ -190,7 +181,7 @@ async fn civic_roles_carry_no_staff_powers() {
     assert_eq!(app.get_as(&w.cadre_a.token, &households).await.status(), StatusCode::OK);
 
     for (n, role) in ["representative", "supervisor", "council_member"].into_iter().enumerate() {
-        let civic = villager(&app, &w.village_a, &w.cadre_a.token, role, &format!("1390000700{n}")).await;
+        let civic = app.villager(&w.village_a, &w.cadre_a.token, role, &format!("1390000700{n}")).await;
         granted(&app, &w.cadre_a.token, &civic.id, role, "org_unit", &w.village_a).await;
         let (status, denied) = body(app.post(Some(&civic.token), &reveal, json!({ "reason": "想知道" })).await).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{role} reveals a phone: {denied}");
@@ -241,7 +232,7 @@ async fn staff_administration_stays_inside_ones_scope() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // Granting: a resident of village B and an id that does not exist answer alike.
-    let in_b = villager(&app, &w.village_b, &w.admin, "wu", "13900008888").await;
+    let in_b = app.villager(&w.village_b, &w.admin, "wu", "13900008888").await;
     let unknown = domain::new_id();
     let (status_b, body_b) = body(app.grant(&w.cadre_a.token, &in_b.id, "grid_worker", "grid", &w.grid_a).await).await;
     let (status_u, body_u) = body(app.grant(&w.cadre_a.token, &unknown, "grid_worker", "grid", &w.grid_a).await).await;
@@ -251,7 +242,7 @@ async fn staff_administration_stays_inside_ones_scope() {
     let (status, _) = body(app.grant(&w.cadre_a.token, &w.officer.id, "volunteer", "grid", &w.grid_a).await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // Positive controls: a villager of A, and the account the cadre just created.
-    let in_a = villager(&app, &w.village_a, &w.cadre_a.token, "zheng", "13900009999").await;
+    let in_a = app.villager(&w.village_a, &w.cadre_a.token, "zheng", "13900009999").await;
     granted(&app, &w.cadre_a.token, &in_a.id, "grid_worker", "grid", &w.grid_a).await;
     granted(&app, &w.cadre_a.token, &id(&fresh), "grid_leader", "grid", &w.grid_a).await;
     let (_, grants) = body(app.get_as(&w.admin, &format!("/api/v1/role-grants?user_id={}", in_b.id)).await).await;
@@ -265,9 +256,9 @@ async fn staff_administration_stays_inside_ones_scope() {
 async fn residents_outside_the_village_see_a_coarsened_location() {
     let app = spawn_app().await;
     let w = app.world().await;
-    let reporter = villager(&app, &w.village_a, &w.cadre_a.token, "feng", "13900001212").await;
-    let same_village = villager(&app, &w.village_a, &w.cadre_a.token, "chen", "13900001313").await;
-    let other_village = villager(&app, &w.village_b, &w.admin, "chu", "13900001414").await;
+    let reporter = app.villager(&w.village_a, &w.cadre_a.token, "feng", "13900001212").await;
+    let same_village = app.villager(&w.village_a, &w.cadre_a.token, "chen", "13900001313").await;
+    let other_village = app.villager(&w.village_b, &w.admin, "chu", "13900001414").await;
     let case = report(
         &app,
         &reporter,

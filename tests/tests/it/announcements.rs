@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use diesel::prelude::*;
-use infra::schema::{outbox as o, residencies as r, users as u};
+use infra::schema::outbox as o;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use yishi_tests::{spawn_app, TestApp};
@@ -87,38 +87,8 @@ async fn a_township_sized_announcement_fans_out_in_batches() {
     let app = spawn_app().await;
     let w = app.world().await;
     let village = w.village_a.clone();
-    let now = chrono::Utc::now().naive_utc();
     let seeding = Instant::now();
-    app.state
-        .db
-        .run(move |conn| {
-            infra::db::write_tx(conn, |conn| -> Result<(), infra::InfraError> {
-                for i in 0..20_000 {
-                    let id = domain::new_id();
-                    diesel::insert_into(u::table)
-                        .values((
-                            u::id.eq(&id),
-                            u::kind.eq("resident"),
-                            u::display_name.eq(format!("村民{i}")),
-                            u::created_at.eq(now),
-                        ))
-                        .execute(conn)?;
-                    diesel::insert_into(r::table)
-                        .values((
-                            r::id.eq(domain::new_id()),
-                            r::user_id.eq(&id),
-                            r::org_unit_id.eq(&village),
-                            r::relation.eq("head"),
-                            r::status.eq("approved"),
-                            r::created_at.eq(now),
-                        ))
-                        .execute(conn)?;
-                }
-                Ok(())
-            })
-        })
-        .await
-        .unwrap();
+    app.seed_residents(&village, 20_000).await;
     println!("seeded 20,000 residents in {:?}", seeding.elapsed());
 
     let request = Instant::now();

@@ -18,11 +18,7 @@ const LAMP_AGAIN: &str = "村口路灯不亮了，晚上太黑，老人出门不
 
 /// A resident of `unit` with a bound phone.
 async fn villager(app: &TestApp, w: &World, name: &str, phone: &str) -> Account {
-    let resident = app.member(name, &w.village_a, &w.cadre_a.token).await;
-    let res =
-        app.post(Some(&resident.token), "/api/v1/auth/wechat/phone", json!({ "code": format!("dev:{phone}") })).await;
-    assert_eq!(res.status(), StatusCode::OK, "bind phone");
-    resident
+    app.villager(&w.village_a, &w.cadre_a.token, name, phone).await
 }
 
 async fn report(app: &TestApp, who: &Account, body_json: Value) -> Value {

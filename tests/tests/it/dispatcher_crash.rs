@@ -167,43 +167,13 @@ async fn fan_out_state(app: &TestApp) -> (i32, bool, Option<chrono::NaiveDateTim
 /// out, and every resident is queued exactly once.
 #[tokio::test]
 async fn a_fan_out_killed_half_way_is_taken_over_within_its_lease_and_queues_everyone_once() {
-    use infra::schema::{outbox as o, residencies as r, users as u};
+    use infra::schema::outbox as o;
     const RESIDENTS: i64 = 20_000;
     let fake = fake_wechat::start().await;
     let app = spawn_app_with(Setup::default()).await;
     let w = app.world().await;
     let village = w.village_a.clone();
-    let now = chrono::Utc::now().naive_utc();
-    app.state
-        .db
-        .run(move |conn| {
-            infra::db::write_tx(conn, |conn| -> Result<(), infra::InfraError> {
-                for i in 0..RESIDENTS {
-                    let id = domain::new_id();
-                    diesel::insert_into(u::table)
-                        .values((
-                            u::id.eq(&id),
-                            u::kind.eq("resident"),
-                            u::display_name.eq(format!("村民{i}")),
-                            u::created_at.eq(now),
-                        ))
-                        .execute(conn)?;
-                    diesel::insert_into(r::table)
-                        .values((
-                            r::id.eq(domain::new_id()),
-                            r::user_id.eq(&id),
-                            r::org_unit_id.eq(&village),
-                            r::relation.eq("head"),
-                            r::status.eq("approved"),
-                            r::created_at.eq(now),
-                        ))
-                        .execute(conn)?;
-                }
-                Ok(())
-            })
-        })
-        .await
-        .unwrap();
+    app.seed_residents(&village, usize::try_from(RESIDENTS).unwrap()).await;
     let notice = json!({ "org_unit_id": w.village_a, "title": "防汛通知", "body": "请注意防汛安全。" });
     assert_eq!(app.post(Some(&w.cadre_a.token), "/api/v1/announcements", notice).await.status(), StatusCode::CREATED);
 
