@@ -3,13 +3,18 @@
 
 pub mod app;
 pub mod auth;
+pub mod cases;
 pub mod bootstrap;
 pub mod config;
 pub mod contract;
 pub mod demo;
 pub mod http;
+pub mod identity;
+pub mod media;
 pub mod middleware;
+pub mod notify;
 pub mod openapi;
+pub mod ops;
 pub mod routes;
 pub mod state;
 pub mod telemetry;

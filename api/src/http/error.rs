@@ -12,207 +12,85 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
-/// Stable, machine-readable error codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    BadRequest,
-    InvalidJson,
-    InvalidQuery,
-    ValidationFailed,
-    InvalidCursor,
-    InvalidIdempotencyKey,
-    Unauthorized,
-    Forbidden,
-    NotFound,
-    RouteNotFound,
-    MethodNotAllowed,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    IdempotencyKeyReused,
-    RateLimited,
-    Timeout,
-    ServiceUnavailable,
-    Internal,
-    InvalidCredentials,
-    PasswordChangeRequired,
-    ConsentRequired,
-    Conflict,
-    WechatCodeInvalid,
-    WechatRateLimited,
-    WechatHighRisk,
-    WechatUnavailable,
-    InvalidTransition,
-    PhoneRequired,
-    MediaUnsupported,
-    MediaWrongKind,
-    MediaCorrupt,
-    NoGrid,
-    NoDepartment,
+/// Declares the error codes, one row each: the variant, the code as sent, the status, and the
+/// message in Chinese and English. A new code is one new row (and, when a feature error carries
+/// it, one arm in that error's `From` below).
+macro_rules! error_codes {
+    ($($code:ident = $name:literal: $status:ident, $zh:expr, $en:expr;)+) => {
+        /// Stable, machine-readable error codes.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorCode {
+            $($code,)+
+        }
+
+        impl ErrorCode {
+            /// Every code, for documentation and tests.
+            pub const ALL: &'static [ErrorCode] = &[$(Self::$code,)+];
+
+            /// The code as sent.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$code => $name,)+
+                }
+            }
+
+            pub fn status(self) -> StatusCode {
+                match self {
+                    $(Self::$code => StatusCode::$status,)+
+                }
+            }
+
+            pub fn message(self, lang: Lang) -> &'static str {
+                let (zh, en) = match self {
+                    $(Self::$code => ($zh, $en),)+
+                };
+                match lang {
+                    Lang::Zh => zh,
+                    Lang::En => en,
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    BadRequest = "bad_request": BAD_REQUEST, "请求有误", "The request is malformed";
+    InvalidJson = "invalid_json": BAD_REQUEST, "请求内容不是有效的 JSON", "The request body is not valid JSON";
+    InvalidQuery = "invalid_query": BAD_REQUEST, "查询参数有误", "The query parameters are invalid";
+    ValidationFailed = "validation_failed": UNPROCESSABLE_ENTITY, "提交的内容未通过校验", "The submitted data is invalid";
+    InvalidCursor = "invalid_cursor": BAD_REQUEST, "分页游标无效或已被修改", "The page cursor is invalid or was altered";
+    InvalidIdempotencyKey = "invalid_idempotency_key": BAD_REQUEST, "Idempotency-Key 格式有误", "The Idempotency-Key header is malformed";
+    Unauthorized = "unauthorized": UNAUTHORIZED, "请先登录", "Authentication is required";
+    Forbidden = "forbidden": FORBIDDEN, "没有权限执行此操作", "You are not allowed to do this";
+    NotFound = "not_found": NOT_FOUND, "找不到该对象", "Not found";
+    RouteNotFound = "route_not_found": NOT_FOUND, "没有这个接口", "No such route";
+    MethodNotAllowed = "method_not_allowed": METHOD_NOT_ALLOWED, "该接口不支持此请求方法", "This method is not allowed on this route";
+    PayloadTooLarge = "payload_too_large": PAYLOAD_TOO_LARGE, "提交的内容过大", "The request body is too large";
+    UnsupportedMediaType = "unsupported_media_type": UNSUPPORTED_MEDIA_TYPE, "不支持的内容类型", "Unsupported content type";
+    IdempotencyKeyReused = "idempotency_key_reused": UNPROCESSABLE_ENTITY, "该 Idempotency-Key 已用于另一个不同的请求", "This Idempotency-Key was already used for a different request";
+    RateLimited = "rate_limited": TOO_MANY_REQUESTS, "请求过于频繁，请稍后再试", "Too many requests, please retry later";
+    Timeout = "timeout": SERVICE_UNAVAILABLE, "处理超时，请稍后再试", "The request timed out, please retry later";
+    ServiceUnavailable = "service_unavailable": SERVICE_UNAVAILABLE, "服务暂时不可用，请稍后再试", "The service is temporarily unavailable";
+    Internal = "internal": INTERNAL_SERVER_ERROR, "服务器内部错误", "Internal server error";
+    InvalidCredentials = "invalid_credentials": UNAUTHORIZED, "用户名或密码错误", "Wrong username or password";
+    PasswordChangeRequired = "password_change_required": FORBIDDEN, "请先修改初始密码", "You must change your password first";
+    ConsentRequired = "consent_required": FORBIDDEN, "请先阅读并同意隐私政策", "You must accept the privacy policy first";
+    Conflict = "conflict": CONFLICT, "与当前状态冲突", "This conflicts with the current state";
+    WechatCodeInvalid = "wechat_code_invalid": BAD_REQUEST, "微信登录凭证无效或已使用，请重试", "The WeChat code is invalid or already used";
+    WechatRateLimited = "wechat_rate_limited": TOO_MANY_REQUESTS, "微信接口调用过于频繁，请稍后再试", "WeChat is rate limiting us, retry later";
+    WechatHighRisk = "wechat_high_risk": FORBIDDEN, "微信判定该账号存在风险，暂不能登录", "WeChat flags this account as high-risk";
+    WechatUnavailable = "wechat_unavailable": SERVICE_UNAVAILABLE, "微信服务暂时不可用，请稍后再试", "WeChat is unavailable, retry later";
+    InvalidTransition = "invalid_transition": CONFLICT, "当前状态下不能执行该操作", "This action is not allowed in the current state";
+    PhoneRequired = "phone_required": FORBIDDEN, "请先绑定手机号（实名要求）", "Bind your phone number first (real-name rule)";
+    MediaUnsupported = "media_unsupported": UNSUPPORTED_MEDIA_TYPE, "只支持 JPEG/PNG/WebP 图片和 MP3/AAC/M4A/WAV 语音", "Only JPEG/PNG/WebP images and MP3/AAC/M4A/WAV voice notes are accepted";
+    MediaWrongKind = "media_wrong_kind": UNPROCESSABLE_ENTITY, "文件内容与声明的类型不符", "The file content does not match the declared kind";
+    MediaCorrupt = "media_corrupt": UNPROCESSABLE_ENTITY, "文件已损坏或无法识别", "The file is damaged or cannot be read";
+    NoGrid = "no_grid": UNPROCESSABLE_ENTITY, "该位置不在任何网格内，且无法确定您所在的网格", "The point is in no grid and your own grid is unknown";
+    NoDepartment = "no_department": UNPROCESSABLE_ENTITY, "该类别没有对应的县级部门，请指定部门", "No county department is mapped to this category; name one";
 }
 
 impl ErrorCode {
-    /// Every code, for documentation and tests.
-    pub const ALL: [ErrorCode; 33] = [
-        Self::BadRequest,
-        Self::InvalidJson,
-        Self::InvalidQuery,
-        Self::ValidationFailed,
-        Self::InvalidCursor,
-        Self::InvalidIdempotencyKey,
-        Self::Unauthorized,
-        Self::Forbidden,
-        Self::NotFound,
-        Self::RouteNotFound,
-        Self::MethodNotAllowed,
-        Self::PayloadTooLarge,
-        Self::UnsupportedMediaType,
-        Self::IdempotencyKeyReused,
-        Self::RateLimited,
-        Self::Timeout,
-        Self::ServiceUnavailable,
-        Self::Internal,
-        Self::InvalidCredentials,
-        Self::PasswordChangeRequired,
-        Self::ConsentRequired,
-        Self::Conflict,
-        Self::WechatCodeInvalid,
-        Self::WechatRateLimited,
-        Self::WechatHighRisk,
-        Self::WechatUnavailable,
-        Self::InvalidTransition,
-        Self::PhoneRequired,
-        Self::MediaUnsupported,
-        Self::MediaWrongKind,
-        Self::MediaCorrupt,
-        Self::NoGrid,
-        Self::NoDepartment,
-    ];
-
-    pub fn status(self) -> StatusCode {
-        use ErrorCode::*;
-        match self {
-            BadRequest | InvalidJson | InvalidQuery | InvalidCursor | InvalidIdempotencyKey => StatusCode::BAD_REQUEST,
-            ValidationFailed | IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            Unauthorized => StatusCode::UNAUTHORIZED,
-            Forbidden => StatusCode::FORBIDDEN,
-            NotFound | RouteNotFound => StatusCode::NOT_FOUND,
-            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            Timeout | ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            InvalidCredentials => StatusCode::UNAUTHORIZED,
-            PasswordChangeRequired => StatusCode::FORBIDDEN,
-            ConsentRequired => StatusCode::FORBIDDEN,
-            Conflict => StatusCode::CONFLICT,
-            WechatCodeInvalid => StatusCode::BAD_REQUEST,
-            WechatRateLimited => StatusCode::TOO_MANY_REQUESTS,
-            WechatHighRisk => StatusCode::FORBIDDEN,
-            WechatUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            InvalidTransition => StatusCode::CONFLICT,
-            PhoneRequired => StatusCode::FORBIDDEN,
-            MediaUnsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            MediaWrongKind => StatusCode::UNPROCESSABLE_ENTITY,
-            MediaCorrupt => StatusCode::UNPROCESSABLE_ENTITY,
-            NoGrid => StatusCode::UNPROCESSABLE_ENTITY,
-            NoDepartment => StatusCode::UNPROCESSABLE_ENTITY,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            BadRequest => "bad_request",
-            InvalidJson => "invalid_json",
-            InvalidQuery => "invalid_query",
-            ValidationFailed => "validation_failed",
-            InvalidCursor => "invalid_cursor",
-            InvalidIdempotencyKey => "invalid_idempotency_key",
-            Unauthorized => "unauthorized",
-            Forbidden => "forbidden",
-            NotFound => "not_found",
-            RouteNotFound => "route_not_found",
-            MethodNotAllowed => "method_not_allowed",
-            PayloadTooLarge => "payload_too_large",
-            UnsupportedMediaType => "unsupported_media_type",
-            IdempotencyKeyReused => "idempotency_key_reused",
-            RateLimited => "rate_limited",
-            Timeout => "timeout",
-            ServiceUnavailable => "service_unavailable",
-            Internal => "internal",
-            InvalidCredentials => "invalid_credentials",
-            PasswordChangeRequired => "password_change_required",
-            ConsentRequired => "consent_required",
-            Conflict => "conflict",
-            WechatCodeInvalid => "wechat_code_invalid",
-            WechatRateLimited => "wechat_rate_limited",
-            WechatHighRisk => "wechat_high_risk",
-            WechatUnavailable => "wechat_unavailable",
-            InvalidTransition => "invalid_transition",
-            PhoneRequired => "phone_required",
-            MediaUnsupported => "media_unsupported",
-            MediaWrongKind => "media_wrong_kind",
-            MediaCorrupt => "media_corrupt",
-            NoGrid => "no_grid",
-            NoDepartment => "no_department",
-        }
-    }
-
-    pub fn message(self, lang: Lang) -> &'static str {
-        use ErrorCode::*;
-        let (zh, en) = match self {
-            BadRequest => ("请求有误", "The request is malformed"),
-            InvalidJson => ("请求内容不是有效的 JSON", "The request body is not valid JSON"),
-            InvalidQuery => ("查询参数有误", "The query parameters are invalid"),
-            ValidationFailed => ("提交的内容未通过校验", "The submitted data is invalid"),
-            InvalidCursor => ("分页游标无效或已被修改", "The page cursor is invalid or was altered"),
-            InvalidIdempotencyKey => ("Idempotency-Key 格式有误", "The Idempotency-Key header is malformed"),
-            Unauthorized => ("请先登录", "Authentication is required"),
-            Forbidden => ("没有权限执行此操作", "You are not allowed to do this"),
-            NotFound => ("找不到该对象", "Not found"),
-            RouteNotFound => ("没有这个接口", "No such route"),
-            MethodNotAllowed => ("该接口不支持此请求方法", "This method is not allowed on this route"),
-            PayloadTooLarge => ("提交的内容过大", "The request body is too large"),
-            UnsupportedMediaType => ("不支持的内容类型", "Unsupported content type"),
-            IdempotencyKeyReused => (
-                "该 Idempotency-Key 已用于另一个不同的请求",
-                "This Idempotency-Key was already used for a different request",
-            ),
-            RateLimited => ("请求过于频繁，请稍后再试", "Too many requests, please retry later"),
-            Timeout => ("处理超时，请稍后再试", "The request timed out, please retry later"),
-            ServiceUnavailable => ("服务暂时不可用，请稍后再试", "The service is temporarily unavailable"),
-            Internal => ("服务器内部错误", "Internal server error"),
-            InvalidCredentials => ("用户名或密码错误", "Wrong username or password"),
-            PasswordChangeRequired => ("请先修改初始密码", "You must change your password first"),
-            ConsentRequired => ("请先阅读并同意隐私政策", "You must accept the privacy policy first"),
-            Conflict => ("与当前状态冲突", "This conflicts with the current state"),
-            WechatCodeInvalid => ("微信登录凭证无效或已使用，请重试", "The WeChat code is invalid or already used"),
-            WechatRateLimited => ("微信接口调用过于频繁，请稍后再试", "WeChat is rate limiting us, retry later"),
-            WechatHighRisk => ("微信判定该账号存在风险，暂不能登录", "WeChat flags this account as high-risk"),
-            WechatUnavailable => ("微信服务暂时不可用，请稍后再试", "WeChat is unavailable, retry later"),
-            InvalidTransition => ("当前状态下不能执行该操作", "This action is not allowed in the current state"),
-            PhoneRequired => ("请先绑定手机号（实名要求）", "Bind your phone number first (real-name rule)"),
-            MediaUnsupported => (
-                "只支持 JPEG/PNG/WebP 图片和 MP3/AAC/M4A/WAV 语音",
-                "Only JPEG/PNG/WebP images and MP3/AAC/M4A/WAV voice notes are accepted",
-            ),
-            MediaWrongKind => ("文件内容与声明的类型不符", "The file content does not match the declared kind"),
-            MediaCorrupt => ("文件已损坏或无法识别", "The file is damaged or cannot be read"),
-            NoGrid => {
-                ("该位置不在任何网格内，且无法确定您所在的网格", "The point is in no grid and your own grid is unknown")
-            }
-            NoDepartment => {
-                ("该类别没有对应的县级部门，请指定部门", "No county department is mapped to this category; name one")
-            }
-        };
-        match lang {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    }
-
     /// The code a bare status stands for, when something other than our handlers answered.
     pub fn from_status(status: StatusCode) -> Self {
         match status.as_u16() {
