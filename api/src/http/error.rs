@@ -16,8 +16,10 @@ use utoipa::ToSchema;
 /// message in Chinese and English. A new code is one new row (and, when a feature error carries
 /// it, one arm in that error's `From` below).
 macro_rules! error_codes {
-    ($($code:ident = $name:literal: $status:ident, $zh:expr, $en:expr;)+) => {
+    ($($code:ident = $name:literal: $status:ident, $zh:literal, $en:literal;)+) => {
         /// Stable, machine-readable error codes.
+        // utoipa reads `rename_all`, not a per-variant rename made by a macro; a unit test
+        // holds the names given here to serde's.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum ErrorCode {
