@@ -136,8 +136,8 @@ pub struct Choice {
 impl Choice {
     /// The choice sent: a known channel, the inbox never off, a known digest (none: immediate).
     pub fn parse(channel: &str, enabled: bool, digest: Option<&str>) -> Result<Self, DomainError> {
-        let channel =
-            Channel::parse(channel).ok_or(DomainError::Invalid { field: "channel", reason: "inbox, wechat or mail" })?;
+        let channel = Channel::parse(channel)
+            .ok_or(DomainError::Invalid { field: "channel", reason: "inbox, wechat or mail" })?;
         if channel == Channel::Inbox && !enabled {
             return Err(DomainError::Invalid { field: "enabled", reason: "the inbox is always on" });
         }
