@@ -90,7 +90,7 @@ pub async fn mark_all_read(state: web::Data<AppState>, auth: Auth) -> Result<Htt
 #[get("/outbox/stats")]
 pub async fn outbox_stats(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, ApiError> {
     may_manage_outbox(&auth.0)?;
-    let counts = state.db.run(|conn| queries::outbox_stats(conn)).await?;
+    let counts = state.db.run(queries::outbox_stats).await?;
     Ok(HttpResponse::Ok().json(OutboxStats::from(counts)))
 }
 

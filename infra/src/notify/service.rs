@@ -144,9 +144,11 @@ pub fn mark_read(conn: &mut DbConn, user_id: &str, id: &NotificationId, now: Nai
 
 /// Marks every unread notice of the user read; returns how many.
 pub fn mark_all_read(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> Result<usize, NotifyError> {
-    Ok(diesel::update(n::notifications.filter(n::user_id.eq(user_id)).filter(n::read_at.is_null()))
-        .set(n::read_at.eq(now))
-        .execute(conn)?)
+    write_tx(conn, |conn| {
+        Ok(diesel::update(n::notifications.filter(n::user_id.eq(user_id)).filter(n::read_at.is_null()))
+            .set(n::read_at.eq(now))
+            .execute(conn)?)
+    })
 }
 
 /// Sets one channel preference; returns every channel as the user now has it.
@@ -263,13 +265,15 @@ pub fn purge(
     delivered_before: NaiveDateTime,
     read_before: NaiveDateTime,
 ) -> Result<usize, DieselError> {
-    // Every finished delivery (delivered, skipped, no_grant, refused) carries its end time.
-    let finished = o::outbox
-        .filter(o::status.ne("pending"))
-        .filter(o::status.ne("dead"))
-        .filter(o::delivered_at.lt(delivered_before));
-    let rows = diesel::delete(finished).execute(conn)?;
-    let notices = diesel::delete(n::notifications.filter(n::read_at.is_not_null()).filter(n::read_at.lt(read_before)))
-        .execute(conn)?;
-    Ok(rows + notices)
+    write_tx(conn, |conn| {
+        // Every finished delivery (delivered, skipped, no_grant, refused) carries its end time.
+        let finished = o::outbox
+            .filter(o::status.ne("pending"))
+            .filter(o::status.ne("dead"))
+            .filter(o::delivered_at.lt(delivered_before));
+        let rows = diesel::delete(finished).execute(conn)?;
+        let read = n::notifications.filter(n::read_at.is_not_null()).filter(n::read_at.lt(read_before));
+        let notices = diesel::delete(read).execute(conn)?;
+        Ok(rows + notices)
+    })
 }
