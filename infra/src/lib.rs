@@ -2,7 +2,6 @@
 //! store (in-process or Redis), outbound HTTP and background jobs. Business rules live in
 //! `domain`; HTTP lives in `api`.
 
-pub mod announcements;
 pub mod cases;
 pub mod db;
 pub mod error;
@@ -20,4 +19,9 @@ pub mod testing;
 pub mod wechat;
 
 pub use db::{Backend, Database, DbConn, DbOptions};
+
+/// The fan-out job's old path, until the callers move to `notify::fanout` (issue 9).
+pub mod announcements {
+    pub use crate::notify::fanout::fan_out;
+}
 pub use error::InfraError;

@@ -308,6 +308,19 @@ impl From<infra::media::MediaError> for ApiError {
     }
 }
 
+impl From<infra::notify::NotifyError> for ApiError {
+    fn from(error: infra::notify::NotifyError) -> Self {
+        use infra::notify::NotifyError;
+        match error {
+            NotifyError::NotFound => Self::new(ErrorCode::NotFound),
+            NotifyError::Denied(denial) => Self::from(denial),
+            NotifyError::Corrupt(what) => Self::internal(what),
+            NotifyError::Db(e) => Self::from(e),
+            NotifyError::Infra(e) => Self::from(e),
+        }
+    }
+}
+
 impl From<infra::wechat::WeChatError> for ApiError {
     fn from(error: infra::wechat::WeChatError) -> Self {
         use infra::wechat::WeChatError as W;

@@ -1,10 +1,11 @@
 //! Operations: liveness and readiness. `/metrics` is on the internal listener.
 
-use utoipa_actix_web::service_config::ServiceConfig;
+pub mod dto;
+pub mod handlers;
 
-use crate::routes::ops;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 /// The feature's routes, at the root.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(ops::healthz).service(ops::readyz);
+    cfg.service(handlers::healthz).service(handlers::readyz);
 }

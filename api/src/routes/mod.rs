@@ -1,6 +1,5 @@
 //! The one route table.
 
-pub mod announcements;
 pub mod audit;
 pub mod auth;
 pub mod cases;
@@ -8,9 +7,7 @@ pub mod fallback;
 pub mod grants;
 pub mod me;
 pub mod media;
-pub mod notifications;
 pub mod open311;
-pub mod ops;
 pub mod org;
 pub mod residency;
 pub mod users;

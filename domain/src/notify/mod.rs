@@ -1,5 +1,13 @@
 //! Notifications: the kinds, each rendered to a Chinese title and body from its data, and the
-//! retry schedule of deliveries. Adding a kind is adding one entry to [`TEMPLATES`].
+//! retry schedule of deliveries. Adding a kind is adding one entry to [`TEMPLATES`]. The rules of
+//! preferences, subscriptions and announcements, and who may manage the outbox, are in the
+//! submodules.
+
+pub mod access;
+pub mod announcements;
+pub mod ids;
+pub mod preferences;
+pub mod subscriptions;
 
 use std::time::Duration;
 

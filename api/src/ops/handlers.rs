@@ -1,33 +1,16 @@
-//! Operations routes: liveness and readiness. `/metrics` is on the internal listener.
+//! Liveness and readiness over HTTP.
 
 use std::time::Duration;
 
 use actix_web::{get, web, HttpResponse};
-use serde::Serialize;
 use serde_json::json;
-use utoipa::ToSchema;
 
 use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::ops::dto::{Health, Readiness};
 use crate::state::AppState;
 
 /// How long `/readyz` waits for each dependency: a load balancer must hear back within a second.
 const READY_TIMEOUT: Duration = Duration::from_millis(800);
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Health {
-    #[schema(example = "ok")]
-    pub status: &'static str,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Readiness {
-    #[schema(example = "ready")]
-    pub status: &'static str,
-    /// `sqlite` or `postgres`.
-    pub database: &'static str,
-    /// `memory` or `redis`.
-    pub store: &'static str,
-}
 
 /// The process is up.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "Up", body = Health)))]

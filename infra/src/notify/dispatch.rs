@@ -1,25 +1,21 @@
-//! The notification outbox and the in-app inbox.
-//!
-//! Producers call [`enqueue`] inside the transaction of the change they tell of, so a rolled
-//! back change leaves no notice and a committed one always has its deliveries queued. The
-//! dispatcher ([`dispatch`]) claims due rows with the portable lease (any number of instances
-//! may run it), delivers, and records the outcome; failures back off and end dead after
-//! `MAX_ATTEMPTS`, for an administrator to retry.
+//! The dispatcher: a job that claims due outbox rows with the portable lease (any number of
+//! instances may run it), delivers them to the inbox, WeChat or mail, and records the outcome;
+//! failures back off and end dead after `MAX_ATTEMPTS`, for an administrator to retry. And the
+//! digest job, which sends waiting mail gathered by day or week.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
+use domain::notify::preferences::{digest_period, mail_digest, Channel, Digest};
 use domain::notify::{self, MAX_ATTEMPTS};
 use rand::Rng;
 
 use crate::db::{insert_unique, write_tx, Database, DbConn, Lease, PassClock};
+use crate::notify::queries::{channel_enabled, stored_preference};
+use crate::notify::rows::OutboxRow;
 use crate::schema::notifications::dsl as n;
 use crate::schema::outbox::dsl as o;
 use crate::InfraError;
-
-pub const CHANNEL_INBOX: &str = "inbox";
-pub const CHANNEL_WECHAT: &str = "wechat";
-pub const CHANNEL_MAIL: &str = "mail";
 
 /// How a notification kind goes out as a WeChat subscribe message: the template, the page it
 /// opens, and where each data field comes from (`$title`, `$body`, or a key of the notice's
@@ -50,132 +46,6 @@ pub struct Channels {
 }
 
 crate::impl_lease!(outbox);
-
-/// Queues a notice of `kind` to `recipient`: in the inbox always, and as a WeChat subscribe
-/// message when they came through WeChat. Call inside the change's own transaction.
-pub fn enqueue(
-    conn: &mut DbConn,
-    kind: &str,
-    recipient: &str,
-    data: &serde_json::Value,
-    now: NaiveDateTime,
-) -> Result<(), DieselError> {
-    use crate::schema::users::dsl as u;
-    let (openid, email): (Option<String>, Option<String>) = u::users
-        .filter(u::id.eq(recipient))
-        .select((u::openid, u::email))
-        .first(conn)
-        .optional()?
-        .unwrap_or((None, None));
-    let payload = data.to_string();
-    let mut channels = vec![CHANNEL_INBOX];
-    if openid.is_some() {
-        channels.push(CHANNEL_WECHAT);
-    }
-    if email.is_some() {
-        channels.push(CHANNEL_MAIL);
-    }
-    for channel in channels {
-        diesel::insert_into(o::outbox)
-            .values((
-                o::id.eq(domain::new_id()),
-                o::kind.eq(kind),
-                o::recipient_id.eq(recipient),
-                o::channel.eq(channel),
-                o::payload.eq(&payload),
-                o::status.eq("pending"),
-                o::next_attempt_at.eq(now),
-                o::created_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = crate::schema::outbox)]
-struct NewDelivery<'a> {
-    id: String,
-    kind: &'a str,
-    recipient_id: &'a str,
-    channel: &'a str,
-    payload: &'a str,
-    status: &'a str,
-    attempts: i32,
-    next_attempt_at: NaiveDateTime,
-    created_at: NaiveDateTime,
-    grant_taken: bool,
-}
-
-/// One of many recipients of a notice, and the channels they can be reached on besides the
-/// inbox (as [`enqueue`] decides them: WeChat when they came through it, mail when they gave an
-/// address; the dispatcher honours their preferences and digest).
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
-pub struct Recipient {
-    pub user_id: String,
-    pub on_wechat: bool,
-    pub has_email: bool,
-}
-
-impl Recipient {
-    fn channels(&self) -> impl Iterator<Item = &'static str> {
-        let extra = [(self.on_wechat, CHANNEL_WECHAT), (self.has_email, CHANNEL_MAIL)];
-        std::iter::once(CHANNEL_INBOX).chain(extra.into_iter().filter(|(on, _)| *on).map(|(_, channel)| channel))
-    }
-}
-
-/// Queues one notice to many recipients at once, on the same channels [`enqueue`] would.
-pub fn enqueue_many(
-    conn: &mut DbConn,
-    kind: &str,
-    recipients: &[Recipient],
-    data: &serde_json::Value,
-    now: NaiveDateTime,
-) -> Result<usize, DieselError> {
-    let payload = data.to_string();
-    let mut rows = Vec::with_capacity(recipients.len() * 2);
-    for recipient in recipients {
-        for channel in recipient.channels() {
-            rows.push(NewDelivery {
-                id: domain::new_id(),
-                kind,
-                recipient_id: &recipient.user_id,
-                channel,
-                payload: &payload,
-                status: "pending",
-                attempts: 0,
-                next_attempt_at: now,
-                created_at: now,
-                grant_taken: false,
-            });
-        }
-    }
-    // Chunks keep each statement well under SQLite's bound-parameter limit. Per-backend
-    // branch: a multi-row insert cannot be expressed through the multi-backend connection.
-    for chunk in rows.chunks(500) {
-        match conn {
-            DbConn::Pg(pg) => diesel::insert_into(o::outbox).values(chunk).execute(pg)?,
-            DbConn::Sqlite(sqlite) => diesel::insert_into(o::outbox).values(chunk).execute(sqlite)?,
-        };
-    }
-    Ok(recipients.len())
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = crate::schema::outbox)]
-pub struct OutboxRow {
-    pub id: String,
-    pub kind: String,
-    pub recipient_id: String,
-    pub channel: String,
-    pub payload: String,
-    pub status: String,
-    pub attempts: i32,
-    pub next_attempt_at: NaiveDateTime,
-    pub last_error: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub delivered_at: Option<NaiveDateTime>,
-}
 
 /// Renews a dispatcher's claims every third of the lease while its pass runs, so a slow send
 /// keeps its row however short the lease; stops when dropped (the pass is over) or when none of
@@ -298,10 +168,10 @@ async fn deliver(
     now: NaiveDateTime,
     claim: &std::sync::Arc<Claim>,
 ) -> Result<bool, InfraError> {
-    match row.channel.as_str() {
-        CHANNEL_WECHAT => deliver_wechat(db, channels, row, now, claim.clone()).await,
-        CHANNEL_MAIL => deliver_mail(db, channels, row, now, claim.clone()).await,
-        CHANNEL_INBOX => {
+    match Channel::parse(&row.channel) {
+        Some(Channel::Wechat) => deliver_wechat(db, channels, row, now, claim.clone()).await,
+        Some(Channel::Mail) => deliver_mail(db, channels, row, now, claim.clone()).await,
+        Some(Channel::Inbox) => {
             db.run(move |conn| {
                 write_tx(conn, |conn| -> Result<bool, InfraError> {
                     let data: serde_json::Value = serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null);
@@ -327,7 +197,7 @@ async fn deliver(
             })
             .await
         }
-        other => Err(InfraError::Task(format!("no channel {other}"))),
+        None => Err(InfraError::Task(format!("no channel {}", row.channel))),
     }
 }
 
@@ -349,18 +219,6 @@ fn finish(conn: &mut DbConn, id: &str, status: &str, now: NaiveDateTime) -> Resu
         .execute(conn)
 }
 
-/// Whether a user left `channel` on (the default).
-pub fn channel_enabled(conn: &mut DbConn, user_id: &str, channel: &str) -> Result<bool, DieselError> {
-    use crate::schema::notification_preferences::dsl as p;
-    let stored: Option<bool> = p::notification_preferences
-        .filter(p::user_id.eq(user_id))
-        .filter(p::channel.eq(channel))
-        .select(p::enabled)
-        .first(conn)
-        .optional()?;
-    Ok(stored.unwrap_or(true))
-}
-
 /// What to send, once the checks and the grant are settled; `None` when the delivery ended.
 fn prepare_wechat(
     conn: &mut DbConn,
@@ -380,7 +238,7 @@ fn prepare_wechat(
         finish(conn, &row.id, "skipped", now)?;
         return Ok(None);
     };
-    if !channel_enabled(conn, &row.recipient_id, CHANNEL_WECHAT)? {
+    if !channel_enabled(conn, &row.recipient_id, Channel::Wechat)? {
         finish(conn, &row.id, "skipped", now)?;
         return Ok(None);
     }
@@ -468,23 +326,6 @@ async fn deliver_wechat(
     .await
 }
 
-/// The mail preference of a user: `None` when opted out, else the digest (`immediate`,
-/// `daily`, `weekly`).
-fn mail_digest(conn: &mut DbConn, user_id: &str) -> Result<Option<String>, DieselError> {
-    use crate::schema::notification_preferences::dsl as p;
-    let stored: Option<(bool, String)> = p::notification_preferences
-        .filter(p::user_id.eq(user_id))
-        .filter(p::channel.eq(CHANNEL_MAIL))
-        .select((p::enabled, p::digest))
-        .first(conn)
-        .optional()?;
-    Ok(match stored {
-        None => Some("immediate".to_owned()),
-        Some((false, _)) => None,
-        Some((true, digest)) => Some(digest),
-    })
-}
-
 async fn deliver_mail(
     db: &Database,
     channels: &Channels,
@@ -503,12 +344,12 @@ async fn deliver_mail(
                 }
                 let email: Option<String> =
                     u::users.filter(u::id.eq(&row.recipient_id)).select(u::email).first(conn)?;
-                let digest = mail_digest(conn, &row.recipient_id)?;
+                let digest = mail_preference(conn, &row.recipient_id)?;
                 let (Some(email), Some(digest), true) = (email, digest, has_mailer) else {
                     finish(conn, &row.id, "skipped", now)?;
                     return Ok(None);
                 };
-                if digest != "immediate" {
+                if digest != Digest::Immediate {
                     // Waits for the digest job, which sends it with the others.
                     diesel::update(o::outbox.filter(o::id.eq(&row.id)))
                         .set((
@@ -534,6 +375,11 @@ async fn deliver_mail(
     Ok(true)
 }
 
+/// How mail reaches a user: `None` when they turned it off, else the digest.
+fn mail_preference(conn: &mut DbConn, user_id: &str) -> Result<Option<Digest>, InfraError> {
+    Ok(mail_digest(stored_preference(conn, user_id, Channel::Mail)?))
+}
+
 /// Sends each user's waiting digest once it is due: a day (daily) or a week (weekly) after its
 /// oldest notice. Returns how many digests went out.
 pub async fn send_digests(db: &Database, channels: &Channels, now: NaiveDateTime) -> Result<usize, InfraError> {
@@ -557,10 +403,8 @@ pub async fn send_digests(db: &Database, channels: &Channels, now: NaiveDateTime
                     .select(OutboxRow::as_select())
                     .order(o::id.asc())
                     .load(conn)?;
-                let period = match mail_digest(conn, &user)?.as_deref() {
-                    Some("weekly") => chrono::Duration::days(7),
-                    _ => chrono::Duration::days(1),
-                };
+                let period = chrono::Duration::from_std(digest_period(mail_preference(conn, &user)?))
+                    .unwrap_or(chrono::Duration::days(1));
                 let email: Option<String> = u::users.filter(u::id.eq(&user)).select(u::email).first(conn)?;
                 let oldest = rows.first().map(|r| r.created_at);
                 match (email, oldest) {
@@ -594,89 +438,6 @@ pub async fn send_digests(db: &Database, channels: &Channels, now: NaiveDateTime
     Ok(sent)
 }
 
-/// Records grants the user gave in the mini-program: one more message of each template.
-pub fn add_grants(
-    conn: &mut DbConn,
-    user_id: &str,
-    template_ids: &[String],
-    now: NaiveDateTime,
-) -> Result<(), DieselError> {
-    use crate::schema::subscription_grants::dsl as g;
-    for template in template_ids {
-        let inserted = insert_unique(conn, |conn| {
-            diesel::insert_into(g::subscription_grants)
-                .values((
-                    g::user_id.eq(user_id),
-                    g::template_id.eq(template),
-                    g::remaining.eq(1),
-                    g::updated_at.eq(now),
-                    g::granted_at.eq(now),
-                ))
-                .execute(conn)
-        })?;
-        if inserted == crate::db::Inserted::Duplicate {
-            diesel::update(g::subscription_grants.filter(g::user_id.eq(user_id)).filter(g::template_id.eq(template)))
-                .set((g::remaining.eq(g::remaining + 1), g::updated_at.eq(now), g::granted_at.eq(now)))
-                .execute(conn)?;
-        }
-    }
-    Ok(())
-}
-
-/// A user's grants: (template id, remaining, last change).
-pub fn grants(conn: &mut DbConn, user_id: &str) -> Result<Vec<(String, i32, NaiveDateTime)>, DieselError> {
-    use crate::schema::subscription_grants::dsl as g;
-    g::subscription_grants
-        .filter(g::user_id.eq(user_id))
-        .select((g::template_id, g::remaining, g::updated_at))
-        .order(g::template_id.asc())
-        .load(conn)
-}
-
-/// WeChat notices that found no grant since the user last gave one: what the front end may ask
-/// a new grant for. Each counts from the moment it found none (its end time), however long
-/// before it was queued — a burst queued while grants remained, whose last ones ran dry, counts
-/// every notice left without. Using a grant does not reset the count; giving one does.
-pub fn pending_without_grant(conn: &mut DbConn, user_id: &str) -> Result<i64, DieselError> {
-    use crate::schema::subscription_grants::dsl as g;
-    let since: Option<NaiveDateTime> =
-        g::subscription_grants.filter(g::user_id.eq(user_id)).select(diesel::dsl::max(g::granted_at)).first(conn)?;
-    let mut query =
-        o::outbox.filter(o::recipient_id.eq(user_id.to_owned())).filter(o::status.eq("no_grant")).into_boxed();
-    if let Some(since) = since {
-        query = query.filter(o::delivered_at.ge(since));
-    }
-    query.count().get_result(conn)
-}
-
-/// Sets a channel preference.
-pub fn set_preference(
-    conn: &mut DbConn,
-    user_id: &str,
-    channel: &str,
-    enabled: bool,
-    digest: &str,
-) -> Result<(), DieselError> {
-    use crate::schema::notification_preferences::dsl as p;
-    let inserted = insert_unique(conn, |conn| {
-        diesel::insert_into(p::notification_preferences)
-            .values((p::user_id.eq(user_id), p::channel.eq(channel), p::enabled.eq(enabled), p::digest.eq(digest)))
-            .execute(conn)
-    })?;
-    if inserted == crate::db::Inserted::Duplicate {
-        diesel::update(p::notification_preferences.filter(p::user_id.eq(user_id)).filter(p::channel.eq(channel)))
-            .set((p::enabled.eq(enabled), p::digest.eq(digest)))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-/// A user's stored preferences: (channel, enabled, digest).
-pub fn preferences(conn: &mut DbConn, user_id: &str) -> Result<Vec<(String, bool, String)>, DieselError> {
-    use crate::schema::notification_preferences::dsl as p;
-    p::notification_preferences.filter(p::user_id.eq(user_id)).select((p::channel, p::enabled, p::digest)).load(conn)
-}
-
 /// After a failed attempt: back off, or give up once the attempts are spent.
 async fn record_failure(db: &Database, id: &str, error: &str, now: NaiveDateTime) -> Result<(), InfraError> {
     tracing::warn!(outbox = %id, %error, "delivery failed");
@@ -701,111 +462,4 @@ async fn record_failure(db: &Database, id: &str, error: &str, now: NaiveDateTime
         Ok(())
     })
     .await
-}
-
-/// Counts of outbox rows by status and channel.
-pub fn stats(conn: &mut DbConn) -> Result<Vec<(String, String, i64)>, DieselError> {
-    o::outbox
-        .group_by((o::status, o::channel))
-        .select((o::status, o::channel, diesel::dsl::count_star()))
-        .order((o::status.asc(), o::channel.asc()))
-        .load(conn)
-}
-
-/// Dead deliveries, newest first.
-pub fn dead(conn: &mut DbConn, before: Option<&str>, limit: i64) -> Result<Vec<OutboxRow>, DieselError> {
-    let mut query = o::outbox
-        .filter(o::status.eq("dead"))
-        .select(OutboxRow::as_select())
-        .order(o::id.desc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(before) = before {
-        query = query.filter(o::id.lt(before.to_owned()));
-    }
-    query.load(conn)
-}
-
-/// Puts a dead delivery back in the queue, due now, with fresh attempts.
-pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool, DieselError> {
-    let changed = diesel::update(o::outbox.filter(o::id.eq(id)).filter(o::status.eq("dead")))
-        .set((o::status.eq("pending"), o::attempts.eq(0), o::next_attempt_at.eq(now), o::last_error.eq(None::<String>)))
-        .execute(conn)?;
-    Ok(changed == 1)
-}
-
-/// Deletes finished outbox rows and read notices older than the given times.
-pub fn purge(
-    conn: &mut DbConn,
-    delivered_before: NaiveDateTime,
-    read_before: NaiveDateTime,
-) -> Result<usize, DieselError> {
-    // Every finished delivery (delivered, skipped, no_grant, refused) carries its end time.
-    let finished = o::outbox
-        .filter(o::status.ne("pending"))
-        .filter(o::status.ne("dead"))
-        .filter(o::delivered_at.lt(delivered_before));
-    let rows = diesel::delete(finished).execute(conn)?;
-    let notices = diesel::delete(n::notifications.filter(n::read_at.is_not_null()).filter(n::read_at.lt(read_before)))
-        .execute(conn)?;
-    Ok(rows + notices)
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = crate::schema::notifications)]
-pub struct NotificationRow {
-    pub id: String,
-    pub user_id: String,
-    pub kind: String,
-    pub title: String,
-    pub body: String,
-    pub data: String,
-    pub read_at: Option<NaiveDateTime>,
-    pub created_at: NaiveDateTime,
-}
-
-/// A user's notices, newest first.
-pub fn inbox(
-    conn: &mut DbConn,
-    user_id: &str,
-    unread_only: bool,
-    before: Option<&str>,
-    limit: i64,
-) -> Result<Vec<NotificationRow>, DieselError> {
-    let mut query = n::notifications
-        .filter(n::user_id.eq(user_id.to_owned()))
-        .select(NotificationRow::as_select())
-        .order(n::id.desc())
-        .limit(limit)
-        .into_boxed();
-    if unread_only {
-        query = query.filter(n::read_at.is_null());
-    }
-    if let Some(before) = before {
-        query = query.filter(n::id.lt(before.to_owned()));
-    }
-    query.load(conn)
-}
-
-pub fn unread_count(conn: &mut DbConn, user_id: &str) -> Result<i64, DieselError> {
-    n::notifications.filter(n::user_id.eq(user_id)).filter(n::read_at.is_null()).count().get_result(conn)
-}
-
-/// Marks one of the user's notices read; false when it is not theirs.
-pub fn mark_read(conn: &mut DbConn, user_id: &str, id: &str, now: NaiveDateTime) -> Result<bool, DieselError> {
-    let exists: bool =
-        diesel::select(diesel::dsl::exists(n::notifications.filter(n::id.eq(id)).filter(n::user_id.eq(user_id))))
-            .get_result(conn)?;
-    if exists {
-        diesel::update(n::notifications.filter(n::id.eq(id)).filter(n::read_at.is_null()))
-            .set(n::read_at.eq(now))
-            .execute(conn)?;
-    }
-    Ok(exists)
-}
-
-pub fn mark_all_read(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> Result<usize, DieselError> {
-    diesel::update(n::notifications.filter(n::user_id.eq(user_id)).filter(n::read_at.is_null()))
-        .set(n::read_at.eq(now))
-        .execute(conn)
 }

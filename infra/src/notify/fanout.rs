@@ -1,101 +1,17 @@
-//! Announcements to every resident of a unit's subtree, and their background fan-out: one
-//! batch of recipients per transaction, resuming after the last recipient done, so a township
-//! of 50,000 never holds one long transaction and a crash loses no place.
+//! The fan-out job of announcements: one batch of recipients per transaction, resuming after the
+//! last recipient done, so a township of 50,000 never holds one long transaction and a crash
+//! loses no place.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::result::Error as DieselError;
 
-use crate::db::{write_tx, Database, DbConn, Lease};
+use crate::db::{write_tx, Database, Lease};
 use crate::identity::residency::units_under;
-use crate::notify::Recipient;
+use crate::notify::queries::announcement_recipients;
 use crate::schema::announcements::dsl as a;
 use crate::InfraError;
 
 crate::impl_lease!(announcements);
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = crate::schema::announcements)]
-pub struct AnnouncementRow {
-    pub id: String,
-    pub org_unit_id: String,
-    pub title: String,
-    pub body: String,
-    pub author_id: String,
-    pub created_at: NaiveDateTime,
-    pub fanned_out: i32,
-    pub fanout_done: bool,
-}
-
-pub fn insert(
-    conn: &mut DbConn,
-    id: &str,
-    unit: &str,
-    title: &str,
-    body: &str,
-    author: &str,
-    now: NaiveDateTime,
-) -> Result<usize, DieselError> {
-    diesel::insert_into(a::announcements)
-        .values((
-            a::id.eq(id),
-            a::org_unit_id.eq(unit),
-            a::title.eq(title),
-            a::body.eq(body),
-            a::author_id.eq(author),
-            a::created_at.eq(now),
-        ))
-        .execute(conn)
-}
-
-pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<AnnouncementRow>, DieselError> {
-    a::announcements.filter(a::id.eq(id)).select(AnnouncementRow::as_select()).first(conn).optional()
-}
-
-/// Announcements of the given units, newest first.
-pub fn page_for_units(
-    conn: &mut DbConn,
-    units: &[String],
-    before: Option<&str>,
-    limit: i64,
-) -> Result<Vec<AnnouncementRow>, DieselError> {
-    let mut query = a::announcements
-        .filter(a::org_unit_id.eq_any(units.to_vec()))
-        .select(AnnouncementRow::as_select())
-        .order(a::id.desc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(before) = before {
-        query = query.filter(a::id.lt(before.to_owned()));
-    }
-    query.load(conn)
-}
-
-/// The next batch of residents of the subtrees of `paths` after `after`, with the channels that
-/// reach them.
-fn recipients(
-    conn: &mut DbConn,
-    units: &[String],
-    after: Option<&str>,
-    batch: i64,
-) -> Result<Vec<Recipient>, DieselError> {
-    use crate::schema::residencies::dsl as r;
-    use crate::schema::users::dsl as u;
-    let mut query = r::residencies
-        .inner_join(u::users.on(u::id.eq(r::user_id)))
-        .filter(r::status.eq("approved"))
-        .filter(r::org_unit_id.eq_any(units.to_vec()))
-        .filter(u::deleted_at.is_null())
-        .select((r::user_id, u::openid.is_not_null(), u::email.is_not_null()))
-        .distinct()
-        .order(r::user_id.asc())
-        .limit(batch)
-        .into_boxed();
-    if let Some(after) = after {
-        query = query.filter(r::user_id.gt(after.to_owned()));
-    }
-    query.load(conn)
-}
 
 /// What one batch of a fan-out came to.
 enum Batch {
@@ -141,15 +57,20 @@ pub async fn fan_out(
                     }
                     let after: Option<String> =
                         a::announcements.filter(a::id.eq(&id)).select(a::fanout_after).first(conn)?;
-                    let batch_of = recipients(conn, &units, after.as_deref(), batch)?;
+                    let batch_of = announcement_recipients(conn, &units, after.as_deref(), batch)?;
                     let Some(last) = batch_of.last().map(|r| r.user_id.clone()) else {
                         diesel::update(a::announcements.filter(a::id.eq(&id)))
                             .set(a::fanout_done.eq(true))
                             .execute(conn)?;
                         return Ok(Batch::Done);
                     };
-                    let queued =
-                        crate::notify::enqueue_many(conn, domain::notify::ANNOUNCEMENT, &batch_of, &data, now)?;
+                    let queued = crate::notify::service::enqueue_many(
+                        conn,
+                        domain::notify::ANNOUNCEMENT,
+                        &batch_of,
+                        &data,
+                        now,
+                    )?;
                     total += queued;
                     diesel::update(a::announcements.filter(a::id.eq(&id)))
                         .set((
