@@ -480,7 +480,7 @@ def cmd_render(args):
         section = render_section(run)
         g = render_goals(run)
         if g:
-            section += "\n\n" + g
+            section = section.rstrip() + "\n\n" + g
         with open(os.path.join(args.results_dir, run["meta"]["label"] + ".md"), "w") as f:
             f.write(section + "\n")
         parts.append(section)
