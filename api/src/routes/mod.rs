@@ -1,19 +1,12 @@
 //! The one route table.
 
 pub mod announcements;
-pub mod audit;
-pub mod auth;
 pub mod cases;
 pub mod fallback;
-pub mod grants;
-pub mod me;
 pub mod media;
 pub mod notifications;
 pub mod open311;
 pub mod ops;
-pub mod org;
-pub mod residency;
-pub mod users;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -33,6 +33,9 @@ impl Username {
     }
 }
 
+/// The letters of a username suffix: no 0/o, 1/l/i to misread when it is passed on by voice.
+pub const SUFFIX_LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+
 /// A new password: at least 10 characters, not all one kind, not the account name.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewPassword(String);
