@@ -3,7 +3,7 @@
 
 use actix_web::{delete, get, post, web, HttpResponse};
 use domain::identity::ids::GrantId;
-use infra::identity::service::grants::NewGrant as Grant;
+use infra::identity::service::grants::GrantDraft;
 use infra::identity::{queries, service};
 
 use crate::auth::Auth;
@@ -41,7 +41,7 @@ pub async fn create_grant(
     let row = state
         .db
         .run(move |conn| {
-            let grant = Grant {
+            let grant = GrantDraft {
                 user_id: &asked.user_id,
                 role: asked.role,
                 scope_kind: asked.scope_kind,

@@ -3,7 +3,7 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use domain::identity::ids::UserId;
-use infra::identity::service::users::NewStaff as StaffAccount;
+use infra::identity::service::users::StaffAccount;
 use infra::identity::{queries, service};
 
 use crate::auth::{password, Auth};

@@ -19,7 +19,7 @@ use crate::DbConn;
 
 /// A role on a scope, for a user.
 #[derive(Debug, Clone)]
-pub struct NewGrant<'a> {
+pub struct GrantDraft<'a> {
     pub user_id: &'a UserId,
     pub role: Role,
     pub scope_kind: ScopeKind,
@@ -32,7 +32,7 @@ pub fn grant(
     conn: &mut DbConn,
     principal: &Principal,
     origin: &Origin,
-    new: &NewGrant<'_>,
+    new: &GrantDraft<'_>,
     now: NaiveDateTime,
 ) -> Result<GrantRow, IdentityError> {
     let user_id = new.user_id.as_str();

@@ -59,7 +59,7 @@ pub fn resident_for(
 
 /// A staff account to create.
 #[derive(Debug, Clone)]
-pub struct NewStaff<'a> {
+pub struct StaffAccount<'a> {
     pub username: &'a Username,
     pub display_name: &'a str,
     pub password_hash: &'a str,
@@ -81,7 +81,7 @@ pub fn create_staff(
     conn: &mut DbConn,
     principal: &Principal,
     origin: &Origin,
-    staff: &NewStaff<'_>,
+    staff: &StaffAccount<'_>,
     now: NaiveDateTime,
 ) -> Result<UserRow, IdentityError> {
     let exact = principal.takes_exact_usernames();
@@ -165,5 +165,41 @@ pub fn reveal_phone(
         let details = serde_json::json!({ "reason": reason.as_str() });
         audit::append(conn, &origin.entry(Some(principal), "phone_revealed", "user", &row.id, details), now)?;
         Ok(row)
+    })
+}
+
+/// Creates the bootstrap administrator: a staff account `username` that must change its
+/// password, with the administrator's grant on the whole tree and its audit entry, in the
+/// startup transaction — unless an account of that name exists (another instance may have
+/// created it meanwhile). Answers whether it created it.
+pub fn bootstrap_admin(
+    conn: &mut DbConn,
+    username: &str,
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> Result<bool, crate::InfraError> {
+    crate::db::setup_tx(conn, |conn| {
+        if queries::users::any_with_username(conn, username)? {
+            return Ok(false);
+        }
+        let id = domain::new_id();
+        insert(conn, &NewUser::staff(&id, username, password_hash, "系统管理员", now))?;
+        let root = domain::identity::roles::Grant {
+            role: domain::identity::roles::Role::Admin,
+            scope_kind: domain::identity::roles::ScopeKind::OrgUnit,
+            scope_id: queries::grants::ROOT_SCOPE.into(),
+            org_path: Vec::new(),
+            grids_within: Vec::new(),
+        };
+        super::grants::insert(conn, &domain::new_id(), &id, &root, None, now)?;
+        let entry = audit::Entry {
+            action: "bootstrap_admin",
+            object_kind: "user",
+            object_id: &id,
+            details: serde_json::json!({}),
+            ..Default::default()
+        };
+        audit::append(conn, &entry, now)?;
+        Ok(true)
     })
 }
