@@ -64,6 +64,16 @@ pub fn check_placement(kind: OrgKind, parent: Option<OrgKind>) -> Result<(), Dom
     }
 }
 
+/// Departments serve a county, and belong to nothing else (`kind` is the unit's, `None` when
+/// unreadable).
+pub fn check_department_unit(kind: Option<OrgKind>) -> Result<(), DomainError> {
+    if kind == Some(OrgKind::County) {
+        Ok(())
+    } else {
+        Err(DomainError::Invalid { field: "org_unit_id", reason: "departments belong to a county" })
+    }
+}
+
 /// A grid as the routing rule sees it: its id, level and boundary text (GeoJSON).
 #[derive(Debug, Clone, Copy)]
 pub struct GridCandidate<'a> {
@@ -337,5 +347,12 @@ mod tests {
         use crate::identity::roles::Permission;
         assert_eq!(permission_to_add_unit(true), Permission::ManageOrg);
         assert_eq!(permission_to_add_unit(false), Permission::Administer);
+    }
+
+    #[test]
+    fn departments_belong_to_a_county() {
+        assert_eq!(check_department_unit(Some(OrgKind::County)), Ok(()));
+        assert!(check_department_unit(Some(OrgKind::Township)).is_err());
+        assert!(check_department_unit(None).is_err());
     }
 }

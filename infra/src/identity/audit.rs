@@ -4,10 +4,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
+use domain::identity::principal::Principal;
 
 use crate::schema::audit_log::dsl as a;
 use crate::DbConn;
-use domain::identity::principal::Principal;
 
 /// One entry to append.
 #[derive(Debug, Clone, Default)]

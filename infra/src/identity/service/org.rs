@@ -32,7 +32,10 @@ pub fn add_unit(
         let parent = parent.map(|id| queries::org::unit(conn, id)).transpose()?;
         let place = parent.as_ref().map_or_else(|| Place::in_org(Vec::new()), OrgUnitRow::place);
         principal.require(&place, rules::permission_to_add_unit(parent.is_some()))?;
-        let parent_kind = parent.as_ref().map(|p| OrgKind::parse(&p.kind)).transpose()?;
+        let parent_kind = parent
+            .as_ref()
+            .map(|p| OrgKind::parse(&p.kind).map_err(|_| IdentityError::Corrupt("org unit of unknown kind")))
+            .transpose()?;
         rules::check_placement(kind, parent_kind)?;
         let id = domain::new_id();
         let row = insert_unit(conn, &id, parent.as_ref(), kind.as_str(), name, now)?;
