@@ -46,17 +46,19 @@ pub fn accept_policy(
     if given != current {
         return Err(IdentityError::NotCurrentPolicy { current: current.to_owned() });
     }
-    insert_unique(conn, |conn| {
-        diesel::insert_into(c::consents)
-            .values((
-                c::id.eq(domain::new_id()),
-                c::user_id.eq(user_id),
-                c::policy_version.eq(current),
-                c::accepted_at.eq(now),
-            ))
-            .execute(conn)
-    })?;
-    Ok(())
+    write_tx(conn, |conn| {
+        insert_unique(conn, |conn| {
+            diesel::insert_into(c::consents)
+                .values((
+                    c::id.eq(domain::new_id()),
+                    c::user_id.eq(user_id),
+                    c::policy_version.eq(current),
+                    c::accepted_at.eq(now),
+                ))
+                .execute(conn)
+        })?;
+        Ok(())
+    })
 }
 
 /// Binds the phone number WeChat vouches for (the `getPhoneNumber` button's code), once the
@@ -123,9 +125,12 @@ pub fn set_email(
     email: Option<&Email>,
     policy_version: &str,
 ) -> Result<Me, IdentityError> {
-    if email.is_some() {
-        queries::me::require_consent(conn, user_id, policy_version)?;
-    }
-    users::set_email(conn, user_id, email.map(Email::as_str))?;
+    write_tx(conn, |conn| {
+        if email.is_some() {
+            queries::me::require_consent(conn, user_id, policy_version)?;
+        }
+        users::set_email(conn, user_id, email.map(Email::as_str))?;
+        Ok::<_, IdentityError>(())
+    })?;
     queries::me::me(conn, user_id, policy_version)
 }
