@@ -2,9 +2,7 @@
 //! and no `admin` account exists. It must change the password before anything else works.
 
 use chrono::NaiveDateTime;
-use domain::identity::roles::{Grant, Role, ScopeKind};
-use infra::db::setup_tx;
-use infra::identity::{audit, grants, users};
+use infra::identity::{queries, service};
 use infra::{Database, InfraError};
 use secrecy::ExposeSecret;
 
@@ -16,43 +14,17 @@ pub async fn admin(db: &Database, config: &Config, now: NaiveDateTime) -> Result
     let Some(password) = config.bootstrap_admin_password.as_ref() else {
         return Ok(());
     };
-    let exists = db.run(|conn| users::any_with_username(conn, ADMIN_USERNAME).map_err(InfraError::from)).await?;
+    let exists =
+        db.run(|conn| queries::users::any_with_username(conn, ADMIN_USERNAME).map_err(InfraError::from)).await?;
     if exists {
         return Ok(());
     }
     let hash = crate::auth::password::hash(password.expose_secret().to_owned())
         .await
         .map_err(|e| InfraError::Task(e.to_string()))?;
-    db.run(move |conn| {
-        setup_tx(conn, |conn| -> Result<(), InfraError> {
-            // Another instance may have created it meanwhile (checked under the startup lock).
-            if users::any_with_username(conn, ADMIN_USERNAME)? {
-                return Ok(());
-            }
-            let id = domain::new_id();
-            users::insert(conn, &users::NewUser::staff(&id, ADMIN_USERNAME, &hash, "系统管理员", now))?;
-            let root = Grant {
-                role: Role::Admin,
-                scope_kind: ScopeKind::OrgUnit,
-                scope_id: grants::ROOT_SCOPE.into(),
-                org_path: Vec::new(),
-                grids_within: Vec::new(),
-            };
-            grants::insert(conn, &domain::new_id(), &id, &root, None, now)?;
-            audit::append(
-                conn,
-                &audit::Entry {
-                    action: "bootstrap_admin",
-                    object_kind: "user",
-                    object_id: &id,
-                    details: serde_json::json!({}),
-                    ..Default::default()
-                },
-                now,
-            )?;
-            tracing::info!("bootstrap administrator 'admin' created; it must change its password at first login");
-            Ok(())
-        })
-    })
-    .await
+    let created = db.run(move |conn| service::users::bootstrap_admin(conn, ADMIN_USERNAME, &hash, now)).await?;
+    if created {
+        tracing::info!("bootstrap administrator 'admin' created; it must change its password at first login");
+    }
+    Ok(())
 }

@@ -11,7 +11,8 @@ use actix_web::http::Method;
 use actix_web::{web, FromRequest, HttpRequest};
 use domain::identity::principal::{AccountKind, Principal};
 use domain::identity::roles::Place;
-use infra::identity::{grants, residency, sessions, users};
+use infra::identity::queries::{grants, residency, sessions, users};
+use infra::identity::rows::UserRow;
 
 use crate::auth::session_cache::{self, Cached};
 use crate::http::error::{ApiError, ErrorCode};
@@ -69,7 +70,7 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
 /// What one database visit reads for a request: the account, its grants, and where the
 /// resident of a proxy action lives.
 struct Loaded {
-    user: users::UserRow,
+    user: UserRow,
     grants: Vec<domain::identity::roles::Grant>,
     resident_places: Option<Vec<Place>>,
 }

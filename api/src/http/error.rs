@@ -274,6 +274,42 @@ impl From<domain::identity::roles::Denial> for ApiError {
     }
 }
 
+impl From<infra::identity::IdentityError> for ApiError {
+    fn from(error: infra::identity::IdentityError) -> Self {
+        use infra::identity::IdentityError as E;
+        match error {
+            E::NotFound => Self::new(ErrorCode::NotFound),
+            E::UnknownField(field) => Self::new(ErrorCode::NotFound).with_details(json!({ "field": field })),
+            E::Denied(denial) => Self::from(denial),
+            E::Invalid(e) => Self::from(e),
+            E::AccountGone => Self::new(ErrorCode::Unauthorized),
+            E::NoPassword => Self::new(ErrorCode::Forbidden),
+            E::ConsentRequired { policy_version } => {
+                Self::new(ErrorCode::ConsentRequired).with_details(json!({ "policy_version": policy_version }))
+            }
+            E::NotCurrentPolicy { current } => Self::new(ErrorCode::ValidationFailed).with_details(
+                json!({ "field": "policy_version", "reason": "not the version in force", "current": current }),
+            ),
+            E::UsernameTaken => Self::new(ErrorCode::Conflict).with_details(json!({ "field": "username" })),
+            E::DepartmentNameTaken => Self::new(ErrorCode::Conflict).with_details(json!({ "field": "name" })),
+            E::ApplicationPending => {
+                Self::new(ErrorCode::Conflict).with_details(json!({ "reason": "an application is already pending" }))
+            }
+            E::NotPending { status } => Self::new(ErrorCode::Conflict).with_details(json!({ "status": status })),
+            E::AdministratorSelfDeletion => Self::new(ErrorCode::Conflict)
+                .with_details(json!({ "reason": "administrators are removed by another administrator" })),
+            E::RefreshTokenReused => {
+                Self::new(ErrorCode::Unauthorized).with_details(json!({ "reason": "refresh_token_reused" }))
+            }
+            E::RefreshTokenInvalid => Self::new(ErrorCode::Unauthorized),
+            E::Corrupt(what) => Self::internal(what),
+            E::WeChat(e) => Self::from(e),
+            E::Db(e) => Self::from(e),
+            E::Infra(e) => Self::from(e),
+        }
+    }
+}
+
 impl From<infra::cases::flow::FlowError> for ApiError {
     fn from(error: infra::cases::flow::FlowError) -> Self {
         use domain::cases::TransitionError;

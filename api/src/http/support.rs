@@ -58,6 +58,13 @@ impl RequestMeta {
     }
 }
 
+impl RequestMeta {
+    /// Where the request came from, for the audit entries a service appends.
+    pub fn origin(&self) -> audit::Origin {
+        audit::Origin { ip: self.ip.clone(), request_id: self.request_id.clone() }
+    }
+}
+
 /// Times as API.md wants them: RFC 3339 in UTC.
 pub fn rfc3339(time: NaiveDateTime) -> String {
     time.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

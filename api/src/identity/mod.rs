@@ -3,7 +3,11 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::routes::{audit, auth, grants, me, org, residency, users};
+use handlers::{audit, auth, grants, me, org, residency, users};
+
+pub mod dto;
+pub mod handlers;
+pub mod sessions;
 
 /// The feature's routes under `/api/v1`.
 pub fn routes(cfg: &mut ServiceConfig) {

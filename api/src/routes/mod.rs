@@ -1,16 +1,9 @@
 //! The one route table.
 
-pub mod audit;
-pub mod auth;
 pub mod cases;
 pub mod fallback;
-pub mod grants;
-pub mod me;
 pub mod media;
 pub mod open311;
-pub mod org;
-pub mod residency;
-pub mod users;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;

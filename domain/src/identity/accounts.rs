@@ -33,6 +33,9 @@ impl Username {
     }
 }
 
+/// The letters of a username suffix: no 0/o, 1/l/i to misread when it is passed on by voice.
+pub const SUFFIX_LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+
 /// A new password: at least 10 characters, not all one kind, not the account name.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewPassword(String);
@@ -106,6 +109,56 @@ pub fn mask_phone(phone: &str) -> String {
     format!("{head}****{tail}")
 }
 
+/// An address notices may be mailed to, trimmed: one `@` between a non-empty local part and a
+/// domain with a dot, no whitespace, at most 254 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// `None` for an absent or blank address (which removes it).
+    pub fn parse(text: Option<&str>) -> Result<Option<Self>, DomainError> {
+        let Some(email) = text.map(str::trim).filter(|e| !e.is_empty()) else {
+            return Ok(None);
+        };
+        let parts: Vec<&str> = email.split('@').collect();
+        let valid = email.len() <= 254
+            && parts.len() == 2
+            && !parts[0].is_empty()
+            && parts[1].contains('.')
+            && !email.contains(char::is_whitespace);
+        if valid {
+            Ok(Some(Self(email.to_owned())))
+        } else {
+            Err(DomainError::Invalid { field: "email", reason: "an email address" })
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Why staff need a resident's full phone number (kept in the audit log): 2 to 200 characters
+/// once trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevealReason(String);
+
+impl RevealReason {
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        let reason = text.trim();
+        let count = reason.chars().count();
+        if (2..=200).contains(&count) {
+            Ok(Self(reason.to_owned()))
+        } else {
+            Err(DomainError::Invalid { field: "reason", reason: "2 to 200 characters" })
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +189,22 @@ mod tests {
         assert!(Phone::parse("1380013123").is_err());
         assert_eq!(mask_phone("13800131234"), "138****1234");
         assert_eq!(mask_phone("123"), "****");
+    }
+
+    #[test]
+    fn emails_are_trimmed_and_checked_and_blank_removes() {
+        assert_eq!(Email::parse(None), Ok(None));
+        assert_eq!(Email::parse(Some("  ")), Ok(None));
+        assert_eq!(Email::parse(Some(" a@b.cn ")).map(|e| e.map(|e| e.as_str().to_owned())), Ok(Some("a@b.cn".into())));
+        for bad in ["a", "@b.cn", "a@b", "a@b@c.cn", "a b@c.cn"] {
+            assert!(Email::parse(Some(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn reveal_reasons_are_two_to_two_hundred_characters() {
+        assert_eq!(RevealReason::parse(" 回访 ").map(|r| r.as_str().to_owned()), Ok("回访".into()));
+        assert!(RevealReason::parse(" 回 ").is_err());
+        assert!(RevealReason::parse(&"回".repeat(201)).is_err());
     }
 }

@@ -5,4 +5,5 @@ pub mod accounts;
 pub mod ids;
 pub mod org;
 pub mod principal;
+pub mod residency;
 pub mod roles;

@@ -64,6 +64,16 @@ pub fn check_placement(kind: OrgKind, parent: Option<OrgKind>) -> Result<(), Dom
     }
 }
 
+/// Departments serve a county, and belong to nothing else (`kind` is the unit's, `None` when
+/// unreadable).
+pub fn check_department_unit(kind: Option<OrgKind>) -> Result<(), DomainError> {
+    if kind == Some(OrgKind::County) {
+        Ok(())
+    } else {
+        Err(DomainError::Invalid { field: "org_unit_id", reason: "departments belong to a county" })
+    }
+}
+
 /// A grid as the routing rule sees it: its id, level and boundary text (GeoJSON).
 #[derive(Debug, Clone, Copy)]
 pub struct GridCandidate<'a> {
@@ -209,6 +219,28 @@ pub fn check_point(lat: f64, lng: f64) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// The permission adding a unit needs: under a parent, managing the parent's subtree; a county at
+/// the root, administering the whole system.
+pub fn permission_to_add_unit(has_parent: bool) -> crate::identity::roles::Permission {
+    use crate::identity::roles::Permission;
+    if has_parent {
+        Permission::ManageOrg
+    } else {
+        Permission::Administer
+    }
+}
+
+/// A point as the client sent it, in GCJ-02: checked, and converted when it came from
+/// `wx.getLocation` unconverted (`coord=wgs84`).
+pub fn point_in_gcj02(lat: f64, lng: f64, coord: Option<&str>) -> Result<(f64, f64), DomainError> {
+    check_point(lat, lng)?;
+    match coord {
+        None | Some("gcj02") => Ok((lat, lng)),
+        Some("wgs84") => Ok(crate::geo_cn::wgs84_to_gcj02(lat, lng)),
+        Some(_) => Err(DomainError::Invalid { field: "coord", reason: "gcj02 or wgs84" }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,5 +330,29 @@ mod tests {
         assert!(check_point(27.7, 112.0).is_ok());
         assert!(check_point(91.0, 112.0).is_err());
         assert!(check_point(f64::NAN, 112.0).is_err());
+    }
+
+    #[test]
+    fn points_come_in_gcj02_or_are_converted() {
+        assert_eq!(point_in_gcj02(30.0, 110.0, None), Ok((30.0, 110.0)));
+        assert_eq!(point_in_gcj02(30.0, 110.0, Some("gcj02")), Ok((30.0, 110.0)));
+        assert!(point_in_gcj02(30.0, 110.0, Some("wgs84")).is_ok_and(|p| p != (30.0, 110.0)));
+        assert!(point_in_gcj02(30.0, 110.0, Some("bd09")).is_err());
+        assert!(point_in_gcj02(91.0, 110.0, Some("bd09"))
+            .is_err_and(|e| e != point_in_gcj02(0.0, 0.0, Some("x")).unwrap_err()));
+    }
+
+    #[test]
+    fn adding_a_county_is_administration() {
+        use crate::identity::roles::Permission;
+        assert_eq!(permission_to_add_unit(true), Permission::ManageOrg);
+        assert_eq!(permission_to_add_unit(false), Permission::Administer);
+    }
+
+    #[test]
+    fn departments_belong_to_a_county() {
+        assert_eq!(check_department_unit(Some(OrgKind::County)), Ok(()));
+        assert!(check_department_unit(Some(OrgKind::Township)).is_err());
+        assert!(check_department_unit(None).is_err());
     }
 }

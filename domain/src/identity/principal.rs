@@ -84,6 +84,55 @@ impl Principal {
     pub fn is_admin(&self) -> bool {
         self.grants.iter().any(|g| g.role == Role::Admin)
     }
+
+    /// Whether the caller may delete their own account: administrators are removed by another
+    /// administrator, so the tree never loses its last one by accident.
+    pub fn may_delete_own_account(&self) -> bool {
+        !self.is_admin()
+    }
+
+    /// Creating staff accounts: a role that creates staff somewhere, and never by proxy. Where the
+    /// account will serve is checked against [`Permission::CreateStaff`] there.
+    pub fn may_create_staff(&self) -> Result<(), Denial> {
+        if self.holds(Permission::CreateStaff) && self.acting_for.is_none() {
+            Ok(())
+        } else {
+            Err(Denial::Forbidden)
+        }
+    }
+
+    /// Whether a new staff account gets exactly the name asked for: only administrators of the
+    /// whole system; below them a suffix keeps names from telling what exists elsewhere.
+    pub fn takes_exact_usernames(&self) -> bool {
+        self.holds(Permission::Administer)
+    }
+
+    /// Whether the caller sees another person's record (phone masked): oneself, or a resident
+    /// living where the caller reads households.
+    pub fn sees_person(&self, person_id: &str, lives_at: &[Place]) -> bool {
+        person_id == self.user_id
+            || lives_at.iter().any(|p| self.require_over_residents(p, Permission::ReadHouseholds).is_ok())
+    }
+
+    /// Whether the caller may reveal the full phone of a resident living at `lives_at`: 403 when
+    /// one of those places is in scope without the role, 404 when none is.
+    pub fn may_reveal_phone(&self, lives_at: &[Place]) -> Result<(), Denial> {
+        let outcomes: Vec<_> =
+            lives_at.iter().map(|p| self.require_over_residents(p, Permission::ReadHouseholds)).collect();
+        if outcomes.iter().any(Result::is_ok) {
+            Ok(())
+        } else if outcomes.contains(&Err(Denial::Forbidden)) {
+            Err(Denial::Forbidden)
+        } else {
+            Err(Denial::NotFound)
+        }
+    }
+
+    /// Whether the caller sees a grant held by `holder_id`: their own, or one whose scope (when it
+    /// still resolves) lies inside one of the caller's.
+    pub fn sees_grant(&self, holder_id: &str, grant: Option<&Grant>) -> bool {
+        holder_id == self.user_id || grant.is_some_and(|g| self.grants.iter().any(|mine| mine.covers_scope(g)))
+    }
 }
 
 #[cfg(test)]
@@ -120,5 +169,65 @@ mod tests {
         assert!(cadre.may_act_for(&[Place::in_org(path(&["c", "t", "va"]))]));
         let supervisor = principal(vec![Grant { role: Role::Supervisor, ..cadre.grants[0].clone() }]);
         assert!(!supervisor.may_act_for(&[Place::in_org(path(&["c", "t", "va"]))]), "a civic role acts for no one");
+    }
+
+    fn cadre_of(path: &[&str]) -> Principal {
+        principal(vec![Grant {
+            role: Role::VillageCadre,
+            scope_kind: ScopeKind::OrgUnit,
+            scope_id: path.last().map(|s| (*s).to_owned()).unwrap_or_default(),
+            org_path: path.iter().map(|s| (*s).to_owned()).collect(),
+            grids_within: Vec::new(),
+        }])
+    }
+
+    #[test]
+    fn phones_are_seen_and_revealed_only_where_households_are_read() {
+        let at = |ids: &[&str]| Place::in_org(ids.iter().map(|s| (*s).to_owned()).collect());
+        let cadre = cadre_of(&["c", "t", "va"]);
+        assert!(cadre.sees_person("w", &[]), "oneself");
+        assert!(cadre.sees_person("x", &[at(&["c", "t", "va", "g"])]));
+        assert!(!cadre.sees_person("x", &[at(&["c", "t", "vb"])]));
+        assert_eq!(cadre.may_reveal_phone(&[at(&["c", "t", "vb"]), at(&["c", "t", "va"])]), Ok(()));
+        assert_eq!(cadre.may_reveal_phone(&[at(&["c", "t", "vb"])]), Err(Denial::NotFound));
+        assert_eq!(cadre.may_reveal_phone(&[]), Err(Denial::NotFound));
+        let supervisor = principal(vec![Grant { role: Role::Supervisor, ..cadre.grants[0].clone() }]);
+        assert_eq!(supervisor.may_reveal_phone(&[at(&["c", "t", "va"])]), Err(Denial::Forbidden));
+    }
+
+    #[test]
+    fn staff_are_created_by_officers_not_by_proxy_and_named_exactly_by_administrators() {
+        let mut cadre = cadre_of(&["c", "t", "va"]);
+        assert_eq!(cadre.may_create_staff(), Ok(()));
+        assert!(!cadre.takes_exact_usernames());
+        cadre.acting_for = Some("r".into());
+        assert_eq!(cadre.may_create_staff(), Err(Denial::Forbidden));
+        let volunteer = principal(vec![Grant { role: Role::Volunteer, ..cadre.grants[0].clone() }]);
+        assert_eq!(volunteer.may_create_staff(), Err(Denial::Forbidden));
+        let admin = principal(vec![Grant { role: Role::Admin, org_path: Vec::new(), ..cadre.grants[0].clone() }]);
+        assert!(admin.takes_exact_usernames() && !admin.may_delete_own_account());
+        assert!(cadre.may_delete_own_account());
+    }
+
+    #[test]
+    fn grants_are_seen_by_their_holder_and_above_their_scope() {
+        let township = principal(vec![Grant {
+            role: Role::TownshipOfficer,
+            scope_kind: ScopeKind::OrgUnit,
+            scope_id: "t".into(),
+            org_path: vec!["c".into(), "t".into()],
+            grids_within: Vec::new(),
+        }]);
+        let inside = Grant {
+            scope_id: "va".into(),
+            org_path: vec!["c".into(), "t".into(), "va".into()],
+            ..township.grants[0].clone()
+        };
+        let beside =
+            Grant { scope_id: "t2".into(), org_path: vec!["c".into(), "t2".into()], ..township.grants[0].clone() };
+        assert!(township.sees_grant("x", Some(&inside)));
+        assert!(!township.sees_grant("x", Some(&beside)));
+        assert!(!township.sees_grant("x", None));
+        assert!(township.sees_grant("w", None), "one's own");
     }
 }

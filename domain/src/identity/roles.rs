@@ -87,6 +87,16 @@ impl Role {
         matches!(self, Volunteer | GridWorker | CouncilMember | Representative | Supervisor)
     }
 
+    /// Whether an account of this kind may hold this role: staff accounts any, residents only
+    /// the roles open to them.
+    pub fn check_holder(self, staff_account: bool) -> Result<(), DomainError> {
+        if staff_account || self.open_to_residents() {
+            Ok(())
+        } else {
+            Err(DomainError::Invalid { field: "role", reason: "this role is for staff accounts" })
+        }
+    }
+
     /// The granting table: the roles a holder of this role may grant inside its scope.
     pub fn grantable(self) -> &'static [Role] {
         match self {
@@ -574,5 +584,13 @@ mod tests {
         let supervisors = vec![org_grant(Supervisor, &["county", "town1"])];
         let volunteer = org_grant(Volunteer, &["county", "town1", "villageA"]);
         assert_eq!(may_grant("s", &supervisors, "x", &volunteer), Err(Denial::Forbidden), "civic roles grant nothing");
+    }
+
+    #[test]
+    fn residents_hold_only_the_roles_open_to_them() {
+        for role in Role::ALL {
+            assert_eq!(role.check_holder(true), Ok(()));
+            assert_eq!(role.check_holder(false).is_ok(), role.open_to_residents(), "{role:?}");
+        }
     }
 }

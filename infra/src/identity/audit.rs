@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
+use domain::identity::principal::Principal;
 
 use crate::schema::audit_log::dsl as a;
 use crate::DbConn;
@@ -40,38 +41,32 @@ pub fn append(conn: &mut DbConn, entry: &Entry<'_>, now: NaiveDateTime) -> Resul
     Ok(id)
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = crate::schema::audit_log)]
-pub struct AuditRow {
-    pub id: String,
-    pub actor_id: Option<String>,
-    pub acting_for: Option<String>,
-    pub action: String,
-    pub object_kind: String,
-    pub object_id: String,
-    pub details: String,
+/// Where a request came from, carried into the services that append entries for it.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
     pub ip: Option<String>,
     pub request_id: Option<String>,
-    pub created_at: NaiveDateTime,
 }
 
-/// Newest first, before the cursor id, optionally one action or one object.
-pub fn page(
-    conn: &mut DbConn,
-    before: Option<&str>,
-    action: Option<&str>,
-    object_id: Option<&str>,
-    limit: i64,
-) -> Result<Vec<AuditRow>, DieselError> {
-    let mut query = a::audit_log.select(AuditRow::as_select()).order(a::id.desc()).limit(limit).into_boxed();
-    if let Some(before) = before {
-        query = query.filter(a::id.lt(before.to_owned()));
+impl Origin {
+    /// An entry by `principal` (recording the resident too when acting by proxy).
+    pub fn entry<'a>(
+        &'a self,
+        principal: Option<&'a Principal>,
+        action: &'a str,
+        object_kind: &'a str,
+        object_id: &'a str,
+        details: serde_json::Value,
+    ) -> Entry<'a> {
+        Entry {
+            actor_id: principal.map(|p| p.user_id.as_str()),
+            acting_for: principal.and_then(|p| p.acting_for.as_deref()),
+            action,
+            object_kind,
+            object_id,
+            details,
+            ip: self.ip.as_deref(),
+            request_id: self.request_id.as_deref(),
+        }
     }
-    if let Some(action) = action {
-        query = query.filter(a::action.eq(action.to_owned()));
-    }
-    if let Some(object_id) = object_id {
-        query = query.filter(a::object_id.eq(object_id.to_owned()));
-    }
-    query.load(conn)
 }

@@ -1,60 +1,22 @@
 //! Role grants, read per request and resolved to where their scopes sit.
 
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
+use domain::identity::ids::UserId;
+use domain::identity::principal::Principal;
 use domain::identity::roles::{Grant, Place, Role, ScopeKind};
 
 use super::org;
+use crate::identity::error::IdentityError;
+use crate::identity::rows::GrantRow;
 use crate::schema::role_grants::dsl as rg;
 use crate::DbConn;
 
 /// The org-unit scope id that stands for the whole tree.
 pub const ROOT_SCOPE: &str = "root";
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = crate::schema::role_grants)]
-pub struct GrantRow {
-    pub id: String,
-    pub user_id: String,
-    pub role: String,
-    pub scope_kind: String,
-    pub scope_id: String,
-    pub granted_by: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub revoked_at: Option<NaiveDateTime>,
-    pub revoked_by: Option<String>,
-}
-
-pub fn insert(
-    conn: &mut DbConn,
-    id: &str,
-    user_id: &str,
-    grant: &Grant,
-    granted_by: Option<&str>,
-    now: NaiveDateTime,
-) -> Result<usize, DieselError> {
-    diesel::insert_into(rg::role_grants)
-        .values((
-            rg::id.eq(id),
-            rg::user_id.eq(user_id),
-            rg::role.eq(grant.role.as_str()),
-            rg::scope_kind.eq(grant.scope_kind.as_str()),
-            rg::scope_id.eq(&grant.scope_id),
-            rg::granted_by.eq(granted_by),
-            rg::created_at.eq(now),
-        ))
-        .execute(conn)
-}
-
 pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<GrantRow>, DieselError> {
     rg::role_grants.filter(rg::id.eq(id)).select(GrantRow::as_select()).first(conn).optional()
-}
-
-pub fn revoke(conn: &mut DbConn, id: &str, by: &str, now: NaiveDateTime) -> Result<usize, DieselError> {
-    diesel::update(rg::role_grants.filter(rg::id.eq(id)).filter(rg::revoked_at.is_null()))
-        .set((rg::revoked_at.eq(now), rg::revoked_by.eq(by)))
-        .execute(conn)
 }
 
 /// The live grants of a user.
@@ -148,4 +110,16 @@ pub fn places_of_person(conn: &mut DbConn, user_id: &str) -> Result<Vec<Place>, 
         });
     }
     Ok(places)
+}
+
+/// A user's live grants as far as the caller's scopes reach (and one's own).
+pub fn visible_of(conn: &mut DbConn, principal: &Principal, user_id: &UserId) -> Result<Vec<GrantRow>, IdentityError> {
+    let mut visible = Vec::new();
+    for row in rows_of(conn, user_id.as_str())? {
+        let grant = resolve(conn, &row)?;
+        if principal.sees_grant(&row.user_id, grant.as_ref()) {
+            visible.push(row);
+        }
+    }
+    Ok(visible)
 }

@@ -1,50 +1,21 @@
-//! Residency applications and households.
+//! Reading residency applications and households.
 
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
+use domain::identity::ids::{HouseholdId, OrgUnitId, ResidencyId};
+use domain::identity::principal::Principal;
+use domain::identity::residency::{self as rules, ResidencyStatus};
+use domain::identity::roles::{Permission, Place};
+
 use crate::db::DbBackend;
+use crate::identity::error::IdentityError;
+use crate::identity::rows::{split_path, HouseholdRow, MemberRow, ResidencyRow};
 use crate::schema::household_members::dsl as hm;
 use crate::schema::households::dsl as h;
 use crate::schema::org_units::dsl as o;
 use crate::schema::residencies::dsl as r;
 use crate::DbConn;
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = crate::schema::residencies)]
-pub struct ResidencyRow {
-    pub id: String,
-    pub user_id: String,
-    pub org_unit_id: String,
-    pub household_id: Option<String>,
-    pub new_household_name: Option<String>,
-    pub relation: String,
-    pub proxied_by: Option<String>,
-    pub status: String,
-    pub reason: Option<String>,
-    pub decided_by: Option<String>,
-    pub decided_at: Option<NaiveDateTime>,
-    pub created_at: NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = crate::schema::residencies)]
-pub struct NewResidency<'a> {
-    pub id: &'a str,
-    pub user_id: &'a str,
-    pub org_unit_id: &'a str,
-    pub household_id: Option<&'a str>,
-    pub new_household_name: Option<&'a str>,
-    pub relation: &'a str,
-    pub proxied_by: Option<&'a str>,
-    pub status: &'a str,
-    pub created_at: NaiveDateTime,
-}
-
-pub fn insert(conn: &mut DbConn, new: &NewResidency<'_>) -> Result<usize, DieselError> {
-    diesel::insert_into(r::residencies).values(new).execute(conn)
-}
 
 pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<ResidencyRow>, DieselError> {
     r::residencies.filter(r::id.eq(id)).select(ResidencyRow::as_select()).first(conn).optional()
@@ -90,53 +61,8 @@ pub fn page_in(
     query.load(conn)
 }
 
-/// Moves a pending application to `status`; false when it was no longer pending (a concurrent
-/// decision won).
-pub fn decide(
-    conn: &mut DbConn,
-    id: &str,
-    status: &str,
-    reason: Option<&str>,
-    by: &str,
-    now: NaiveDateTime,
-) -> Result<bool, DieselError> {
-    let changed = diesel::update(r::residencies.filter(r::id.eq(id)).filter(r::status.eq("pending")))
-        .set((r::status.eq(status), r::reason.eq(reason), r::decided_by.eq(by), r::decided_at.eq(now)))
-        .execute(conn)?;
-    Ok(changed == 1)
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = crate::schema::households)]
-pub struct HouseholdRow {
-    pub id: String,
-    pub org_unit_id: String,
-    pub name: String,
-    pub head_user_id: Option<String>,
-    pub created_at: NaiveDateTime,
-}
-
 pub fn find_household(conn: &mut DbConn, id: &str) -> Result<Option<HouseholdRow>, DieselError> {
     h::households.filter(h::id.eq(id)).select(HouseholdRow::as_select()).first(conn).optional()
-}
-
-pub fn insert_household(
-    conn: &mut DbConn,
-    id: &str,
-    org_unit_id: &str,
-    name: &str,
-    head: Option<&str>,
-    now: NaiveDateTime,
-) -> Result<usize, DieselError> {
-    diesel::insert_into(h::households)
-        .values((
-            h::id.eq(id),
-            h::org_unit_id.eq(org_unit_id),
-            h::name.eq(name),
-            h::head_user_id.eq(head),
-            h::created_at.eq(now),
-        ))
-        .execute(conn)
 }
 
 /// Households in the subtrees of `paths`, newest first.
@@ -160,35 +86,6 @@ pub fn households_in(
         query = query.filter(h::id.lt(before.to_owned()));
     }
     query.load(conn)
-}
-
-/// Puts a person in a household, leaving any household they were in.
-pub fn join_household(
-    conn: &mut DbConn,
-    user_id: &str,
-    household_id: &str,
-    relation: &str,
-    now: NaiveDateTime,
-) -> Result<(), DieselError> {
-    diesel::delete(hm::household_members.filter(hm::user_id.eq(user_id))).execute(conn)?;
-    diesel::insert_into(hm::household_members)
-        .values((
-            hm::user_id.eq(user_id),
-            hm::household_id.eq(household_id),
-            hm::relation.eq(relation),
-            hm::joined_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// One member of a household, with what staff need to see of them.
-#[derive(Debug, Clone, Queryable)]
-pub struct MemberRow {
-    pub user_id: String,
-    pub relation: String,
-    pub display_name: String,
-    pub phone: Option<String>,
 }
 
 pub fn members(conn: &mut DbConn, household_id: &str) -> Result<Vec<MemberRow>, DieselError> {
@@ -220,5 +117,81 @@ pub fn member_places(conn: &mut DbConn, user_id: &str) -> Result<Vec<domain::ide
         .filter(r::status.eq("approved"))
         .select(o::path)
         .load(conn)?;
-    Ok(paths.iter().map(|p| domain::identity::roles::Place::in_org(crate::identity::org::split_path(p))).collect())
+    Ok(paths.iter().map(|p| domain::identity::roles::Place::in_org(split_path(p))).collect())
+}
+
+/// A household with its members.
+#[derive(Debug, Clone)]
+pub struct Household {
+    pub row: HouseholdRow,
+    pub members: Vec<MemberRow>,
+}
+
+fn with_members(conn: &mut DbConn, row: HouseholdRow) -> Result<Household, IdentityError> {
+    let members = members(conn, &row.id)?;
+    Ok(Household { row, members })
+}
+
+/// Where an application's unit sits, or not found.
+pub(crate) fn place_of_unit(conn: &mut DbConn, unit_id: &str) -> Result<Place, IdentityError> {
+    Ok(Place::in_org(super::org::unit_path(conn, unit_id)?.ok_or(IdentityError::NotFound)?))
+}
+
+/// An application, as its applicant or staff reading households over its unit see it.
+pub fn application(conn: &mut DbConn, principal: &Principal, id: &ResidencyId) -> Result<ResidencyRow, IdentityError> {
+    let row = find(conn, id.as_str())?.ok_or(IdentityError::NotFound)?;
+    let place = place_of_unit(conn, &row.org_unit_id)?;
+    rules::may_read_application(principal, &row.user_id, &place)?;
+    Ok(row)
+}
+
+/// Applications in the caller's scope (or in one unit's subtree of it), newest first, before the
+/// cursor id.
+pub fn applications_in_scope(
+    conn: &mut DbConn,
+    principal: &Principal,
+    status: Option<ResidencyStatus>,
+    unit: Option<&OrgUnitId>,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ResidencyRow>, IdentityError> {
+    let paths = match unit {
+        Some(id) => {
+            let unit = super::org::unit(conn, id)?;
+            principal.require_over_residents(&unit.place(), Permission::ReadHouseholds)?;
+            vec![unit.path]
+        }
+        None => rules::readable_subtrees(principal).iter().map(|p| crate::identity::rows::path_text(p)).collect(),
+    };
+    Ok(page_in(conn, &paths, status.map(ResidencyStatus::as_str), before, limit)?)
+}
+
+/// Households of a unit's subtree with their members, newest first, for staff over the unit.
+pub fn households_of_unit(
+    conn: &mut DbConn,
+    principal: &Principal,
+    unit: &OrgUnitId,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Household>, IdentityError> {
+    let unit = super::org::unit(conn, unit)?;
+    principal.require_over_residents(&unit.place(), Permission::ReadHouseholds)?;
+    let rows = households_in(conn, &[unit.path], before, limit)?;
+    rows.into_iter().map(|h| with_members(conn, h)).collect()
+}
+
+/// A household, as its members and staff over its unit see it.
+pub fn household(conn: &mut DbConn, principal: &Principal, id: &HouseholdId) -> Result<Household, IdentityError> {
+    let row = find_household(conn, id.as_str())?.ok_or(IdentityError::NotFound)?;
+    let is_member = household_of(conn, principal.subject())?.as_deref() == Some(row.id.as_str());
+    if !is_member {
+        let place = place_of_unit(conn, &row.org_unit_id)?;
+        rules::may_read_household(principal, false, &place)?;
+    }
+    with_members(conn, row)
+}
+
+/// One's own applications, newest first.
+pub fn applications_of(conn: &mut DbConn, user_id: &str) -> Result<Vec<ResidencyRow>, IdentityError> {
+    Ok(of_user(conn, user_id)?)
 }

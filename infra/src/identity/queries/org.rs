@@ -1,82 +1,20 @@
-//! The org tree, grids and departments, and where things sit in them.
+//! Reading the org tree, grids and departments, and where things sit in them.
 
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use domain::identity::org::{smallest_holding, GridCandidate, GridLevel};
-use domain::identity::roles::Place;
 
 use crate::schema::departments::dsl as d;
 use crate::schema::grids::dsl as g;
 use crate::schema::org_units::dsl as o;
+use domain::identity::ids::{GridId, OrgUnitId};
+
+use crate::identity::error::IdentityError;
+use crate::identity::rows::{split_path, DepartmentRow, GridRow, OrgUnitRow};
 use crate::DbConn;
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = crate::schema::org_units)]
-pub struct OrgUnitRow {
-    pub id: String,
-    pub parent_id: Option<String>,
-    pub kind: String,
-    pub name: String,
-    pub path: String,
-    pub created_at: NaiveDateTime,
-}
-
-impl OrgUnitRow {
-    /// The ids from the root down to this unit.
-    pub fn path_ids(&self) -> Vec<String> {
-        split_path(&self.path)
-    }
-
-    pub fn place(&self) -> Place {
-        Place::in_org(self.path_ids())
-    }
-}
-
-pub fn split_path(path: &str) -> Vec<String> {
-    path.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect()
-}
-
-/// The path text of a unit whose ancestors' path is `parent_path` ("/" for a root).
-pub fn child_path(parent_path: Option<&str>, id: &str) -> String {
-    format!("{}{id}/", parent_path.unwrap_or("/"))
-}
-
-pub fn insert_unit(
-    conn: &mut DbConn,
-    id: &str,
-    parent: Option<&OrgUnitRow>,
-    kind: &str,
-    name: &str,
-    now: NaiveDateTime,
-) -> Result<OrgUnitRow, DieselError> {
-    let row = OrgUnitRow {
-        id: id.to_owned(),
-        parent_id: parent.map(|p| p.id.clone()),
-        kind: kind.to_owned(),
-        name: name.to_owned(),
-        path: child_path(parent.map(|p| p.path.as_str()), id),
-        created_at: now,
-    };
-    diesel::insert_into(o::org_units)
-        .values((
-            o::id.eq(&row.id),
-            o::parent_id.eq(&row.parent_id),
-            o::kind.eq(&row.kind),
-            o::name.eq(&row.name),
-            o::path.eq(&row.path),
-            o::created_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(row)
-}
 
 pub fn find_unit(conn: &mut DbConn, id: &str) -> Result<Option<OrgUnitRow>, DieselError> {
     o::org_units.filter(o::id.eq(id)).select(OrgUnitRow::as_select()).first(conn).optional()
-}
-
-pub fn rename_unit(conn: &mut DbConn, id: &str, name: &str) -> Result<usize, DieselError> {
-    diesel::update(o::org_units.filter(o::id.eq(id))).set(o::name.eq(name)).execute(conn)
 }
 
 pub fn children(conn: &mut DbConn, parent_id: Option<&str>) -> Result<Vec<OrgUnitRow>, DieselError> {
@@ -98,40 +36,6 @@ pub fn subtree(conn: &mut DbConn, path: &str) -> Result<Vec<OrgUnitRow>, DieselE
 
 pub fn has_children(conn: &mut DbConn, id: &str) -> Result<bool, DieselError> {
     diesel::select(diesel::dsl::exists(o::org_units.filter(o::parent_id.eq(id)))).get_result(conn)
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = crate::schema::grids)]
-pub struct GridRow {
-    pub id: String,
-    pub org_unit_id: String,
-    pub level: String,
-    pub name: String,
-    pub boundary: String,
-    pub min_lat: f64,
-    pub min_lng: f64,
-    pub max_lat: f64,
-    pub max_lng: f64,
-    pub created_at: NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = crate::schema::grids)]
-pub struct NewGrid<'a> {
-    pub id: &'a str,
-    pub org_unit_id: &'a str,
-    pub level: &'a str,
-    pub name: &'a str,
-    pub boundary: &'a str,
-    pub min_lat: f64,
-    pub min_lng: f64,
-    pub max_lat: f64,
-    pub max_lng: f64,
-    pub created_at: NaiveDateTime,
-}
-
-pub fn insert_grid(conn: &mut DbConn, grid: &NewGrid<'_>) -> Result<usize, DieselError> {
-    diesel::insert_into(g::grids).values(grid).execute(conn)
 }
 
 pub fn find_grid(conn: &mut DbConn, id: &str) -> Result<Option<GridRow>, DieselError> {
@@ -230,27 +134,6 @@ pub fn grid_and_holders(conn: &mut DbConn, grid_id: &str) -> Result<Vec<String>,
     Ok(ids)
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = crate::schema::departments)]
-pub struct DepartmentRow {
-    pub id: String,
-    pub org_unit_id: String,
-    pub name: String,
-    pub created_at: NaiveDateTime,
-}
-
-pub fn insert_department(
-    conn: &mut DbConn,
-    id: &str,
-    org_unit_id: &str,
-    name: &str,
-    now: NaiveDateTime,
-) -> Result<usize, DieselError> {
-    diesel::insert_into(d::departments)
-        .values((d::id.eq(id), d::org_unit_id.eq(org_unit_id), d::name.eq(name), d::created_at.eq(now)))
-        .execute(conn)
-}
-
 pub fn find_department(conn: &mut DbConn, id: &str) -> Result<Option<DepartmentRow>, DieselError> {
     d::departments.filter(d::id.eq(id)).select(DepartmentRow::as_select()).first(conn).optional()
 }
@@ -266,4 +149,39 @@ pub fn departments_of_units(conn: &mut DbConn, unit_ids: &[String]) -> Result<Ve
 /// The org path of the unit a grid or department belongs to.
 pub fn unit_path(conn: &mut DbConn, unit_id: &str) -> Result<Option<Vec<String>>, DieselError> {
     Ok(o::org_units.filter(o::id.eq(unit_id)).select(o::path).first::<String>(conn).optional()?.map(|p| split_path(&p)))
+}
+
+/// A unit, or not found.
+pub fn unit(conn: &mut DbConn, id: &OrgUnitId) -> Result<OrgUnitRow, IdentityError> {
+    find_unit(conn, id.as_str())?.ok_or(IdentityError::NotFound)
+}
+
+/// The children of a unit (that must exist), or the counties.
+pub fn children_of(conn: &mut DbConn, parent: Option<&OrgUnitId>) -> Result<Vec<OrgUnitRow>, IdentityError> {
+    if let Some(parent) = parent {
+        unit(conn, parent)?;
+    }
+    Ok(children(conn, parent.map(OrgUnitId::as_str))?)
+}
+
+/// The grids of a unit's subtree.
+pub fn grids_in_subtree(conn: &mut DbConn, id: &OrgUnitId) -> Result<Vec<GridRow>, IdentityError> {
+    let unit = unit(conn, id)?;
+    let ids: Vec<String> = subtree(conn, &unit.path)?.into_iter().map(|u| u.id).collect();
+    Ok(grids_of_units(conn, &ids)?)
+}
+
+/// A grid, or not found.
+pub fn grid(conn: &mut DbConn, id: &GridId) -> Result<GridRow, IdentityError> {
+    find_grid(conn, id.as_str())?.ok_or(IdentityError::NotFound)
+}
+
+/// The grid a point (GCJ-02) is routed to, or not found.
+pub fn grid_at(conn: &mut DbConn, lat: f64, lng: f64) -> Result<GridRow, IdentityError> {
+    locate(conn, lat, lng)?.ok_or(IdentityError::NotFound)
+}
+
+/// The departments of a county (none for an unknown one).
+pub fn departments_of(conn: &mut DbConn, county: &OrgUnitId) -> Result<Vec<DepartmentRow>, IdentityError> {
+    Ok(departments_of_units(conn, &[county.as_str().to_owned()])?)
 }

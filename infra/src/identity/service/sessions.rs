@@ -1,14 +1,38 @@
-//! Sessions and rotating refresh tokens. The access token names its session; the session row
-//! says whether it still lives. Refresh tokens are stored as hashes; a used token stays on
-//! record, so presenting it again is recognised as theft and ends the whole session.
+//! Sessions and rotating refresh tokens. Refresh tokens are stored as hashes; a used token stays
+//! on record, so presenting it again is recognised as theft and ends the whole session.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
+use crate::db::write_tx;
+use crate::identity::error::IdentityError;
 use crate::schema::refresh_tokens::dsl as r;
 use crate::schema::sessions::dsl as s;
 use crate::DbConn;
+
+/// Opens a session with its first refresh token, in one transaction.
+pub fn open(
+    conn: &mut DbConn,
+    session_id: &str,
+    user_id: &str,
+    refresh_hash: &str,
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> Result<(), IdentityError> {
+    write_tx(conn, |conn| Ok(create(conn, session_id, user_id, refresh_hash, now, expires_at)?))
+}
+
+/// Uses a refresh token once, in one transaction (see [`rotate`]).
+pub fn refresh(conn: &mut DbConn, hash: &str, new_hash: &str, now: NaiveDateTime) -> Result<Rotation, IdentityError> {
+    write_tx(conn, |conn| Ok(rotate(conn, hash, new_hash, now)?))
+}
+
+/// Ends one session.
+pub fn log_out(conn: &mut DbConn, session_id: &str, now: NaiveDateTime) -> Result<(), IdentityError> {
+    revoke(conn, session_id, now)?;
+    Ok(())
+}
 
 pub fn create(
     conn: &mut DbConn,
@@ -25,17 +49,6 @@ pub fn create(
         .values((r::token_hash.eq(refresh_hash), r::session_id.eq(session_id), r::created_at.eq(now)))
         .execute(conn)?;
     Ok(())
-}
-
-/// The user of a session that is neither revoked nor expired.
-pub fn live_user(conn: &mut DbConn, session_id: &str, now: NaiveDateTime) -> Result<Option<String>, DieselError> {
-    s::sessions
-        .filter(s::id.eq(session_id))
-        .filter(s::revoked_at.is_null())
-        .filter(s::expires_at.gt(now))
-        .select(s::user_id)
-        .first(conn)
-        .optional()
 }
 
 /// What presenting a refresh token came to.
@@ -60,7 +73,7 @@ pub fn rotate(conn: &mut DbConn, hash: &str, new_hash: &str, now: NaiveDateTime)
     else {
         return Ok(Rotation::Invalid);
     };
-    let Some(user_id) = live_user(conn, &session_id, now)? else {
+    let Some(user_id) = crate::identity::queries::sessions::live_user(conn, &session_id, now)? else {
         return Ok(Rotation::Invalid);
     };
     let claimed = if used_at.is_none() {

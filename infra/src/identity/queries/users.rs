@@ -1,0 +1,61 @@
+//! Reading accounts.
+
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+
+use domain::identity::accounts::Username;
+use domain::identity::ids::UserId;
+use domain::identity::principal::Principal;
+
+use crate::identity::error::IdentityError;
+use crate::identity::rows::UserRow;
+use crate::schema::users::dsl as u;
+
+/// A live (not deleted) account.
+pub fn find(conn: &mut crate::DbConn, id: &str) -> Result<Option<UserRow>, DieselError> {
+    u::users.filter(u::id.eq(id)).filter(u::deleted_at.is_null()).select(UserRow::as_select()).first(conn).optional()
+}
+
+pub fn find_by_username(conn: &mut crate::DbConn, username: &str) -> Result<Option<UserRow>, DieselError> {
+    u::users
+        .filter(u::username.eq(username))
+        .filter(u::deleted_at.is_null())
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_openid(conn: &mut crate::DbConn, openid: &str) -> Result<Option<UserRow>, DieselError> {
+    u::users
+        .filter(u::openid.eq(openid))
+        .filter(u::deleted_at.is_null())
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Whether any live administrator account exists (the bootstrap checks it).
+pub fn any_with_username(conn: &mut crate::DbConn, username: &str) -> Result<bool, DieselError> {
+    diesel::select(diesel::dsl::exists(u::users.filter(u::username.eq(username)))).get_result(conn)
+}
+
+pub fn demo_accounts(conn: &mut crate::DbConn) -> Result<i64, DieselError> {
+    u::users.filter(u::is_demo.eq(true)).filter(u::deleted_at.is_null()).count().get_result(conn)
+}
+
+/// A staff account by its login name, for a password login (residents log in through WeChat).
+pub fn staff_by_username(conn: &mut crate::DbConn, username: &Username) -> Result<Option<UserRow>, IdentityError> {
+    Ok(find_by_username(conn, username.as_str())?.filter(|u| u.kind == "staff"))
+}
+
+/// A person as the caller may see them: oneself, or a resident living in the caller's scope;
+/// anyone else is not found.
+pub fn visible(conn: &mut crate::DbConn, principal: &Principal, id: &UserId) -> Result<UserRow, IdentityError> {
+    let row = find(conn, id.as_str())?.ok_or(IdentityError::NotFound)?;
+    let lives_at = super::residency::member_places(conn, &row.id)?;
+    if principal.sees_person(&row.id, &lives_at) {
+        Ok(row)
+    } else {
+        Err(IdentityError::NotFound)
+    }
+}

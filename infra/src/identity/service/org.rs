@@ -1,0 +1,186 @@
+//! Changing the org tree: units, grids and departments, each change with its audit entry.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use domain::identity::ids::OrgUnitId;
+use domain::identity::org::{self as rules, Boundary, GridLevel, OrgKind};
+use domain::identity::principal::Principal;
+use domain::identity::roles::{Permission, Place};
+
+use crate::db::{insert_unique, write_tx, Inserted};
+use crate::identity::audit::{self, Origin};
+use crate::identity::error::IdentityError;
+use crate::identity::queries;
+use crate::identity::rows::{child_path, DepartmentRow, GridRow, NewGrid, OrgUnitRow};
+use crate::schema::departments::dsl as d;
+use crate::schema::grids::dsl as g;
+use crate::schema::org_units::dsl as o;
+use crate::DbConn;
+
+/// Adds a unit under a parent (a county at the root: administrators only), in one transaction.
+pub fn add_unit(
+    conn: &mut DbConn,
+    principal: &Principal,
+    origin: &Origin,
+    parent: Option<&OrgUnitId>,
+    kind: OrgKind,
+    name: &str,
+    now: NaiveDateTime,
+) -> Result<OrgUnitRow, IdentityError> {
+    write_tx(conn, |conn| {
+        let parent = parent.map(|id| queries::org::unit(conn, id)).transpose()?;
+        let place = parent.as_ref().map_or_else(|| Place::in_org(Vec::new()), OrgUnitRow::place);
+        principal.require(&place, rules::permission_to_add_unit(parent.is_some()))?;
+        let parent_kind = parent
+            .as_ref()
+            .map(|p| OrgKind::parse(&p.kind).map_err(|_| IdentityError::Corrupt("org unit of unknown kind")))
+            .transpose()?;
+        rules::check_placement(kind, parent_kind)?;
+        let id = domain::new_id();
+        let row = insert_unit(conn, &id, parent.as_ref(), kind.as_str(), name, now)?;
+        let details = serde_json::json!({ "kind": kind.as_str(), "name": name });
+        audit::append(conn, &origin.entry(Some(principal), "org_unit_created", "org_unit", &id, details), now)?;
+        Ok(row)
+    })
+}
+
+/// Renames a unit, in one transaction.
+pub fn rename(
+    conn: &mut DbConn,
+    principal: &Principal,
+    origin: &Origin,
+    id: &OrgUnitId,
+    name: &str,
+    now: NaiveDateTime,
+) -> Result<OrgUnitRow, IdentityError> {
+    write_tx(conn, |conn| {
+        let unit = queries::org::unit(conn, id)?;
+        principal.require(&unit.place(), Permission::ManageOrg)?;
+        rename_unit(conn, &unit.id, name)?;
+        let details = serde_json::json!({ "from": unit.name, "to": name });
+        audit::append(conn, &origin.entry(Some(principal), "org_unit_renamed", "org_unit", &unit.id, details), now)?;
+        Ok(OrgUnitRow { name: name.to_owned(), ..unit })
+    })
+}
+
+/// A grid to draw in a unit.
+#[derive(Debug, Clone)]
+pub struct GridDraft<'a> {
+    pub org_unit_id: &'a OrgUnitId,
+    pub level: GridLevel,
+    pub name: &'a str,
+    /// The GeoJSON as stored, and its shape as parsed from it.
+    pub boundary: &'a str,
+    pub shape: &'a Boundary,
+}
+
+/// Draws a grid in a unit, in one transaction.
+pub fn add_grid(
+    conn: &mut DbConn,
+    principal: &Principal,
+    origin: &Origin,
+    draft: &GridDraft<'_>,
+    now: NaiveDateTime,
+) -> Result<GridRow, IdentityError> {
+    write_tx(conn, |conn| {
+        let unit = queries::org::unit(conn, draft.org_unit_id)?;
+        principal.require(&unit.place(), Permission::ManageOrg)?;
+        let id = domain::new_id();
+        let grid = NewGrid {
+            id: &id,
+            org_unit_id: &unit.id,
+            level: draft.level.as_str(),
+            name: draft.name,
+            boundary: draft.boundary,
+            min_lat: draft.shape.min_lat,
+            min_lng: draft.shape.min_lng,
+            max_lat: draft.shape.max_lat,
+            max_lng: draft.shape.max_lng,
+            created_at: now,
+        };
+        insert_grid(conn, &grid)?;
+        let details = serde_json::json!({ "name": draft.name });
+        audit::append(conn, &origin.entry(Some(principal), "grid_created", "grid", &id, details), now)?;
+        queries::org::find_grid(conn, &id)?.ok_or(IdentityError::Corrupt("grid vanished"))
+    })
+}
+
+/// Adds a department to a county, in one transaction; a name the county has is
+/// [`IdentityError::DepartmentNameTaken`].
+pub fn add_department(
+    conn: &mut DbConn,
+    principal: &Principal,
+    origin: &Origin,
+    county: &OrgUnitId,
+    name: &str,
+    now: NaiveDateTime,
+) -> Result<DepartmentRow, IdentityError> {
+    write_tx(conn, |conn| {
+        let unit = queries::org::unit(conn, county)?;
+        principal.require(&unit.place(), Permission::ManageOrg)?;
+        if unit.kind != OrgKind::County.as_str() {
+            return Err(domain::DomainError::Invalid {
+                field: "org_unit_id",
+                reason: "departments belong to a county",
+            }
+            .into());
+        }
+        let id = domain::new_id();
+        if insert_unique(conn, |conn| insert_department(conn, &id, &unit.id, name, now))? == Inserted::Duplicate {
+            return Err(IdentityError::DepartmentNameTaken);
+        }
+        let details = serde_json::json!({ "name": name });
+        audit::append(conn, &origin.entry(Some(principal), "department_created", "department", &id, details), now)?;
+        Ok(DepartmentRow { id, org_unit_id: unit.id, name: name.to_owned(), created_at: now })
+    })
+}
+
+pub fn insert_unit(
+    conn: &mut DbConn,
+    id: &str,
+    parent: Option<&OrgUnitRow>,
+    kind: &str,
+    name: &str,
+    now: NaiveDateTime,
+) -> Result<OrgUnitRow, DieselError> {
+    let row = OrgUnitRow {
+        id: id.to_owned(),
+        parent_id: parent.map(|p| p.id.clone()),
+        kind: kind.to_owned(),
+        name: name.to_owned(),
+        path: child_path(parent.map(|p| p.path.as_str()), id),
+        created_at: now,
+    };
+    diesel::insert_into(o::org_units)
+        .values((
+            o::id.eq(&row.id),
+            o::parent_id.eq(&row.parent_id),
+            o::kind.eq(&row.kind),
+            o::name.eq(&row.name),
+            o::path.eq(&row.path),
+            o::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(row)
+}
+
+pub fn rename_unit(conn: &mut DbConn, id: &str, name: &str) -> Result<usize, DieselError> {
+    diesel::update(o::org_units.filter(o::id.eq(id))).set(o::name.eq(name)).execute(conn)
+}
+
+pub fn insert_grid(conn: &mut DbConn, grid: &NewGrid<'_>) -> Result<usize, DieselError> {
+    diesel::insert_into(g::grids).values(grid).execute(conn)
+}
+
+pub fn insert_department(
+    conn: &mut DbConn,
+    id: &str,
+    org_unit_id: &str,
+    name: &str,
+    now: NaiveDateTime,
+) -> Result<usize, DieselError> {
+    diesel::insert_into(d::departments)
+        .values((d::id.eq(id), d::org_unit_id.eq(org_unit_id), d::name.eq(name), d::created_at.eq(now)))
+        .execute(conn)
+}
