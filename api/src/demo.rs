@@ -21,13 +21,7 @@ pub enum Seeded {
 
 /// Whether the database holds nothing yet (no account, no org unit).
 pub async fn is_empty(db: &Database) -> Result<bool, InfraError> {
-    db.run(|conn| {
-        use diesel::prelude::*;
-        let users: i64 = infra::schema::users::table.count().get_result(conn)?;
-        let units: i64 = infra::schema::org_units::table.count().get_result(conn)?;
-        Ok::<_, InfraError>(users == 0 && units == 0)
-    })
-    .await
+    db.run(|conn| infra::identity::queries::users::nothing_yet(conn).map_err(InfraError::from)).await
 }
 
 pub async fn demo_accounts(db: &Database) -> Result<i64, InfraError> {
@@ -212,18 +206,7 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
                         ..users::NewUser::resident(&id, &openid, None, display_name, now)
                     },
                 )?;
-                {
-                    use diesel::prelude::*;
-                    use infra::schema::consents::dsl as c;
-                    diesel::insert_into(c::consents)
-                        .values((
-                            c::id.eq(domain::new_id()),
-                            c::user_id.eq(&id),
-                            c::policy_version.eq(&policy_version),
-                            c::accepted_at.eq(now),
-                        ))
-                        .execute(conn)?;
-                }
+                infra::identity::service::me::record_consent(conn, &id, &policy_version, now)?;
                 let (_, _, groups) = &villages[*v];
                 let building = &groups[*g].2[0];
                 let surname: String = display_name.chars().take(1).collect();
@@ -325,10 +308,9 @@ fn demo_cases(
             .set(cc::department_id.eq(departments.get(department)))
             .execute(conn)?;
     }
-    let reporter: String = {
-        use infra::schema::users::dsl as u;
-        u::users.filter(u::openid.eq(infra::wechat::dev_openid("wangjianguo"))).select(u::id).first(conn)?
-    };
+    let reporter = users::find_by_openid(conn, &infra::wechat::dev_openid("wangjianguo"))?
+        .map(|u| u.id)
+        .ok_or_else(|| InfraError::Task("demo reporter missing".into()))?;
     let point = (27.4542, 112.1931);
     let policy = domain::cases::DeadlinePolicy::default();
     let calendar = infra::cases::calendar::load_from(conn, now.date())?;

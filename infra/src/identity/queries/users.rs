@@ -43,6 +43,13 @@ pub fn demo_accounts(conn: &mut crate::DbConn) -> Result<i64, DieselError> {
     u::users.filter(u::is_demo.eq(true)).filter(u::deleted_at.is_null()).count().get_result(conn)
 }
 
+/// Whether nothing is set up yet: no account and no org unit (a fresh database).
+pub fn nothing_yet(conn: &mut crate::DbConn) -> Result<bool, DieselError> {
+    let users: i64 = u::users.count().get_result(conn)?;
+    let units: i64 = crate::schema::org_units::table.count().get_result(conn)?;
+    Ok(users == 0 && units == 0)
+}
+
 /// A staff account by its login name, for a password login (residents log in through WeChat).
 pub fn staff_by_username(conn: &mut crate::DbConn, username: &Username) -> Result<Option<UserRow>, IdentityError> {
     Ok(find_by_username(conn, username.as_str())?.filter(|u| u.kind == "staff"))

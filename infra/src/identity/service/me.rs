@@ -46,19 +46,28 @@ pub fn accept_policy(
     if given != current {
         return Err(IdentityError::NotCurrentPolicy { current: current.to_owned() });
     }
-    write_tx(conn, |conn| {
-        insert_unique(conn, |conn| {
-            diesel::insert_into(c::consents)
-                .values((
-                    c::id.eq(domain::new_id()),
-                    c::user_id.eq(user_id),
-                    c::policy_version.eq(current),
-                    c::accepted_at.eq(now),
-                ))
-                .execute(conn)
-        })?;
-        Ok(())
-    })
+    write_tx(conn, |conn| Ok(record_consent(conn, user_id, current, now)?))
+}
+
+/// Records that `user_id` accepted `policy_version` (a repeat is harmless). Inside the caller's
+/// transaction.
+pub fn record_consent(
+    conn: &mut DbConn,
+    user_id: &str,
+    policy_version: &str,
+    now: NaiveDateTime,
+) -> Result<(), diesel::result::Error> {
+    insert_unique(conn, |conn| {
+        diesel::insert_into(c::consents)
+            .values((
+                c::id.eq(domain::new_id()),
+                c::user_id.eq(user_id),
+                c::policy_version.eq(policy_version),
+                c::accepted_at.eq(now),
+            ))
+            .execute(conn)
+    })?;
+    Ok(())
 }
 
 /// Binds the phone number WeChat vouches for (the `getPhoneNumber` button's code), once the
