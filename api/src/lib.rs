@@ -3,8 +3,8 @@
 
 pub mod app;
 pub mod auth;
-pub mod cases;
 pub mod bootstrap;
+pub mod cases;
 pub mod config;
 pub mod contract;
 pub mod demo;

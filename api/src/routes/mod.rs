@@ -3,13 +3,10 @@
 pub mod announcements;
 pub mod audit;
 pub mod auth;
-pub mod cases;
 pub mod fallback;
 pub mod grants;
 pub mod me;
-pub mod media;
 pub mod notifications;
-pub mod open311;
 pub mod ops;
 pub mod org;
 pub mod residency;

@@ -17,7 +17,7 @@ pub use duplicates::similarity;
 pub use figures::{figures, spreadsheet_safe, CaseFacts, Figures, OutcomeCounts, Period};
 pub use ids::{CaseId, MediaId, Open311KeyId};
 pub use status::{transition, waiting_on, Action, CaseStatus, Lapse, Level, TransitionError};
-pub use values::{CategoryCode, Duty, Outcome, Rating, SatisfiedFrom, Urgency, VisitMethod};
+pub use values::{text, CategoryCode, Duty, Outcome, Rating, SatisfiedFrom, Urgency, VisitMethod};
 
 #[cfg(test)]
 mod tests;

@@ -208,3 +208,45 @@ impl SatisfiedFrom {
         rating >= i32::from(self.0)
     }
 }
+
+/// A free text: trimmed, blank meaning none (refused when `required`), at most `max` characters.
+pub fn text(
+    value: Option<String>,
+    field: &'static str,
+    max: usize,
+    required: bool,
+) -> Result<Option<String>, DomainError> {
+    let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    match value {
+        None if required => Err(DomainError::Invalid { field, reason: "required" }),
+        Some(v) if v.chars().count() > max => Err(DomainError::Invalid { field, reason: at_most(max) }),
+        other => Ok(other),
+    }
+}
+
+fn at_most(max: usize) -> &'static str {
+    match max {
+        40 => "at most 40 characters",
+        200 => "at most 200 characters",
+        500 => "at most 500 characters",
+        1000 => "at most 1000 characters",
+        _ => "too long",
+    }
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    #[test]
+    fn texts_are_trimmed_and_bounded() {
+        assert_eq!(text(Some("  路灯  ".into()), "note", 500, true), Ok(Some("路灯".into())));
+        assert_eq!(text(Some("   ".into()), "note", 500, false), Ok(None));
+        assert_eq!(text(None, "note", 500, true), Err(DomainError::Invalid { field: "note", reason: "required" }));
+        let long = "路".repeat(501);
+        assert_eq!(
+            text(Some(long), "note", 500, false),
+            Err(DomainError::Invalid { field: "note", reason: "at most 500 characters" })
+        );
+    }
+}
