@@ -51,7 +51,7 @@ impl Channel {
 
 /// The unit whose grid is a reporter's home grid: on the first residence that has one, the
 /// deepest unit of its path with a grid.
-pub fn home_unit<'a>(homes: &'a [Vec<String>], has_grid: impl Fn(&str) -> bool) -> Option<&'a str> {
+pub fn home_unit(homes: &[Vec<String>], has_grid: impl Fn(&str) -> bool) -> Option<&str> {
     homes.iter().find_map(|path| path.iter().rev().find(|unit| has_grid(unit)).map(String::as_str))
 }
 

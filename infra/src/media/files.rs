@@ -70,3 +70,38 @@ impl MediaStore {
         Ok(self.root.join(id.hyphenated().to_string()))
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn temp_root() -> PathBuf {
+        std::env::temp_dir().join("yishi-tests").join(format!("media-{}", uuid::Uuid::now_v7().simple()))
+    }
+
+    #[test]
+    fn store_round_trips_and_refuses_paths() {
+        let root = temp_root();
+        let store = MediaStore::open(&root).unwrap();
+        let id = uuid::Uuid::now_v7().to_string();
+        assert_eq!(store.get(&id).unwrap(), None);
+        store.put(&id, b"first").unwrap();
+        store.put(&id, b"second").unwrap();
+        assert_eq!(store.get(&id).unwrap().as_deref(), Some(b"second".as_slice()));
+        assert_eq!(store.get(&id.to_uppercase()).unwrap().as_deref(), Some(b"second".as_slice()));
+        // Only the file under the id remains: no temporary files are left behind.
+        assert_eq!(fs::read_dir(&root).unwrap().count(), 1);
+        store.delete(&id).unwrap();
+        assert_eq!(store.get(&id).unwrap(), None);
+        store.delete(&id).unwrap();
+
+        for bad in ["../etc/passwd", "/etc/passwd", "", "..", "a/b", "0192f1b2-0000-7000-8000-00000000000/"] {
+            assert_eq!(store.put(bad, b"x").unwrap_err().kind(), io::ErrorKind::InvalidInput, "{bad}");
+            assert_eq!(store.get(bad).unwrap_err().kind(), io::ErrorKind::InvalidInput, "{bad}");
+            assert_eq!(store.delete(bad).unwrap_err().kind(), io::ErrorKind::InvalidInput, "{bad}");
+        }
+        assert_eq!(fs::read_dir(&root).unwrap().count(), 0);
+        fs::remove_dir_all(&root).unwrap();
+    }
+}

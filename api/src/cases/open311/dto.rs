@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use super::error::{check_jurisdiction, o311, Open311Error};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::http::support::rfc3339;
 
 #[derive(Debug, Deserialize)]
@@ -110,6 +110,14 @@ impl RequestsQuery {
         query.limit = page_size;
         Ok(query)
     }
+}
+
+/// The requests query, read the standard's way: a malformed one is a 400.
+pub fn requests_query(req: &HttpRequest) -> Result<RequestsQuery, Open311Error> {
+    crate::http::query::parse(req.query_string()).map_err(|e| match e.code {
+        ErrorCode::InvalidQuery => o311(StatusCode::BAD_REQUEST, "malformed query"),
+        _ => Open311Error::from(e),
+    })
 }
 
 /// A posted request: the key, and the report it files.

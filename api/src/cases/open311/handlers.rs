@@ -12,7 +12,7 @@ use super::dto::*;
 use super::error::{check_jurisdiction, o311, respond, Open311Error, Open311ErrorItem};
 use super::format::*;
 use crate::auth::Auth;
-use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::Json;
 use crate::http::support::{Done, RequestMeta};
 use crate::state::AppState;
@@ -38,33 +38,29 @@ pub async fn open311_get(state: web::Data<AppState>, req: HttpRequest, file: web
     let file = file.into_inner();
     respond(format_of(&file), async move {
         let (stem, format) = split_file(&file).ok_or_else(|| o311(StatusCode::NOT_FOUND, "no such resource"))?;
-        let q: RequestsQuery = crate::http::query::parse(req.query_string()).map_err(|e| match e.code {
-            ErrorCode::InvalidQuery => o311(StatusCode::BAD_REQUEST, "malformed query"),
-            _ => Open311Error::from(e),
-        })?;
+        let q = requests_query(&req)?;
         check_jurisdiction(&state.config.open311_jurisdiction, q.jurisdiction_id.as_deref())?;
-        let list = match stem {
-            "discovery" => {
-                return Ok(answer(
-                    StatusCode::OK,
-                    format,
-                    "discovery",
-                    "discovery",
-                    &discovery(&state, &base_url(&req)),
-                ))
-            }
-            "services" => {
-                let rows = state.db.run(|conn| queries::offered(conn, Channel::Open311)).await?;
-                return Ok(answer(StatusCode::OK, format, "services", "service", &rows.iter().map(service).collect()));
-            }
-            "requests" => q.into_public_query()?,
+        let (root, item, value) = match stem {
+            "discovery" => ("discovery", "discovery", discovery(&state, &base_url(&req))),
+            "services" => ("services", "service", services(&state).await?),
+            "requests" => ("service_requests", "request", requests(&state, q.into_public_query()?).await?),
             _ => return Err(o311(StatusCode::NOT_FOUND, "no such resource")),
         };
-        let found = state.db.run(move |conn| queries::public_requests(conn, &list)).await?;
-        let list = Value::Array(found.iter().map(request_view).collect());
-        Ok(answer(StatusCode::OK, format, "service_requests", "request", &list))
+        Ok(answer(StatusCode::OK, format, root, item, &value))
     })
     .await
+}
+
+/// The offered services.
+async fn services(state: &AppState) -> Result<Value, Open311Error> {
+    let rows = state.db.run(|conn| queries::offered(conn, Channel::Open311)).await?;
+    Ok(rows.iter().map(service).collect())
+}
+
+/// The public requests a query asks for.
+async fn requests(state: &AppState, query: queries::PublicQuery) -> Result<Value, Open311Error> {
+    let found = state.db.run(move |conn| queries::public_requests(conn, &query)).await?;
+    Ok(Value::Array(found.iter().map(request_view).collect()))
 }
 
 /// A service definition: its attributes (public; offered services only).
