@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use domain::cases::{CaseStatus, Level, Outcome, SatisfiedFrom, Urgency};
 use domain::geo_cn::{ChinaPoint, Datum};
 use infra::cases::queries::{self, ListQuery};
-use infra::cases::rows::CategoryRow;
+use infra::cases::queries::CategoryRow;
 use infra::cases::service::{CategoryDraft, DayDraft, Report};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

@@ -301,12 +301,12 @@ pub fn file(conn: &mut DbConn, new: NewReport, ctx: &Ctx<'_>) -> Result<(CaseRow
 }
 
 /// A case's short name in notices: the start of its description.
-pub fn short_name(case: &CaseRow) -> String {
+pub(crate) fn short_name(case: &CaseRow) -> String {
     domain::notify::truncate_chars(&case.description, 20)
 }
 
 /// Tells the reporter and every follower (not whoever took the step) what happened.
-pub fn tell_people(
+pub(crate) fn tell_people(
     conn: &mut DbConn,
     case: &CaseRow,
     status: CaseStatus,
@@ -334,7 +334,7 @@ pub fn tell_people(
 /// The staff who handle a case at a level: the workers of its grid and of the grids holding it,
 /// the village's cadres, the township's officers, or the department's officers — whoever holds
 /// a role that may handle the level, granted on that scope.
-pub fn handlers(conn: &mut DbConn, case: &CaseRow, level: Level) -> Result<Vec<String>, DieselError> {
+pub(crate) fn handlers(conn: &mut DbConn, case: &CaseRow, level: Level) -> Result<Vec<String>, DieselError> {
     use crate::schema::org_units::dsl as o;
     use crate::schema::role_grants::dsl as rg;
     let (kind, scopes): (&str, Vec<String>) = match level {
@@ -372,7 +372,7 @@ pub fn handlers(conn: &mut DbConn, case: &CaseRow, level: Level) -> Result<Vec<S
 }
 
 /// Tells the handlers of `level` about a case (a new one, or one escalated to them).
-pub fn tell_handlers(
+pub(crate) fn tell_handlers(
     conn: &mut DbConn,
     case: &CaseRow,
     level: Level,

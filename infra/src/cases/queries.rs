@@ -15,7 +15,8 @@ use domain::identity::principal::Principal;
 use domain::identity::roles::{Grant, Permission, Place, ScopeKind};
 use serde_json::Value;
 
-use super::rows::{CaseRow, CategoryRow, EventRow, FactRow};
+pub use super::rows::{CaseRow, CategoryRow};
+use super::rows::{EventRow, FactRow};
 use super::CasesError;
 use crate::identity::{org, residency, users};
 use crate::media::{self, MediaRow};

@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use domain::cases::CaseStatus;
 use infra::cases::queries::PublicRequest;
-use infra::cases::rows::CategoryRow;
+use infra::cases::queries::CategoryRow;
 use serde_json::{json, Value};
 
 use crate::middleware::error_shape::OwnErrorFormat;
