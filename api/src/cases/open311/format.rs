@@ -8,8 +8,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use domain::cases::CaseStatus;
-use infra::cases::queries::PublicRequest;
 use infra::cases::queries::CategoryRow;
+use infra::cases::queries::PublicRequest;
 use serde_json::{json, Value};
 
 use crate::middleware::error_shape::OwnErrorFormat;
