@@ -2,7 +2,7 @@
 
 use chrono::{TimeZone, Utc};
 use domain::cases::SatisfiedFrom;
-use infra::cases::queries::{self};
+use infra::cases::queries;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
