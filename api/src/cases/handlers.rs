@@ -7,7 +7,7 @@ use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use domain::cases::{CaseId, Rating, VisitMethod};
 use domain::identity::principal::Principal;
-use infra::cases::service::{self, Actor, StepRequest, Visit};
+use infra::cases::service::{self, Caller, StepRequest, Visit};
 use infra::cases::{calendar, queries};
 
 use super::dto::*;
@@ -23,8 +23,8 @@ fn now_utc(state: &AppState) -> NaiveDateTime {
     state.clock.now().naive_utc()
 }
 
-fn actor(principal: Principal, meta: RequestMeta) -> Actor {
-    Actor { principal, ip: meta.ip, request_id: meta.request_id }
+fn actor(principal: Principal, meta: RequestMeta) -> Caller {
+    Caller { principal, ip: meta.ip, request_id: meta.request_id }
 }
 
 // ---------------------------------------------------------------------------------------------

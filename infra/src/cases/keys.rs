@@ -79,3 +79,12 @@ pub(crate) fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<
         .set(k::revoked_at.eq(now))
         .execute(conn)
 }
+
+/// The keys a caller may list: their own, or every key for admins.
+pub fn listed_for(
+    conn: &mut DbConn,
+    principal: &domain::identity::principal::Principal,
+) -> Result<Vec<KeyRow>, DieselError> {
+    let owner = if principal.is_admin() { None } else { Some(principal.user_id.as_str()) };
+    list(conn, owner)
+}

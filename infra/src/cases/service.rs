@@ -25,13 +25,13 @@ use crate::DbConn;
 
 /// Who acts, and from where (for the audit log).
 #[derive(Debug, Clone)]
-pub struct Actor {
+pub struct Caller {
     pub principal: Principal,
     pub ip: Option<String>,
     pub request_id: Option<String>,
 }
 
-impl Actor {
+impl Caller {
     fn audit(
         &self,
         conn: &mut DbConn,
@@ -402,7 +402,7 @@ fn merge_target(
 /// concerned; a proxy step is audited. Answers with the case as the caller sees it after.
 pub fn step(
     conn: &mut DbConn,
-    actor: &Actor,
+    actor: &Caller,
     id: &CaseId,
     request: StepRequest,
     rules: &Rules,
@@ -491,7 +491,7 @@ pub struct Revealed {
 /// recorded in the audit log with the reason.
 pub fn reveal_reporter(
     conn: &mut DbConn,
-    actor: &Actor,
+    actor: &Caller,
     id: &CaseId,
     reason: &str,
     now: NaiveDateTime,
@@ -551,7 +551,7 @@ fn category_row(conn: &mut DbConn, draft: CategoryDraft) -> Result<CategoryRow, 
 /// Adds a category (admins); a code in use is a duplicate.
 pub fn create_category(
     conn: &mut DbConn,
-    actor: &Actor,
+    actor: &Caller,
     draft: CategoryDraft,
     now: NaiveDateTime,
 ) -> Result<CategoryRow, CasesError> {
@@ -569,7 +569,7 @@ pub fn create_category(
 /// Changes the category `code` names (admins); the draft's own code must be a code too.
 pub fn update_category(
     conn: &mut DbConn,
-    actor: &Actor,
+    actor: &Caller,
     code: &str,
     mut draft: CategoryDraft,
     now: NaiveDateTime,
@@ -622,7 +622,7 @@ fn special_days(year: i32, drafts: &[DayDraft]) -> Result<Vec<domain::calendar::
 /// year the upload names, which must be the year replaced.
 pub fn upload_calendar_year(
     conn: &mut DbConn,
-    actor: &Actor,
+    actor: &Caller,
     year: i32,
     given_year: i32,
     days: &[DayDraft],
@@ -647,7 +647,7 @@ pub fn upload_calendar_year(
 /// Returns the key and its secret, which is stored only as a digest.
 pub fn create_key(
     conn: &mut DbConn,
-    actor: &Actor,
+    actor: &Caller,
     name: &str,
     now: NaiveDateTime,
 ) -> Result<(KeyRow, String), CasesError> {
@@ -669,7 +669,7 @@ pub fn create_key(
 }
 
 /// Revokes a key at once (its owner or an admin; another's key is not found).
-pub fn revoke_key(conn: &mut DbConn, actor: &Actor, id: &Open311KeyId, now: NaiveDateTime) -> Result<(), CasesError> {
+pub fn revoke_key(conn: &mut DbConn, actor: &Caller, id: &Open311KeyId, now: NaiveDateTime) -> Result<(), CasesError> {
     let principal = &actor.principal;
     write_tx(conn, |conn| {
         let key = keys::find(conn, id.as_str())?.ok_or(CasesError::NotFound)?;

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use domain::cases::routing::Channel;
 use domain::cases::Open311KeyId;
-use infra::cases::service::{self, Actor};
+use infra::cases::service::{self, Caller};
 use infra::cases::{keys, queries};
 use serde_json::{json, Value};
 
@@ -188,8 +188,8 @@ pub async fn open311_post(
 // ---------------------------------------------------------------------------------------------
 // Keys (under /api/v1)
 
-fn actor(auth: Auth, meta: RequestMeta) -> Actor {
-    Actor { principal: auth.0, ip: meta.ip, request_id: meta.request_id }
+fn actor(auth: Auth, meta: RequestMeta) -> Caller {
+    Caller { principal: auth.0, ip: meta.ip, request_id: meta.request_id }
 }
 
 /// Creates an Open311 API key acting as the caller (staff with a grid worker's role or above);
@@ -214,13 +214,7 @@ pub async fn create_key(
 #[get("/open311-keys")]
 pub async fn list_keys(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
-    let rows = state
-        .db
-        .run(move |conn| {
-            let owner = if principal.is_admin() { None } else { Some(principal.user_id.as_str()) };
-            keys::list(conn, owner).map_err(ApiError::from)
-        })
-        .await?;
+    let rows = state.db.run(move |conn| keys::listed_for(conn, &principal).map_err(ApiError::from)).await?;
     Ok(HttpResponse::Ok().json(KeyList { items: rows.into_iter().map(KeyView::from).collect() }))
 }
 
