@@ -1,8 +1,21 @@
 //! Grid cases over HTTP: reporting, the ladder of handling, figures, the calendar, and Open311.
 
+pub mod csv;
+pub mod dto;
+pub mod handlers;
+pub mod open311;
+
+use infra::cases::service::Rules;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::routes::{cases, open311};
+use self::handlers as cases;
+use self::open311::handlers as o311;
+use crate::state::AppState;
+
+/// The deployment's rules for cases, as the services take them.
+pub(crate) fn rules(state: &AppState) -> Rules {
+    Rules { policy: state.config.cases.policy.clone(), require_phone: state.config.cases.require_phone }
+}
 
 /// The feature's routes under `/api/v1`.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -29,16 +42,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(cases::calendar_years)
         .service(cases::calendar_year)
         .service(cases::upload_calendar_year)
-        .service(open311::create_key)
-        .service(open311::list_keys)
-        .service(open311::revoke_key);
+        .service(o311::create_key)
+        .service(o311::list_keys)
+        .service(o311::revoke_key);
 }
 
 /// Open311 GeoReport v2, under `/open311/v2`.
 pub fn open311_routes(cfg: &mut ServiceConfig) {
-    cfg.service(open311::open311_service)
-        .service(open311::open311_request)
-        .service(open311::open311_token)
-        .service(open311::open311_get)
-        .service(open311::open311_post);
+    cfg.service(o311::open311_service)
+        .service(o311::open311_request)
+        .service(o311::open311_token)
+        .service(o311::open311_get)
+        .service(o311::open311_post);
 }

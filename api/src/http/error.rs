@@ -310,36 +310,49 @@ impl From<infra::identity::IdentityError> for ApiError {
     }
 }
 
-impl From<infra::cases::flow::FlowError> for ApiError {
-    fn from(error: infra::cases::flow::FlowError) -> Self {
+impl From<infra::cases::CasesError> for ApiError {
+    fn from(error: infra::cases::CasesError) -> Self {
         use domain::cases::TransitionError;
-        use infra::cases::flow::FlowError;
+        use infra::cases::CasesError as E;
         match error {
-            FlowError::Transition(TransitionError::NotAllowed { action, status }) => {
-                Self::new(ErrorCode::InvalidTransition)
-                    .with_details(json!({ "action": action.as_str(), "status": status.as_str() }))
-            }
-            FlowError::Transition(TransitionError::TopOfLadder) => Self::new(ErrorCode::InvalidTransition)
+            E::NotFound => Self::new(ErrorCode::NotFound),
+            E::Forbidden => Self::new(ErrorCode::Forbidden),
+            E::Invalid { field, reason } => Self::invalid_field(field, &reason),
+            E::Transition(TransitionError::NotAllowed { action, status }) => Self::new(ErrorCode::InvalidTransition)
+                .with_details(json!({ "action": action.as_str(), "status": status.as_str() })),
+            E::Transition(TransitionError::TopOfLadder) => Self::new(ErrorCode::InvalidTransition)
                 .with_details(json!({ "action": "escalate", "reason": "top_of_ladder" })),
-            FlowError::Stale => Self::new(ErrorCode::Conflict),
-            FlowError::NoDepartment => Self::new(ErrorCode::NoDepartment),
-            FlowError::Corrupt(what) => Self::internal(what),
-            FlowError::Db(e) => Self::from(e),
+            E::NotNow { action, status } => {
+                Self::new(ErrorCode::InvalidTransition).with_details(json!({ "action": action, "status": status }))
+            }
+            E::Stale | E::Duplicate => Self::new(ErrorCode::Conflict),
+            E::NoDepartment => Self::new(ErrorCode::NoDepartment),
+            E::NoGrid => Self::new(ErrorCode::NoGrid),
+            E::PhoneRequired => Self::new(ErrorCode::PhoneRequired),
+            E::UnknownCategory => Self::invalid_field("category", "an active category code"),
+            E::InvalidApiKey | E::OutsideKeyScope => Self::new(ErrorCode::Forbidden),
+            E::Corrupt(what) => Self::internal(what),
+            E::Db(e) => Self::from(e),
+            E::Infra(e) => Self::from(e),
         }
     }
 }
 
 impl From<infra::media::MediaError> for ApiError {
     fn from(error: infra::media::MediaError) -> Self {
-        use infra::media::MediaError;
+        use infra::media::MediaError as E;
         match error {
-            MediaError::Unsupported => Self::new(ErrorCode::MediaUnsupported),
-            MediaError::WrongKind { expected, found } => Self::new(ErrorCode::MediaWrongKind)
+            E::Unsupported => Self::new(ErrorCode::MediaUnsupported),
+            E::WrongKind { expected, found } => Self::new(ErrorCode::MediaWrongKind)
                 .with_details(json!({ "expected": expected.as_str(), "found": found.as_str() })),
-            MediaError::TooLarge { limit } => {
+            E::TooLarge { limit } => {
                 Self::new(ErrorCode::PayloadTooLarge).with_details(json!({ "limit_bytes": limit }))
             }
-            MediaError::Corrupt => Self::new(ErrorCode::MediaCorrupt),
+            E::Corrupt => Self::new(ErrorCode::MediaCorrupt),
+            E::NotFound => Self::new(ErrorCode::NotFound),
+            E::Files(cause) => Self::internal(cause),
+            E::Db(e) => Self::from(e),
+            E::Infra(e) => Self::from(e),
         }
     }
 }

@@ -2,7 +2,10 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::routes::media;
+pub mod dto;
+pub mod handlers;
+
+use self::handlers as media;
 
 /// The feature's routes under `/api/v1`.
 pub fn routes(cfg: &mut ServiceConfig) {

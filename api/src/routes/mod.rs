@@ -1,9 +1,6 @@
 //! The one route table.
 
-pub mod cases;
 pub mod fallback;
-pub mod media;
-pub mod open311;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;

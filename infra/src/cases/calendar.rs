@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use domain::calendar::{DayKind, SpecialDay, WorkingCalendar};
 use serde::Deserialize;
 
-use crate::db::{setup_tx, write_tx};
+use crate::db::setup_tx;
 use crate::schema::calendar_days::dsl as cd;
 use crate::{DbConn, InfraError};
 
@@ -84,15 +84,11 @@ fn insert_days(conn: &mut DbConn, year: i32, days: &[SpecialDay]) -> Result<usiz
     Ok(total)
 }
 
-/// Replaces one year's special days (an admin's upload). Every day must lie in that year.
-pub fn replace_year(conn: &mut DbConn, year: i32, days: &[SpecialDay]) -> Result<usize, InfraError> {
-    if days.iter().any(|d| d.day.year() != year) {
-        return Err(InfraError::Config("every day must lie in the year".into()));
-    }
-    write_tx(conn, |conn| {
-        diesel::delete(cd::calendar_days.filter(cd::year.eq(year))).execute(conn)?;
-        Ok(insert_days(conn, year, days)?)
-    })
+/// Replaces one year's special days (an admin's upload, every day in that year), in the caller's
+/// write transaction.
+pub(crate) fn replace_days(conn: &mut DbConn, year: i32, days: &[SpecialDay]) -> Result<usize, DieselError> {
+    diesel::delete(cd::calendar_days.filter(cd::year.eq(year))).execute(conn)?;
+    insert_days(conn, year, days)
 }
 
 pub fn year(conn: &mut DbConn, year: i32) -> Result<Vec<SpecialDay>, DieselError> {

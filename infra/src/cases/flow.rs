@@ -7,10 +7,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use domain::calendar::WorkingCalendar;
-use domain::cases::{self, Action, CaseStatus, DeadlinePolicy, Lapse, Level, Outcome, TransitionError, Urgency};
+use domain::cases::{self, Action, CaseStatus, DeadlinePolicy, Lapse, Level, Outcome, Urgency};
 use serde_json::json;
 
-use super::{CaseChanges, CaseRow, EventRow};
+use super::queries;
+use super::rows::{self, CaseChanges, CaseRow, EventRow};
+use super::CasesError;
 use crate::db::{write_tx, Database};
 use crate::{DbConn, InfraError};
 
@@ -68,33 +70,8 @@ impl Step {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum FlowError {
-    #[error("transition refused: {0:?}")]
-    Transition(TransitionError),
-    /// Someone else changed the case first.
-    #[error("the case changed meanwhile")]
-    Stale,
-    /// Escalating to the county needs a department, and the category maps to none.
-    #[error("no department for this case")]
-    NoDepartment,
-    #[error("corrupt case row: {0}")]
-    Corrupt(String),
-    #[error(transparent)]
-    Db(#[from] DieselError),
-}
-
-impl From<FlowError> for InfraError {
-    fn from(error: FlowError) -> Self {
-        match error {
-            FlowError::Db(e) => InfraError::from(e),
-            other => InfraError::Config(other.to_string()),
-        }
-    }
-}
-
-pub(crate) fn parsed(case: &CaseRow) -> Result<(CaseStatus, Level, Urgency), FlowError> {
-    let bad = |what: &str| FlowError::Corrupt(format!("{what} of case {}", case.id));
+pub(crate) fn parsed(case: &CaseRow) -> Result<(CaseStatus, Level, Urgency), CasesError> {
+    let bad = |what: &str| CasesError::Corrupt(format!("{what} of case {}", case.id));
     Ok((
         CaseStatus::parse(&case.status).map_err(|_| bad("status"))?,
         Level::parse(&case.level).map_err(|_| bad("level"))?,
@@ -122,9 +99,9 @@ fn event_name(action: Action, lapsed: bool) -> &'static str {
 }
 
 /// Takes one step. Returns the case as it is after it.
-pub fn apply(conn: &mut DbConn, case: &CaseRow, step: &Step, ctx: &Ctx<'_>) -> Result<CaseRow, FlowError> {
+pub fn apply(conn: &mut DbConn, case: &CaseRow, step: &Step, ctx: &Ctx<'_>) -> Result<CaseRow, CasesError> {
     let (status, level, urgency) = parsed(case)?;
-    let (to_status, to_level) = cases::transition(status, level, step.action).map_err(FlowError::Transition)?;
+    let (to_status, to_level) = cases::transition(status, level, step.action)?;
     let now = ctx.now;
     let at = |t: chrono::DateTime<chrono::Utc>| Some(t.naive_utc());
     let late = case.overdue || case.accept_due.is_some_and(|d| d < now) || case.resolve_due.is_some_and(|d| d < now);
@@ -138,9 +115,9 @@ pub fn apply(conn: &mut DbConn, case: &CaseRow, step: &Step, ctx: &Ctx<'_>) -> R
             if to_level == Level::Department {
                 let department = match &step.department_id {
                     Some(d) => Some(d.clone()),
-                    None => super::category(conn, &case.category)?.and_then(|c| c.department_id),
+                    None => queries::category(conn, &case.category)?.and_then(|c| c.department_id),
                 };
-                changes.department_id = Some(Some(department.ok_or(FlowError::NoDepartment)?));
+                changes.department_id = Some(Some(department.ok_or(CasesError::NoDepartment)?));
             }
             let accept = at(ctx.policy.accept_due(ctx.calendar, to_level, urgency, utc(now)));
             changes.accept_due = Some(accept);
@@ -192,8 +169,8 @@ pub fn apply(conn: &mut DbConn, case: &CaseRow, step: &Step, ctx: &Ctx<'_>) -> R
             }
         }
     }
-    if !super::update_guarded(conn, &case.id, case.version, &changes)? {
-        return Err(FlowError::Stale);
+    if !rows::update_guarded(conn, &case.id, case.version, &changes)? {
+        return Err(CasesError::Stale);
     }
     let mut details = serde_json::Map::new();
     if let Some(outcome) = step.outcome {
@@ -226,9 +203,9 @@ pub fn apply(conn: &mut DbConn, case: &CaseRow, step: &Step, ctx: &Ctx<'_>) -> R
         details: serde_json::Value::Object(details).to_string(),
         created_at: now,
     };
-    super::append_event(conn, &mut event)?;
-    super::attach_media(conn, &step.attachments, &owners(step), &case.id)?;
-    let after = super::find(conn, &case.id)?.ok_or(FlowError::Stale)?;
+    rows::append_event(conn, &mut event)?;
+    crate::media::service::attach(conn, &step.attachments, &owners(step), &case.id)?;
+    let after = queries::find(conn, &case.id)?.ok_or(CasesError::Stale)?;
     tell_people(conn, &after, to_status, step.note.as_deref(), step.actor_id.as_deref(), now)?;
     if step.action == Action::Escalate {
         tell_handlers(conn, &after, to_level, CASE_ASSIGNED, now)?;
@@ -267,7 +244,7 @@ pub struct NewReport {
 /// Files a report: the case at the grid with its acceptance deadline, the first timeline entry,
 /// the media attached, the grid's workers told. A report whose reporter already filed the same
 /// client id returns that case instead (`false`: nothing new).
-pub fn file(conn: &mut DbConn, new: NewReport, ctx: &Ctx<'_>) -> Result<(CaseRow, bool), FlowError> {
+pub fn file(conn: &mut DbConn, new: NewReport, ctx: &Ctx<'_>) -> Result<(CaseRow, bool), CasesError> {
     let accept_due = ctx.policy.accept_due(ctx.calendar, Level::Grid, new.urgency, utc(ctx.now)).naive_utc();
     let row = CaseRow {
         id: domain::new_id(),
@@ -303,10 +280,10 @@ pub fn file(conn: &mut DbConn, new: NewReport, ctx: &Ctx<'_>) -> Result<(CaseRow
         rating: None,
         version: 0,
     };
-    if super::insert(conn, &row)? == crate::db::Inserted::Duplicate {
+    if rows::insert(conn, &row)? == crate::db::Inserted::Duplicate {
         // The same client id raced in: the first report stands.
         let client = new.client_id.as_deref().unwrap_or_default();
-        let first = super::find_by_client_id(conn, &new.reporter_id, client)?.ok_or(FlowError::Stale)?;
+        let first = queries::find_by_client_id(conn, &new.reporter_id, client)?.ok_or(CasesError::Stale)?;
         return Ok((first, false));
     }
     let mut event = EventRow::on(&row, "reported", Some(&new.reporter_id), ctx.now);
@@ -316,20 +293,20 @@ pub fn file(conn: &mut DbConn, new: NewReport, ctx: &Ctx<'_>) -> Result<(CaseRow
     event.by_reporter = true;
     event.attachments = serde_json::to_string(&new.media).unwrap_or_else(|_| "[]".into());
     event.details = new.details.to_string();
-    super::append_event(conn, &mut event)?;
+    rows::append_event(conn, &mut event)?;
     let owners: Vec<&str> = std::iter::once(new.reporter_id.as_str()).chain(new.proxy_id.as_deref()).collect();
-    super::attach_media(conn, &new.media, &owners, &row.id)?;
+    crate::media::service::attach(conn, &new.media, &owners, &row.id)?;
     tell_handlers(conn, &row, Level::Grid, CASE_ASSIGNED, ctx.now)?;
     Ok((row, true))
 }
 
 /// A case's short name in notices: the start of its description.
-pub fn short_name(case: &CaseRow) -> String {
+pub(crate) fn short_name(case: &CaseRow) -> String {
     domain::notify::truncate_chars(&case.description, 20)
 }
 
 /// Tells the reporter and every follower (not whoever took the step) what happened.
-pub fn tell_people(
+pub(crate) fn tell_people(
     conn: &mut DbConn,
     case: &CaseRow,
     status: CaseStatus,
@@ -337,7 +314,7 @@ pub fn tell_people(
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<(), DieselError> {
-    let mut people = super::followers(conn, &case.id)?;
+    let mut people = queries::followers(conn, &case.id)?;
     people.push(case.reporter_id.clone());
     people.sort();
     people.dedup();
@@ -357,7 +334,7 @@ pub fn tell_people(
 /// The staff who handle a case at a level: the workers of its grid and of the grids holding it,
 /// the village's cadres, the township's officers, or the department's officers — whoever holds
 /// a role that may handle the level, granted on that scope.
-pub fn handlers(conn: &mut DbConn, case: &CaseRow, level: Level) -> Result<Vec<String>, DieselError> {
+pub(crate) fn handlers(conn: &mut DbConn, case: &CaseRow, level: Level) -> Result<Vec<String>, DieselError> {
     use crate::schema::org_units::dsl as o;
     use crate::schema::role_grants::dsl as rg;
     let (kind, scopes): (&str, Vec<String>) = match level {
@@ -395,7 +372,7 @@ pub fn handlers(conn: &mut DbConn, case: &CaseRow, level: Level) -> Result<Vec<S
 }
 
 /// Tells the handlers of `level` about a case (a new one, or one escalated to them).
-pub fn tell_handlers(
+pub(crate) fn tell_handlers(
     conn: &mut DbConn,
     case: &CaseRow,
     level: Level,
@@ -407,7 +384,7 @@ pub fn tell_handlers(
         .or(case.resolve_due)
         .map(|d| d.and_utc().with_timezone(&domain::calendar::beijing()).format("%m月%d日%H:%M").to_string())
         .unwrap_or_default();
-    let category = super::category(conn, &case.category)?.map(|c| c.name).unwrap_or_default();
+    let category = queries::category(conn, &case.category)?.map(|c| c.name).unwrap_or_default();
     let data = json!({ "case": short_name(case), "case_id": case.id, "category": category, "due": due, "level": level.as_str() });
     let people = handlers(conn, case, level)?;
     for person in &people {
@@ -425,7 +402,7 @@ pub async fn sweep(db: &Database, now: NaiveDateTime, policy: DeadlinePolicy) ->
         let ctx = Ctx { policy: &policy, calendar: &calendar, now };
         let mut moved = 0;
         loop {
-            let due = super::due(conn, now, 100)?;
+            let due = queries::due(conn, now, 100)?;
             let mut progressed = 0;
             for id in &due {
                 match write_tx(conn, |conn| sweep_one(conn, id, &ctx)) {
@@ -433,7 +410,7 @@ pub async fn sweep(db: &Database, now: NaiveDateTime, policy: DeadlinePolicy) ->
                         moved += 1;
                         progressed += 1;
                     }
-                    Ok(false) | Err(FlowError::Stale) => {}
+                    Ok(false) | Err(CasesError::Stale) => {}
                     Err(other) => tracing::warn!(case = %id, error = %other, "deadline sweep of a case failed"),
                 }
             }
@@ -445,8 +422,8 @@ pub async fn sweep(db: &Database, now: NaiveDateTime, policy: DeadlinePolicy) ->
     .await
 }
 
-fn sweep_one(conn: &mut DbConn, id: &str, ctx: &Ctx<'_>) -> Result<bool, FlowError> {
-    let Some(case) = super::find(conn, id)? else { return Ok(false) };
+fn sweep_one(conn: &mut DbConn, id: &str, ctx: &Ctx<'_>) -> Result<bool, CasesError> {
+    let Some(case) = queries::find(conn, id)? else { return Ok(false) };
     if case.next_due.is_none_or(|due| due > ctx.now) {
         return Ok(false); // another instance got here first
     }
@@ -455,7 +432,7 @@ fn sweep_one(conn: &mut DbConn, id: &str, ctx: &Ctx<'_>) -> Result<bool, FlowErr
         Some(Lapse::NotAccepted) => {
             let can_climb = match level.next() {
                 Some(Level::Department) => {
-                    super::category(conn, &case.category)?.and_then(|c| c.department_id).is_some()
+                    queries::category(conn, &case.category)?.and_then(|c| c.department_id).is_some()
                 }
                 Some(_) => true,
                 None => false,
@@ -472,7 +449,7 @@ fn sweep_one(conn: &mut DbConn, id: &str, ctx: &Ctx<'_>) -> Result<bool, FlowErr
         }
         None => {
             let clear = CaseChanges { next_due: Some(None), ..CaseChanges::default() };
-            super::update_guarded(conn, &case.id, case.version, &clear)?;
+            rows::update_guarded(conn, &case.id, case.version, &clear)?;
         }
     }
     Ok(true)
@@ -480,13 +457,13 @@ fn sweep_one(conn: &mut DbConn, id: &str, ctx: &Ctx<'_>) -> Result<bool, FlowErr
 
 /// A deadline passed with nowhere higher to send the case: mark it overdue, put it on the
 /// timeline, and tell its handlers and the level above them.
-fn mark_overdue(conn: &mut DbConn, case: &CaseRow, level: Level, now: NaiveDateTime) -> Result<(), FlowError> {
+fn mark_overdue(conn: &mut DbConn, case: &CaseRow, level: Level, now: NaiveDateTime) -> Result<(), CasesError> {
     let changes = CaseChanges { overdue: Some(true), next_due: Some(None), ..CaseChanges::default() };
-    if !super::update_guarded(conn, &case.id, case.version, &changes)? {
-        return Err(FlowError::Stale);
+    if !rows::update_guarded(conn, &case.id, case.version, &changes)? {
+        return Err(CasesError::Stale);
     }
     let mut event = EventRow::on(case, "overdue", None, now);
-    super::append_event(conn, &mut event)?;
+    rows::append_event(conn, &mut event)?;
     tell_handlers(conn, case, level, CASE_OVERDUE, now)?;
     if let Some(up) = level.next() {
         tell_handlers(conn, case, up, CASE_OVERDUE, now)?;

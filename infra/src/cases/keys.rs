@@ -26,7 +26,7 @@ pub fn digest(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
-pub fn insert(
+pub(crate) fn insert(
     conn: &mut DbConn,
     id: &str,
     name: &str,
@@ -48,7 +48,7 @@ pub fn insert(
 }
 
 /// The live key with this secret, marking it used.
-pub fn authenticate(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> Result<Option<KeyRow>, DieselError> {
+pub(crate) fn authenticate(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> Result<Option<KeyRow>, DieselError> {
     let row = k::open311_keys
         .filter(k::key_hash.eq(digest(key)))
         .filter(k::revoked_at.is_null())
@@ -74,8 +74,17 @@ pub fn list(conn: &mut DbConn, user_id: Option<&str>) -> Result<Vec<KeyRow>, Die
     query.load(conn)
 }
 
-pub fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<usize, DieselError> {
+pub(crate) fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<usize, DieselError> {
     diesel::update(k::open311_keys.filter(k::id.eq(id)).filter(k::revoked_at.is_null()))
         .set(k::revoked_at.eq(now))
         .execute(conn)
+}
+
+/// The keys a caller may list: their own, or every key for admins.
+pub fn listed_for(
+    conn: &mut DbConn,
+    principal: &domain::identity::principal::Principal,
+) -> Result<Vec<KeyRow>, DieselError> {
+    let owner = if principal.is_admin() { None } else { Some(principal.user_id.as_str()) };
+    list(conn, owner)
 }

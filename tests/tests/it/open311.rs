@@ -358,3 +358,56 @@ async fn open311_refuses_control_characters_and_points_outside_china_naming_the_
     let (status, listed) = body(app.get("/open311/v2/requests.json?service_code=road").await).await;
     assert_eq!((status, listed.as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
 }
+
+/// Issue 9: the app and Open311 file through one service with one set of refusals. A category
+/// mapped to no county department is filed through Open311 (filing needs none); when its case
+/// must climb to the county it is refused with 422 `no_department`, never a 500, and nothing is
+/// written. A category taken out of service is refused by both ways of filing, each in its own
+/// form, and nothing is filed.
+#[tokio::test]
+async fn open311_and_the_app_file_through_one_service_and_refuse_alike() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let form = key_and_form(&app, &w).await;
+    let (_, categories) = body(app.get_as(&w.admin, "/api/v1/case-categories").await).await;
+    let road = categories["items"].as_array().unwrap().iter().find(|c| c["code"] == "road").unwrap().clone();
+    assert!(road["department_id"].is_null(), "{road}");
+
+    let (status, posted) = post_form(&app, &form).await;
+    assert_eq!(status, StatusCode::OK, "{posted}");
+    assert_eq!(case_count(&app).await, 1);
+    let path = format!("/api/v1/cases/{}", posted[0]["service_request_id"].as_str().unwrap());
+    let escalate = |token: &str, reason: &str| {
+        let (token, reason, path) = (token.to_owned(), reason.to_owned(), path.clone());
+        let app = &app;
+        async move { body(app.post(Some(&token), &format!("{path}/escalate"), json!({ "reason": reason })).await).await }
+    };
+    for (token, reason) in [(&w.worker_a.token, "村里处理不了"), (&w.cadre_a.token, "需要镇里")] {
+        let (status, up) = escalate(token, reason).await;
+        assert_eq!(status, StatusCode::OK, "{up}");
+    }
+    let (_, before) = body(app.get_as(&w.officer.token, &path).await).await;
+    let (status, refused) = escalate(&w.officer.token, "需要县里的部门").await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("no_department")),
+        "{refused}"
+    );
+    let (_, after) = body(app.get_as(&w.officer.token, &path).await).await;
+    assert_eq!(after["level"].as_str(), Some("township"));
+    assert_eq!(after["timeline"], before["timeline"], "nothing written");
+
+    // Out of service: the app refuses the category by name, Open311 as an unknown service.
+    let mut retired = road.clone();
+    retired["active"] = json!(false);
+    let res = app.client.put(app.url("/api/v1/case-categories/road")).bearer_auth(&w.admin).json(&retired).send();
+    assert_eq!(res.await.unwrap().status(), StatusCode::OK);
+    let resident = app.villager(&w.village_a, &w.cadre_a.token, "retired", "13955557777").await;
+    let report = json!({ "category": "road", "description": "村口路面塌陷约两米", "lat": 27.7105, "lng": 112.0005 });
+    let (status, e) = body(app.post(Some(&resident.token), "/api/v1/cases", report).await).await;
+    assert_eq!((status, e["error"]["details"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("category")));
+    let (status, e) = post_form(&app, &form).await;
+    assert_open311_error(status, &e, StatusCode::BAD_REQUEST);
+    assert!(e[0]["description"].as_str().unwrap().contains("service_code"), "{e}");
+    assert_eq!(case_count(&app).await, 1, "nothing filed");
+}

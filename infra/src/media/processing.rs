@@ -1,15 +1,14 @@
-//! Uploaded photos and voice notes: what they are (judged by their bytes, never by a file name),
-//! photos stripped of their metadata (a resident's photo must not publish where they live), and
-//! a file store for the bytes.
+//! What an upload is, judged by its bytes (never by a file name), and photos stripped of their
+//! metadata (a resident's photo must not publish where they live).
 //!
 //! Voice notes are not decoded: they are recognised by their container or frame headers and
 //! stored as they came. Photos are decoded and re-encoded, so nothing but pixels survives.
 
-use std::fs;
-use std::io::{self, Cursor, Write};
-use std::path::{Path, PathBuf};
+use std::io::Cursor;
 
 use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits};
+
+use super::MediaError;
 
 /// The longest side a photo may have; larger ones are refused before their pixels are decoded.
 pub const MAX_IMAGE_SIDE: u32 = 12_000;
@@ -61,22 +60,6 @@ pub const MP3: Sniffed = Sniffed { kind: MediaKind::Voice, mime: "audio/mpeg", e
 pub const AAC: Sniffed = Sniffed { kind: MediaKind::Voice, mime: "audio/aac", ext: "aac" };
 pub const M4A: Sniffed = Sniffed { kind: MediaKind::Voice, mime: "audio/mp4", ext: "m4a" };
 pub const WAV: Sniffed = Sniffed { kind: MediaKind::Voice, mime: "audio/wav", ext: "wav" };
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum MediaError {
-    /// Not one of the accepted formats (executables, PDFs, text, anything unknown).
-    #[error("unsupported media format")]
-    Unsupported,
-    /// An accepted format, but of the other kind (a photo sent as a voice note).
-    #[error("expected {expected}, found {found}")]
-    WrongKind { expected: MediaKind, found: MediaKind },
-    /// More bytes than allowed, or a photo whose pixels would take more than allowed.
-    #[error("larger than {limit} bytes")]
-    TooLarge { limit: usize },
-    /// Claims a format but does not decode.
-    #[error("corrupt media")]
-    Corrupt,
-}
 
 /// Says what `bytes` are by their content alone.
 ///
@@ -305,249 +288,11 @@ impl<'a> Iterator for Boxes<'a> {
     }
 }
 
-/// Media bytes on the local filesystem under a root directory, one file per id.
-///
-/// Ids must be UUIDs; anything else is refused with `InvalidInput`, so no id can name a path
-/// outside the root. The file is named by the UUID's lowercase hyphenated form. Writes go to a
-/// temporary file that is synced and then renamed over the id, so a crash never leaves part of
-/// a file under an id. The calls block: run them off the async executor.
-#[derive(Clone, Debug)]
-pub struct MediaStore {
-    root: PathBuf,
-}
-
-impl MediaStore {
-    /// Opens the store, creating its directory (and parents) when missing.
-    pub fn open(root: impl Into<PathBuf>) -> io::Result<Self> {
-        let root = root.into();
-        fs::create_dir_all(&root)?;
-        Ok(Self { root })
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    /// Stores `bytes` under `id`, replacing what was there.
-    pub fn put(&self, id: &str, bytes: &[u8]) -> io::Result<()> {
-        let path = self.path_of(id)?;
-        let temp = self.root.join(format!(".tmp-{}", uuid::Uuid::now_v7().simple()));
-        let written = (|| {
-            let mut file = fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
-            file.write_all(bytes)?;
-            file.sync_all()?;
-            fs::rename(&temp, &path)
-        })();
-        if let Err(error) = written {
-            let _ = fs::remove_file(&temp);
-            return Err(error);
-        }
-        // Make the rename itself durable.
-        #[cfg(unix)]
-        fs::File::open(&self.root)?.sync_all()?;
-        Ok(())
-    }
-
-    /// The bytes stored under `id`, or `None` when there are none.
-    pub fn get(&self, id: &str) -> io::Result<Option<Vec<u8>>> {
-        match fs::read(self.path_of(id)?) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(error),
-        }
-    }
-
-    /// Removes what is stored under `id`; removing what is not there succeeds.
-    pub fn delete(&self, id: &str) -> io::Result<()> {
-        match fs::remove_file(self.path_of(id)?) {
-            Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
-            _ => Ok(()),
-        }
-    }
-
-    fn path_of(&self, id: &str) -> io::Result<PathBuf> {
-        let id = uuid::Uuid::try_parse(id)
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a media id must be a UUID"))?;
-        Ok(self.root.join(id.hyphenated().to_string()))
-    }
-}
-
-/// Uploads made for tests: this crate's and the end-to-end ones.
-#[cfg(any(test, feature = "testing"))]
-#[allow(clippy::expect_used)]
-pub mod fixtures {
-    use image::{ImageEncoder, Rgb, RgbImage};
-
-    /// The GPS position written into [`jpeg_with_gps`]: 30°15'36" N, 120°9'0" E.
-    pub const GPS_LATITUDE: [(u32, u32); 3] = [(30, 1), (15, 1), (3600, 100)];
-    pub const GPS_LONGITUDE: [(u32, u32); 3] = [(120, 1), (9, 1), (0, 100)];
-
-    /// A `w` x `h` JPEG carrying an APP1 Exif segment with a GPS IFD (latitude and longitude)
-    /// and the given orientation tag (1..=8). The left half of the picture is red, the right
-    /// half blue, so a test can tell how it was turned.
-    ///
-    /// # Panics
-    /// When the image crate cannot encode the picture (it always can).
-    pub fn jpeg_with_gps(w: u32, h: u32, orientation: u16) -> Vec<u8> {
-        let picture = RgbImage::from_fn(w, h, |x, _| if x < w / 2 { Rgb([255, 0, 0]) } else { Rgb([0, 0, 255]) });
-        let mut jpeg = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95)
-            .write_image(picture.as_raw(), w, h, image::ExtendedColorType::Rgb8)
-            .expect("an RGB picture encodes as JPEG");
-
-        let mut payload = b"Exif\0\0".to_vec();
-        payload.extend(tiff_with_gps(orientation));
-        let length = u16::try_from(payload.len() + 2).expect("the Exif segment is small");
-        let mut segment = vec![0xFF, 0xE1];
-        segment.extend(length.to_be_bytes());
-        segment.extend(payload);
-        // Right after SOI, where cameras put it.
-        jpeg.splice(2..2, segment);
-        jpeg
-    }
-
-    /// A little-endian TIFF structure: IFD0 with Orientation and a pointer to a GPS IFD with
-    /// the version, latitude and longitude.
-    pub(crate) fn tiff_with_gps(orientation: u16) -> Vec<u8> {
-        const SHORT: u16 = 3;
-        const LONG: u16 = 4;
-        const BYTE: u16 = 1;
-        const ASCII: u16 = 2;
-        const RATIONAL: u16 = 5;
-        const IFD0: u32 = 8;
-        const IFD0_LEN: u32 = 2 + 2 * 12 + 4;
-        const GPS_IFD: u32 = IFD0 + IFD0_LEN;
-        const GPS_IFD_LEN: u32 = 2 + 5 * 12 + 4;
-        const LATITUDE_AT: u32 = GPS_IFD + GPS_IFD_LEN;
-        const LONGITUDE_AT: u32 = LATITUDE_AT + 3 * 8;
-
-        fn entry(out: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: [u8; 4]) {
-            out.extend(tag.to_le_bytes());
-            out.extend(kind.to_le_bytes());
-            out.extend(count.to_le_bytes());
-            out.extend(value);
-        }
-
-        let mut tiff = b"II*\0".to_vec();
-        tiff.extend(IFD0.to_le_bytes());
-
-        tiff.extend(2u16.to_le_bytes());
-        let [o0, o1] = orientation.to_le_bytes();
-        entry(&mut tiff, 0x0112, SHORT, 1, [o0, o1, 0, 0]);
-        entry(&mut tiff, 0x8825, LONG, 1, GPS_IFD.to_le_bytes());
-        tiff.extend(0u32.to_le_bytes());
-
-        tiff.extend(5u16.to_le_bytes());
-        entry(&mut tiff, 0x0000, BYTE, 4, [2, 3, 0, 0]);
-        entry(&mut tiff, 0x0001, ASCII, 2, *b"N\0\0\0");
-        entry(&mut tiff, 0x0002, RATIONAL, 3, LATITUDE_AT.to_le_bytes());
-        entry(&mut tiff, 0x0003, ASCII, 2, *b"E\0\0\0");
-        entry(&mut tiff, 0x0004, RATIONAL, 3, LONGITUDE_AT.to_le_bytes());
-        tiff.extend(0u32.to_le_bytes());
-
-        for (numerator, denominator) in GPS_LATITUDE.into_iter().chain(GPS_LONGITUDE) {
-            tiff.extend(numerator.to_le_bytes());
-            tiff.extend(denominator.to_le_bytes());
-        }
-        debug_assert_eq!(tiff.len(), LONGITUDE_AT as usize + 3 * 8);
-        tiff
-    }
-
-    /// A `w` x `h` PNG of a colour gradient.
-    ///
-    /// # Panics
-    /// When the image crate cannot encode the picture (it always can).
-    pub fn png(w: u32, h: u32) -> Vec<u8> {
-        let picture = RgbImage::from_fn(w, h, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
-        let mut png = Vec::new();
-        image::codecs::png::PngEncoder::new(&mut png)
-            .write_image(picture.as_raw(), w, h, image::ExtendedColorType::Rgb8)
-            .expect("an RGB picture encodes as PNG");
-        png
-    }
-
-    /// A valid PCM WAV (8 kHz, mono, 16-bit) of a quiet square wave lasting `seconds_tenths`
-    /// tenths of a second.
-    pub fn wav(seconds_tenths: u32) -> Vec<u8> {
-        const RATE: u32 = 8_000;
-        let samples = RATE / 10 * seconds_tenths;
-        let data_len = samples * 2;
-        let mut wav = b"RIFF".to_vec();
-        wav.extend((36 + data_len).to_le_bytes());
-        wav.extend(b"WAVEfmt ");
-        wav.extend(16u32.to_le_bytes());
-        wav.extend(1u16.to_le_bytes()); // PCM
-        wav.extend(1u16.to_le_bytes()); // mono
-        wav.extend(RATE.to_le_bytes());
-        wav.extend((RATE * 2).to_le_bytes()); // bytes per second
-        wav.extend(2u16.to_le_bytes()); // block align
-        wav.extend(16u16.to_le_bytes()); // bits per sample
-        wav.extend(b"data");
-        wav.extend(data_len.to_le_bytes());
-        for i in 0..samples {
-            let sample: i16 = if (i / 10) % 2 == 0 { 2_000 } else { -2_000 };
-            wav.extend(sample.to_le_bytes());
-        }
-        wav
-    }
-
-    /// An ID3v2.4 tag with a title, then two silent MPEG-1 layer III frames (128 kbit/s,
-    /// 44.1 kHz).
-    pub fn mp3_frame_bytes() -> Vec<u8> {
-        let mut title = vec![3u8]; // UTF-8
-        title.extend("村民语音".as_bytes());
-        let mut frame = b"TIT2".to_vec();
-        frame.extend(synchsafe(title.len()));
-        frame.extend([0, 0]);
-        frame.extend(title);
-
-        let mut mp3 = b"ID3\x04\x00\x00".to_vec();
-        mp3.extend(synchsafe(frame.len()));
-        mp3.extend(frame);
-        // 144 * 128000 / 44100 = 417 bytes per frame without padding.
-        for _ in 0..2 {
-            let mut audio = vec![0u8; 417];
-            audio[..4].copy_from_slice(&[0xFF, 0xFB, 0x90, 0x64]);
-            mp3.extend(audio);
-        }
-        mp3
-    }
-
-    fn synchsafe(n: usize) -> [u8; 4] {
-        [(n >> 21) as u8 & 0x7F, (n >> 14) as u8 & 0x7F, (n >> 7) as u8 & 0x7F, n as u8 & 0x7F]
-    }
-
-    /// The start of a 64-bit x86 Linux executable.
-    pub fn elf_executable() -> Vec<u8> {
-        let mut elf = b"\x7fELF\x02\x01\x01\0".to_vec();
-        elf.resize(16, 0);
-        elf.extend(2u16.to_le_bytes()); // ET_EXEC
-        elf.extend(0x3Eu16.to_le_bytes()); // x86-64
-        elf.extend(1u32.to_le_bytes());
-        elf.resize(128, 0);
-        elf
-    }
-
-    /// Whether `bytes` carry Exif anywhere: a JPEG `Exif\0\0` APP1 header, a PNG `eXIf` chunk,
-    /// a WebP `EXIF` chunk, or a GPS IFD pointer entry of either byte order.
-    pub fn has_exif(bytes: &[u8]) -> bool {
-        const MARKS: [&[u8]; 5] = [
-            b"Exif\0\0",
-            b"eXIf",
-            b"EXIF",
-            // Tag 0x8825, type LONG, count 1.
-            &[0x25, 0x88, 0x04, 0x00, 0x01, 0x00, 0x00, 0x00],
-            &[0x88, 0x25, 0x00, 0x04, 0x00, 0x00, 0x00, 0x01],
-        ];
-        MARKS.iter().any(|mark| bytes.windows(mark.len()).any(|w| w == *mark))
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::fixtures::*;
     use super::*;
+    use crate::media::fixtures::*;
     use image::GenericImageView;
 
     const LIMIT: usize = 10 * 1024 * 1024;
@@ -741,7 +486,7 @@ mod tests {
     fn png_exif_orientation_is_applied_and_dropped() {
         // A PNG with an eXIf chunk (orientation 6), inserted after IHDR.
         let original = png(40, 20);
-        let exif = &super::fixtures::tiff_with_gps(6)[..];
+        let exif = &crate::media::fixtures::tiff_with_gps(6)[..];
         let mut chunk = u32::try_from(exif.len()).unwrap().to_be_bytes().to_vec();
         chunk.extend(b"eXIf");
         chunk.extend(exif);
@@ -803,34 +548,5 @@ mod tests {
         let crc = crc32(&wide[12..29]);
         wide[29..33].copy_from_slice(&crc.to_be_bytes());
         assert!(matches!(sanitize_image(&wide, PNG), Err(MediaError::TooLarge { .. })));
-    }
-
-    fn temp_root() -> PathBuf {
-        std::env::temp_dir().join("yishi-tests").join(format!("media-{}", uuid::Uuid::now_v7().simple()))
-    }
-
-    #[test]
-    fn store_round_trips_and_refuses_paths() {
-        let root = temp_root();
-        let store = MediaStore::open(&root).unwrap();
-        let id = uuid::Uuid::now_v7().to_string();
-        assert_eq!(store.get(&id).unwrap(), None);
-        store.put(&id, b"first").unwrap();
-        store.put(&id, b"second").unwrap();
-        assert_eq!(store.get(&id).unwrap().as_deref(), Some(b"second".as_slice()));
-        assert_eq!(store.get(&id.to_uppercase()).unwrap().as_deref(), Some(b"second".as_slice()));
-        // Only the file under the id remains: no temporary files are left behind.
-        assert_eq!(fs::read_dir(&root).unwrap().count(), 1);
-        store.delete(&id).unwrap();
-        assert_eq!(store.get(&id).unwrap(), None);
-        store.delete(&id).unwrap();
-
-        for bad in ["../etc/passwd", "/etc/passwd", "", "..", "a/b", "0192f1b2-0000-7000-8000-00000000000/"] {
-            assert_eq!(store.put(bad, b"x").unwrap_err().kind(), io::ErrorKind::InvalidInput, "{bad}");
-            assert_eq!(store.get(bad).unwrap_err().kind(), io::ErrorKind::InvalidInput, "{bad}");
-            assert_eq!(store.delete(bad).unwrap_err().kind(), io::ErrorKind::InvalidInput, "{bad}");
-        }
-        assert_eq!(fs::read_dir(&root).unwrap().count(), 0);
-        fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -6,61 +6,16 @@ use actix_multipart::Multipart;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use domain::cases::MediaId;
 use futures_util::TryStreamExt;
-use infra::cases as store;
+use infra::media::service::Upload;
 use infra::media::{self, MediaError, MediaKind};
-use serde::Serialize;
-use utoipa::ToSchema;
 
+use super::dto::{MediaUpload, MediaView};
 use crate::auth::Auth;
 use crate::http::error::{ApiError, ErrorBody, ErrorCode};
 use crate::http::idempotency;
-use crate::http::support::{check_id, rfc3339};
-use crate::routes::cases::visible;
 use crate::state::AppState;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MediaView {
-    pub id: String,
-    /// `image` or `voice`.
-    pub kind: String,
-    pub mime: String,
-    pub size_bytes: i32,
-    pub url: String,
-    pub created_at: String,
-}
-
-impl From<&store::MediaRow> for MediaView {
-    fn from(row: &store::MediaRow) -> Self {
-        Self {
-            id: row.id.clone(),
-            kind: row.kind.clone(),
-            mime: row.mime.clone(),
-            size_bytes: row.size_bytes,
-            url: format!("/api/v1/media/{}", row.id),
-            created_at: rfc3339(row.created_at),
-        }
-    }
-}
-
-fn media_kind() -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::Type::String)
-        .enum_values(Some(["image", "voice"]))
-        .build()
-}
-
-/// The multipart form of an upload.
-#[derive(Debug, ToSchema)]
-#[allow(dead_code)]
-pub struct MediaUpload {
-    /// `image` (JPEG, PNG, WebP) or `voice` (MP3, AAC, M4A, WAV).
-    #[schema(schema_with = media_kind)]
-    kind: String,
-    /// The file itself.
-    #[schema(value_type = String, format = Binary)]
-    file: Vec<u8>,
-}
 
 /// Reads the `kind` and `file` fields, refusing a file past `limit` bytes as it streams in.
 async fn read_form(mut form: Multipart, limit: usize) -> Result<(String, Vec<u8>), ApiError> {
@@ -86,6 +41,37 @@ async fn read_form(mut form: Multipart, limit: usize) -> Result<(String, Vec<u8>
     Ok((kind, file))
 }
 
+/// The upload's kind and bytes, read from a multipart body within the kind's size limit.
+async fn read_upload(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<(MediaKind, Vec<u8>, usize), ApiError> {
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        return Err(ApiError::new(ErrorCode::UnsupportedMediaType));
+    }
+    let (image_limit, voice_limit) = (state.config.media_max_image_bytes, state.config.media_max_voice_bytes);
+    let (kind, bytes) = read_form(Multipart::new(req.headers(), payload), image_limit.max(voice_limit)).await?;
+    let kind = MediaKind::parse(&kind).ok_or_else(|| ApiError::invalid_field("kind", "image or voice"))?;
+    Ok((kind, bytes, if kind == MediaKind::Image { image_limit } else { voice_limit }))
+}
+
+/// Checks the bytes are what they claim and, for a photo, re-encodes it off the executor.
+async fn prepare(owner_id: String, kind: MediaKind, bytes: Vec<u8>, limit: usize) -> Result<Upload, ApiError> {
+    let sniffed = media::check(&bytes, kind, limit)?;
+    let bytes = if kind == MediaKind::Image {
+        web::block(move || media::sanitize_image(&bytes, sniffed)).await.map_err(ApiError::internal)??
+    } else {
+        bytes
+    };
+    Ok(Upload { owner_id, kind, sniffed, bytes })
+}
+
 /// Uploads a photo or a voice note (multipart fields `kind` and `file`). Returns its id, to be
 /// attached to a case or a case step. Send an `Idempotency-Key`: a retry stores nothing twice.
 #[utoipa::path(
@@ -107,49 +93,17 @@ pub async fn upload_media(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.0;
-    let multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !multipart {
-        return Err(ApiError::new(ErrorCode::UnsupportedMediaType));
-    }
-    let (image_limit, voice_limit) = (state.config.media_max_image_bytes, state.config.media_max_voice_bytes);
-    let (kind, bytes) = read_form(Multipart::new(req.headers(), payload), image_limit.max(voice_limit)).await?;
-    let kind = MediaKind::parse(&kind).ok_or_else(|| ApiError::invalid_field("kind", "image or voice"))?;
-    let limit = if kind == MediaKind::Image { image_limit } else { voice_limit };
+    let (kind, bytes, limit) = read_upload(&state, &req, payload).await?;
     // The key covers the file's digest, so a retry of the same upload replays its answer.
     let digest = {
         use sha2::Digest;
         sha2::Sha256::digest(&bytes).to_vec()
     };
     let key = idempotency::key_from(&req, &principal.user_id, &digest)?;
-    let sniffed = media::check(&bytes, kind, limit).map_err(ApiError::from)?;
-    let stored = if kind == MediaKind::Image {
-        web::block(move || media::sanitize_image(&bytes, sniffed))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::from)?
-    } else {
-        bytes
-    };
-    let files = state.media.clone();
-    let owner = principal.user_id.clone();
-    let now = state.clock.now().naive_utc();
+    let upload = prepare(principal.user_id.clone(), kind, bytes, limit).await?;
+    let (files, now) = (state.media.clone(), state.clock.now().naive_utc());
     idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
-        let row = store::MediaRow {
-            id: domain::new_id(),
-            owner_id: owner.clone(),
-            kind: kind.as_str().to_owned(),
-            mime: sniffed.mime.to_owned(),
-            size_bytes: i32::try_from(stored.len()).unwrap_or(i32::MAX),
-            case_id: None,
-            created_at: now,
-        };
-        files.put(&row.id, &stored).map_err(ApiError::internal)?;
-        store::insert_media(conn, &row)?;
-        Ok(MediaView::from(&row))
+        Ok(MediaView::from(&media::service::store(conn, &files, &upload, now)?))
     })
     .await
 }
@@ -167,29 +121,11 @@ pub async fn upload_media(
 pub async fn get_media(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: web::Path<MediaId>,
 ) -> Result<HttpResponse, ApiError> {
-    let principal = auth.0;
-    let id = id.into_inner();
-    check_id(&id)?;
-    let row = state
-        .db
-        .run(move |conn| {
-            let row = store::find_media(conn, &id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-            let own = row.owner_id == principal.user_id || row.owner_id == principal.subject();
-            if !own {
-                let case = match &row.case_id {
-                    Some(case_id) => store::find(conn, case_id)?,
-                    None => None,
-                };
-                let case = case.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-                visible(conn, &principal, &case)?;
-            }
-            Ok::<_, ApiError>(row)
-        })
-        .await?;
-    let files = state.media.clone();
-    let file_id = row.id.clone();
+    let (principal, id) = (auth.0, id.into_inner());
+    let row = state.db.run(move |conn| media::queries::readable(conn, &principal, &id)).await?;
+    let (files, file_id) = (state.media.clone(), row.id.clone());
     let bytes = web::block(move || files.get(&file_id))
         .await
         .map_err(ApiError::internal)?

@@ -1,0 +1,42 @@
+//! Reading uploads.
+
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use domain::cases::MediaId;
+use domain::identity::principal::Principal;
+
+use super::{MediaError, MediaRow};
+use crate::schema::media::dsl as m;
+use crate::DbConn;
+
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<MediaRow>, DieselError> {
+    m::media.filter(m::id.eq(id)).select(MediaRow::as_select()).first(conn).optional()
+}
+
+/// The uploads with these ids (those that exist).
+pub fn of_ids(conn: &mut DbConn, ids: &[String]) -> Result<Vec<MediaRow>, DieselError> {
+    m::media.filter(m::id.eq_any(ids.to_vec())).select(MediaRow::as_select()).load(conn)
+}
+
+/// The uploads attached to a case, oldest first.
+pub fn of_case(conn: &mut DbConn, case_id: &str) -> Result<Vec<MediaRow>, DieselError> {
+    m::media.filter(m::case_id.eq(case_id)).select(MediaRow::as_select()).order(m::id.asc()).load(conn)
+}
+
+/// Whether an upload is the caller's own (or the resident's they act for).
+pub fn is_own(principal: &Principal, row: &MediaRow) -> bool {
+    row.owner_id == principal.user_id || row.owner_id == principal.subject()
+}
+
+/// An upload the caller may fetch: their own, or attached to a case they may see (the cases
+/// feature decides); else not found.
+pub fn readable(conn: &mut DbConn, principal: &Principal, id: &MediaId) -> Result<MediaRow, MediaError> {
+    let row = find(conn, id.as_str())?.ok_or(MediaError::NotFound)?;
+    if !is_own(principal, &row) {
+        let case_id = row.case_id.as_deref().ok_or(MediaError::NotFound)?;
+        if !crate::cases::queries::may_see(conn, principal, case_id)? {
+            return Err(MediaError::NotFound);
+        }
+    }
+    Ok(row)
+}

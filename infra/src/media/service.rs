@@ -1,0 +1,50 @@
+//! Storing uploads and attaching them to cases.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use domain::cases::MediaId;
+
+use super::{rows, MediaError, MediaKind, MediaRow, MediaStore, Sniffed};
+use crate::schema::media::dsl as m;
+use crate::DbConn;
+
+/// A checked (and, for a photo, re-encoded) upload to store.
+pub struct Upload {
+    pub owner_id: String,
+    pub kind: MediaKind,
+    pub sniffed: Sniffed,
+    pub bytes: Vec<u8>,
+}
+
+/// Stores an upload's bytes and its row, in the caller's transaction (the idempotency record's).
+pub fn store(
+    conn: &mut DbConn,
+    files: &MediaStore,
+    upload: &Upload,
+    now: NaiveDateTime,
+) -> Result<MediaRow, MediaError> {
+    let row = MediaRow {
+        id: MediaId::generate().into_string(),
+        owner_id: upload.owner_id.clone(),
+        kind: upload.kind.as_str().to_owned(),
+        mime: upload.sniffed.mime.to_owned(),
+        size_bytes: i32::try_from(upload.bytes.len()).unwrap_or(i32::MAX),
+        case_id: None,
+        created_at: now,
+    };
+    files.put(&row.id, &upload.bytes).map_err(|e| MediaError::Files(e.to_string()))?;
+    rows::insert(conn, &row)?;
+    Ok(row)
+}
+
+/// Attaches unattached uploads of `owners` to a case, in the caller's transaction. Returns how
+/// many it attached.
+pub fn attach(conn: &mut DbConn, ids: &[String], owners: &[&str], case_id: &str) -> Result<usize, DieselError> {
+    let owners: Vec<String> = owners.iter().map(|s| (*s).to_owned()).collect();
+    diesel::update(
+        m::media.filter(m::id.eq_any(ids.to_vec())).filter(m::owner_id.eq_any(owners)).filter(m::case_id.is_null()),
+    )
+    .set(m::case_id.eq(case_id))
+    .execute(conn)
+}
