@@ -101,7 +101,7 @@ fn jobs(ctx: JobContext, config: &Config, channels: infra::notify::Channels) -> 
             dispatch_all(ctx, channels)
         })
         .every_instance("fan_out_announcements", config.dispatch_interval, move |ctx| async move {
-            infra::announcements::fan_out(&ctx.db, &ctx.instance, ctx.now(), fanout_lease, 1000).await
+            infra::notify::fanout::fan_out(&ctx.db, &ctx.instance, ctx.now(), fanout_lease, 1000).await
         })
         .job("sweep_case_deadlines", config.cases.sweep_interval, move |ctx| {
             let policy = policy.clone();
@@ -193,7 +193,7 @@ impl Application {
             clock: options.clock,
             jobs,
             metrics: Metrics::new()?,
-            known_routes: routes::fallback::KnownRoutes::from_document(&api_document()),
+            known_routes: crate::http::fallback::KnownRoutes::from_document(&api_document()),
             tokens: crate::auth::tokens::TokenKeys::new(config_secret.as_bytes()),
             wechat,
             channels,
@@ -314,7 +314,7 @@ fn app(
     };
     // Listed innermost first: the last `wrap` sees the request first.
     app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi::finish(api)))
-        .default_service(web::to(routes::fallback::no_route))
+        .default_service(web::to(crate::http::fallback::no_route))
         .wrap(from_fn(mw::timeout))
         .wrap(from_fn(mw::ip_limit))
         .wrap(from_fn(mw::etag))

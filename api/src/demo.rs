@@ -6,7 +6,7 @@
 use chrono::NaiveDateTime;
 use domain::identity::roles::{Role, ScopeKind};
 use infra::db::setup_tx;
-use infra::identity::{audit, grants, org, residency, users};
+use infra::identity::{audit, queries, rows, service};
 use infra::{Database, InfraError};
 
 /// Every demo staff account's password (printed in the README; development only).
@@ -25,7 +25,7 @@ pub async fn is_empty(db: &Database) -> Result<bool, InfraError> {
 }
 
 pub async fn demo_accounts(db: &Database) -> Result<i64, InfraError> {
-    db.run(|conn| users::demo_accounts(conn).map_err(InfraError::from)).await
+    db.run(|conn| queries::users::demo_accounts(conn).map_err(InfraError::from)).await
 }
 
 /// A square of `half` degrees around a point, as GeoJSON (GCJ-02, [lng, lat]).
@@ -106,14 +106,14 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
     db.run(move |conn| {
         setup_tx(conn, |conn| -> Result<Seeded, InfraError> {
             // Checked again under the startup lock: two first starts must not seed twice.
-            if users::demo_accounts(conn)? > 0 {
+            if queries::users::demo_accounts(conn)? > 0 {
                 return Ok(Seeded::AlreadyThere);
             }
-            let county = org::insert_unit(conn, &domain::new_id(), None, "county", "双峰县", now)?;
+            let county = service::org::insert_unit(conn, &domain::new_id(), None, "county", "双峰县", now)?;
             let mut departments = Vec::new();
             for name in DEPARTMENTS {
                 let id = domain::new_id();
-                org::insert_department(conn, &id, &county.id, name, now)?;
+                service::org::insert_department(conn, &id, &county.id, name, now)?;
                 departments.push(id);
             }
             // villages[i] = (village unit, big grid id, [(group unit, small grid id, buildings)])
@@ -121,10 +121,10 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
             let mut townships = Vec::new();
             for (township_name, township_villages) in TOWNSHIPS {
                 let township =
-                    org::insert_unit(conn, &domain::new_id(), Some(&county), "township", township_name, now)?;
+                    service::org::insert_unit(conn, &domain::new_id(), Some(&county), "township", township_name, now)?;
                 for village in *township_villages {
                     let unit =
-                        org::insert_unit(conn, &domain::new_id(), Some(&township), "village", village.name, now)?;
+                        service::org::insert_unit(conn, &domain::new_id(), Some(&township), "village", village.name, now)?;
                     let big = grid(
                         conn,
                         &unit.id,
@@ -135,7 +135,7 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
                     )?;
                     let mut groups = Vec::new();
                     for (g, (group_name, buildings)) in village.groups.iter().enumerate() {
-                        let group = org::insert_unit(conn, &domain::new_id(), Some(&unit), "group", group_name, now)?;
+                        let group = service::org::insert_unit(conn, &domain::new_id(), Some(&unit), "group", group_name, now)?;
                         let offset = if g == 0 { -0.005 } else { 0.005 };
                         let small = grid(
                             conn,
@@ -147,7 +147,7 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
                         )?;
                         let mut units = Vec::new();
                         for building in *buildings {
-                            units.push(org::insert_unit(
+                            units.push(service::org::insert_unit(
                                 conn,
                                 &domain::new_id(),
                                 Some(&group),
@@ -166,7 +166,7 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
             let (tangwan, tangwan_grid, tangwan_groups) = &villages[0];
             let group_one_grid = &tangwan_groups[0].1;
             let staff: [(&str, &str, Role, ScopeKind, &str); 11] = [
-                ("demo-admin", "演示管理员", Role::Admin, ScopeKind::OrgUnit, grants::ROOT_SCOPE),
+                ("demo-admin", "演示管理员", Role::Admin, ScopeKind::OrgUnit, queries::grants::ROOT_SCOPE),
                 ("demo-county", "县管理员", Role::CountyAdmin, ScopeKind::OrgUnit, &county.id),
                 ("demo-housing", "住建局干部", Role::DepartmentOfficer, ScopeKind::Department, &departments[0]),
                 ("demo-township", "镇干部", Role::TownshipOfficer, ScopeKind::OrgUnit, &townships[0].id),
@@ -180,17 +180,17 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
             ];
             for (username, display_name, role, scope_kind, scope_id) in staff {
                 let id = domain::new_id();
-                users::insert(
+                service::users::insert(
                     conn,
-                    &users::NewUser {
+                    &rows::NewUser {
                         must_change_password: false,
                         is_demo: true,
-                        ..users::NewUser::staff(&id, username, &hash, display_name, now)
+                        ..rows::NewUser::staff(&id, username, &hash, display_name, now)
                     },
                 )?;
-                let grant = grants::resolve_scope(conn, role, scope_kind, scope_id)?
+                let grant = queries::grants::resolve_scope(conn, role, scope_kind, scope_id)?
                     .ok_or_else(|| InfraError::Task(format!("demo scope {scope_id} missing")))?;
-                grants::insert(conn, &domain::new_id(), &id, &grant, None, now)?;
+                service::grants::insert(conn, &domain::new_id(), &id, &grant, None, now)?;
             }
 
             let mut heads: Vec<(String, String)> = Vec::new(); // (surname, household id)
@@ -198,12 +198,12 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
                 let id = domain::new_id();
                 let phone = format!("1380000{:04}", i + 1);
                 let openid = infra::wechat::dev_openid(name);
-                users::insert(
+                service::users::insert(
                     conn,
-                    &users::NewUser {
+                    &rows::NewUser {
                         phone: Some(&phone),
                         is_demo: true,
-                        ..users::NewUser::resident(&id, &openid, None, display_name, now)
+                        ..rows::NewUser::resident(&id, &openid, None, display_name, now)
                     },
                 )?;
                 infra::identity::service::me::record_consent(conn, &id, &policy_version, now)?;
@@ -214,7 +214,7 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
                     Some((_, h)) => (h.clone(), "spouse"),
                     None => {
                         let h = domain::new_id();
-                        residency::insert_household(
+                        service::residency::insert_household(
                             conn,
                             &h,
                             &building.id,
@@ -227,9 +227,9 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
                     }
                 };
                 let application = domain::new_id();
-                residency::insert(
+                service::residency::insert(
                     conn,
-                    &residency::NewResidency {
+                    &rows::NewResidency {
                         id: &application,
                         user_id: &id,
                         org_unit_id: &building.id,
@@ -241,10 +241,10 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
                         created_at: now,
                     },
                 )?;
-                residency::decide(conn, &application, "approved", None, &id, now)?;
-                residency::join_household(conn, &id, &household, relation, now)?;
+                service::residency::decide(conn, &application, "approved", None, &id, now)?;
+                service::residency::join_household(conn, &id, &household, relation, now)?;
             }
-            demo_cases(conn, &departments, &tangwan_groups[0].0, group_one_grid, now)?;
+            demo_cases(conn, &departments, now)?;
             audit::append(
                 conn,
                 &audit::Entry {
@@ -272,9 +272,9 @@ fn grid(
 ) -> Result<String, InfraError> {
     let shape = domain::identity::org::Boundary::parse(boundary).map_err(|e| InfraError::Task(e.to_string()))?;
     let id = domain::new_id();
-    org::insert_grid(
+    service::org::insert_grid(
         conn,
-        &org::NewGrid {
+        &rows::NewGrid {
             id: &id,
             org_unit_id: unit,
             level,
@@ -290,52 +290,50 @@ fn grid(
     Ok(id)
 }
 
-/// The county departments cases climb to, by category, and two fresh cases in 塘湾村 waiting
-/// for its grid worker (demo-gridworker) to accept.
-fn demo_cases(
-    conn: &mut infra::DbConn,
-    departments: &[String],
-    group: &org::OrgUnitRow,
-    grid_id: &str,
-    now: NaiveDateTime,
-) -> Result<(), InfraError> {
-    use diesel::prelude::*;
-    use infra::cases::flow;
-    use infra::schema::case_categories::dsl as cc;
+/// The county departments cases climb to, by category, and two fresh cases in 塘湾村一组
+/// waiting for its grid worker (demo-gridworker) to accept, filed as 王建国 through the app.
+fn demo_cases(conn: &mut infra::DbConn, departments: &[String], now: NaiveDateTime) -> Result<(), InfraError> {
+    use domain::geo_cn::{ChinaPoint, Datum};
+    use domain::identity::principal::{AccountKind, Principal};
+    use infra::cases::service::{self, Report, Rules};
     // 住建局, 民政局, 公安局, 水利局, 交通运输局 (DEPARTMENTS order).
     for (code, department) in [("road", 4), ("water", 3), ("safety", 2), ("hazard", 0), ("policy", 1)] {
-        diesel::update(cc::case_categories.filter(cc::code.eq(code)))
-            .set(cc::department_id.eq(departments.get(department)))
-            .execute(conn)?;
+        service::map_department(conn, code, &departments[department]).map_err(demo_error)?;
     }
-    let reporter = users::find_by_openid(conn, &infra::wechat::dev_openid("wangjianguo"))?
-        .map(|u| u.id)
+    let reporter = queries::users::find_by_openid(conn, &infra::wechat::dev_openid("wangjianguo"))?
         .ok_or_else(|| InfraError::Task("demo reporter missing".into()))?;
-    let point = (27.4542, 112.1931);
-    let policy = domain::cases::DeadlinePolicy::default();
-    let calendar = infra::cases::calendar::load_from(conn, now.date())?;
-    let ctx = flow::Ctx { policy: &policy, calendar: &calendar, now };
+    let principal = Principal {
+        user_id: reporter.id,
+        session_id: String::new(),
+        kind: AccountKind::Resident,
+        grants: Vec::new(),
+        acting_for: None,
+    };
+    let point = ChinaPoint::parse(27.4542, 112.1931, Datum::Gcj02).map_err(demo_error)?;
+    let rules = Rules { policy: domain::cases::DeadlinePolicy::default(), require_phone: true };
     for (description, category) in
         [("塘湾村一组路口的路灯坏了一个多星期，晚上很黑", "road"), ("王家院子旁的排水沟堵了，下雨就漫到路上", "water")]
     {
-        let report = flow::NewReport {
+        let report = Report {
             category: category.into(),
             description: description.into(),
             point: Some(point),
             address: Some("塘湾村一组".into()),
             urgency: domain::cases::Urgency::Normal,
             anonymous: false,
-            public: true,
-            reporter_id: reporter.clone(),
-            proxy_id: None,
-            client_id: None,
-            grid_id: grid_id.to_owned(),
-            org_unit_id: group.id.clone(),
-            captured_at: now,
+            public: Some(true),
             media: Vec::new(),
+            client_id: None,
+            captured_at: None,
             details: serde_json::json!({}),
         };
-        flow::file(conn, report, &ctx)?;
+        service::file(conn, &principal, domain::cases::routing::Channel::App, &report, &rules, now)
+            .map_err(demo_error)?;
     }
     Ok(())
+}
+
+/// The demo is fixed data: a refusal while seeding it is a bug in this file.
+fn demo_error(error: impl std::fmt::Display) -> InfraError {
+    InfraError::Task(format!("demo seeding: {error}"))
 }

@@ -23,7 +23,7 @@ pub struct AppState {
     pub jobs: Jobs,
     pub cursors: CursorCodec,
     pub metrics: Metrics,
-    pub known_routes: crate::routes::fallback::KnownRoutes,
+    pub known_routes: crate::http::fallback::KnownRoutes,
     pub tokens: crate::auth::tokens::TokenKeys,
     pub wechat: infra::wechat::WeChat,
     pub channels: infra::notify::Channels,

@@ -7,6 +7,9 @@ pub enum InfraError {
     /// No pooled connection came free in time: the database is overloaded or down.
     #[error("database unavailable: {0}")]
     DbUnavailable(String),
+    /// SQLite's file stayed locked by another writer past the busy timeout: retry in a moment.
+    #[error("database busy: {0}")]
+    DbBusy(String),
     #[error("database error: {0}")]
     Db(diesel::result::Error),
     /// The connection broke under a statement (the server restarted, or an administrator ended
@@ -66,7 +69,7 @@ impl From<diesel::result::Error> for InfraError {
         if is_lost_connection(&error) {
             Self::DbConnectionLost(error.to_string())
         } else if is_busy(&error) {
-            Self::DbUnavailable(error.to_string())
+            Self::DbBusy(error.to_string())
         } else {
             Self::Db(error)
         }

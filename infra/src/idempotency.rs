@@ -78,9 +78,9 @@ enum TxError<E> {
     LostRace,
 }
 
-impl<E: From<DieselError>> From<DieselError> for TxError<E> {
+impl<E: From<InfraError>> From<DieselError> for TxError<E> {
     fn from(error: DieselError) -> Self {
-        Self::Failed(E::from(error))
+        Self::Failed(E::from(InfraError::from(error)))
     }
 }
 
@@ -121,11 +121,16 @@ pub async fn run_once<E, F>(
 ) -> Result<Outcome, IdempotencyError<E>>
 where
     F: Fn(&mut DbConn) -> Result<StoredResponse, E> + Send + Sync + 'static,
-    E: From<InfraError> + From<DieselError> + crate::error::ConnectionLoss + Send + 'static,
+    E: From<InfraError> + crate::error::ConnectionLoss + Send + 'static,
 {
     let Some(key) = key else {
         let created =
-            db.run(move |conn| write_tx(conn, |conn| create(conn))).await.map_err(IdempotencyError::Failed)?;
+            db.run(move |conn| write_tx(conn, |conn| create(conn).map_err(TxError::Failed))).await.map_err(|e| {
+                IdempotencyError::Failed(match e {
+                    TxError::Failed(e) => e,
+                    TxError::KeyReused | TxError::LostRace => E::from(InfraError::Task("no key, no race".into())),
+                })
+            })?;
         return Ok(Outcome::Created(created));
     };
     let create = std::sync::Arc::new(create);

@@ -12,7 +12,7 @@ pub mod jobs;
 pub mod mail;
 pub mod media;
 pub mod notify;
-pub mod schema;
+pub(crate) mod schema;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -20,8 +20,4 @@ pub mod wechat;
 
 pub use db::{Backend, Database, DbConn, DbOptions};
 
-/// The fan-out job's old path, until the callers move to `notify::fanout` (issue 9).
-pub mod announcements {
-    pub use crate::notify::fanout::fan_out;
-}
 pub use error::InfraError;

@@ -113,3 +113,9 @@ pub fn store_prefix() -> String {
 pub fn test_store() -> Store {
     store::open(redis_url().as_deref(), &store_prefix()).expect("test store opens")
 }
+
+/// The tables, for tests that check what a request wrote (outside tests, `schema` is private to
+/// infra: only its features' queries and services name a table).
+pub mod schema {
+    pub use crate::schema::*;
+}

@@ -118,7 +118,7 @@ impl TestApp {
     /// tests of scale: announcements to a township).
     pub async fn seed_residents(&self, unit: &str, n: usize) {
         use diesel::prelude::*;
-        use infra::schema::{residencies as r, users as u};
+        use infra::testing::schema::{residencies as r, users as u};
         let (unit, now) = (unit.to_owned(), chrono::Utc::now().naive_utc());
         self.state
             .db

@@ -10,9 +10,7 @@ use actix_web::dev::Payload;
 use actix_web::http::Method;
 use actix_web::{web, FromRequest, HttpRequest};
 use domain::identity::principal::{AccountKind, Principal};
-use domain::identity::roles::Place;
-use infra::identity::queries::{grants, residency, sessions, users};
-use infra::identity::rows::UserRow;
+use infra::identity::queries::sessions;
 
 use crate::auth::session_cache::{self, Cached};
 use crate::http::error::{ApiError, ErrorCode};
@@ -67,14 +65,6 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-/// What one database visit reads for a request: the account, its grants, and where the
-/// resident of a proxy action lives.
-struct Loaded {
-    user: UserRow,
-    grants: Vec<domain::identity::roles::Grant>,
-    resident_places: Option<Vec<Place>>,
-}
-
 async fn authenticate(req: &HttpRequest) -> Result<(Principal, bool), ApiError> {
     let state = state(req)?;
     let unauthorized = || ApiError::new(ErrorCode::Unauthorized);
@@ -92,22 +82,12 @@ async fn authenticate(req: &HttpRequest) -> Result<(Principal, bool), ApiError> 
     let naive_now = now.naive_utc();
     let loaded = state
         .db
-        .run(move |conn| -> Result<Option<Loaded>, ApiError> {
-            if !session_alive_in_store && sessions::live_user(conn, &sid, naive_now)?.as_deref() != Some(sub.as_str()) {
-                return Ok(None);
-            }
-            let Some(user) = users::find(conn, &sub)? else {
-                return Ok(None);
-            };
-            let grants = grants::of_user(conn, &sub)?;
-            let resident_places = match &acting_for {
-                Some(resident) => Some(residency::member_places(conn, resident)?),
-                None => None,
-            };
-            Ok(Some(Loaded { user, grants, resident_places }))
+        .run(move |conn| {
+            sessions::caller(conn, &sid, &sub, session_alive_in_store, acting_for.as_deref(), naive_now)
+                .map_err(ApiError::from)
         })
         .await?;
-    let Loaded { user, grants, resident_places } = loaded.ok_or_else(unauthorized)?;
+    let sessions::Caller { user, grants, resident_places } = loaded.ok_or_else(unauthorized)?;
     if !session_alive_in_store {
         // The session lives (the database says so) but the store forgot it: remember it again.
         session_cache::remember(&state.store, &claims.sid, &claims.sub, state.config.access_token_ttl).await?;

@@ -304,7 +304,7 @@ impl From<infra::identity::IdentityError> for ApiError {
             E::RefreshTokenInvalid => Self::new(ErrorCode::Unauthorized),
             E::Corrupt(what) => Self::internal(what),
             E::WeChat(e) => Self::from(e),
-            E::Db(e) => Self::from(e),
+            E::Db(e) => Self::from(infra::InfraError::from(e)),
             E::Infra(e) => Self::from(e),
         }
     }
@@ -332,7 +332,7 @@ impl From<infra::cases::CasesError> for ApiError {
             E::UnknownCategory => Self::invalid_field("category", "an active category code"),
             E::InvalidApiKey | E::OutsideKeyScope => Self::new(ErrorCode::Forbidden),
             E::Corrupt(what) => Self::internal(what),
-            E::Db(e) => Self::from(e),
+            E::Db(e) => Self::from(infra::InfraError::from(e)),
             E::Infra(e) => Self::from(e),
         }
     }
@@ -351,7 +351,7 @@ impl From<infra::media::MediaError> for ApiError {
             E::Corrupt => Self::new(ErrorCode::MediaCorrupt),
             E::NotFound => Self::new(ErrorCode::NotFound),
             E::Files(cause) => Self::internal(cause),
-            E::Db(e) => Self::from(e),
+            E::Db(e) => Self::from(infra::InfraError::from(e)),
             E::Infra(e) => Self::from(e),
         }
     }
@@ -364,7 +364,7 @@ impl From<infra::notify::NotifyError> for ApiError {
             NotifyError::NotFound => Self::new(ErrorCode::NotFound),
             NotifyError::Denied(denial) => Self::from(denial),
             NotifyError::Corrupt(what) => Self::internal(what),
-            NotifyError::Db(e) => Self::from(e),
+            NotifyError::Db(e) => Self::from(infra::InfraError::from(e)),
             NotifyError::Infra(e) => Self::from(e),
         }
     }
@@ -390,22 +390,13 @@ impl From<infra::InfraError> for ApiError {
                 Self::new(ErrorCode::ServiceUnavailable).with_retry_after(5).with_cause(error)
             }
             infra::InfraError::DbConnectionLost(_) => Self::connection_lost(error),
+            infra::InfraError::DbBusy(_) => {
+                Self::new(ErrorCode::ServiceUnavailable).with_retry_after(1).with_cause(error)
+            }
             infra::InfraError::StoreUnavailable(_) => {
                 Self::new(ErrorCode::ServiceUnavailable).with_retry_after(2).with_cause(error)
             }
             other => Self::internal(other),
-        }
-    }
-}
-
-impl From<diesel::result::Error> for ApiError {
-    fn from(error: diesel::result::Error) -> Self {
-        if infra::error::is_lost_connection(&error) {
-            Self::connection_lost(error)
-        } else if infra::error::is_busy(&error) {
-            Self::new(ErrorCode::ServiceUnavailable).with_retry_after(1).with_cause(error)
-        } else {
-            Self::internal(error)
         }
     }
 }

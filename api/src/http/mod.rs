@@ -2,6 +2,7 @@
 //! query-string extractors, pagination with signed cursors, and `Idempotency-Key`.
 
 pub mod error;
+pub mod fallback;
 pub mod idempotency;
 pub mod json;
 pub mod pagination;

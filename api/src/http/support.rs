@@ -70,15 +70,6 @@ pub fn rfc3339(time: NaiveDateTime) -> String {
     time.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// A path id that is no UUID names nothing.
-pub fn check_id(id: &str) -> Result<(), ApiError> {
-    if domain::ids::is_valid_id(id) {
-        Ok(())
-    } else {
-        Err(ApiError::new(crate::http::error::ErrorCode::NotFound))
-    }
-}
-
 /// `{"ok": true}` for actions that answer nothing else.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Done {

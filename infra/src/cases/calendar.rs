@@ -91,7 +91,7 @@ pub(crate) fn replace_days(conn: &mut DbConn, year: i32, days: &[SpecialDay]) ->
     insert_days(conn, year, days)
 }
 
-pub fn year(conn: &mut DbConn, year: i32) -> Result<Vec<SpecialDay>, DieselError> {
+pub fn year(conn: &mut DbConn, year: i32) -> Result<Vec<SpecialDay>, crate::cases::CasesError> {
     let rows: Vec<(String, String, String)> = cd::calendar_days
         .filter(cd::year.eq(year))
         .select((cd::day, cd::kind, cd::name))
@@ -100,8 +100,8 @@ pub fn year(conn: &mut DbConn, year: i32) -> Result<Vec<SpecialDay>, DieselError
     Ok(rows.into_iter().filter_map(special).collect())
 }
 
-pub fn years(conn: &mut DbConn) -> Result<Vec<i32>, DieselError> {
-    cd::calendar_days.select(cd::year).distinct().order(cd::year.asc()).load(conn)
+pub fn years(conn: &mut DbConn) -> Result<Vec<i32>, crate::cases::CasesError> {
+    Ok(cd::calendar_days.select(cd::year).distinct().order(cd::year.asc()).load(conn)?)
 }
 
 fn special((day, kind, name): (String, String, String)) -> Option<SpecialDay> {

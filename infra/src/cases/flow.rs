@@ -22,7 +22,7 @@ pub const CASE_ASSIGNED: &str = "case_assigned";
 pub const CASE_OVERDUE: &str = "case_overdue";
 
 /// What a step needs besides the case.
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     pub policy: &'a DeadlinePolicy,
     pub calendar: &'a WorkingCalendar,
     pub now: NaiveDateTime,
@@ -30,7 +30,7 @@ pub struct Ctx<'a> {
 
 /// One step and who takes it.
 #[derive(Debug, Clone)]
-pub struct Step {
+pub(crate) struct Step {
     pub action: Action,
     /// `None` for the system (the sweeper).
     pub actor_id: Option<String>,
@@ -99,7 +99,7 @@ fn event_name(action: Action, lapsed: bool) -> &'static str {
 }
 
 /// Takes one step. Returns the case as it is after it.
-pub fn apply(conn: &mut DbConn, case: &CaseRow, step: &Step, ctx: &Ctx<'_>) -> Result<CaseRow, CasesError> {
+pub(crate) fn apply(conn: &mut DbConn, case: &CaseRow, step: &Step, ctx: &Ctx<'_>) -> Result<CaseRow, CasesError> {
     let (status, level, urgency) = parsed(case)?;
     let (to_status, to_level) = cases::transition(status, level, step.action)?;
     let now = ctx.now;
@@ -219,7 +219,7 @@ fn owners(step: &Step) -> Vec<&str> {
 
 /// A new report, routed already: what the reporter said and where it goes.
 #[derive(Debug, Clone)]
-pub struct NewReport {
+pub(crate) struct NewReport {
     pub category: String,
     pub description: String,
     /// GCJ-02.
@@ -244,7 +244,7 @@ pub struct NewReport {
 /// Files a report: the case at the grid with its acceptance deadline, the first timeline entry,
 /// the media attached, the grid's workers told. A report whose reporter already filed the same
 /// client id returns that case instead (`false`: nothing new).
-pub fn file(conn: &mut DbConn, new: NewReport, ctx: &Ctx<'_>) -> Result<(CaseRow, bool), CasesError> {
+pub(crate) fn file(conn: &mut DbConn, new: NewReport, ctx: &Ctx<'_>) -> Result<(CaseRow, bool), CasesError> {
     let accept_due = ctx.policy.accept_due(ctx.calendar, Level::Grid, new.urgency, utc(ctx.now)).naive_utc();
     let row = CaseRow {
         id: domain::new_id(),
@@ -339,7 +339,7 @@ pub(crate) fn handlers(conn: &mut DbConn, case: &CaseRow, level: Level) -> Resul
     use crate::schema::role_grants::dsl as rg;
     let (kind, scopes): (&str, Vec<String>) = match level {
         Level::Grid => match &case.grid_id {
-            Some(grid) => ("grid", crate::identity::org::grid_and_holders(conn, grid)?),
+            Some(grid) => ("grid", crate::identity::queries::org::grid_and_holders(conn, grid)?),
             None => ("grid", Vec::new()),
         },
         Level::Department => ("department", case.department_id.iter().cloned().collect()),
@@ -347,7 +347,7 @@ pub(crate) fn handlers(conn: &mut DbConn, case: &CaseRow, level: Level) -> Resul
             let unit_kind = if level == Level::Village { "village" } else { "township" };
             let path: Option<String> =
                 o::org_units.filter(o::id.eq(&case.org_unit_id)).select(o::path).first(conn).optional()?;
-            let ids = path.map(|p| crate::identity::org::split_path(&p)).unwrap_or_default();
+            let ids = path.map(|p| crate::identity::rows::split_path(&p)).unwrap_or_default();
             let unit: Option<String> = o::org_units
                 .filter(o::id.eq_any(ids))
                 .filter(o::kind.eq(unit_kind))

@@ -66,12 +66,12 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<KeyRow>, DieselError> 
 }
 
 /// Keys of one account (`None`: every key, for admins), newest first.
-pub fn list(conn: &mut DbConn, user_id: Option<&str>) -> Result<Vec<KeyRow>, DieselError> {
+pub fn list(conn: &mut DbConn, user_id: Option<&str>) -> Result<Vec<KeyRow>, crate::cases::CasesError> {
     let mut query = k::open311_keys.select(KeyRow::as_select()).order(k::id.desc()).limit(500).into_boxed();
     if let Some(user) = user_id {
         query = query.filter(k::user_id.eq(user.to_owned()));
     }
-    query.load(conn)
+    Ok(query.load(conn)?)
 }
 
 pub(crate) fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<usize, DieselError> {
@@ -84,7 +84,7 @@ pub(crate) fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<
 pub fn listed_for(
     conn: &mut DbConn,
     principal: &domain::identity::principal::Principal,
-) -> Result<Vec<KeyRow>, DieselError> {
+) -> Result<Vec<KeyRow>, crate::cases::CasesError> {
     let owner = if principal.is_admin() { None } else { Some(principal.user_id.as_str()) };
     list(conn, owner)
 }

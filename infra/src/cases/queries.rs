@@ -18,7 +18,7 @@ use serde_json::Value;
 pub use super::rows::{CaseRow, CategoryRow};
 use super::rows::{EventRow, FactRow};
 use super::CasesError;
-use crate::identity::{org, residency, users};
+use crate::identity::queries::{org, residency, users};
 use crate::media::{self, MediaRow};
 use crate::schema::case_categories::dsl as cc;
 use crate::schema::case_events::dsl as ev;
@@ -673,8 +673,8 @@ pub fn public_request(conn: &mut DbConn, id: &str) -> Result<Option<PublicReques
 // ---------------------------------------------------------------------------------------------
 // Rows
 
-pub fn categories(conn: &mut DbConn) -> Result<Vec<CategoryRow>, DieselError> {
-    cc::case_categories.select(CategoryRow::as_select()).order((cc::sort_order.asc(), cc::code.asc())).load(conn)
+pub fn categories(conn: &mut DbConn) -> Result<Vec<CategoryRow>, CasesError> {
+    Ok(cc::case_categories.select(CategoryRow::as_select()).order((cc::sort_order.asc(), cc::code.asc())).load(conn)?)
 }
 
 pub fn category(conn: &mut DbConn, code: &str) -> Result<Option<CategoryRow>, DieselError> {

@@ -20,7 +20,8 @@ use super::queries::{self, CaseView};
 use super::rows::{self, CaseRow, CategoryRow, EventRow};
 use super::{calendar, CasesError};
 use crate::db::{write_tx, Inserted};
-use crate::identity::{audit, grants, org, residency, users};
+use crate::identity::audit;
+use crate::identity::queries::{grants, org, residency, users};
 use crate::DbConn;
 
 /// Who acts, and from where (for the audit log).
@@ -120,7 +121,7 @@ fn check_attachments(conn: &mut DbConn, principal: &Principal, ids: &[String]) -
 
 /// The reporter's home grid: the grid of the deepest unit with one on their first residence
 /// that has one (`routing::home_unit`).
-fn home_grid(conn: &mut DbConn, principal: &Principal) -> Result<Option<org::GridRow>, CasesError> {
+fn home_grid(conn: &mut DbConn, principal: &Principal) -> Result<Option<crate::identity::rows::GridRow>, CasesError> {
     let homes: Vec<Vec<String>> =
         residency::member_places(conn, principal.subject())?.into_iter().map(|p| p.org_path).collect();
     let mut units: Vec<String> = homes.iter().flatten().cloned().collect();
@@ -139,7 +140,7 @@ fn route(
     principal: &Principal,
     channel: Channel,
     point: Option<ChinaPoint>,
-) -> Result<org::GridRow, CasesError> {
+) -> Result<crate::identity::rows::GridRow, CasesError> {
     if let Some(point) = point {
         if let Some(grid) = org::locate(conn, point.lat(), point.lng())? {
             return Ok(grid);
@@ -586,6 +587,15 @@ pub fn update_category(
         actor.audit(conn, "case_category_updated", "case_category", &row.code, details, now)?;
         Ok(row)
     })
+}
+
+/// Maps category `code` to the county department cases of it climb to, inside the caller's
+/// transaction (the demo county; admins use [`update_category`]).
+pub fn map_department(conn: &mut DbConn, code: &str, department_id: &str) -> Result<(), CasesError> {
+    let mut row = queries::category(conn, code)?.ok_or(CasesError::NotFound)?;
+    row.department_id = Some(department_id.to_owned());
+    rows::update_category(conn, &row)?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------

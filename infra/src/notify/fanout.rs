@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{write_tx, Database, Lease};
-use crate::identity::residency::units_under;
+use crate::identity::queries::residency::units_under;
 use crate::notify::queries::announcement_recipients;
 use crate::schema::announcements::dsl as a;
 use crate::InfraError;
@@ -46,7 +46,7 @@ pub async fn fan_out(
             }
             let (unit, title, body): (String, String, String) =
                 a::announcements.filter(a::id.eq(&id)).select((a::org_unit_id, a::title, a::body)).first(conn)?;
-            let path = crate::identity::org::find_unit(conn, &unit)?.map(|u| u.path).unwrap_or_default();
+            let path = crate::identity::queries::org::find_unit(conn, &unit)?.map(|u| u.path).unwrap_or_default();
             let units = units_under(conn, &[path])?;
             let data = serde_json::json!({ "title": title, "body": body, "announcement_id": id });
             let held = std::slice::from_ref(&id);

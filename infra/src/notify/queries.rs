@@ -253,7 +253,7 @@ pub fn announcement(
     id: &AnnouncementId,
 ) -> Result<Announcement, NotifyError> {
     let row = find_announcement(conn, id.as_str())?.ok_or(NotifyError::NotFound)?;
-    let path = crate::identity::org::unit_path(conn, &row.org_unit_id)?.ok_or(NotifyError::NotFound)?;
+    let path = crate::identity::queries::org::unit_path(conn, &row.org_unit_id)?.ok_or(NotifyError::NotFound)?;
     may_read(principal, &row.author_id, &Place::in_org(path))?;
     Ok(row.into())
 }
@@ -267,9 +267,9 @@ pub fn announcements(
     before: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Announcement>, NotifyError> {
-    let unit = crate::identity::org::find_unit(conn, unit.as_str())?.ok_or(NotifyError::NotFound)?;
+    let unit = crate::identity::queries::org::find_unit(conn, unit.as_str())?.ok_or(NotifyError::NotFound)?;
     may_list(principal, &unit.place())?;
-    let units = crate::identity::residency::units_under(conn, &[unit.path])?;
+    let units = crate::identity::queries::residency::units_under(conn, &[unit.path])?;
     let mut query = a::announcements
         .filter(a::org_unit_id.eq_any(units))
         .select(AnnouncementRow::as_select())

@@ -239,7 +239,7 @@ pub fn post_announcement(
     draft: &Draft,
     now: NaiveDateTime,
 ) -> Result<Announcement, NotifyError> {
-    let unit = crate::identity::org::find_unit(conn, unit.as_str())?.ok_or(NotifyError::NotFound)?;
+    let unit = crate::identity::queries::org::find_unit(conn, unit.as_str())?.ok_or(NotifyError::NotFound)?;
     may_post(&actor.principal, &unit.place())?;
     let id = AnnouncementId::generate();
     diesel::insert_into(a::announcements)

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use diesel::prelude::*;
-use infra::schema::outbox as o;
+use infra::testing::schema::outbox as o;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use yishi_tests::{spawn_app, TestApp};
@@ -115,7 +115,7 @@ async fn a_township_sized_announcement_fans_out_in_batches() {
             while !done.load(std::sync::atomic::Ordering::SeqCst) {
                 let (deliveries, progress) = db
                     .run(|conn| {
-                        use infra::schema::announcements as a;
+                        use infra::testing::schema::announcements as a;
                         let deliveries: i64 = o::table.filter(o::channel.eq("inbox")).count().get_result(conn)?;
                         let progress: Vec<i32> = a::table.select(a::fanned_out).load(conn)?;
                         Ok::<_, infra::InfraError>((deliveries, progress))

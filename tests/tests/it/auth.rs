@@ -229,7 +229,7 @@ async fn deleting_an_account_anonymises_it_and_ends_its_sessions() {
         .db
         .run(move |conn| {
             use diesel::prelude::*;
-            use infra::schema::users::dsl as u;
+            use infra::testing::schema::users::dsl as u;
             let row = u::users
                 .filter(u::id.eq(&id))
                 .select((u::display_name, u::openid, u::deleted_at.is_not_null()))

@@ -54,10 +54,10 @@ async fn count(app: &TestApp, table: &'static str) -> i64 {
         .db
         .run(move |conn| {
             let n = match table {
-                "cases" => infra::schema::cases::table.count().get_result(conn)?,
-                "users" => infra::schema::users::table.count().get_result(conn)?,
-                "open311_keys" => infra::schema::open311_keys::table.count().get_result(conn)?,
-                _ => infra::schema::subscription_grants::table.count().get_result(conn)?,
+                "cases" => infra::testing::schema::cases::table.count().get_result(conn)?,
+                "users" => infra::testing::schema::users::table.count().get_result(conn)?,
+                "open311_keys" => infra::testing::schema::open311_keys::table.count().get_result(conn)?,
+                _ => infra::testing::schema::subscription_grants::table.count().get_result(conn)?,
             };
             Ok::<i64, infra::InfraError>(n)
         })

@@ -408,7 +408,7 @@ async fn the_same_client_id_makes_one_case_with_its_capture_time() {
         .state
         .db
         .run(move |conn| {
-            use infra::schema::cases::dsl as c;
+            use infra::testing::schema::cases::dsl as c;
             Ok::<_, infra::InfraError>(c::cases.filter(c::reporter_id.eq(reporter_id)).count().get_result(conn)?)
         })
         .await
@@ -511,7 +511,7 @@ async fn reporting_needs_a_bound_phone_a_known_category_and_a_place() {
     let nothing: i64 = app
         .state
         .db
-        .run(|conn| Ok::<_, infra::InfraError>(infra::schema::cases::table.count().get_result(conn)?))
+        .run(|conn| Ok::<_, infra::InfraError>(infra::testing::schema::cases::table.count().get_result(conn)?))
         .await
         .unwrap();
     assert_eq!(nothing, 1, "refused reports leave nothing behind");

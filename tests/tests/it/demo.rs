@@ -9,7 +9,7 @@ use yishi_tests::{spawn_app_with, Setup};
 async fn table_counts(db: &infra::Database) -> Vec<i64> {
     db.run(|conn| {
         use diesel::prelude::*;
-        use infra::schema::*;
+        use infra::testing::schema::*;
         Ok::<_, infra::InfraError>(vec![
             users::table.count().get_result(conn)?,
             org_units::table.count().get_result(conn)?,
@@ -119,7 +119,7 @@ async fn four_instances_starting_at_once_load_everything_once() {
     let (calendar, admins) = state
         .run(|conn| {
             use diesel::prelude::*;
-            use infra::schema::*;
+            use infra::testing::schema::*;
             let calendar: i64 = calendar_days::table.count().get_result(conn)?;
             let admins: i64 = users::table.filter(users::username.eq("admin")).count().get_result(conn)?;
             Ok::<_, infra::InfraError>((calendar, admins))

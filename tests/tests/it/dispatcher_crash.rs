@@ -112,7 +112,7 @@ async fn a_dispatcher_killed_mid_send_causes_at_most_a_second_send_and_one_inbox
     wait_for("every delivery to finish", async || {
         let pending: i64 = db
             .run(|conn| {
-                use infra::schema::outbox::dsl as o;
+                use infra::testing::schema::outbox::dsl as o;
                 Ok::<_, infra::InfraError>(o::outbox.filter(o::status.eq("pending")).count().get_result(conn)?)
             })
             .await
@@ -133,7 +133,7 @@ async fn a_dispatcher_killed_mid_send_causes_at_most_a_second_send_and_one_inbox
         .state
         .db
         .run(move |conn| {
-            use infra::schema::notifications::dsl as n;
+            use infra::testing::schema::notifications::dsl as n;
             Ok::<_, infra::InfraError>(
                 n::notifications
                     .filter(n::user_id.eq(&user))
@@ -152,7 +152,7 @@ async fn fan_out_state(app: &TestApp) -> (i32, bool, Option<chrono::NaiveDateTim
     app.state
         .db
         .run(|conn| {
-            use infra::schema::announcements::dsl as a;
+            use infra::testing::schema::announcements::dsl as a;
             Ok::<_, infra::InfraError>(
                 a::announcements.select((a::fanned_out, a::fanout_done, a::lease_until)).first(conn)?,
             )
@@ -167,7 +167,7 @@ async fn fan_out_state(app: &TestApp) -> (i32, bool, Option<chrono::NaiveDateTim
 /// out, and every resident is queued exactly once.
 #[tokio::test]
 async fn a_fan_out_killed_half_way_is_taken_over_within_its_lease_and_queues_everyone_once() {
-    use infra::schema::outbox as o;
+    use infra::testing::schema::outbox as o;
     const RESIDENTS: i64 = 20_000;
     let fake = fake_wechat::start().await;
     let app = spawn_app_with(Setup::default()).await;
@@ -248,7 +248,7 @@ async fn a_send_slower_than_the_lease_keeps_its_claim_and_goes_out_once() {
         .state
         .db
         .run(|conn| {
-            use infra::schema::outbox::dsl as o;
+            use infra::testing::schema::outbox::dsl as o;
             Ok::<_, infra::InfraError>(o::outbox.filter(o::status.eq("pending")).count().get_result(conn)?)
         })
         .await

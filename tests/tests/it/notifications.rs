@@ -2,7 +2,7 @@
 //! retries, dead letters and retention — with a real producer (residency decisions).
 
 use diesel::prelude::*;
-use infra::schema::{notifications as n, outbox as o};
+use infra::testing::schema::{notifications as n, outbox as o};
 use reqwest::StatusCode;
 use serde_json::json;
 use yishi_tests::body;

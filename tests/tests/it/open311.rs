@@ -181,7 +181,7 @@ async fn georeport_v2_reads_posts_and_errors_in_its_own_forms() {
         .db
         .run(|conn| {
             Ok::<_, infra::InfraError>(
-                infra::schema::open311_keys::table.select(infra::schema::open311_keys::key_hash).load(conn)?,
+                infra::testing::schema::open311_keys::table.select(infra::testing::schema::open311_keys::key_hash).load(conn)?,
             )
         })
         .await
@@ -217,7 +217,7 @@ fn with(form: &[(String, String)], name: &str, value: &str) -> Vec<(String, Stri
 async fn case_count(app: &yishi_tests::TestApp) -> i64 {
     app.state
         .db
-        .run(|conn| Ok::<_, infra::InfraError>(infra::schema::cases::table.count().get_result(conn)?))
+        .run(|conn| Ok::<_, infra::InfraError>(infra::testing::schema::cases::table.count().get_result(conn)?))
         .await
         .unwrap()
 }

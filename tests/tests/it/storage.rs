@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use infra::db::{self, insert_unique, write_tx, Inserted, Lease};
 use infra::idempotency::{self, IdempotencyError, IdempotencyKey, Outcome, StoredResponse};
-use infra::schema::{idempotency_keys, job_leases};
+use infra::testing::schema::{idempotency_keys, job_leases};
 use infra::{Database, DbOptions, InfraError};
 use yishi_tests::{spawn_app, Db};
 

@@ -210,7 +210,7 @@ async fn a_500_is_retried_and_the_message_delivered_once_with_one_grant() {
 #[tokio::test]
 async fn two_dispatchers_send_a_thousand_messages_once_each() {
     use diesel::prelude::*;
-    use infra::schema::{subscription_grants as g, users as u};
+    use infra::testing::schema::{subscription_grants as g, users as u};
     let (app, fake, _w) = setup().await;
     let now = chrono::Utc::now().naive_utc();
     app.state
@@ -273,7 +273,7 @@ async fn two_dispatchers_send_a_thousand_messages_once_each() {
             let pending: i64 = state
                 .db
                 .run(|conn| {
-                    use infra::schema::outbox::dsl as o;
+                    use infra::testing::schema::outbox::dsl as o;
                     Ok::<_, infra::InfraError>(o::outbox.filter(o::status.eq("pending")).count().get_result(conn)?)
                 })
                 .await

@@ -35,7 +35,7 @@ async fn residents_log_in_by_openid_and_the_session_key_never_leaves() {
         .db
         .run(|conn| {
             use diesel::prelude::*;
-            use infra::schema::users::dsl as u;
+            use infra::testing::schema::users::dsl as u;
             Ok::<_, infra::InfraError>(
                 u::users.select((u::openid, u::unionid)).load::<(Option<String>, Option<String>)>(conn)?,
             )

@@ -1,7 +1,5 @@
 //! The one route table.
 
-pub mod fallback;
-
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
