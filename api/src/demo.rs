@@ -123,8 +123,14 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
                 let township =
                     service::org::insert_unit(conn, &domain::new_id(), Some(&county), "township", township_name, now)?;
                 for village in *township_villages {
-                    let unit =
-                        service::org::insert_unit(conn, &domain::new_id(), Some(&township), "village", village.name, now)?;
+                    let unit = service::org::insert_unit(
+                        conn,
+                        &domain::new_id(),
+                        Some(&township),
+                        "village",
+                        village.name,
+                        now,
+                    )?;
                     let big = grid(
                         conn,
                         &unit.id,
@@ -135,7 +141,8 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
                     )?;
                     let mut groups = Vec::new();
                     for (g, (group_name, buildings)) in village.groups.iter().enumerate() {
-                        let group = service::org::insert_unit(conn, &domain::new_id(), Some(&unit), "group", group_name, now)?;
+                        let group =
+                            service::org::insert_unit(conn, &domain::new_id(), Some(&unit), "group", group_name, now)?;
                         let offset = if g == 0 { -0.005 } else { 0.005 };
                         let small = grid(
                             conn,

@@ -4,7 +4,6 @@
 //! concerned are told through the outbox, all in the caller's transaction.
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use domain::calendar::WorkingCalendar;
 use domain::cases::{self, Action, CaseStatus, DeadlinePolicy, Lapse, Level, Outcome, Urgency};
@@ -335,40 +334,20 @@ pub(crate) fn tell_people(
 /// the village's cadres, the township's officers, or the department's officers — whoever holds
 /// a role that may handle the level, granted on that scope.
 pub(crate) fn handlers(conn: &mut DbConn, case: &CaseRow, level: Level) -> Result<Vec<String>, DieselError> {
-    use crate::schema::org_units::dsl as o;
-    use crate::schema::role_grants::dsl as rg;
+    use crate::identity::queries::{grants, org};
     let (kind, scopes): (&str, Vec<String>) = match level {
         Level::Grid => match &case.grid_id {
-            Some(grid) => ("grid", crate::identity::queries::org::grid_and_holders(conn, grid)?),
+            Some(grid) => ("grid", org::grid_and_holders(conn, grid)?),
             None => ("grid", Vec::new()),
         },
         Level::Department => ("department", case.department_id.iter().cloned().collect()),
         Level::Village | Level::Township => {
             let unit_kind = if level == Level::Village { "village" } else { "township" };
-            let path: Option<String> =
-                o::org_units.filter(o::id.eq(&case.org_unit_id)).select(o::path).first(conn).optional()?;
-            let ids = path.map(|p| crate::identity::rows::split_path(&p)).unwrap_or_default();
-            let unit: Option<String> = o::org_units
-                .filter(o::id.eq_any(ids))
-                .filter(o::kind.eq(unit_kind))
-                .select(o::id)
-                .first(conn)
-                .optional()?;
-            ("org_unit", unit.into_iter().collect())
+            ("org_unit", org::ancestor_of_kind(conn, &case.org_unit_id, unit_kind)?.into_iter().collect())
         }
     };
-    if scopes.is_empty() {
-        return Ok(Vec::new());
-    }
     let roles: Vec<String> = level.handling().roles().iter().map(|r| r.as_str().to_owned()).collect();
-    rg::role_grants
-        .filter(rg::scope_kind.eq(kind))
-        .filter(rg::scope_id.eq_any(scopes))
-        .filter(rg::role.eq_any(roles))
-        .filter(rg::revoked_at.is_null())
-        .select(rg::user_id)
-        .distinct()
-        .load(conn)
+    grants::holders(conn, kind, &scopes, &roles)
 }
 
 /// Tells the handlers of `level` about a case (a new one, or one escalated to them).

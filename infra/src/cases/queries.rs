@@ -203,10 +203,7 @@ pub fn synced(conn: &mut DbConn, principal: &Principal, client_id: &str) -> Resu
 }
 
 fn names(conn: &mut DbConn, ids: &[String]) -> Result<HashMap<String, String>, DieselError> {
-    use crate::schema::users::dsl as u;
-    let rows: Vec<(String, String)> =
-        u::users.filter(u::id.eq_any(ids.to_vec())).select((u::id, u::display_name)).load(conn)?;
-    Ok(rows.into_iter().collect())
+    users::names(conn, ids)
 }
 
 fn reporter_of(conn: &mut DbConn, case: &CaseRow, seen: &Seen) -> Result<Option<Reporter>, DieselError> {
@@ -301,12 +298,7 @@ pub fn list_views(conn: &mut DbConn, principal: &Principal, rows: Vec<CaseRow>) 
         .collect();
     wanted.sort();
     wanted.dedup();
-    let reporters: HashMap<String, (String, Option<String>)> = {
-        use crate::schema::users::dsl as u;
-        let rows: Vec<(String, String, Option<String>)> =
-            u::users.filter(u::id.eq_any(wanted)).select((u::id, u::display_name, u::phone)).load(conn)?;
-        rows.into_iter().map(|(id, name, phone)| (id, (name, phone))).collect()
-    };
+    let reporters = users::names_and_phones(conn, &wanted)?;
     Ok(shown
         .iter()
         .map(|(case, seen)| {

@@ -228,11 +228,10 @@ fn prepare_wechat(
     claim: &Claim,
 ) -> Result<Option<crate::wechat::SubscribeMessage>, InfraError> {
     use crate::schema::subscription_grants::dsl as g;
-    use crate::schema::users::dsl as u;
     if !claim.still_ours(conn, &row.id)? {
         return Ok(None);
     }
-    let openid: Option<String> = u::users.filter(u::id.eq(&row.recipient_id)).select(u::openid).first(conn)?;
+    let (openid, _) = crate::identity::queries::users::contacts(conn, &row.recipient_id)?;
     let template = channels.templates.get(&row.kind);
     let (Some(openid), Some(template)) = (openid, template) else {
         finish(conn, &row.id, "skipped", now)?;
@@ -333,7 +332,6 @@ async fn deliver_mail(
     now: NaiveDateTime,
     claim: std::sync::Arc<Claim>,
 ) -> Result<bool, InfraError> {
-    use crate::schema::users::dsl as u;
     let has_mailer = channels.mailer.is_some();
     let prepared = {
         let row = row.clone();
@@ -342,8 +340,7 @@ async fn deliver_mail(
                 if !claim.still_ours(conn, &row.id)? {
                     return Ok(None);
                 }
-                let email: Option<String> =
-                    u::users.filter(u::id.eq(&row.recipient_id)).select(u::email).first(conn)?;
+                let email: Option<String> = crate::identity::queries::users::contacts(conn, &row.recipient_id)?.1;
                 let digest = mail_preference(conn, &row.recipient_id)?;
                 let (Some(email), Some(digest), true) = (email, digest, has_mailer) else {
                     finish(conn, &row.id, "skipped", now)?;
@@ -383,7 +380,6 @@ fn mail_preference(conn: &mut DbConn, user_id: &str) -> Result<Option<Digest>, I
 /// Sends each user's waiting digest once it is due: a day (daily) or a week (weekly) after its
 /// oldest notice. Returns how many digests went out.
 pub async fn send_digests(db: &Database, channels: &Channels, now: NaiveDateTime) -> Result<usize, InfraError> {
-    use crate::schema::users::dsl as u;
     let Some(mailer) = channels.mailer.clone() else {
         return Ok(0);
     };
@@ -405,7 +401,7 @@ pub async fn send_digests(db: &Database, channels: &Channels, now: NaiveDateTime
                     .load(conn)?;
                 let period = chrono::Duration::from_std(digest_period(mail_preference(conn, &user)?))
                     .unwrap_or(chrono::Duration::days(1));
-                let email: Option<String> = u::users.filter(u::id.eq(&user)).select(u::email).first(conn)?;
+                let email = crate::identity::queries::users::contacts(conn, &user)?.1;
                 let oldest = rows.first().map(|r| r.created_at);
                 match (email, oldest) {
                     (Some(email), Some(oldest)) if now - oldest >= period => Ok(Some((email, rows))),

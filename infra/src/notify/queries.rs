@@ -290,20 +290,6 @@ pub(crate) fn announcement_recipients(
     after: Option<&str>,
     batch: i64,
 ) -> Result<Vec<Recipient>, DieselError> {
-    use crate::schema::residencies::dsl as r;
-    use crate::schema::users::dsl as u;
-    let mut query = r::residencies
-        .inner_join(u::users.on(u::id.eq(r::user_id)))
-        .filter(r::status.eq("approved"))
-        .filter(r::org_unit_id.eq_any(units.to_vec()))
-        .filter(u::deleted_at.is_null())
-        .select((r::user_id, u::openid.is_not_null(), u::email.is_not_null()))
-        .distinct()
-        .order(r::user_id.asc())
-        .limit(batch)
-        .into_boxed();
-    if let Some(after) = after {
-        query = query.filter(r::user_id.gt(after.to_owned()));
-    }
-    query.load(conn)
+    let found = crate::identity::queries::residency::reachable_residents(conn, units, after, batch)?;
+    Ok(found.into_iter().map(|(user_id, on_wechat, has_email)| Recipient { user_id, on_wechat, has_email }).collect())
 }

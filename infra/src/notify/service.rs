@@ -62,13 +62,7 @@ pub fn enqueue(
     data: &serde_json::Value,
     now: NaiveDateTime,
 ) -> Result<(), DieselError> {
-    use crate::schema::users::dsl as u;
-    let (openid, email): (Option<String>, Option<String>) = u::users
-        .filter(u::id.eq(recipient))
-        .select((u::openid, u::email))
-        .first(conn)
-        .optional()?
-        .unwrap_or((None, None));
+    let (openid, email) = crate::identity::queries::users::contacts(conn, recipient)?;
     let payload = data.to_string();
     for channel in channels_for(openid.is_some(), email.is_some()) {
         diesel::insert_into(o::outbox)

@@ -181,7 +181,9 @@ async fn georeport_v2_reads_posts_and_errors_in_its_own_forms() {
         .db
         .run(|conn| {
             Ok::<_, infra::InfraError>(
-                infra::testing::schema::open311_keys::table.select(infra::testing::schema::open311_keys::key_hash).load(conn)?,
+                infra::testing::schema::open311_keys::table
+                    .select(infra::testing::schema::open311_keys::key_hash)
+                    .load(conn)?,
             )
         })
         .await

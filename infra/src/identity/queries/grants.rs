@@ -123,3 +123,23 @@ pub fn visible_of(conn: &mut DbConn, principal: &Principal, user_id: &UserId) ->
     }
     Ok(visible)
 }
+
+/// The people holding one of `roles` (live grants) on one of `scopes` of `scope_kind`.
+pub fn holders(
+    conn: &mut DbConn,
+    scope_kind: &str,
+    scopes: &[String],
+    roles: &[String],
+) -> Result<Vec<String>, DieselError> {
+    if scopes.is_empty() {
+        return Ok(Vec::new());
+    }
+    rg::role_grants
+        .filter(rg::scope_kind.eq(scope_kind))
+        .filter(rg::scope_id.eq_any(scopes.to_vec()))
+        .filter(rg::role.eq_any(roles.to_vec()))
+        .filter(rg::revoked_at.is_null())
+        .select(rg::user_id)
+        .distinct()
+        .load(conn)
+}

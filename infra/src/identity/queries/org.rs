@@ -185,3 +185,11 @@ pub fn grid_at(conn: &mut DbConn, lat: f64, lng: f64) -> Result<GridRow, Identit
 pub fn departments_of(conn: &mut DbConn, county: &OrgUnitId) -> Result<Vec<DepartmentRow>, IdentityError> {
     Ok(departments_of_units(conn, &[county.as_str().to_owned()])?)
 }
+
+/// The unit of `kind` on the path of unit `unit_id` (itself or an ancestor), if any.
+pub fn ancestor_of_kind(conn: &mut DbConn, unit_id: &str, kind: &str) -> Result<Option<String>, DieselError> {
+    let Some(path) = unit_path(conn, unit_id)? else {
+        return Ok(None);
+    };
+    o::org_units.filter(o::id.eq_any(path)).filter(o::kind.eq(kind)).select(o::id).first(conn).optional()
+}

@@ -195,3 +195,28 @@ pub fn household(conn: &mut DbConn, principal: &Principal, id: &HouseholdId) -> 
 pub fn applications_of(conn: &mut DbConn, user_id: &str) -> Result<Vec<ResidencyRow>, IdentityError> {
     Ok(of_user(conn, user_id)?)
 }
+
+/// Approved residents of `units` whose account is not deleted, after `after` in id order, at most
+/// `batch`: (user id, reachable on WeChat, has a mail address).
+pub fn reachable_residents(
+    conn: &mut DbConn,
+    units: &[String],
+    after: Option<&str>,
+    batch: i64,
+) -> Result<Vec<(String, bool, bool)>, DieselError> {
+    use crate::schema::users::dsl as u;
+    let mut query = r::residencies
+        .inner_join(u::users.on(u::id.eq(r::user_id)))
+        .filter(r::status.eq("approved"))
+        .filter(r::org_unit_id.eq_any(units.to_vec()))
+        .filter(u::deleted_at.is_null())
+        .select((r::user_id, u::openid.is_not_null(), u::email.is_not_null()))
+        .distinct()
+        .order(r::user_id.asc())
+        .limit(batch)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(r::user_id.gt(after.to_owned()));
+    }
+    query.load(conn)
+}

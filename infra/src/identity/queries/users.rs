@@ -66,3 +66,30 @@ pub fn visible(conn: &mut crate::DbConn, principal: &Principal, id: &UserId) -> 
         Err(IdentityError::NotFound)
     }
 }
+
+/// Display names of the accounts `ids` (deleted ones keep their anonymised name), by id.
+pub fn names(
+    conn: &mut crate::DbConn,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, DieselError> {
+    let rows: Vec<(String, String)> =
+        u::users.filter(u::id.eq_any(ids.to_vec())).select((u::id, u::display_name)).load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Display names and bound phones of the accounts `ids`, by id (callers mask or reveal the
+/// phone by their own rules).
+pub fn names_and_phones(
+    conn: &mut crate::DbConn,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, (String, Option<String>)>, DieselError> {
+    let rows: Vec<(String, String, Option<String>)> =
+        u::users.filter(u::id.eq_any(ids.to_vec())).select((u::id, u::display_name, u::phone)).load(conn)?;
+    Ok(rows.into_iter().map(|(id, name, phone)| (id, (name, phone))).collect())
+}
+
+/// How an account can be reached outside the app: its WeChat openid and mail address (none
+/// for an unknown id).
+pub fn contacts(conn: &mut crate::DbConn, id: &str) -> Result<(Option<String>, Option<String>), DieselError> {
+    Ok(u::users.filter(u::id.eq(id)).select((u::openid, u::email)).first(conn).optional()?.unwrap_or((None, None)))
+}
