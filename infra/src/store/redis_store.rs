@@ -198,7 +198,7 @@ impl KvStore for RedisStore {
             counts.push(WindowCount { count, resets_in: Duration::from_millis(u64::try_from(ttl_ms).unwrap_or(0)) });
         }
         let values = replies
-            .map(|value| redis::from_redis_value::<Option<String>>(value))
+            .map(redis::from_redis_value::<Option<String>>)
             .collect::<Result<Vec<_>, _>>()
             .map_err(parse)?;
         Ok((counts, values))
