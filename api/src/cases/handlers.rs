@@ -97,7 +97,7 @@ pub async fn report_case(
     let key = idempotency::key_from(&req, &principal.user_id, &body)?;
     let (rules, p, r, retryable) = (super::rules(&state), principal.clone(), report.clone(), key.is_some());
     let ready = match state.db.run(move |conn| service::prepare_report(conn, &p, &r, &rules, retryable, now)).await? {
-        Prepared::Synced(view) => return Ok(HttpResponse::Ok().json(CaseView::from(view))),
+        Prepared::Synced(view) => return Ok(HttpResponse::Ok().json(CaseView::from(*view))),
         Prepared::Ready(ready) => Some(ready),
         Prepared::Recheck => None,
     };

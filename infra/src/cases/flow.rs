@@ -370,7 +370,7 @@ pub(crate) fn handlers(conn: &mut DbConn, case: &CaseRow, level: Level) -> Resul
     use crate::identity::queries::{grants, org};
     let (kind, scopes): (&str, Vec<String>) = match level {
         Level::Grid => match &case.grid_id {
-            Some(grid) => return grid_handlers(conn, grid),
+            Some(grid) => ("grid", org::grid_and_holders(conn, grid)?),
             None => ("grid", Vec::new()),
         },
         Level::Department => ("department", case.department_id.iter().cloned().collect()),
@@ -383,12 +383,20 @@ pub(crate) fn handlers(conn: &mut DbConn, case: &CaseRow, level: Level) -> Resul
     grants::holders(conn, kind, &scopes, &roles)
 }
 
-/// The workers of a grid and of the grids holding it (who handle its cases at the grid level).
-pub(crate) fn grid_handlers(conn: &mut DbConn, grid_id: &str) -> Result<Vec<String>, DieselError> {
+/// The workers of a grid already read and of the grids holding it (who handle its cases at the
+/// grid level), as the recipients of a notice: two reads.
+pub(crate) fn grid_handlers(
+    conn: &mut DbConn,
+    grid: &crate::identity::rows::GridRow,
+    unit_path: &[String],
+) -> Result<Vec<crate::notify::Recipient>, DieselError> {
     use crate::identity::queries::{grants, org};
-    let scopes = org::grid_and_holders(conn, grid_id)?;
+    let scopes = org::grid_and_holders_at(conn, &grid.id, &grid.level, unit_path)?;
     let roles: Vec<String> = Level::Grid.handling().roles().iter().map(|r| r.as_str().to_owned()).collect();
-    grants::holders(conn, "grid", &scopes, &roles)
+    Ok(grants::reachable_holders(conn, "grid", &scopes, &roles)?
+        .into_iter()
+        .map(|(user_id, on_wechat, has_email)| crate::notify::Recipient { user_id, on_wechat, has_email })
+        .collect())
 }
 
 /// What the handlers of `level` are told about a case.

@@ -215,8 +215,7 @@ fn prepare(
     }
     let calendar = rules.reference.calendar(conn, now.date())?;
     let ctx = flow::Ctx { policy: &rules.policy, calendar: &calendar, now };
-    let handlers = flow::grid_handlers(conn, &grid.id)?;
-    let handlers = crate::notify::queries::recipients(conn, &handlers)?;
+    let handlers = flow::grid_handlers(conn, &grid, &place.org_path)?;
     let new = flow::NewReport {
         category: category.code.clone(),
         description: if report.description.is_empty() { category.name.clone() } else { report.description.clone() },
@@ -257,7 +256,7 @@ pub fn file(
 #[derive(Debug, Clone)]
 pub enum Prepared {
     /// Its reporter already filed its client id (an offline report synced again): that case.
-    Synced(CaseView),
+    Synced(Box<CaseView>),
     /// Checked, routed and made: [`report`] writes it, and answers with the case as its
     /// reporter sees it, built from what it wrote.
     Ready(Box<(Filing, CaseView)>),
@@ -280,7 +279,7 @@ pub fn prepare_report(
 ) -> Result<Prepared, CasesError> {
     if let Some(client_id) = &report.client_id {
         if let Some(view) = queries::synced(conn, principal, client_id)? {
-            return Ok(Prepared::Synced(view));
+            return Ok(Prepared::Synced(Box::new(view)));
         }
     }
     let ready = prepare(conn, principal, Channel::App, report, rules, now).and_then(|filing| {

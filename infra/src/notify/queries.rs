@@ -293,17 +293,3 @@ pub(crate) fn announcement_recipients(
     let found = crate::identity::queries::residency::reachable_residents(conn, units, after, batch)?;
     Ok(found.into_iter().map(|(user_id, on_wechat, has_email)| Recipient { user_id, on_wechat, has_email }).collect())
 }
-
-/// The people `ids` as recipients of a notice: the inbox always, WeChat and mail where
-/// [`crate::notify::enqueue`] would use them (an unknown id gets the inbox only, as there).
-pub fn recipients(conn: &mut DbConn, ids: &[String]) -> Result<Vec<Recipient>, DieselError> {
-    let found = crate::identity::queries::users::reachability(conn, ids)?;
-    Ok(ids
-        .iter()
-        .map(|id| {
-            let (on_wechat, has_email) =
-                found.iter().find(|(user, _, _)| user == id).map(|(_, w, e)| (*w, *e)).unwrap_or((false, false));
-            Recipient { user_id: id.clone(), on_wechat, has_email }
-        })
-        .collect())
-}
