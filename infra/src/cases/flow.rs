@@ -357,9 +357,8 @@ pub(crate) fn tell_people(
         "status_code": status.as_str(),
         "note": note.unwrap_or_default(),
     });
-    for person in people.iter().filter(|p| Some(p.as_str()) != actor) {
-        crate::notify::enqueue(conn, CASE_STATUS_CHANGED, person, &data, now)?;
-    }
+    people.retain(|p| Some(p.as_str()) != actor);
+    crate::notify::enqueue_to(conn, CASE_STATUS_CHANGED, &people, &data, now)?;
     Ok(())
 }
 
@@ -420,10 +419,7 @@ pub(crate) fn tell_handlers(
     let category = queries::category(conn, &case.category)?.map(|c| c.name).unwrap_or_default();
     let data = handler_notice(case, level, &category);
     let people = handlers(conn, case, level)?;
-    for person in &people {
-        crate::notify::enqueue(conn, kind, person, &data, now)?;
-    }
-    Ok(people.len())
+    crate::notify::enqueue_to(conn, kind, &people, &data, now)
 }
 
 /// One sweeper pass: every case whose deadline has passed gets what its lapse calls for, once.
