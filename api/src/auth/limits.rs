@@ -25,6 +25,14 @@ pub fn too_many(limit: u64, state: WindowCount) -> ApiError {
         .with_header(HeaderName::from_static("x-ratelimit-reset"), HeaderValue::from(reset))
 }
 
+/// Refuses a counter past its limit.
+pub fn check((limit, _): Limit, state: WindowCount) -> Result<WindowCount, ApiError> {
+    if state.count > limit {
+        return Err(too_many(limit, state));
+    }
+    Ok(state)
+}
+
 #[derive(Debug, Clone)]
 pub struct Limiter {
     shared: Store,
@@ -48,12 +56,28 @@ impl Limiter {
 
     /// Counts one hit on `key` and refuses once the window holds more than the limit. The hit
     /// is counted before anything is checked, so N parallel requests count N.
-    pub async fn hit(&self, key: &str, (limit, window): Limit) -> Result<WindowCount, ApiError> {
-        let state = self.count(key, window).await?;
-        if state.count > limit {
-            return Err(too_many(limit, state));
+    pub async fn hit(&self, key: &str, limit: Limit) -> Result<WindowCount, ApiError> {
+        let state = self.count(key, limit.1).await?;
+        check(limit, state)
+    }
+
+    /// Counts one hit on each of `hits` and reads `gets` in one round trip (see
+    /// `request_state`); nothing is refused here. While the store is away the hits count in
+    /// this instance and nothing is read.
+    pub async fn hit_and_get(
+        &self,
+        hits: &[(&str, Limit)],
+        gets: &[&str],
+    ) -> Result<(Vec<WindowCount>, Vec<Option<String>>), ApiError> {
+        let windows: Vec<(&str, Duration)> = hits.iter().map(|(key, (_, window))| (*key, *window)).collect();
+        match self.shared.hit_and_get(&windows, gets).await {
+            Err(InfraError::StoreUnavailable(cause)) => {
+                tracing::warn!(%cause, "store unreachable: rate limits count in this instance only");
+                let (counts, _) = self.local.hit_and_get(&windows, &[]).await?;
+                Ok((counts, vec![None; gets.len()]))
+            }
+            other => Ok(other?),
         }
-        Ok(state)
     }
 
     /// Counts a guess of `account`'s password from `ip`, per account (strict) and per address

@@ -5,6 +5,7 @@ pub mod client_ip;
 pub mod limits;
 pub mod password;
 pub mod principal;
+pub mod request_state;
 pub mod session_cache;
 pub mod tokens;
 

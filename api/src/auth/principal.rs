@@ -8,11 +8,13 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::Method;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use domain::identity::principal::{AccountKind, Principal};
 use infra::identity::queries::sessions;
 
-use crate::auth::session_cache::{self, Cached};
+use crate::auth::limits;
+use crate::auth::request_state::{self, StoreState};
+use crate::auth::session_cache::{self, Cached, CachedPrincipal};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
@@ -59,7 +61,8 @@ fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
     req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| ApiError::internal("application state missing"))
 }
 
-fn bearer(req: &HttpRequest) -> Option<&str> {
+/// The bearer token of a request, if it carries one.
+pub fn bearer(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
@@ -71,30 +74,64 @@ async fn authenticate(req: &HttpRequest) -> Result<(Principal, bool), ApiError> 
     let token = bearer(req).ok_or_else(unauthorized)?;
     let now = state.clock.now();
     let claims = state.tokens.verify(token, now).ok_or_else(unauthorized)?;
+    let write = req.method() != Method::GET && req.method() != Method::HEAD;
 
-    let cached = session_cache::lookup(&state.store, &claims.sid, &claims.sub).await?;
-    if cached == Cached::Revoked {
-        return Err(unauthorized());
-    }
-    let session_alive_in_store = cached == Cached::Live;
+    // Usually fetched by the middleware in the request's one store round trip.
+    let fetched = req.extensions().get::<StoreState>().filter(|s| s.session_id == claims.sid).cloned();
+    let found = match fetched {
+        Some(found) => found,
+        None => request_state::fetch(&state, None, Some(&claims), write)
+            .await?
+            .ok_or_else(|| ApiError::internal("no store state for a valid token"))?,
+    };
     let acting_for = req.headers().get(ACTING_FOR).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (cached_principal, session_alive_in_store) = match found.cached {
+        Cached::Revoked => return Err(unauthorized()),
+        Cached::Live(principal) => (principal, true),
+        Cached::Unknown => (None, false),
+    };
     let (sid, sub) = (claims.sid.clone(), claims.sub.clone());
     let naive_now = now.naive_utc();
-    let loaded = state
-        .db
-        .run(move |conn| {
-            sessions::caller(conn, &sid, &sub, session_alive_in_store, acting_for.as_deref(), naive_now)
-                .map_err(ApiError::from)
-        })
-        .await?;
-    let sessions::Caller { user, grants, resident_places } = loaded.ok_or_else(unauthorized)?;
-    if !session_alive_in_store {
-        // The session lives (the database says so) but the store forgot it: remember it again.
-        session_cache::remember(&state.store, &claims.sid, &claims.sub, state.config.access_token_ttl).await?;
-    }
-
-    let kind = if user.kind == "staff" { AccountKind::Staff } else { AccountKind::Resident };
-    let mut principal = Principal { user_id: user.id.clone(), session_id: claims.sid, kind, grants, acting_for: None };
+    let (cached, resident_places) = match cached_principal {
+        Some(cached) => {
+            let resident_places = match acting_for.clone() {
+                Some(resident) => Some(
+                    state
+                        .db
+                        .run(move |conn| sessions::resident_places(conn, &resident).map_err(ApiError::from))
+                        .await?,
+                ),
+                None => None,
+            };
+            (cached, resident_places)
+        }
+        None => {
+            let proxied = acting_for.clone();
+            let loaded = state
+                .db
+                .run(move |conn| {
+                    sessions::caller(conn, &sid, &sub, session_alive_in_store, proxied.as_deref(), naive_now)
+                        .map_err(ApiError::from)
+                })
+                .await?;
+            let sessions::Caller { user, grants, resident_places } = loaded.ok_or_else(unauthorized)?;
+            let kind = if user.kind == "staff" { AccountKind::Staff } else { AccountKind::Resident };
+            let cached = CachedPrincipal { kind, must_change_password: user.must_change_password, grants };
+            // The session lives (the database says so): remember it with who is calling.
+            session_cache::remember_principal(
+                &state.store,
+                &claims.sid,
+                &claims.sub,
+                &found.stamp,
+                cached.clone(),
+                state.config.access_token_ttl,
+            )
+            .await?;
+            (cached, resident_places)
+        }
+    };
+    let CachedPrincipal { kind, must_change_password, grants } = cached;
+    let mut principal = Principal { user_id: claims.sub, session_id: claims.sid, kind, grants, acting_for: None };
 
     if let Some(places) = resident_places {
         // A proxy action needs a staff role covering the resident where they live.
@@ -104,8 +141,8 @@ async fn authenticate(req: &HttpRequest) -> Result<(Principal, bool), ApiError> 
         principal.acting_for = req.headers().get(ACTING_FOR).and_then(|v| v.to_str().ok()).map(str::to_owned);
     }
 
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        state.limiter.hit(&format!("rl:writes:{}", principal.user_id), state.config.limits.writes_per_user).await?;
+    if let (true, Some(count)) = (write, found.writes) {
+        limits::check(state.config.limits.writes_per_user, count)?;
     }
-    Ok((principal, user.must_change_password))
+    Ok((principal, must_change_password))
 }

@@ -3,7 +3,8 @@
 
 use crate::identity::roles::{self, Denial, Grant, Permission, Place, Role};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AccountKind {
     Resident,
     Staff,

@@ -272,7 +272,7 @@ impl Place {
 }
 
 /// One role held on one scope, resolved to where that scope sits.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
     pub role: Role,
     pub scope_kind: ScopeKind,

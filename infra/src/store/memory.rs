@@ -94,6 +94,30 @@ impl KvStore for MemoryStore {
         }))
     }
 
+    async fn hit_and_get(
+        &self,
+        hits: &[(&str, Duration)],
+        gets: &[&str],
+    ) -> Result<(Vec<WindowCount>, Vec<Option<String>>), InfraError> {
+        let mut counts = Vec::with_capacity(hits.len());
+        for (key, window) in hits {
+            counts.push(self.hit(key, *window).await?);
+        }
+        let values = self
+            .with_live(|entries, now| gets.iter().map(|k| live(entries, k, now).map(|e| e.value.clone())).collect());
+        Ok((counts, values))
+    }
+
+    async fn set_unless(&self, key: &str, value: &str, unless: &str, ttl: Duration) -> Result<bool, InfraError> {
+        Ok(self.with_live(|entries, now| {
+            if live(entries, key, now).is_some_and(|e| e.value == unless) {
+                return false;
+            }
+            entries.insert(key.to_owned(), Entry { value: value.to_owned(), expires_at: now + ttl });
+            true
+        }))
+    }
+
     async fn unhit(&self, key: &str) -> Result<(), InfraError> {
         self.with_live(|entries, now| {
             if let Some(entry) = entries.get_mut(key).filter(|e| e.expires_at > now) {

@@ -40,6 +40,17 @@ pub trait KvStore: Send + Sync + std::fmt::Debug {
     /// Takes back one hit of a window that is still open (an attempt that turned out not to
     /// count, such as a correct password); never below zero.
     async fn unhit(&self, key: &str) -> Result<(), InfraError>;
+    /// Counts one hit on each of `hits` (as [`KvStore::hit`]) and reads each of `gets`, in one
+    /// exchange with the store: what a request needs of the store before it runs (its rate
+    /// limits, its session, its principal's version) costs one round trip.
+    async fn hit_and_get(
+        &self,
+        hits: &[(&str, Duration)],
+        gets: &[&str],
+    ) -> Result<(Vec<WindowCount>, Vec<Option<String>>), InfraError>;
+    /// Sets `key` to `value` unless it holds `unless` (a tombstone no later write may replace);
+    /// returns whether it was set.
+    async fn set_unless(&self, key: &str, value: &str, unless: &str, ttl: Duration) -> Result<bool, InfraError>;
     /// The state of a hit counter without counting, if its window is open.
     async fn counter(&self, key: &str) -> Result<Option<WindowCount>, InfraError>;
     /// Answers whether the store is reachable.

@@ -24,6 +24,7 @@ pub struct RedisStore {
     conn: OnceCell<ConnectionManager>,
     delete_if_equals: Script,
     unhit: Script,
+    set_unless: Script,
     resting_until: Mutex<Option<Instant>>,
 }
 
@@ -45,6 +46,10 @@ impl RedisStore {
             // Takes back one hit of a window still open; never below zero, never opens one.
             unhit: Script::new(
                 "local v = tonumber(redis.call('GET', KEYS[1])) if v and v > 0 then return redis.call('DECR', KEYS[1]) else return 0 end",
+            ),
+            // Sets unless the key holds the tombstone ARGV[2].
+            set_unless: Script::new(
+                "if redis.call('GET', KEYS[1]) == ARGV[2] then return 0 end redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3]) return 1",
             ),
             resting_until: Mutex::new(None),
         })
@@ -160,6 +165,54 @@ impl KvStore for RedisStore {
             .await?;
         let resets_in = Duration::from_millis(u64::try_from(ttl_ms).unwrap_or(0));
         Ok(WindowCount { count, resets_in })
+    }
+
+    async fn hit_and_get(
+        &self,
+        hits: &[(&str, Duration)],
+        gets: &[&str],
+    ) -> Result<(Vec<WindowCount>, Vec<Option<String>>), InfraError> {
+        let hit_keys: Vec<(String, Duration)> = hits.iter().map(|(k, w)| (self.key(k), *w)).collect();
+        let get_keys: Vec<String> = gets.iter().map(|k| self.key(k)).collect();
+        // One pipeline, one round trip; the counters atomically as in `hit`.
+        let replies: Vec<redis::Value> = self
+            .with_conn(|mut conn| async move {
+                let mut pipe = redis::pipe();
+                pipe.atomic();
+                for (key, window) in &hit_keys {
+                    pipe.incr(key, 1).cmd("PEXPIRE").arg(key).arg(millis(*window)).arg("NX").cmd("PTTL").arg(key);
+                }
+                for key in &get_keys {
+                    pipe.get(key);
+                }
+                pipe.query_async(&mut conn).await
+            })
+            .await?;
+        let parse = |e: redis::ParsingError| InfraError::Store(e.to_string());
+        let mut replies = replies.into_iter();
+        let mut counts = Vec::with_capacity(hits.len());
+        for _ in hits {
+            let count: u64 = redis::from_redis_value(replies.next().unwrap_or(redis::Value::Nil)).map_err(parse)?;
+            replies.next();
+            let ttl_ms: i64 = redis::from_redis_value(replies.next().unwrap_or(redis::Value::Nil)).map_err(parse)?;
+            counts.push(WindowCount { count, resets_in: Duration::from_millis(u64::try_from(ttl_ms).unwrap_or(0)) });
+        }
+        let values = replies
+            .map(|value| redis::from_redis_value::<Option<String>>(value))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(parse)?;
+        Ok((counts, values))
+    }
+
+    async fn set_unless(&self, key: &str, value: &str, unless: &str, ttl: Duration) -> Result<bool, InfraError> {
+        let key = self.key(key);
+        let script = &self.set_unless;
+        let set: i64 = self
+            .with_conn(|mut conn| async move {
+                script.key(key).arg(value).arg(unless).arg(millis(ttl)).invoke_async(&mut conn).await
+            })
+            .await?;
+        Ok(set == 1)
     }
 
     async fn unhit(&self, key: &str) -> Result<(), InfraError> {

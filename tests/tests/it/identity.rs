@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use yishi_tests::body;
-use yishi_tests::spawn_app;
+use yishi_tests::{spawn_app, spawn_app_with, Setup, TestApp};
 
 fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
@@ -164,6 +164,53 @@ async fn a_revoked_role_stops_working_on_the_next_request() {
         StatusCode::NOT_FOUND,
         "the same token, the role gone"
     );
+}
+
+/// The session entry the store holds for an access token (the principal cached with it).
+async fn cached_entry(app: &TestApp, token: &str) -> Option<String> {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value =
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    app.state.store.get(&format!("session:{}", claims["sid"].as_str().unwrap())).await.unwrap()
+}
+
+#[tokio::test]
+async fn cached_principals_on_two_instances_never_outlive_a_grant_change_or_a_logout() {
+    let one = spawn_app().await;
+    let two = spawn_app_with(Setup { instance_of: Some(one.shared()), ..Setup::default() }).await;
+    let w = one.world().await;
+    let resident = one.resident("qian").await;
+    let application = one.apply(&resident, &w.village_b).await;
+    let path = format!("/api/v1/residencies/{}", id(&application));
+    for app in [&one, &two, &two] {
+        assert_eq!(app.get_as(&w.officer.token, &path).await.status(), StatusCode::OK);
+    }
+    // Positive control: the store now holds the officer's principal with the session, so the
+    // next requests would be answered without asking the database who is calling.
+    let entry = cached_entry(&one, &w.officer.token).await.unwrap_or_default();
+    assert!(entry.contains("township_officer"), "principal cached with the session: {entry}");
+
+    let (_, grants) = body(one.get_as(&w.admin, &format!("/api/v1/role-grants?user_id={}", w.officer.id)).await).await;
+    let grant_id = grants["items"][0]["id"].as_str().unwrap().to_owned();
+    let revoke = one.client.delete(one.url(&format!("/api/v1/role-grants/{grant_id}"))).bearer_auth(&w.admin);
+    assert_eq!(revoke.send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        two.get_as(&w.officer.token, &path).await.status(),
+        StatusCode::NOT_FOUND,
+        "revoked on one, gone on two"
+    );
+    assert_eq!(one.get_as(&w.officer.token, &path).await.status(), StatusCode::NOT_FOUND, "and on one");
+
+    let regrant = two.grant(&w.admin, &w.officer.id, "township_officer", "org_unit", &w.township).await;
+    assert_eq!(regrant.status(), StatusCode::CREATED);
+    assert_eq!(one.get_as(&w.officer.token, &path).await.status(), StatusCode::OK, "granted on two, there on one");
+
+    assert_eq!(two.get_as(&w.officer.token, "/api/v1/me").await.status(), StatusCode::OK);
+    assert_eq!(one.post(Some(&w.officer.token), "/api/v1/auth/logout", json!({})).await.status(), StatusCode::OK);
+    for app in [&two, &one] {
+        assert_eq!(app.get_as(&w.officer.token, &path).await.status(), StatusCode::UNAUTHORIZED, "logged out");
+    }
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use domain::identity::ids::GrantId;
 use infra::identity::service::grants::GrantDraft;
 use infra::identity::{queries, service};
 
-use crate::auth::Auth;
+use crate::auth::{session_cache, Auth};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::Json;
 use crate::http::query::Query;
@@ -50,6 +50,7 @@ pub async fn create_grant(
             service::grants::grant(conn, &principal, &origin, &grant, now)
         })
         .await?;
+    session_cache::user_changed(&state.store, &row.user_id).await?;
     Ok(HttpResponse::Created().json(GrantView::from(row)))
 }
 
@@ -63,6 +64,7 @@ pub async fn revoke_grant(
     id: web::Path<GrantId>,
 ) -> Result<HttpResponse, ApiError> {
     let (principal, id, origin, now) = (auth.0, id.into_inner(), meta.origin(), state.clock.now().naive_utc());
-    state.db.run(move |conn| service::grants::revoke_grant(conn, &principal, &origin, &id, now)).await?;
+    let holder = state.db.run(move |conn| service::grants::revoke_grant(conn, &principal, &origin, &id, now)).await?;
+    session_cache::user_changed(&state.store, &holder).await?;
     Ok(HttpResponse::Ok().json(Done { ok: true }))
 }

@@ -3,7 +3,7 @@
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use infra::identity::service;
 
-use crate::auth::{password, Auth, AuthAllowingPasswordChange};
+use crate::auth::{password, session_cache, Auth, AuthAllowingPasswordChange};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::Json;
 use crate::http::support::{Done, RequestMeta};
@@ -43,8 +43,10 @@ pub async fn change_password(
         sessions::check_password_change(&state, &meta, &principal.user_id, current_password, &new_password).await?;
     let hash = password::hash(new_password.expose().to_owned()).await?;
     let (origin, now) = (meta.origin(), state.clock.now().naive_utc());
+    let user = principal.user_id.clone();
     let ended = state.db.run(move |conn| service::me::change_password(conn, &principal, &origin, &hash, now)).await?;
     sessions::forget(&state, ended).await?;
+    session_cache::user_changed(&state.store, &user).await?;
     Ok(HttpResponse::Ok().json(Done { ok: true }))
 }
 

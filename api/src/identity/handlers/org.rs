@@ -6,7 +6,7 @@ use domain::identity::ids::{GridId, OrgUnitId};
 use infra::identity::service::org::GridDraft;
 use infra::identity::{queries, service};
 
-use crate::auth::Auth;
+use crate::auth::{session_cache, Auth};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::Json;
 use crate::http::query::Query;
@@ -61,6 +61,7 @@ pub async fn create_unit(
             service::org::add_unit(conn, &principal, &origin, parent, asked.kind, &asked.name, now)
         })
         .await?;
+    session_cache::org_changed(&state.store).await?;
     Ok(HttpResponse::Created().json(OrgUnitView::from(row)))
 }
 
@@ -117,6 +118,7 @@ pub async fn create_grid(
             service::org::add_grid(conn, &principal, &origin, &draft, now)
         })
         .await?;
+    session_cache::org_changed(&state.store).await?;
     Ok(HttpResponse::Created().json(GridView::from(row)))
 }
 

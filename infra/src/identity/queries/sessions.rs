@@ -49,3 +49,11 @@ pub fn caller(
         acting_for.map(|resident| crate::identity::queries::residency::member_places(conn, resident)).transpose()?;
     Ok(Some(Caller { user, grants, resident_places }))
 }
+
+/// Where the resident of a proxy action lives (for a caller whose principal was cached).
+pub fn resident_places(
+    conn: &mut DbConn,
+    resident_id: &str,
+) -> Result<Vec<domain::identity::roles::Place>, crate::identity::IdentityError> {
+    Ok(crate::identity::queries::residency::member_places(conn, resident_id)?)
+}

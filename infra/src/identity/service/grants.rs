@@ -61,14 +61,14 @@ pub fn grant(
 }
 
 /// Revokes a live grant, with its audit entry, in one transaction; it stops working on the
-/// holder's next request.
+/// holder's next request. Answers the holder.
 pub fn revoke_grant(
     conn: &mut DbConn,
     principal: &Principal,
     origin: &Origin,
     id: &GrantId,
     now: NaiveDateTime,
-) -> Result<(), IdentityError> {
+) -> Result<String, IdentityError> {
     let id = id.as_str();
     write_tx(conn, |conn| {
         let row = queries::grants::find(conn, id)?.filter(|r| r.revoked_at.is_none()).ok_or(IdentityError::NotFound)?;
@@ -77,7 +77,7 @@ pub fn revoke_grant(
         revoke(conn, id, &principal.user_id, now)?;
         let details = serde_json::json!({ "user_id": row.user_id, "role": row.role });
         audit::append(conn, &origin.entry(Some(principal), "role_revoked", "role_grant", id, details), now)?;
-        Ok(())
+        Ok(row.user_id)
     })
 }
 
