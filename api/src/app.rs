@@ -198,6 +198,7 @@ impl Application {
             wechat,
             channels,
             media,
+            cases_reference: Default::default(),
         });
 
         let bind = state.config.bind;

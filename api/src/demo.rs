@@ -317,7 +317,8 @@ fn demo_cases(conn: &mut infra::DbConn, departments: &[String], now: NaiveDateTi
         acting_for: None,
     };
     let point = ChinaPoint::parse(27.4542, 112.1931, Datum::Gcj02).map_err(demo_error)?;
-    let rules = Rules { policy: domain::cases::DeadlinePolicy::default(), require_phone: true };
+    let rules =
+        Rules { policy: domain::cases::DeadlinePolicy::default(), require_phone: true, reference: Default::default() };
     for (description, category) in
         [("塘湾村一组路口的路灯坏了一个多星期，晚上很黑", "road"), ("王家院子旁的排水沟堵了，下雨就漫到路上", "water")]
     {

@@ -28,4 +28,7 @@ pub struct AppState {
     pub wechat: infra::wechat::WeChat,
     pub channels: infra::notify::Channels,
     pub media: infra::media::MediaStore,
+    /// The case categories and the working-day calendar as reports read them (forgotten when
+    /// an admin here changes them, re-read within a second of a change made elsewhere).
+    pub cases_reference: infra::cases::reference::Reference,
 }

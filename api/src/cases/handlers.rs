@@ -7,7 +7,7 @@ use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use domain::cases::{CaseId, Rating, VisitMethod};
 use domain::identity::principal::Principal;
-use infra::cases::service::{self, Caller, StepRequest, Visit};
+use infra::cases::service::{self, Caller, Prepared, StepRequest, Visit};
 use infra::cases::{calendar, queries};
 
 use super::dto::*;
@@ -49,6 +49,7 @@ pub async fn create_category(
 ) -> Result<HttpResponse, ApiError> {
     let (actor, now, draft) = (actor(auth.0, meta), now_utc(&state), body.into_inner().into());
     let row = state.db.run(move |conn| service::create_category(conn, &actor, draft, now)).await?;
+    state.cases_reference.forget();
     Ok(HttpResponse::Created().json(CategoryView::from(row)))
 }
 
@@ -64,6 +65,7 @@ pub async fn update_category(
 ) -> Result<HttpResponse, ApiError> {
     let (actor, now, code, draft) = (actor(auth.0, meta), now_utc(&state), code.into_inner(), body.into_inner().into());
     let row = state.db.run(move |conn| service::update_category(conn, &actor, &code, draft, now)).await?;
+    state.cases_reference.forget();
     Ok(HttpResponse::Ok().json(CategoryView::from(row)))
 }
 
@@ -93,16 +95,15 @@ pub async fn report_case(
     let max_age = chrono::Duration::from_std(state.config.cases.max_capture_age).unwrap_or(chrono::Duration::days(30));
     let report = new.into_report(now, max_age)?;
     let key = idempotency::key_from(&req, &principal.user_id, &body)?;
-    // A synced retry of an offline report: answer with the case it made.
-    if let Some(client_id) = report.client_id.clone() {
-        let p = principal.clone();
-        if let Some(view) = state.db.run(move |conn| queries::synced(conn, &p, &client_id)).await? {
-            return Ok(HttpResponse::Ok().json(CaseView::from(view)));
-        }
-    }
+    let (rules, p, r, retryable) = (super::rules(&state), principal.clone(), report.clone(), key.is_some());
+    let ready = match state.db.run(move |conn| service::prepare_report(conn, &p, &r, &rules, retryable, now)).await? {
+        Prepared::Synced(view) => return Ok(HttpResponse::Ok().json(CaseView::from(*view))),
+        Prepared::Ready(ready) => Some(ready),
+        Prepared::Recheck => None,
+    };
     let rules = super::rules(&state);
     idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
-        Ok(CaseView::from(service::report(conn, &principal, &report, &rules, now)?))
+        Ok(CaseView::from(service::report(conn, &principal, &report, &rules, ready.as_deref(), now)?))
     })
     .await
 }
@@ -438,5 +439,6 @@ pub async fn upload_calendar_year(
     let (actor, year, upload, now) = (actor(auth.0, meta), year.into_inner(), body.into_inner(), now_utc(&state));
     let (given, days) = (upload.year, upload.drafts());
     state.db.run(move |conn| service::upload_calendar_year(conn, &actor, year, given, &days, now)).await?;
+    state.cases_reference.forget();
     Ok(HttpResponse::Ok().json(upload))
 }

@@ -14,7 +14,11 @@ use crate::state::AppState;
 
 /// The deployment's rules for cases, as the services take them.
 pub(crate) fn rules(state: &AppState) -> Rules {
-    Rules { policy: state.config.cases.policy.clone(), require_phone: state.config.cases.require_phone }
+    Rules {
+        policy: state.config.cases.policy.clone(),
+        require_phone: state.config.cases.require_phone,
+        reference: state.cases_reference.clone(),
+    }
 }
 
 /// The feature's routes under `/api/v1`.

@@ -240,63 +240,96 @@ pub(crate) struct NewReport {
     pub details: serde_json::Value,
 }
 
-/// Files a report: the case at the grid with its acceptance deadline, the first timeline entry,
-/// the media attached, the grid's workers told. A report whose reporter already filed the same
-/// client id returns that case instead (`false`: nothing new).
-pub(crate) fn file(conn: &mut DbConn, new: NewReport, ctx: &Ctx<'_>) -> Result<(CaseRow, bool), CasesError> {
-    let accept_due = ctx.policy.accept_due(ctx.calendar, Level::Grid, new.urgency, utc(ctx.now)).naive_utc();
-    let row = CaseRow {
-        id: domain::new_id(),
-        category: new.category,
-        description: new.description,
-        lat: new.point.map(|p| p.0),
-        lng: new.point.map(|p| p.1),
-        cell: new.point.map(|(lat, lng)| domain::geo_cn::cell_of(lat, lng)),
-        address: new.address,
-        urgency: new.urgency.as_str().to_owned(),
-        anonymous: new.anonymous,
-        is_public: new.public,
-        reporter_id: new.reporter_id.clone(),
-        client_id: new.client_id.clone(),
-        grid_id: Some(new.grid_id),
-        org_unit_id: new.org_unit_id,
-        department_id: None,
-        level: Level::Grid.as_str().to_owned(),
-        status: CaseStatus::Reported.as_str().to_owned(),
-        outcome: None,
-        merged_into: None,
-        captured_at: new.captured_at,
-        reported_at: ctx.now,
-        first_accepted_at: None,
-        resolved_at: None,
-        closed_at: None,
-        accept_due: Some(accept_due),
-        resolve_due: None,
-        confirm_due: None,
-        next_due: Some(accept_due),
-        overdue: false,
-        escalations: 0,
-        rating: None,
-        version: 0,
-    };
-    if rows::insert(conn, &row)? == crate::db::Inserted::Duplicate {
+/// A report made ready before its write transaction: the case at the grid with its acceptance
+/// deadline, its first timeline entry, the uploads to attach, and the grid's workers to tell
+/// with what they are told.
+#[derive(Debug, Clone)]
+pub(crate) struct Filing {
+    pub case: CaseRow,
+    pub event: EventRow,
+    pub media: Vec<String>,
+    /// Whose uploads may be attached: the reporter and the proxy.
+    pub owners: Vec<String>,
+    pub handlers: Vec<crate::notify::Recipient>,
+    pub notice: serde_json::Value,
+}
+
+impl Filing {
+    /// The rows of a new report (no I/O): `handlers` are the grid's workers, `category_name`
+    /// names the category in their notice.
+    pub fn new(new: NewReport, ctx: &Ctx<'_>, handlers: Vec<crate::notify::Recipient>, category_name: &str) -> Self {
+        let accept_due = ctx.policy.accept_due(ctx.calendar, Level::Grid, new.urgency, utc(ctx.now)).naive_utc();
+        let case = CaseRow {
+            id: domain::new_id(),
+            category: new.category,
+            description: new.description,
+            lat: new.point.map(|p| p.0),
+            lng: new.point.map(|p| p.1),
+            cell: new.point.map(|(lat, lng)| domain::geo_cn::cell_of(lat, lng)),
+            address: new.address,
+            urgency: new.urgency.as_str().to_owned(),
+            anonymous: new.anonymous,
+            is_public: new.public,
+            reporter_id: new.reporter_id.clone(),
+            client_id: new.client_id,
+            grid_id: Some(new.grid_id),
+            org_unit_id: new.org_unit_id,
+            department_id: None,
+            level: Level::Grid.as_str().to_owned(),
+            status: CaseStatus::Reported.as_str().to_owned(),
+            outcome: None,
+            merged_into: None,
+            captured_at: new.captured_at,
+            reported_at: ctx.now,
+            first_accepted_at: None,
+            resolved_at: None,
+            closed_at: None,
+            accept_due: Some(accept_due),
+            resolve_due: None,
+            confirm_due: None,
+            next_due: Some(accept_due),
+            overdue: false,
+            escalations: 0,
+            rating: None,
+            version: 0,
+        };
+        let mut event = EventRow::on(&case, "reported", Some(&new.reporter_id), ctx.now);
+        event.seq = 1;
+        event.from_status = None;
+        event.from_level = None;
+        event.proxy_id = new.proxy_id.clone();
+        event.by_reporter = true;
+        event.attachments = serde_json::to_string(&new.media).unwrap_or_else(|_| "[]".into());
+        event.details = new.details.to_string();
+        let owners = std::iter::once(new.reporter_id).chain(new.proxy_id).collect();
+        let notice = handler_notice(&case, Level::Grid, category_name);
+        Self { case, event, media: new.media, owners, handlers, notice }
+    }
+}
+
+/// Files a report made ready: the case, its first timeline entry, the media attached, the
+/// grid's workers told — the only statements in the write transaction. A report whose reporter
+/// already filed the same client id returns that case instead (`false`: nothing new).
+pub(crate) fn file(conn: &mut DbConn, filing: &Filing) -> Result<(CaseRow, bool), CasesError> {
+    let case = &filing.case;
+    let now = case.reported_at;
+    if rows::insert(conn, case)? == crate::db::Inserted::Duplicate {
         // The same client id raced in: the first report stands.
-        let client = new.client_id.as_deref().unwrap_or_default();
-        let first = queries::find_by_client_id(conn, &new.reporter_id, client)?.ok_or(CasesError::Stale)?;
+        let client = case.client_id.as_deref().unwrap_or_default();
+        let first = queries::find_by_client_id(conn, &case.reporter_id, client)?.ok_or(CasesError::Stale)?;
         return Ok((first, false));
     }
-    let mut event = EventRow::on(&row, "reported", Some(&new.reporter_id), ctx.now);
-    event.from_status = None;
-    event.from_level = None;
-    event.proxy_id = new.proxy_id.clone();
-    event.by_reporter = true;
-    event.attachments = serde_json::to_string(&new.media).unwrap_or_else(|_| "[]".into());
-    event.details = new.details.to_string();
-    rows::append_event(conn, &mut event)?;
-    let owners: Vec<&str> = std::iter::once(new.reporter_id.as_str()).chain(new.proxy_id.as_deref()).collect();
-    crate::media::service::attach(conn, &new.media, &owners, &row.id)?;
-    tell_handlers(conn, &row, Level::Grid, CASE_ASSIGNED, ctx.now)?;
-    Ok((row, true))
+    // The case is new in this transaction: its timeline starts at 1 with no read.
+    rows::insert_event(conn, &filing.event)?;
+    let owners: Vec<&str> = filing.owners.iter().map(String::as_str).collect();
+    if !filing.media.is_empty()
+        && crate::media::service::attach(conn, &filing.media, &owners, &case.id)? != filing.media.len()
+    {
+        // Checked before the transaction; attached to another report since.
+        return Err(CasesError::invalid("media", "each id must be an unattached upload of yours"));
+    }
+    crate::notify::service::enqueue_many(conn, CASE_ASSIGNED, &filing.handlers, &filing.notice, now)?;
+    Ok((case.clone(), true))
 }
 
 /// A case's short name in notices: the start of its description.
@@ -324,9 +357,8 @@ pub(crate) fn tell_people(
         "status_code": status.as_str(),
         "note": note.unwrap_or_default(),
     });
-    for person in people.iter().filter(|p| Some(p.as_str()) != actor) {
-        crate::notify::enqueue(conn, CASE_STATUS_CHANGED, person, &data, now)?;
-    }
+    people.retain(|p| Some(p.as_str()) != actor);
+    crate::notify::enqueue_to(conn, CASE_STATUS_CHANGED, &people, &data, now)?;
     Ok(())
 }
 
@@ -350,6 +382,32 @@ pub(crate) fn handlers(conn: &mut DbConn, case: &CaseRow, level: Level) -> Resul
     grants::holders(conn, kind, &scopes, &roles)
 }
 
+/// The workers of a grid already read and of the grids holding it (who handle its cases at the
+/// grid level), as the recipients of a notice: two reads.
+pub(crate) fn grid_handlers(
+    conn: &mut DbConn,
+    grid: &crate::identity::rows::GridRow,
+    unit_path: &[String],
+) -> Result<Vec<crate::notify::Recipient>, DieselError> {
+    use crate::identity::queries::{grants, org};
+    let scopes = org::grid_and_holders_at(conn, &grid.id, &grid.level, unit_path)?;
+    let roles: Vec<String> = Level::Grid.handling().roles().iter().map(|r| r.as_str().to_owned()).collect();
+    Ok(grants::reachable_holders(conn, "grid", &scopes, &roles)?
+        .into_iter()
+        .map(|(user_id, on_wechat, has_email)| crate::notify::Recipient { user_id, on_wechat, has_email })
+        .collect())
+}
+
+/// What the handlers of `level` are told about a case.
+pub(crate) fn handler_notice(case: &CaseRow, level: Level, category_name: &str) -> serde_json::Value {
+    let due = case
+        .accept_due
+        .or(case.resolve_due)
+        .map(|d| d.and_utc().with_timezone(&domain::calendar::beijing()).format("%m月%d日%H:%M").to_string())
+        .unwrap_or_default();
+    json!({ "case": short_name(case), "case_id": case.id, "category": category_name, "due": due, "level": level.as_str() })
+}
+
 /// Tells the handlers of `level` about a case (a new one, or one escalated to them).
 pub(crate) fn tell_handlers(
     conn: &mut DbConn,
@@ -358,18 +416,10 @@ pub(crate) fn tell_handlers(
     kind: &str,
     now: NaiveDateTime,
 ) -> Result<usize, DieselError> {
-    let due = case
-        .accept_due
-        .or(case.resolve_due)
-        .map(|d| d.and_utc().with_timezone(&domain::calendar::beijing()).format("%m月%d日%H:%M").to_string())
-        .unwrap_or_default();
     let category = queries::category(conn, &case.category)?.map(|c| c.name).unwrap_or_default();
-    let data = json!({ "case": short_name(case), "case_id": case.id, "category": category, "due": due, "level": level.as_str() });
+    let data = handler_notice(case, level, &category);
     let people = handlers(conn, case, level)?;
-    for person in &people {
-        crate::notify::enqueue(conn, kind, person, &data, now)?;
-    }
-    Ok(people.len())
+    crate::notify::enqueue_to(conn, kind, &people, &data, now)
 }
 
 /// One sweeper pass: every case whose deadline has passed gets what its lapse calls for, once.

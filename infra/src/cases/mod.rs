@@ -8,6 +8,7 @@ pub mod error;
 pub mod flow;
 pub mod keys;
 pub mod queries;
+pub mod reference;
 pub mod rows;
 pub mod service;
 

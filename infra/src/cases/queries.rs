@@ -210,11 +210,16 @@ fn reporter_of(conn: &mut DbConn, case: &CaseRow, seen: &Seen) -> Result<Option<
     if !seen.shows_reporter(case.exposure()) {
         return Ok(None);
     }
-    Ok(users::find(conn, &case.reporter_id)?.map(|u| Reporter {
-        id: u.id,
-        display_name: u.display_name,
-        phone_masked: u.phone.as_deref().map(domain::identity::accounts::mask_phone),
-    }))
+    Ok(users::find(conn, &case.reporter_id)?.as_ref().map(reporter))
+}
+
+/// The reporter as shown to those who see them.
+pub(crate) fn reporter(user: &crate::identity::rows::UserRow) -> Reporter {
+    Reporter {
+        id: user.id.clone(),
+        display_name: user.display_name.clone(),
+        phone_masked: user.phone.as_deref().map(domain::identity::accounts::mask_phone),
+    }
 }
 
 /// A case as the caller may see it, with its timeline, media and follower count.
@@ -225,6 +230,23 @@ pub fn detail(conn: &mut DbConn, case: &CaseRow, seen: &Seen) -> Result<CaseView
     people.sort();
     people.dedup();
     let names = names(conn, &people)?;
+    let reporter = reporter_of(conn, case, seen)?;
+    let followers = follower_count(conn, &case.id)?;
+    let media = media::queries::of_case(conn, &case.id)?;
+    Ok(assemble(case, seen, reporter, &events, &names, followers, media))
+}
+
+/// A case as the caller may see it, from what is known of it (no I/O): the reporter if shown,
+/// the timeline with the names of those on it, the follower count and the media.
+pub(crate) fn assemble(
+    case: &CaseRow,
+    seen: &Seen,
+    reporter: Option<Reporter>,
+    events: &[EventRow],
+    names: &HashMap<String, String>,
+    followers: i64,
+    media: Vec<MediaRow>,
+) -> CaseView {
     let actor = |id: &Option<String>| {
         id.as_ref().map(|id| Actor { id: id.clone(), display_name: names.get(id).cloned().unwrap_or_default() })
     };
@@ -251,11 +273,11 @@ pub fn detail(conn: &mut DbConn, case: &CaseRow, seen: &Seen) -> Result<CaseView
             at: e.created_at,
         })
         .collect();
-    let mut view = CaseView::new(case, seen, reporter_of(conn, case, seen)?);
-    view.followers = Some(follower_count(conn, &case.id)?);
-    view.media = Some(media::queries::of_case(conn, &case.id)?);
+    let mut view = CaseView::new(case, seen, reporter);
+    view.followers = Some(followers);
+    view.media = Some(media);
     view.timeline = Some(timeline);
-    Ok(view)
+    view
 }
 
 /// Views of listed cases the caller may see (the others are left out): the unit paths are read
@@ -666,7 +688,11 @@ pub fn public_request(conn: &mut DbConn, id: &str) -> Result<Option<PublicReques
 // Rows
 
 pub fn categories(conn: &mut DbConn) -> Result<Vec<CategoryRow>, CasesError> {
-    Ok(cc::case_categories.select(CategoryRow::as_select()).order((cc::sort_order.asc(), cc::code.asc())).load(conn)?)
+    Ok(category_rows(conn)?)
+}
+
+pub(crate) fn category_rows(conn: &mut DbConn) -> Result<Vec<CategoryRow>, DieselError> {
+    cc::case_categories.select(CategoryRow::as_select()).order((cc::sort_order.asc(), cc::code.asc())).load(conn)
 }
 
 pub fn category(conn: &mut DbConn, code: &str) -> Result<Option<CategoryRow>, DieselError> {

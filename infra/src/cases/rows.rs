@@ -124,7 +124,14 @@ impl CaseRow {
 
 /// Inserts a case, unless its reporter already filed one with the same client id.
 pub(crate) fn insert(conn: &mut DbConn, row: &CaseRow) -> Result<Inserted, DieselError> {
-    insert_unique(conn, |conn| diesel::insert_into(c::cases).values(row).execute(conn))
+    // Per-backend branch: `ON CONFLICT DO NOTHING` (one statement, where `insert_unique` needs a
+    // savepoint around the insert) cannot be expressed through the multi-backend connection.
+    // The only unique keys a new case can meet are its fresh id and (reporter, client id).
+    let inserted = match conn {
+        DbConn::Pg(pg) => diesel::insert_into(c::cases).values(row).on_conflict_do_nothing().execute(pg)?,
+        DbConn::Sqlite(sqlite) => diesel::insert_into(c::cases).values(row).on_conflict_do_nothing().execute(sqlite)?,
+    };
+    Ok(if inserted == 1 { Inserted::New } else { Inserted::Duplicate })
 }
 
 /// Applies `changes` if nobody changed the case since `version` was read. Returns whether it
@@ -191,6 +198,12 @@ pub(crate) fn append_event(conn: &mut DbConn, event: &mut EventRow) -> Result<()
         ev::case_events.filter(ev::case_id.eq(&event.case_id)).select(diesel::dsl::max(ev::seq)).first(conn)?;
     event.seq = last.unwrap_or(0) + 1;
     diesel::insert_into(ev::case_events).values(&*event).execute(conn)?;
+    Ok(())
+}
+
+/// Inserts an entry whose `seq` is already known (a new case's first, numbered 1).
+pub(crate) fn insert_event(conn: &mut DbConn, event: &EventRow) -> Result<(), DieselError> {
+    diesel::insert_into(ev::case_events).values(event).execute(conn)?;
     Ok(())
 }
 

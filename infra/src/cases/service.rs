@@ -3,6 +3,8 @@
 //! the app and for Open311 —, a step of the ladder, following, merging, a visit, revealing the
 //! reporter's phone, the category catalog, the working-day calendar and Open311 keys.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use domain::cases::access::{self, Seen};
 use domain::cases::routing::{self, Channel, Fallback};
@@ -22,6 +24,8 @@ use super::{calendar, CasesError};
 use crate::db::{write_tx, Inserted};
 use crate::identity::audit;
 use crate::identity::queries::{grants, org, residency, users};
+use crate::identity::rows::UserRow;
+use crate::media::MediaRow;
 use crate::DbConn;
 
 /// Who acts, and from where (for the audit log).
@@ -63,6 +67,8 @@ pub struct Rules {
     pub policy: DeadlinePolicy,
     /// Residents reporting for themselves need a bound phone (the real-name rule).
     pub require_phone: bool,
+    /// The category catalog and the calendar as reports read them.
+    pub reference: super::reference::Reference,
 }
 
 fn deny_unless(allowed: bool) -> Result<(), CasesError> {
@@ -100,6 +106,11 @@ pub struct Report {
 
 /// Checks attachments: ids of media the caller uploaded that belong to nothing yet.
 fn check_attachments(conn: &mut DbConn, principal: &Principal, ids: &[String]) -> Result<(), CasesError> {
+    attachments(conn, principal, ids).map(drop)
+}
+
+/// The media rows of attachments, checked as [`check_attachments`] does.
+fn attachments(conn: &mut DbConn, principal: &Principal, ids: &[String]) -> Result<Vec<MediaRow>, CasesError> {
     if ids.len() > MAX_ATTACHMENTS {
         return Err(CasesError::invalid("media", "at most 9 files"));
     }
@@ -109,14 +120,15 @@ fn check_attachments(conn: &mut DbConn, principal: &Principal, ids: &[String]) -
     if unique.len() != ids.len() || ids.iter().any(|id| !domain::ids::is_valid_id(id)) {
         return Err(CasesError::invalid("media", "distinct media ids"));
     }
-    let usable = crate::media::queries::of_ids(conn, ids)?
-        .iter()
-        .filter(|m| m.case_id.is_none() && crate::media::queries::is_own(principal, m))
-        .count();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = crate::media::queries::of_ids(conn, ids)?;
+    let usable = rows.iter().filter(|m| m.case_id.is_none() && crate::media::queries::is_own(principal, m)).count();
     if usable != ids.len() {
         return Err(CasesError::invalid("media", "each id must be an unattached upload of yours"));
     }
-    Ok(())
+    Ok(rows)
 }
 
 /// The reporter's home grid: the grid of the deepest unit with one on their first residence
@@ -158,20 +170,34 @@ fn route(
     Err(CasesError::NoGrid)
 }
 
-/// Files a report, whichever way it came: the category must be offered on the channel, a
-/// resident reporting for themselves needs a bound phone, attachments must be the reporter's
-/// own unattached uploads, the case goes to its grid (where an Open311 key's account must be
-/// able to handle it), and the grid's workers are told. Runs in the caller's write transaction.
-/// A report whose reporter already filed the same client id returns that case.
-pub fn file(
+/// A report checked and routed, its rows made, before its write transaction: what the
+/// transaction writes, and what its answer is built from.
+#[derive(Debug, Clone)]
+pub struct Filing {
+    rows: flow::Filing,
+    place: Place,
+    reporter: UserRow,
+    /// The attachments as they are before they are attached.
+    media: Vec<MediaRow>,
+}
+
+/// Checks and routes a report and makes its rows, reading what filing needs (the category, the
+/// reporter, the attachments, the grid, the calendar, the grid's workers to tell) — outside the
+/// write transaction, or inside it for [`file`]. The checks: the category must be offered on
+/// the channel, a resident reporting for themselves needs a bound phone, attachments must be
+/// the reporter's own unattached uploads (checked again as they are attached), and an Open311
+/// key's account must be able to handle the case at its grid.
+fn prepare(
     conn: &mut DbConn,
     principal: &Principal,
     channel: Channel,
     report: &Report,
     rules: &Rules,
     now: NaiveDateTime,
-) -> Result<CaseRow, CasesError> {
-    let category = queries::category(conn, &report.category)?
+) -> Result<Filing, CasesError> {
+    let category = rules
+        .reference
+        .category(conn, &report.category)?
         .filter(|c| channel.offers(c.active, c.public_by_default))
         .ok_or(CasesError::UnknownCategory)?;
     let reporter_id = principal.subject().to_owned();
@@ -180,17 +206,16 @@ pub fn file(
     if rules.require_phone && self_reporting_resident && reporter.phone.is_none() {
         return Err(CasesError::PhoneRequired);
     }
-    check_attachments(conn, principal, &report.media)?;
+    let media = attachments(conn, principal, &report.media)?;
     let grid = route(conn, principal, channel, report.point)?;
-    if channel.reporter_must_handle() {
-        let org_path = org::unit_path(conn, &grid.org_unit_id)?.unwrap_or_default();
-        let place = Place { org_path, grid_id: Some(grid.id.clone()), department_id: None };
-        if !principal.may(&place, Permission::HandleGridCase) {
-            return Err(CasesError::OutsideKeyScope);
-        }
+    let org_path = org::unit_path(conn, &grid.org_unit_id)?.unwrap_or_default();
+    let place = Place { org_path, grid_id: Some(grid.id.clone()), department_id: None };
+    if channel.reporter_must_handle() && !principal.may(&place, Permission::HandleGridCase) {
+        return Err(CasesError::OutsideKeyScope);
     }
-    let calendar = calendar::load_from(conn, now.date())?;
+    let calendar = rules.reference.calendar(conn, now.date())?;
     let ctx = flow::Ctx { policy: &rules.policy, calendar: &calendar, now };
+    let handlers = flow::grid_handlers(conn, &grid, &place.org_path)?;
     let new = flow::NewReport {
         category: category.code.clone(),
         description: if report.description.is_empty() { category.name.clone() } else { report.description.clone() },
@@ -208,20 +233,118 @@ pub fn file(
         media: report.media.clone(),
         details: report.details.clone(),
     };
-    let (case, _) = flow::file(conn, new, &ctx)?;
-    Ok(case)
+    let rows = flow::Filing::new(new, &ctx, handlers, &category.name);
+    Ok(Filing { rows, place, reporter, media })
 }
 
-/// A report through the app, in the caller's write transaction: filed, and shown as its
+/// Files a report, whichever way it came, in the caller's write transaction: checked and routed
+/// by [`prepare`], written by `flow::file`, and the grid's workers told. A report whose reporter
+/// already filed the same client id returns that case.
+pub fn file(
+    conn: &mut DbConn,
+    principal: &Principal,
+    channel: Channel,
+    report: &Report,
+    rules: &Rules,
+    now: NaiveDateTime,
+) -> Result<CaseRow, CasesError> {
+    let filing = prepare(conn, principal, channel, report, rules, now)?;
+    Ok(flow::file(conn, &filing.rows)?.0)
+}
+
+/// A report through the app as reading before the write found it.
+#[derive(Debug, Clone)]
+pub enum Prepared {
+    /// Its reporter already filed its client id (an offline report synced again): that case.
+    Synced(Box<CaseView>),
+    /// Checked, routed and made: [`report`] writes it, and answers with the case as its
+    /// reporter sees it, built from what it wrote.
+    Ready(Box<(Filing, CaseView)>),
+    /// A check refused it, and the request carries an `Idempotency-Key`: [`report`] checks
+    /// again inside the write transaction, where a retry of an earlier success (whose uploads
+    /// are attached by now) replays that answer instead of failing the check.
+    Recheck,
+}
+
+/// Reads what a report through the app needs, before its write transaction: the case already
+/// made from its client id, or the filing ready to write with its answer. `retryable` (the
+/// request has an `Idempotency-Key`): a refusal is left for [`report`] to find again.
+pub fn prepare_report(
+    conn: &mut DbConn,
+    principal: &Principal,
+    report: &Report,
+    rules: &Rules,
+    retryable: bool,
+    now: NaiveDateTime,
+) -> Result<Prepared, CasesError> {
+    if let Some(client_id) = &report.client_id {
+        if let Some(view) = queries::synced(conn, principal, client_id)? {
+            return Ok(Prepared::Synced(Box::new(view)));
+        }
+    }
+    let ready = prepare(conn, principal, Channel::App, report, rules, now).and_then(|filing| {
+        let view = answer(conn, principal, &filing)?;
+        Ok((filing, view))
+    });
+    match ready {
+        Ok(ready) => Ok(Prepared::Ready(Box::new(ready))),
+        Err(_) if retryable => Ok(Prepared::Recheck),
+        Err(refused) => Err(refused),
+    }
+}
+
+/// The case as its reporter will see it once `filing` is written (no follower yet, the first
+/// timeline entry, the uploads attached to it).
+fn answer(conn: &mut DbConn, principal: &Principal, filing: &Filing) -> Result<CaseView, CasesError> {
+    let (case, event) = (&filing.rows.case, &filing.rows.event);
+    let exposure = case.exposure();
+    let homes: Vec<Vec<String>> = if access::needs_homes(principal, exposure, &filing.place) {
+        residency::member_places(conn, principal.subject())?.into_iter().map(|p| p.org_path).collect()
+    } else {
+        Vec::new()
+    };
+    let seen = Seen::new(principal, exposure, filing.place.clone(), false, &homes);
+    if !seen.visible(principal, exposure) {
+        return Err(CasesError::NotFound);
+    }
+    let mut names = HashMap::from([(filing.reporter.id.clone(), filing.reporter.display_name.clone())]);
+    if let Some(proxy) = event.proxy_id.as_ref().filter(|p| !names.contains_key(*p)) {
+        names.extend(users::names(conn, std::slice::from_ref(proxy))?);
+    }
+    let reporter = seen.shows_reporter(exposure).then(|| queries::reporter(&filing.reporter));
+    let mut media = filing.media.clone();
+    for row in &mut media {
+        row.case_id = Some(case.id.clone());
+    }
+    media.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(queries::assemble(case, &seen, reporter, std::slice::from_ref(event), &names, 0, media))
+}
+
+/// A report through the app, in the caller's write transaction: written as [`prepare_report`]
+/// made it ready (or checked and made here, when it was left to recheck), and shown as its
 /// reporter sees it.
 pub fn report(
     conn: &mut DbConn,
     principal: &Principal,
     report: &Report,
     rules: &Rules,
+    ready: Option<&(Filing, CaseView)>,
     now: NaiveDateTime,
 ) -> Result<CaseView, CasesError> {
-    let case = file(conn, principal, Channel::App, report, rules, now)?;
+    let made;
+    let (filing, view) = match ready {
+        Some(ready) => ready,
+        None => {
+            let filing = prepare(conn, principal, Channel::App, report, rules, now)?;
+            let view = answer(conn, principal, &filing)?;
+            made = (filing, view);
+            &made
+        }
+    };
+    let (case, new) = flow::file(conn, &filing.rows)?;
+    if new {
+        return Ok(view.clone());
+    }
     let seen = queries::visible(conn, principal, &case)?;
     queries::detail(conn, &case, &seen)
 }

@@ -76,6 +76,8 @@ pub struct Database {
     pool: Arc<RwLock<(r2d2::Pool<Connector>, u64)>>,
     target: Arc<DbTarget>,
     options: DbOptions,
+    /// SQLite: this process's write transactions take turns here (see `write_tx`).
+    writers: super::tx::Writers,
 }
 
 impl std::fmt::Debug for Database {
@@ -107,7 +109,8 @@ impl Database {
             }
         }
         let pool = new_pool(&target, &options);
-        Ok(Self { pool: Arc::new(RwLock::new((pool, 0))), target: Arc::new(target), options })
+        let writers = super::tx::Writers::default();
+        Ok(Self { pool: Arc::new(RwLock::new((pool, 0))), target: Arc::new(target), options, writers })
     }
 
     fn current_pool(&self) -> (r2d2::Pool<Connector>, u64) {
@@ -160,7 +163,10 @@ impl Database {
         tokio::task::spawn_blocking(move || {
             span.in_scope(|| {
                 let (mut conn, generation) = db.checkout(db.options.checkout_timeout)?;
-                let outcome = work(&mut conn);
+                let outcome = {
+                    let _writers = db.writers.enter();
+                    work(&mut conn)
+                };
                 if outcome.as_ref().is_err_and(ConnectionLoss::connection_lost) {
                     db.renew_after_lost_connection(generation);
                 }

@@ -8,12 +8,42 @@ use super::DbConn;
 
 type Manager = <DbConn as Connection>::TransactionManager;
 
+/// The turn a database's write transactions take in this process, on SQLite. SQLite's busy
+/// handler waits for the write lock by sleeping in growing steps (up to 100 ms) and in no
+/// order, so under load a writer could wait long after the lock was free; writers of one
+/// process instead queue on this lock and start the moment the previous one commits. Writers of
+/// other processes still queue on the busy timeout.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Writers(std::sync::Arc<std::sync::Mutex<()>>);
+
+thread_local! {
+    /// The turn of the database whose work runs on this thread (`Database::run`).
+    static WRITERS: std::cell::RefCell<Option<Writers>> = const { std::cell::RefCell::new(None) };
+}
+
+/// While alive, `write_tx` on this thread takes turns on its database's [`Writers`].
+pub(crate) struct Entered(Option<Writers>);
+
+impl Writers {
+    pub(crate) fn enter(&self) -> Entered {
+        Entered(WRITERS.with(|w| w.replace(Some(self.clone()))))
+    }
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        WRITERS.with(|w| *w.borrow_mut() = previous);
+    }
+}
+
 /// Runs `work` in a transaction that intends to write.
 ///
 /// On SQLite it begins `IMMEDIATE`, taking the write lock up front: a deferred transaction that
 /// reads and then writes fails with SQLITE_BUSY at once when another writer got there first,
 /// whatever the busy timeout, which would break every read-then-write rule. With the lock taken
-/// first, writers queue on the busy timeout instead. PostgreSQL begins an ordinary transaction.
+/// first, writers queue instead: this process's in turn on its database's `Writers`, other
+/// processes' on the busy timeout. PostgreSQL begins an ordinary transaction.
 ///
 /// Must be the outermost transaction; inside it, `conn.transaction(..)` makes savepoints.
 pub fn write_tx<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
@@ -21,6 +51,12 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<DieselError>,
 {
+    let writers = match conn {
+        DbConn::Sqlite(_) => WRITERS.with(|w| w.borrow().clone()),
+        DbConn::Pg(_) => None,
+    };
+    // Held until the transaction ends (a poisoned lock guards nothing of its own: take it).
+    let _turn = writers.as_ref().map(|w| w.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     match conn {
         // Per-backend branch: only SQLite has (and needs) BEGIN IMMEDIATE.
         DbConn::Sqlite(sqlite) => AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?,

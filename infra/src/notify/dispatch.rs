@@ -10,9 +10,9 @@ use domain::notify::preferences::{digest_period, mail_digest, Channel, Digest};
 use domain::notify::{self, MAX_ATTEMPTS};
 use rand::Rng;
 
-use crate::db::{insert_unique, write_tx, Database, DbConn, Lease, PassClock};
+use crate::db::{write_tx, Database, DbConn, Lease, PassClock};
 use crate::notify::queries::{channel_enabled, stored_preference};
-use crate::notify::rows::OutboxRow;
+use crate::notify::rows::{NewNotification, OutboxRow};
 use crate::schema::notifications::dsl as n;
 use crate::schema::outbox::dsl as o;
 use crate::InfraError;
@@ -98,8 +98,49 @@ impl Claim {
     }
 }
 
-/// One dispatcher pass: claims up to `batch` due rows and delivers them, renewing the claims
-/// while it works. Returns how many were delivered.
+/// Claims up to `batch` due deliveries for `owner` until `until`, oldest due first, in one
+/// statement, and returns them. Per-backend branch: PostgreSQL skips rows another dispatcher is
+/// claiming at the same moment (`FOR UPDATE SKIP LOCKED`); SQLite runs one writer at a time,
+/// so its single statement is the portable lease on every row it takes. Either way a row is
+/// taken only if it is pending, due, and nobody holds an unexpired lease on it.
+fn claim_due(
+    conn: &mut DbConn,
+    owner: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+    batch: i64,
+) -> Result<Vec<OutboxRow>, DieselError> {
+    use diesel::sql_types::{BigInt, Text, Timestamp};
+    const RETURNING: &str = "RETURNING id, kind, recipient_id, channel, payload, status, attempts, next_attempt_at, \
+                             last_error, created_at, delivered_at";
+    match conn {
+        DbConn::Pg(pg) => diesel::sql_query(format!(
+            "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE id IN (SELECT id FROM outbox \
+             WHERE status = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
+             ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) {RETURNING}"
+        ))
+        .bind::<Text, _>(owner)
+        .bind::<Timestamp, _>(until)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(batch)
+        .load(pg),
+        DbConn::Sqlite(sqlite) => diesel::sql_query(format!(
+            "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id IN (SELECT id FROM outbox \
+             WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) \
+             ORDER BY next_attempt_at LIMIT ?) {RETURNING}"
+        ))
+        .bind::<Text, _>(owner)
+        .bind::<Timestamp, _>(until)
+        .bind::<Timestamp, _>(now)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(batch)
+        .load(sqlite),
+    }
+}
+
+/// One dispatcher pass: claims up to `batch` due rows in one statement and delivers them,
+/// renewing the claims while it works: the inbox ones together in one transaction, the others
+/// (WeChat, mail) one by one around their sends. Returns how many were delivered.
 pub async fn dispatch(
     db: &Database,
     channels: &Channels,
@@ -111,44 +152,35 @@ pub async fn dispatch(
     let lease = channels.lease;
     let clock = PassClock::starting(now);
     let claim = Claim { owner: owner.clone(), clock, lease };
-    let claimed: Vec<OutboxRow> = db
-        .run(move |conn| -> Result<Vec<OutboxRow>, InfraError> {
-            // Look at more rows than we take, in a shuffled order, so dispatchers running at the
-            // same moment mostly claim different rows instead of racing for the same ones.
-            let mut due: Vec<String> = o::outbox
-                .filter(o::status.eq("pending"))
-                .filter(o::next_attempt_at.le(now))
-                .filter(o::lease_until.is_null().or(o::lease_until.lt(now)))
-                .order(o::next_attempt_at.asc())
-                .select(o::id)
-                .limit(batch * 4)
-                .load(conn)?;
-            rand::seq::SliceRandom::shuffle(due.as_mut_slice(), &mut rand::rng());
-            let until = now + lease;
-            let mut mine = Vec::new();
-            for id in due {
-                if mine.len() as i64 >= batch {
-                    break;
-                }
-                if crate::schema::outbox::table::try_claim(conn, &id, &owner, now, until)? {
-                    mine.push(id);
-                }
-            }
-            // A row finished by another dispatcher between our look and our claim has no lease
-            // left either: keep only what is still due.
-            Ok(o::outbox
-                .filter(o::id.eq_any(&mine))
-                .filter(o::status.eq("pending"))
-                .filter(o::next_attempt_at.le(now))
-                .select(OutboxRow::as_select())
-                .load(conn)?)
-        })
-        .await?;
+    let mut claimed: Vec<OutboxRow> =
+        db.run(move |conn| claim_due(conn, &owner, now, now + lease, batch).map_err(InfraError::from)).await?;
+    if claimed.is_empty() {
+        return Ok(0);
+    }
+    claimed.sort_by(|a, b| a.id.cmp(&b.id));
     let _heartbeat =
         Heartbeat::start(db, claimed.iter().map(|r| r.id.clone()).collect(), claim.owner.clone(), clock, lease);
     let claim = std::sync::Arc::new(claim);
+    let (inbox, others): (Vec<OutboxRow>, Vec<OutboxRow>) =
+        claimed.into_iter().partition(|row| Channel::parse(&row.channel) == Some(Channel::Inbox));
     let mut delivered = 0;
-    for row in claimed {
+    if !inbox.is_empty() {
+        let ids: Vec<String> = inbox.iter().map(|r| r.id.clone()).collect();
+        match db.run(move |conn| write_tx(conn, |conn| deliver_to_inboxes(conn, &inbox, now))).await {
+            Ok((count, failed)) => {
+                delivered += count;
+                for (id, error) in failed {
+                    record_failure(db, &id, &error, now).await?;
+                }
+            }
+            Err(error) => {
+                for id in ids {
+                    record_failure(db, &id, &error.to_string(), now).await?;
+                }
+            }
+        }
+    }
+    for row in others {
         let id = row.id.clone();
         match deliver(db, channels, row, now, &claim).await {
             Ok(true) => delivered += 1,
@@ -159,8 +191,55 @@ pub async fn dispatch(
     Ok(delivered)
 }
 
-/// Delivers one row; `false` when it ended without a delivery (skipped, no grant, refused, or
-/// no longer ours). The inbox needs no claim check: its delivery key makes a second one a no-op.
+/// Puts the notices of inbox deliveries in their recipients' inboxes and marks the deliveries
+/// done: one insert and one update for them all, in the caller's transaction. The outbox id is
+/// the delivery key, so a delivery made before (by a dispatcher that died before marking it)
+/// adds nothing. Returns how many were delivered, and the deliveries whose notice could not be
+/// rendered, with why.
+fn deliver_to_inboxes(
+    conn: &mut DbConn,
+    rows: &[OutboxRow],
+    now: NaiveDateTime,
+) -> Result<(usize, Vec<(String, String)>), InfraError> {
+    let mut notices = Vec::with_capacity(rows.len());
+    let mut failed = Vec::new();
+    for row in rows {
+        let data: serde_json::Value = serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null);
+        match notify::render(&row.kind, &data) {
+            Ok(rendered) => notices.push(NewNotification {
+                id: domain::new_id(),
+                user_id: &row.recipient_id,
+                kind: &row.kind,
+                title: rendered.title,
+                body: rendered.body,
+                data: &row.payload,
+                delivery_key: &row.id,
+                created_at: now,
+            }),
+            Err(error) => failed.push((row.id.clone(), error.to_string())),
+        }
+    }
+    let ids: Vec<&str> = notices.iter().map(|n| n.delivery_key).collect();
+    // Chunks keep each statement well under SQLite's bound-parameter limit. Per-backend branch:
+    // a multi-row insert that skips existing keys cannot be expressed through the multi-backend
+    // connection (`ON CONFLICT DO NOTHING` on PostgreSQL, `INSERT OR IGNORE` on SQLite: every
+    // value is set, so the only constraint it can meet is the delivery key).
+    for chunk in notices.chunks(500) {
+        match conn {
+            DbConn::Pg(pg) => {
+                diesel::insert_into(n::notifications).values(chunk).on_conflict_do_nothing().execute(pg)?
+            }
+            DbConn::Sqlite(sqlite) => diesel::insert_or_ignore_into(n::notifications).values(chunk).execute(sqlite)?,
+        };
+    }
+    for chunk in ids.chunks(500) {
+        finish_all(conn, chunk, "delivered", now)?;
+    }
+    Ok((ids.len(), failed))
+}
+
+/// Delivers one row of WeChat or mail; `false` when it ended without a delivery (skipped, no
+/// grant, refused, or no longer ours).
 async fn deliver(
     db: &Database,
     channels: &Channels,
@@ -171,33 +250,7 @@ async fn deliver(
     match Channel::parse(&row.channel) {
         Some(Channel::Wechat) => deliver_wechat(db, channels, row, now, claim.clone()).await,
         Some(Channel::Mail) => deliver_mail(db, channels, row, now, claim.clone()).await,
-        Some(Channel::Inbox) => {
-            db.run(move |conn| {
-                write_tx(conn, |conn| -> Result<bool, InfraError> {
-                    let data: serde_json::Value = serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null);
-                    let rendered = notify::render(&row.kind, &data).map_err(|e| InfraError::Task(e.to_string()))?;
-                    // The outbox id is the delivery key: a second delivery adds nothing.
-                    insert_unique(conn, |conn| {
-                        diesel::insert_into(n::notifications)
-                            .values((
-                                n::id.eq(domain::new_id()),
-                                n::user_id.eq(&row.recipient_id),
-                                n::kind.eq(&row.kind),
-                                n::title.eq(&rendered.title),
-                                n::body.eq(&rendered.body),
-                                n::data.eq(&row.payload),
-                                n::delivery_key.eq(&row.id),
-                                n::created_at.eq(now),
-                            ))
-                            .execute(conn)
-                    })?;
-                    mark_delivered(conn, &row.id, now)?;
-                    Ok(true)
-                })
-            })
-            .await
-        }
-        None => Err(InfraError::Task(format!("no channel {}", row.channel))),
+        Some(Channel::Inbox) | None => Err(InfraError::Task(format!("no channel {}", row.channel))),
     }
 }
 
@@ -208,7 +261,12 @@ fn mark_delivered(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<usi
 /// Ends a delivery with `status`: delivered, or one of the outcomes that are not retried —
 /// `skipped` (opted out, or no template), `no_grant` (no subscription left), `refused` (43101).
 fn finish(conn: &mut DbConn, id: &str, status: &str, now: NaiveDateTime) -> Result<usize, DieselError> {
-    diesel::update(o::outbox.filter(o::id.eq(id)))
+    finish_all(conn, &[id], status, now)
+}
+
+/// Ends deliveries `ids` with `status`, as [`finish`] does one.
+fn finish_all(conn: &mut DbConn, ids: &[&str], status: &str, now: NaiveDateTime) -> Result<usize, DieselError> {
+    diesel::update(o::outbox.filter(o::id.eq_any(ids)))
         .set((
             o::status.eq(status),
             o::delivered_at.eq(now),

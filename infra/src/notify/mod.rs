@@ -15,4 +15,4 @@ pub mod service;
 pub use dispatch::{dispatch, send_digests, Channels, WeChatTemplate};
 pub use error::NotifyError;
 pub use rows::Recipient;
-pub use service::{enqueue, enqueue_many, purge};
+pub use service::{enqueue, enqueue_many, enqueue_to, purge};

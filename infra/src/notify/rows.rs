@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 /// One delivery of a notice on one channel.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = crate::schema::outbox)]
 pub struct OutboxRow {
     pub id: String,
@@ -35,6 +35,20 @@ pub struct NewDelivery<'a> {
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub grant_taken: bool,
+}
+
+/// A notice to put in someone's inbox, keyed by the delivery that brings it.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = crate::schema::notifications)]
+pub struct NewNotification<'a> {
+    pub id: String,
+    pub user_id: &'a str,
+    pub kind: &'a str,
+    pub title: String,
+    pub body: String,
+    pub data: &'a str,
+    pub delivery_key: &'a str,
+    pub created_at: NaiveDateTime,
 }
 
 /// A notice in someone's inbox.

@@ -119,6 +119,32 @@ pub fn enqueue_many(
     Ok(recipients.len())
 }
 
+/// Queues one notice of `kind` to each of `people`, on the channels [`enqueue`] would use for
+/// each: one read of how they are reached, one multi-row insert. Call inside the change's own
+/// transaction.
+pub fn enqueue_to(
+    conn: &mut DbConn,
+    kind: &str,
+    people: &[String],
+    data: &serde_json::Value,
+    now: NaiveDateTime,
+) -> Result<usize, DieselError> {
+    if people.is_empty() {
+        return Ok(0);
+    }
+    let found = crate::identity::queries::users::reachability(conn, people)?;
+    let recipients: Vec<Recipient> = people
+        .iter()
+        .map(|id| {
+            // An unknown id gets the inbox only, as with `enqueue`.
+            let (on_wechat, has_email) =
+                found.iter().find(|(user, _, _)| user == id).map_or((false, false), |(_, w, e)| (*w, *e));
+            Recipient { user_id: id.clone(), on_wechat, has_email }
+        })
+        .collect();
+    enqueue_many(conn, kind, &recipients, data, now)
+}
+
 /// Marks one of the user's notices read (again is fine); not found when it is not theirs.
 pub fn mark_read(conn: &mut DbConn, user_id: &str, id: &NotificationId, now: NaiveDateTime) -> Result<(), NotifyError> {
     write_tx(conn, |conn| {

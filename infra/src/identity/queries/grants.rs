@@ -143,3 +143,26 @@ pub fn holders(
         .distinct()
         .load(conn)
 }
+
+/// [`holders`], each with whether WeChat and mail can reach them (an openid, a mail address):
+/// the recipients of a notice to them, in one read.
+pub fn reachable_holders(
+    conn: &mut DbConn,
+    scope_kind: &str,
+    scopes: &[String],
+    roles: &[String],
+) -> Result<Vec<(String, bool, bool)>, DieselError> {
+    use crate::schema::users::dsl as u;
+    if scopes.is_empty() {
+        return Ok(Vec::new());
+    }
+    rg::role_grants
+        .inner_join(u::users.on(u::id.eq(rg::user_id)))
+        .filter(rg::scope_kind.eq(scope_kind))
+        .filter(rg::scope_id.eq_any(scopes.to_vec()))
+        .filter(rg::role.eq_any(roles.to_vec()))
+        .filter(rg::revoked_at.is_null())
+        .select((rg::user_id, u::openid.is_not_null(), u::email.is_not_null()))
+        .distinct()
+        .load(conn)
+}

@@ -117,10 +117,19 @@ pub fn grid_and_holders(conn: &mut DbConn, grid_id: &str) -> Result<Vec<String>,
     let Some((level, unit_path)) = level_and_unit_path(conn, grid_id)? else {
         return Ok(Vec::new());
     };
-    let inner_path = split_path(&unit_path);
+    grid_and_holders_at(conn, grid_id, &level, &split_path(&unit_path))
+}
+
+/// [`grid_and_holders`] of a grid already read: its level, and the path of its unit.
+pub fn grid_and_holders_at(
+    conn: &mut DbConn,
+    grid_id: &str,
+    level: &str,
+    inner_path: &[String],
+) -> Result<Vec<String>, DieselError> {
     let above: Vec<(String, String, String)> = g::grids
         .inner_join(o::org_units)
-        .filter(o::id.eq_any(inner_path.clone()))
+        .filter(o::id.eq_any(inner_path.to_vec()))
         .filter(g::id.ne(grid_id))
         .select((g::id, g::level, o::path))
         .load(conn)?;
@@ -128,7 +137,7 @@ pub fn grid_and_holders(conn: &mut DbConn, grid_id: &str) -> Result<Vec<String>,
     ids.extend(
         above
             .into_iter()
-            .filter(|(_, outer_level, outer_path)| holds((outer_level, &split_path(outer_path)), (&level, &inner_path)))
+            .filter(|(_, outer_level, outer_path)| holds((outer_level, &split_path(outer_path)), (level, inner_path)))
             .map(|(id, _, _)| id),
     );
     Ok(ids)

@@ -93,3 +93,15 @@ pub fn names_and_phones(
 pub fn contacts(conn: &mut crate::DbConn, id: &str) -> Result<(Option<String>, Option<String>), DieselError> {
     Ok(u::users.filter(u::id.eq(id)).select((u::openid, u::email)).first(conn).optional()?.unwrap_or((None, None)))
 }
+
+/// How each of the accounts `ids` can be reached outside the app, as (id, on WeChat, has mail);
+/// unknown ids are left out.
+pub fn reachability(conn: &mut crate::DbConn, ids: &[String]) -> Result<Vec<(String, bool, bool)>, DieselError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    u::users
+        .filter(u::id.eq_any(ids.to_vec()))
+        .select((u::id, u::openid.is_not_null(), u::email.is_not_null()))
+        .load(conn)
+}

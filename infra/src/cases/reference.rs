@@ -1,0 +1,89 @@
+//! The reference data a report reads — the category catalog and the working-day calendar — held
+//! in memory: they change a few times a year, and every report would read them.
+//!
+//! An instance forgets what it holds when its own admins change either (the handlers call
+//! [`Reference::forget`] after the change commits), and in any case after [`FRESH`]: a change
+//! made through another instance reaches this one's reports within that second.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use diesel::result::Error as DieselError;
+use domain::calendar::WorkingCalendar;
+
+use super::rows::CategoryRow;
+use crate::DbConn;
+
+/// How long what was read stays in use without reading it again.
+pub const FRESH: Duration = Duration::from_secs(1);
+
+#[derive(Default)]
+struct Held {
+    /// Bumped by [`Reference::forget`]: a read that began before is not kept (it may predate
+    /// the change).
+    generation: u64,
+    categories: Option<(Instant, Arc<Vec<CategoryRow>>)>,
+    /// The calendar from a day on (`calendar::load_from`), and that day.
+    calendar: Option<(Instant, NaiveDate, Arc<WorkingCalendar>)>,
+}
+
+/// One instance's copy of the reference data; clones share it.
+#[derive(Clone, Default)]
+pub struct Reference(Arc<Mutex<Held>>);
+
+impl std::fmt::Debug for Reference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reference").finish_non_exhaustive()
+    }
+}
+
+impl Reference {
+    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
+        // What is held is replaced whole, never left half-written: a poisoned lock is still sound.
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The category `code`, from the catalog read at most [`FRESH`] ago.
+    pub fn category(&self, conn: &mut DbConn, code: &str) -> Result<Option<CategoryRow>, DieselError> {
+        let (held, generation) = {
+            let held = self.held();
+            (held.categories.clone().filter(|(at, _)| at.elapsed() < FRESH), held.generation)
+        };
+        let catalog = match held {
+            Some((_, catalog)) => catalog,
+            None => {
+                let catalog = Arc::new(super::queries::category_rows(conn)?);
+                let mut held = self.held();
+                if held.generation == generation {
+                    held.categories = Some((Instant::now(), catalog.clone()));
+                }
+                catalog
+            }
+        };
+        Ok(catalog.iter().find(|c| c.code == code).cloned())
+    }
+
+    /// The working-day calendar from `from` on, read at most [`FRESH`] ago.
+    pub fn calendar(&self, conn: &mut DbConn, from: NaiveDate) -> Result<Arc<WorkingCalendar>, DieselError> {
+        let (held, generation) = {
+            let held = self.held();
+            (held.calendar.clone().filter(|(at, day, _)| at.elapsed() < FRESH && *day == from), held.generation)
+        };
+        if let Some((_, _, calendar)) = held {
+            return Ok(calendar);
+        }
+        let calendar = Arc::new(super::calendar::load_from(conn, from)?);
+        let mut held = self.held();
+        if held.generation == generation {
+            held.calendar = Some((Instant::now(), from, calendar.clone()));
+        }
+        Ok(calendar)
+    }
+
+    /// Forgets what is held: the next report reads the catalog and the calendar afresh.
+    pub fn forget(&self) {
+        let mut held = self.held();
+        *held = Held { generation: held.generation + 1, ..Held::default() };
+    }
+}
