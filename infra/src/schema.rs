@@ -316,6 +316,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    case_units (unit_id, case_id) {
+        unit_id -> Text,
+        case_id -> Text,
+    }
+}
+
+diesel::table! {
     media (id) {
         id -> Text,
         owner_id -> Text,
@@ -383,6 +390,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cases,
     case_events,
     case_followers,
+    case_units,
     media,
     calendar_days,
     open311_keys,

@@ -23,6 +23,7 @@ use crate::media::{self, MediaRow};
 use crate::schema::case_categories::dsl as cc;
 use crate::schema::case_events::dsl as ev;
 use crate::schema::case_followers::dsl as cf;
+use crate::schema::case_units::dsl as cu;
 use crate::schema::cases::dsl as c;
 use crate::DbConn;
 
@@ -280,10 +281,17 @@ pub(crate) fn assemble(
     view
 }
 
-/// Views of listed cases the caller may see (the others are left out): the unit paths are read
-/// once per unit, the caller's homes and the reporters once.
+/// Views of listed cases the caller may see (the others are left out): the page's unit paths,
+/// its followed cases, the caller's homes and the reporters are each read once, in one query
+/// (none for an empty page).
 pub fn list_views(conn: &mut DbConn, principal: &Principal, rows: Vec<CaseRow>) -> Result<Vec<CaseView>, CasesError> {
-    let mut paths: HashMap<String, Vec<String>> = HashMap::new();
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut units: Vec<String> = rows.iter().map(|r| r.org_unit_id.clone()).collect();
+    units.sort_unstable();
+    units.dedup();
+    let paths = org::unit_paths(conn, &units)?;
     let followed: Vec<String> = {
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         cf::case_followers
@@ -295,10 +303,6 @@ pub fn list_views(conn: &mut DbConn, principal: &Principal, rows: Vec<CaseRow>) 
     let mut homes: Option<Vec<Vec<String>>> = None;
     let mut shown = Vec::with_capacity(rows.len());
     for case in rows {
-        if !paths.contains_key(&case.org_unit_id) {
-            let path = org::unit_path(conn, &case.org_unit_id)?.unwrap_or_default();
-            paths.insert(case.org_unit_id.clone(), path);
-        }
         let place = Place {
             org_path: paths.get(&case.org_unit_id).cloned().unwrap_or_default(),
             grid_id: case.grid_id.clone(),
@@ -320,7 +324,7 @@ pub fn list_views(conn: &mut DbConn, principal: &Principal, rows: Vec<CaseRow>) 
         .collect();
     wanted.sort();
     wanted.dedup();
-    let reporters = users::names_and_phones(conn, &wanted)?;
+    let reporters = if wanted.is_empty() { HashMap::new() } else { users::names_and_phones(conn, &wanted)? };
     Ok(shown
         .iter()
         .map(|(case, seen)| {
@@ -390,7 +394,7 @@ fn scoped_filter(conn: &mut DbConn, principal: &Principal, q: &ListQuery) -> Res
         } else {
             principal.require(&unit.place(), Permission::ReadCaseFigures)?;
         }
-        filter.units = Some(residency::units_under(conn, &[unit.path])?);
+        filter.under_unit = Some(unit.id);
         return Ok(filter);
     }
     if q.public == Some(true) {
@@ -428,11 +432,24 @@ fn scoped_filter(conn: &mut DbConn, principal: &Principal, q: &ListQuery) -> Res
     let reading: Vec<&Grant> = principal.grants.iter().filter(|g| Permission::ReadCases.allows(g.role)).collect();
     let of_kind = |kind: ScopeKind| reading.iter().filter(move |g| g.scope_kind == kind);
     let unit_paths: Vec<String> = of_kind(ScopeKind::OrgUnit).map(|g| format!("/{}/", g.org_path.join("/"))).collect();
+    // One unit whose subtree holds the others' (a township's grant, with or without its
+    // villages'): its cases are one index range, read in order.
+    let mut top: Vec<&str> = of_kind(ScopeKind::OrgUnit)
+        .filter(|g| {
+            !of_kind(ScopeKind::OrgUnit)
+                .any(|o| o.org_path.len() < g.org_path.len() && g.org_path.starts_with(&o.org_path))
+        })
+        .map(|g| g.scope_id.as_str())
+        .collect();
+    top.sort_unstable();
+    top.dedup();
     let grids: Vec<String> = of_kind(ScopeKind::Grid)
         .flat_map(|g| std::iter::once(g.scope_id.clone()).chain(g.grids_within.iter().cloned()))
         .collect();
     let departments: Vec<String> = of_kind(ScopeKind::Department).map(|g| g.scope_id.clone()).collect();
-    if !unit_paths.is_empty() {
+    if let [only] = top.as_slice() {
+        filter.under_unit = Some((*only).to_owned());
+    } else if !unit_paths.is_empty() {
         filter.units = Some(residency::units_under(conn, &unit_paths)?);
     } else if !grids.is_empty() {
         filter.grid_ids = Some(grids);
@@ -736,6 +753,9 @@ pub fn is_follower(conn: &mut DbConn, case_id: &str, user_id: &str) -> Result<bo
 pub struct CaseFilter {
     /// Cases of these org units (a unit's subtree, resolved by the caller).
     pub units: Option<Vec<String>>,
+    /// Cases anywhere under this org unit, read through `case_units` in case order: a page is
+    /// one index range, however many cases the subtree holds.
+    pub under_unit: Option<String>,
     pub grid_ids: Option<Vec<String>>,
     pub department_ids: Option<Vec<String>>,
     /// A resident's own and followed cases.
@@ -753,61 +773,87 @@ pub struct CaseFilter {
     pub offset: Option<i64>,
 }
 
-/// One page of cases, newest first, after the keyset `before`.
+/// Adds a [`CaseFilter`]'s conditions but the scope of `under_unit`, the keyset and the order
+/// to a boxed query on `cases` (alone or joined with `case_units`).
+macro_rules! narrowed {
+    ($query:expr, $filter:expr) => {{
+        let (mut query, filter): (_, &CaseFilter) = ($query, $filter);
+        if let Some(units) = &filter.units {
+            query = query.filter(c::org_unit_id.eq_any(units.clone()));
+        }
+        if let Some(grids) = &filter.grid_ids {
+            query = query.filter(c::grid_id.eq_any(grids.clone()));
+        }
+        if let Some(departments) = &filter.department_ids {
+            query = query.filter(c::department_id.eq_any(departments.clone()));
+        }
+        if let Some(user) = &filter.reporter_or_follower {
+            let followed = cf::case_followers.filter(cf::user_id.eq(user.clone())).select(cf::case_id);
+            query = query.filter(c::reporter_id.eq(user.clone()).or(c::id.eq_any(followed)));
+        }
+        if filter.public_only {
+            query = query.filter(c::is_public.eq(true));
+        }
+        if let Some(status) = &filter.status {
+            query = query.filter(c::status.eq(status.clone()));
+        }
+        if let Some(category) = &filter.category {
+            query = query.filter(c::category.eq(category.clone()));
+        }
+        if let Some(level) = &filter.level {
+            query = query.filter(c::level.eq(level.clone()));
+        }
+        if let Some(overdue) = filter.overdue {
+            query = query.filter(c::overdue.eq(overdue));
+        }
+        match filter.open {
+            Some(true) => query = query.filter(c::closed_at.is_null()),
+            Some(false) => query = query.filter(c::closed_at.is_not_null()),
+            None => {}
+        }
+        if let Some(from) = filter.reported_from {
+            query = query.filter(c::reported_at.ge(from));
+        }
+        if let Some(to) = filter.reported_to {
+            query = query.filter(c::reported_at.lt(to));
+        }
+        if let Some(ids) = &filter.ids {
+            query = query.filter(c::id.eq_any(ids.clone()));
+        }
+        if let Some(offset) = filter.offset {
+            query = query.offset(offset);
+        }
+        query
+    }};
+}
+
+/// One page of cases, newest first, after the keyset `before`. Under a unit, the page walks
+/// `case_units`' key (unit, case) backwards from the keyset and joins each case by its id, so
+/// both planners stop after `limit` rows that pass the other filters, never sorting the match.
 pub fn page(
     conn: &mut DbConn,
     filter: &CaseFilter,
     before: Option<&str>,
     limit: i64,
 ) -> Result<Vec<CaseRow>, DieselError> {
-    let mut query = c::cases.select(CaseRow::as_select()).order(c::id.desc()).limit(limit).into_boxed();
-    if let Some(units) = &filter.units {
-        query = query.filter(c::org_unit_id.eq_any(units.clone()));
+    if let Some(unit) = &filter.under_unit {
+        let query = c::cases
+            .inner_join(cu::case_units.on(cu::case_id.eq(c::id)))
+            .filter(cu::unit_id.eq(unit.clone()))
+            .select(CaseRow::as_select())
+            .order(cu::case_id.desc())
+            .limit(limit)
+            .into_boxed();
+        let mut query = narrowed!(query, filter);
+        if let Some(before) = before {
+            query = query.filter(cu::case_id.lt(before.to_owned()));
+        }
+        return query.load(conn);
     }
-    if let Some(grids) = &filter.grid_ids {
-        query = query.filter(c::grid_id.eq_any(grids.clone()));
-    }
-    if let Some(departments) = &filter.department_ids {
-        query = query.filter(c::department_id.eq_any(departments.clone()));
-    }
-    if let Some(user) = &filter.reporter_or_follower {
-        let followed = cf::case_followers.filter(cf::user_id.eq(user.clone())).select(cf::case_id);
-        query = query.filter(c::reporter_id.eq(user.clone()).or(c::id.eq_any(followed)));
-    }
-    if filter.public_only {
-        query = query.filter(c::is_public.eq(true));
-    }
-    if let Some(status) = &filter.status {
-        query = query.filter(c::status.eq(status.clone()));
-    }
-    if let Some(category) = &filter.category {
-        query = query.filter(c::category.eq(category.clone()));
-    }
-    if let Some(level) = &filter.level {
-        query = query.filter(c::level.eq(level.clone()));
-    }
-    if let Some(overdue) = filter.overdue {
-        query = query.filter(c::overdue.eq(overdue));
-    }
-    match filter.open {
-        Some(true) => query = query.filter(c::closed_at.is_null()),
-        Some(false) => query = query.filter(c::closed_at.is_not_null()),
-        None => {}
-    }
-    if let Some(from) = filter.reported_from {
-        query = query.filter(c::reported_at.ge(from));
-    }
-    if let Some(to) = filter.reported_to {
-        query = query.filter(c::reported_at.lt(to));
-    }
-    if let Some(ids) = &filter.ids {
-        query = query.filter(c::id.eq_any(ids.clone()));
-    }
+    let query = c::cases.select(CaseRow::as_select()).order(c::id.desc()).limit(limit).into_boxed();
+    let mut query = narrowed!(query, filter);
     if let Some(before) = before {
         query = query.filter(c::id.lt(before.to_owned()));
-    }
-    if let Some(offset) = filter.offset {
-        query = query.offset(offset);
     }
     query.load(conn)
 }
