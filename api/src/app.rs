@@ -74,6 +74,7 @@ pub async fn migrate(db: &Database) -> Result<Vec<String>, InfraError> {
     db.run(|conn| {
         let applied = infra::db::run_pending(conn)?;
         infra::cases::calendar::seed(conn)?;
+        infra::db::stats::after_migrations(conn, &applied)?;
         Ok(applied)
     })
     .await
@@ -118,6 +119,9 @@ fn jobs(ctx: JobContext, config: &Config, channels: infra::notify::Channels) -> 
             ctx.db
                 .run(move |conn| infra::notify::purge(conn, now - delivered, now - read).map_err(InfraError::from))
                 .await
+        })
+        .job("refresh_planner_statistics", Duration::from_secs(600), |ctx| async move {
+            ctx.db.run(infra::db::stats::refresh).await
         })
         .build()
 }

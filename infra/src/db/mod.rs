@@ -7,6 +7,7 @@
 mod lease;
 mod migrate;
 mod pool;
+pub mod stats;
 mod tx;
 
 use std::time::Duration;
