@@ -20,12 +20,23 @@ FROM cases c
 JOIN org_units u ON u.id = c.org_unit_id
 JOIN org_units a ON left(u.path, length(a.path)) = a.path;
 
-CREATE FUNCTION case_units_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Inserts are handled per statement (a bulk load joins its new rows once); a move or a delete
+-- per row.
+CREATE FUNCTION case_units_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        DELETE FROM case_units WHERE case_id = OLD.id;
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
+    INSERT INTO case_units (unit_id, case_id)
+    SELECT a.id, n.id
+    FROM added n
+    JOIN org_units u ON u.id = n.org_unit_id
+    JOIN org_units a ON left(u.path, length(a.path)) = a.path;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION case_units_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM case_units WHERE case_id = OLD.id;
+    IF TG_OP = 'UPDATE' THEN
         INSERT INTO case_units (unit_id, case_id)
         SELECT a.id, NEW.id
         FROM org_units u
@@ -36,7 +47,9 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER case_units_insert_delete AFTER INSERT OR DELETE ON cases
-    FOR EACH ROW EXECUTE FUNCTION case_units_sync();
+CREATE TRIGGER case_units_insert AFTER INSERT ON cases
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION case_units_added();
 CREATE TRIGGER case_units_move AFTER UPDATE OF org_unit_id ON cases
-    FOR EACH ROW WHEN (NEW.org_unit_id IS DISTINCT FROM OLD.org_unit_id) EXECUTE FUNCTION case_units_sync();
+    FOR EACH ROW WHEN (NEW.org_unit_id IS DISTINCT FROM OLD.org_unit_id) EXECUTE FUNCTION case_units_changed();
+CREATE TRIGGER case_units_delete AFTER DELETE ON cases
+    FOR EACH ROW EXECUTE FUNCTION case_units_changed();
