@@ -120,7 +120,7 @@ fn jobs(ctx: JobContext, config: &Config, channels: infra::notify::Channels) -> 
                 .run(move |conn| infra::notify::purge(conn, now - delivered, now - read).map_err(InfraError::from))
                 .await
         })
-        .job("refresh_planner_statistics", Duration::from_secs(600), |ctx| async move {
+        .job("refresh_planner_statistics", Duration::from_secs(60), |ctx| async move {
             ctx.db.run(infra::db::stats::refresh).await
         })
         .build()
