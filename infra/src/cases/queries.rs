@@ -281,17 +281,12 @@ pub(crate) fn assemble(
     view
 }
 
-/// Views of listed cases the caller may see (the others are left out): the page's unit paths,
-/// its followed cases, the caller's homes and the reporters are each read once, in one query
-/// (none for an empty page).
+/// Views of listed cases the caller may see (the others are left out): which the caller
+/// follows is read in one query, then as [`views_of`].
 pub fn list_views(conn: &mut DbConn, principal: &Principal, rows: Vec<CaseRow>) -> Result<Vec<CaseView>, CasesError> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let mut units: Vec<String> = rows.iter().map(|r| r.org_unit_id.clone()).collect();
-    units.sort_unstable();
-    units.dedup();
-    let paths = org::unit_paths(conn, &units)?;
     let followed: Vec<String> = {
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         cf::case_followers
@@ -300,9 +295,27 @@ pub fn list_views(conn: &mut DbConn, principal: &Principal, rows: Vec<CaseRow>) 
             .select(cf::case_id)
             .load(conn)?
     };
+    let rows = rows.into_iter().map(|r| {
+        let follows = followed.contains(&r.id);
+        (r, follows)
+    });
+    views_of(conn, principal, rows.collect())
+}
+
+/// Views of listed cases, each with whether the caller follows it, that the caller may see
+/// (the others are left out): the page's unit paths, the caller's homes and the reporters are
+/// each read once, in one query (none for an empty page).
+fn views_of(conn: &mut DbConn, principal: &Principal, rows: Vec<(CaseRow, bool)>) -> Result<Vec<CaseView>, CasesError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut units: Vec<String> = rows.iter().map(|(r, _)| r.org_unit_id.clone()).collect();
+    units.sort_unstable();
+    units.dedup();
+    let paths = org::unit_paths(conn, &units)?;
     let mut homes: Option<Vec<Vec<String>>> = None;
     let mut shown = Vec::with_capacity(rows.len());
-    for case in rows {
+    for (case, follows) in rows {
         let place = Place {
             org_path: paths.get(&case.org_unit_id).cloned().unwrap_or_default(),
             grid_id: case.grid_id.clone(),
@@ -312,7 +325,7 @@ pub fn list_views(conn: &mut DbConn, principal: &Principal, rows: Vec<CaseRow>) 
         if homes.is_none() && access::needs_homes(principal, exposure, &place) {
             homes = Some(homes_of(conn, principal)?);
         }
-        let seen = Seen::new(principal, exposure, place, followed.contains(&case.id), homes.as_deref().unwrap_or(&[]));
+        let seen = Seen::new(principal, exposure, place, follows, homes.as_deref().unwrap_or(&[]));
         if seen.visible(principal, exposure) {
             shown.push((case, seen));
         }
@@ -478,13 +491,13 @@ pub fn list(
     limit: domain::paging::PageLimit,
 ) -> Result<CasePage, CasesError> {
     let filter = scoped_filter(conn, principal, q)?;
-    let rows = page(conn, &filter, before, limit.probe())?;
+    let rows = page_followed(conn, &filter, before, limit.probe(), principal.subject())?;
     let shown_count = limit.get() as usize;
     // The probe row decides the cursor; views are made for what is shown.
     let more = rows.len() > shown_count;
-    let last_shown = rows.iter().take(shown_count).next_back().map(|r| r.id.clone());
-    let shown: Vec<CaseRow> = rows.into_iter().take(shown_count).collect();
-    Ok(CasePage { items: list_views(conn, principal, shown)?, more_after: if more { last_shown } else { None } })
+    let last_shown = rows.iter().take(shown_count).next_back().map(|(r, _)| r.id.clone());
+    let shown: Vec<(CaseRow, bool)> = rows.into_iter().take(shown_count).collect();
+    Ok(CasePage { items: views_of(conn, principal, shown)?, more_after: if more { last_shown } else { None } })
 }
 
 /// The ledger's most rows.
@@ -506,9 +519,9 @@ pub fn ledger(conn: &mut DbConn, principal: &Principal, q: &ListQuery) -> Result
     let mut before: Option<String> = None;
     let mut read = 0;
     loop {
-        let rows = page(conn, &filter, before.as_deref(), 500)?;
-        let last = rows.last().map(|r| r.id.clone());
-        let views = list_views(conn, principal, rows)?;
+        let rows = page_followed(conn, &filter, before.as_deref(), 500, principal.subject())?;
+        let last = rows.last().map(|(r, _)| r.id.clone());
+        let views = views_of(conn, principal, rows)?;
         read += views.len();
         lines.extend(views.into_iter().map(|case| LedgerLine {
             category_name: names.get(&case.category).cloned().unwrap_or_else(|| case.category.clone()),
@@ -851,6 +864,39 @@ pub fn page(
         return query.load(conn);
     }
     let query = c::cases.select(CaseRow::as_select()).order(c::id.desc()).limit(limit).into_boxed();
+    let mut query = narrowed!(query, filter);
+    if let Some(before) = before {
+        query = query.filter(c::id.lt(before.to_owned()));
+    }
+    query.load(conn)
+}
+
+/// A page as [`page`] reads it, each case with whether `viewer` follows it, in the same
+/// statement (a correlated `EXISTS` on `case_followers`' key).
+pub fn page_followed(
+    conn: &mut DbConn,
+    filter: &CaseFilter,
+    before: Option<&str>,
+    limit: i64,
+    viewer: &str,
+) -> Result<Vec<(CaseRow, bool)>, DieselError> {
+    let follows =
+        diesel::dsl::exists(cf::case_followers.filter(cf::case_id.eq(c::id)).filter(cf::user_id.eq(viewer.to_owned())));
+    if let Some(unit) = &filter.under_unit {
+        let query = c::cases
+            .inner_join(cu::case_units.on(cu::case_id.eq(c::id)))
+            .filter(cu::unit_id.eq(unit.clone()))
+            .select((CaseRow::as_select(), follows))
+            .order(cu::case_id.desc())
+            .limit(limit)
+            .into_boxed();
+        let mut query = narrowed!(query, filter);
+        if let Some(before) = before {
+            query = query.filter(cu::case_id.lt(before.to_owned()));
+        }
+        return query.load(conn);
+    }
+    let query = c::cases.select((CaseRow::as_select(), follows)).order(c::id.desc()).limit(limit).into_boxed();
     let mut query = narrowed!(query, filter);
     if let Some(before) = before {
         query = query.filter(c::id.lt(before.to_owned()));
