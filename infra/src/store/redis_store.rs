@@ -197,10 +197,8 @@ impl KvStore for RedisStore {
             let ttl_ms: i64 = redis::from_redis_value(replies.next().unwrap_or(redis::Value::Nil)).map_err(parse)?;
             counts.push(WindowCount { count, resets_in: Duration::from_millis(u64::try_from(ttl_ms).unwrap_or(0)) });
         }
-        let values = replies
-            .map(redis::from_redis_value::<Option<String>>)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(parse)?;
+        let values =
+            replies.map(redis::from_redis_value::<Option<String>>).collect::<Result<Vec<_>, _>>().map_err(parse)?;
         Ok((counts, values))
     }
 
