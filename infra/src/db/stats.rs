@@ -16,7 +16,7 @@ use crate::InfraError;
 pub fn after_migrations(conn: &mut DbConn, applied: &[String]) -> Result<(), InfraError> {
     // Per-backend branch: each backend keeps its statistics its own way.
     match conn {
-        DbConn::Sqlite(sqlite) => sqlite.batch_execute("PRAGMA optimize=0x10002")?,
+        DbConn::Sqlite(sqlite) => sqlite.batch_execute("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002")?,
         DbConn::Pg(pg) if !applied.is_empty() => pg.batch_execute("ANALYZE")?,
         DbConn::Pg(_) => {}
     }
@@ -25,14 +25,15 @@ pub fn after_migrations(conn: &mut DbConn, applied: &[String]) -> Result<(), Inf
 
 /// The periodic refresh (a job under the job lease, every minute): SQLite re-analyzes the
 /// tables whose size changed about tenfold or more since their last analysis (`PRAGMA
-/// optimize=0x10002`, which only compares sizes otherwise; 10k → 100k cases is re-analyzed). Statistics taken on a fresh
+/// optimize=0x10002`, which only compares sizes otherwise; 10k → 100k cases is re-analyzed),
+/// sampling at most `analysis_limit` rows per index so a pass stays short. Statistics taken on a fresh
 /// database describe tables of a few rows; until they are retaken, a list with filters may be
 /// planned as a scan and a sort. PostgreSQL leaves it to autovacuum's analyze.
 pub fn refresh(conn: &mut DbConn) -> Result<usize, InfraError> {
     // Per-backend branch: autovacuum already does this on PostgreSQL.
     match conn {
         DbConn::Sqlite(sqlite) => {
-            sqlite.batch_execute("PRAGMA optimize=0x10002")?;
+            sqlite.batch_execute("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002")?;
             Ok(1)
         }
         DbConn::Pg(_) => Ok(0),
