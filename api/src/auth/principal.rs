@@ -71,19 +71,23 @@ pub fn bearer(req: &HttpRequest) -> Option<&str> {
 async fn authenticate(req: &HttpRequest) -> Result<(Principal, bool), ApiError> {
     let state = state(req)?;
     let unauthorized = || ApiError::new(ErrorCode::Unauthorized);
-    let token = bearer(req).ok_or_else(unauthorized)?;
     let now = state.clock.now();
-    let claims = state.tokens.verify(token, now).ok_or_else(unauthorized)?;
     let write = req.method() != Method::GET && req.method() != Method::HEAD;
 
-    // Usually fetched by the middleware in the request's one store round trip.
-    let fetched = req.extensions().get::<StoreState>().filter(|s| s.session_id == claims.sid).cloned();
+    // Usually the middleware verified the token and fetched the store's part in the request's
+    // one round trip; otherwise (a path it exempts) both happen here.
+    let fetched = req.extensions().get::<StoreState>().cloned();
     let found = match fetched {
         Some(found) => found,
-        None => request_state::fetch(&state, None, Some(&claims), write)
-            .await?
-            .ok_or_else(|| ApiError::internal("no store state for a valid token"))?,
+        None => {
+            let token = bearer(req).ok_or_else(unauthorized)?;
+            let claims = state.tokens.verify(token, now).ok_or_else(unauthorized)?;
+            request_state::fetch(&state, None, Some(&claims), write)
+                .await?
+                .ok_or_else(|| ApiError::internal("no store state for a valid token"))?
+        }
     };
+    let claims = found.claims.clone();
     let acting_for = req.headers().get(ACTING_FOR).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (cached_principal, session_alive_in_store) = match found.cached {
         Cached::Revoked => return Err(unauthorized()),

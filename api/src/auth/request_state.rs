@@ -14,7 +14,8 @@ use crate::state::AppState;
 /// The store's answer for an authenticated request.
 #[derive(Debug, Clone)]
 pub struct StoreState {
-    pub session_id: String,
+    /// The request's access token, verified.
+    pub claims: Claims,
     pub cached: Cached,
     /// The versions a principal read now is stamped with.
     pub stamp: String,
@@ -64,5 +65,5 @@ pub async fn fetch(
     let value = |i: usize| values.get(i).and_then(Option::as_deref);
     let stamp = session_cache::stamp(value(1), value(2));
     let cached = session_cache::read(value(0), &claims.sub, &stamp);
-    Ok(Some(StoreState { session_id: claims.sid.clone(), cached, stamp, writes }))
+    Ok(Some(StoreState { claims: claims.clone(), cached, stamp, writes }))
 }
