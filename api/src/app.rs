@@ -91,6 +91,7 @@ fn jobs(ctx: JobContext, config: &Config, channels: infra::notify::Channels) -> 
     let idempotency = days(config.idempotency_retention);
     let (delivered, read) = (days(config.outbox_retention), days(config.read_notice_retention));
     let policy = config.cases.policy.clone();
+    let triage_days = config.deliberation.triage_days;
     let fanout_lease = chrono::Duration::from_std(config.fanout_lease).unwrap_or(chrono::Duration::seconds(20));
     Jobs::builder(ctx)
         .job("purge_idempotency_keys", Duration::from_secs(3600), move |ctx| async move {
@@ -107,6 +108,14 @@ fn jobs(ctx: JobContext, config: &Config, channels: infra::notify::Channels) -> 
         .job("sweep_case_deadlines", config.cases.sweep_interval, move |ctx| {
             let policy = policy.clone();
             async move { infra::cases::flow::sweep(&ctx.db, ctx.now(), policy).await }
+        })
+        .job("flag_untriaged_matters", config.deliberation.sweep_interval, move |ctx| async move {
+            let now = ctx.now();
+            ctx.db
+                .run(move |conn| {
+                    infra::deliberation::service::flag_untriaged(conn, triage_days, now).map_err(InfraError::from)
+                })
+                .await
         })
         .job("mail_digests", Duration::from_secs(3600), {
             move |ctx| {

@@ -63,6 +63,7 @@ pub struct Config {
     /// Read notices are deleted after this long.
     pub read_notice_retention: Duration,
     pub cases: CaseSettings,
+    pub deliberation: DeliberationSettings,
     /// Where uploaded photos and voice notes are kept.
     pub media_dir: std::path::PathBuf,
     pub media_max_image_bytes: usize,
@@ -87,6 +88,16 @@ pub struct CaseSettings {
     pub sweep_interval: Duration,
     /// The least rating the figures count as satisfied.
     pub satisfied_from: domain::cases::SatisfiedFrom,
+}
+
+/// Cloud deliberation: how long triage may wait, how long a major matter's solicitation must
+/// run, how long residents may rate an outcome, how often the sweepers look.
+#[derive(Debug, Clone)]
+pub struct DeliberationSettings {
+    pub triage_days: u32,
+    pub solicit_min_days: u32,
+    pub rating_days: u32,
+    pub sweep_interval: Duration,
 }
 
 /// Rate limits: `(count, window)` pairs.
@@ -235,6 +246,12 @@ impl Config {
                 sweep_interval: Duration::from_secs(number("YISHI_CASE_SWEEP_INTERVAL_SECS", 60)?.clamp(1, 3600)),
                 satisfied_from,
             },
+            deliberation: DeliberationSettings {
+                triage_days: u32::try_from(number("YISHI_MATTER_TRIAGE_DAYS", 3)?.clamp(1, 60)).unwrap_or(3),
+                solicit_min_days: u32::try_from(number("YISHI_MATTER_SOLICIT_MIN_DAYS", 7)?.clamp(0, 90)).unwrap_or(7),
+                rating_days: u32::try_from(number("YISHI_MATTER_RATING_DAYS", 7)?.clamp(1, 90)).unwrap_or(7),
+                sweep_interval: Duration::from_secs(number("YISHI_MATTER_SWEEP_INTERVAL_SECS", 60)?.clamp(1, 3600)),
+            },
             media_dir: get("YISHI_MEDIA_DIR").unwrap_or_else(|| "data/media".into()).into(),
             media_max_image_bytes: usize::try_from(number("YISHI_MEDIA_MAX_IMAGE_BYTES", 10 * 1024 * 1024)?)
                 .map_err(|_| invalid("YISHI_MEDIA_MAX_IMAGE_BYTES", "too large"))?,
@@ -327,6 +344,9 @@ impl Config {
             ("YISHI_CASE_REQUIRE_PHONE", self.cases.require_phone.to_string()),
             ("YISHI_CASE_SATISFIED_MIN_RATING", self.cases.satisfied_from.value().to_string()),
             ("YISHI_OPEN311_JURISDICTION", self.open311_jurisdiction.clone()),
+            ("YISHI_MATTER_TRIAGE_DAYS", self.deliberation.triage_days.to_string()),
+            ("YISHI_MATTER_SOLICIT_MIN_DAYS", self.deliberation.solicit_min_days.to_string()),
+            ("YISHI_MATTER_RATING_DAYS", self.deliberation.rating_days.to_string()),
         ]
     }
 }

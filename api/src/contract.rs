@@ -179,6 +179,27 @@ pub fn grid_level() -> Object {
     string_enum(domain::identity::org::GridLevel::ALL.map(domain::identity::org::GridLevel::as_str), false)
 }
 
+/// Deliberation: a matter's status, a tier, a scheme, moderation, who decided.
+pub fn matter_status() -> Object {
+    string_enum(domain::deliberation::MatterStatus::ALL.iter().map(|s| s.as_str()), false)
+}
+
+pub fn tier() -> Object {
+    string_enum(domain::deliberation::Tier::ALL.iter().map(|t| t.as_str()), false)
+}
+
+pub fn tier_or_null() -> Object {
+    string_enum(domain::deliberation::Tier::ALL.iter().map(|t| t.as_str()), true)
+}
+
+pub fn scheme() -> Object {
+    string_enum(domain::deliberation::Scheme::ALL.iter().map(|s| s.as_str()), false)
+}
+
+pub fn moderation() -> Object {
+    string_enum(domain::deliberation::Moderation::ALL.iter().map(|m| m.as_str()), false)
+}
+
 /// What a grant's `scope_kind` may be (`domain::identity::roles::ScopeKind`; a test below proves each
 /// parses).
 pub const SCOPE_KINDS: [&str; 3] = ["org_unit", "grid", "department"];

@@ -7,6 +7,7 @@ pub mod bootstrap;
 pub mod cases;
 pub mod config;
 pub mod contract;
+pub mod deliberation;
 pub mod demo;
 pub mod http;
 pub mod identity;

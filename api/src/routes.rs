@@ -11,7 +11,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(crate::identity::routes)
             .configure(crate::notify::routes)
             .configure(crate::media::routes)
-            .configure(crate::cases::routes),
+            .configure(crate::cases::routes)
+            .configure(crate::deliberation::routes),
     );
     cfg.service(scope::scope("/open311/v2").configure(crate::cases::open311_routes));
 }

@@ -53,6 +53,9 @@ pub struct SpecialDay {
 /// The first and last working hour of a day, Beijing time.
 const DAY_START: u32 = 9;
 const DAY_END: u32 = 17;
+
+/// The working hours of one working day (9:00–17:00 Beijing time).
+pub const HOURS_PER_WORKING_DAY: u32 = DAY_END - DAY_START;
 /// Days to look ahead before giving up (a calendar with no working day at all).
 const HORIZON_DAYS: i64 = 3_660;
 
@@ -82,6 +85,11 @@ impl WorkingCalendar {
             Some(DayKind::MakeupWorkday) => true,
             None => !matches!(day.weekday(), Weekday::Sat | Weekday::Sun),
         }
+    }
+
+    /// The instant `days` whole working days after `start`.
+    pub fn add_working_days(&self, start: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+        self.add_working_hours(start, days * HOURS_PER_WORKING_DAY)
     }
 
     /// The instant `hours` working hours after `start`.

@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod cases;
 pub mod clock;
+pub mod deliberation;
 pub mod error;
 pub mod geo_cn;
 pub mod identity;
@@ -11,6 +12,7 @@ pub mod ids;
 pub mod notify;
 pub mod paging;
 pub mod text;
+pub mod text_enum;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::DomainError;

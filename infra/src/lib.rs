@@ -4,6 +4,7 @@
 
 pub mod cases;
 pub mod db;
+pub mod deliberation;
 pub mod error;
 pub mod http;
 pub mod idempotency;

@@ -331,6 +331,7 @@ diesel::table! {
         size_bytes -> Integer,
         case_id -> Nullable<Text>,
         created_at -> Timestamp,
+        matter_id -> Nullable<Text>,
     }
 }
 
@@ -353,6 +354,358 @@ diesel::table! {
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
         last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    deliberation_categories (code) {
+        code -> Text,
+        parent_code -> Nullable<Text>,
+        name -> Text,
+        sort_order -> Integer,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    triage_schemes (org_unit_id) {
+        org_unit_id -> Text,
+        scheme -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    triage_items (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        scheme -> Text,
+        tier -> Text,
+        title -> Text,
+        description -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    matters (id) {
+        id -> Text,
+        scope_id -> Text,
+        village_id -> Text,
+        category -> Text,
+        title -> Text,
+        body -> Text,
+        author_id -> Text,
+        proxy_id -> Nullable<Text>,
+        origin -> Text,
+        status -> Text,
+        moderation -> Text,
+        moderation_note -> Text,
+        scheme -> Nullable<Text>,
+        tier -> Nullable<Text>,
+        route -> Nullable<Text>,
+        triage_item_id -> Nullable<Text>,
+        triage_note -> Nullable<Text>,
+        merged_into -> Nullable<Text>,
+        case_id -> Nullable<Text>,
+        supports -> Integer,
+        opinions -> Integer,
+        client_id -> Nullable<Text>,
+        raised_at -> Timestamp,
+        triage_due -> Nullable<Timestamp>,
+        triage_flagged_at -> Nullable<Timestamp>,
+        triaged_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        rating_closes_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    matter_events (id) {
+        id -> Text,
+        matter_id -> Text,
+        kind -> Text,
+        actor_id -> Nullable<Text>,
+        proxy_id -> Nullable<Text>,
+        status_after -> Nullable<Text>,
+        note -> Text,
+        details -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    matter_supports (matter_id, user_id) {
+        matter_id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    matter_sheets (id) {
+        id -> Text,
+        matter_id -> Text,
+        kind -> Text,
+        commitment_id -> Nullable<Text>,
+        body -> Text,
+        status -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    solicitations (matter_id) {
+        matter_id -> Text,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opinions (id) {
+        id -> Text,
+        matter_id -> Text,
+        parent_id -> Nullable<Text>,
+        author_id -> Text,
+        proxy_id -> Nullable<Text>,
+        body -> Text,
+        moderation -> Text,
+        moderation_note -> Text,
+        supports -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opinion_supports (opinion_id, user_id) {
+        opinion_id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    moderation_words (word) {
+        word -> Text,
+        added_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliberation_members (id) {
+        id -> Text,
+        village_id -> Text,
+        user_id -> Nullable<Text>,
+        name -> Text,
+        kind -> Text,
+        contact -> Nullable<Text>,
+        note -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    matter_stakeholders (id) {
+        id -> Text,
+        matter_id -> Text,
+        member_id -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        name -> Text,
+        invited_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    village_documents (id) {
+        id -> Text,
+        village_id -> Text,
+        kind -> Text,
+        version -> Integer,
+        title -> Text,
+        body -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meetings (id) {
+        id -> Text,
+        village_id -> Text,
+        scope_id -> Text,
+        title -> Text,
+        mode -> Text,
+        courtyard -> Bool,
+        starts_at -> Nullable<Timestamp>,
+        ends_at -> Nullable<Timestamp>,
+        place -> Nullable<Text>,
+        lat -> Nullable<Double>,
+        lng -> Nullable<Double>,
+        link -> Nullable<Text>,
+        capacity -> Nullable<Integer>,
+        registration -> Bool,
+        status -> Text,
+        minutes -> Nullable<Text>,
+        organiser_id -> Text,
+        announced_at -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
+        held_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    meeting_invitees (id) {
+        id -> Text,
+        meeting_id -> Text,
+        user_id -> Nullable<Text>,
+        member_id -> Nullable<Text>,
+        name -> Text,
+        rsvp -> Text,
+        rsvp_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_agenda (meeting_id, matter_id) {
+        meeting_id -> Text,
+        matter_id -> Text,
+        position -> Integer,
+        outcome -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    meeting_checkin_codes (meeting_id) {
+        meeting_id -> Text,
+        code_hash -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_attendance (meeting_id, user_id) {
+        meeting_id -> Text,
+        user_id -> Text,
+        method -> Text,
+        recorded_by -> Nullable<Text>,
+        checked_in_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    courtyard_items (matter_id) {
+        matter_id -> Text,
+        meeting_id -> Text,
+        speaker_id -> Nullable<Text>,
+        anonymous -> Bool,
+        answer_due -> Timestamp,
+        answer -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        revisit_due -> Nullable<Timestamp>,
+        revisit_note -> Nullable<Text>,
+        revisited_at -> Nullable<Timestamp>,
+        overdue_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    resolutions (matter_id) {
+        matter_id -> Text,
+        decided_by -> Text,
+        body -> Text,
+        meeting_id -> Nullable<Text>,
+        vote_ref -> Nullable<Text>,
+        recorded_by -> Text,
+        decided_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agreements (id) {
+        id -> Text,
+        matter_id -> Text,
+        body -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agreement_parties (id) {
+        id -> Text,
+        agreement_id -> Text,
+        user_id -> Nullable<Text>,
+        name -> Text,
+        acknowledged_at -> Nullable<Timestamp>,
+        method -> Nullable<Text>,
+        recorded_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    commitments (id) {
+        id -> Text,
+        matter_id -> Text,
+        agreement_id -> Nullable<Text>,
+        owner_id -> Nullable<Text>,
+        owner_committee -> Nullable<Text>,
+        what -> Text,
+        due_at -> Timestamp,
+        status -> Text,
+        extensions -> Integer,
+        done_at -> Nullable<Timestamp>,
+        overdue_at -> Nullable<Timestamp>,
+        escalated_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    commitment_progress (id) {
+        id -> Text,
+        commitment_id -> Text,
+        author_id -> Text,
+        body -> Text,
+        done -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evaluations (matter_id, user_id) {
+        matter_id -> Text,
+        user_id -> Text,
+        rating -> Integer,
+        comment -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    matter_revisits (id) {
+        id -> Text,
+        matter_id -> Text,
+        visitor_id -> Text,
+        note -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -394,4 +747,31 @@ diesel::allow_tables_to_appear_in_same_query!(
     media,
     calendar_days,
     open311_keys,
+    deliberation_categories,
+    triage_schemes,
+    triage_items,
+    matters,
+    matter_events,
+    matter_supports,
+    matter_sheets,
+    solicitations,
+    opinions,
+    opinion_supports,
+    moderation_words,
+    deliberation_members,
+    matter_stakeholders,
+    village_documents,
+    meetings,
+    meeting_invitees,
+    meeting_agenda,
+    meeting_checkin_codes,
+    meeting_attendance,
+    courtyard_items,
+    resolutions,
+    agreements,
+    agreement_parties,
+    commitments,
+    commitment_progress,
+    evaluations,
+    matter_revisits,
 );

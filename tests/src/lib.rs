@@ -81,6 +81,12 @@ impl TestApp {
         request.send().await.unwrap_or_else(|e| panic!("POST {path}: {e}"))
     }
 
+    /// PUT JSON with a bearer token.
+    pub async fn put(&self, token: &str, path: &str, body: serde_json::Value) -> reqwest::Response {
+        let request = self.client.put(self.url(path)).json(&body).bearer_auth(token);
+        request.send().await.unwrap_or_else(|e| panic!("PUT {path}: {e}"))
+    }
+
     /// What a second instance needs to share this one's database and store.
     pub fn shared(&self) -> Shared {
         Shared {

@@ -90,6 +90,8 @@ error_codes! {
     MediaCorrupt = "media_corrupt": UNPROCESSABLE_ENTITY, "文件已损坏或无法识别", "The file is damaged or cannot be read";
     NoGrid = "no_grid": UNPROCESSABLE_ENTITY, "该位置不在任何网格内，且无法确定您所在的网格", "The point is in no grid and your own grid is unknown";
     NoDepartment = "no_department": UNPROCESSABLE_ENTITY, "该类别没有对应的县级部门，请指定部门", "No county department is mapped to this category; name one";
+    AlreadyDone = "already_done": CONFLICT, "您已经做过了（每人只能一次）", "You have done this already (once per person)";
+    NoTriageScheme = "no_triage_scheme": CONFLICT, "本村（乡镇）尚未选择三事分流方式", "The village (or its township) has not chosen a triage scheme";
 }
 
 impl ErrorCode {
@@ -331,6 +333,37 @@ impl From<infra::cases::CasesError> for ApiError {
             E::PhoneRequired => Self::new(ErrorCode::PhoneRequired),
             E::UnknownCategory => Self::invalid_field("category", "an active category code"),
             E::InvalidApiKey | E::OutsideKeyScope => Self::new(ErrorCode::Forbidden),
+            E::Corrupt(what) => Self::internal(what),
+            E::Db(e) => Self::from(infra::InfraError::from(e)),
+            E::Infra(e) => Self::from(e),
+        }
+    }
+}
+
+impl From<infra::deliberation::DeliberationError> for ApiError {
+    fn from(error: infra::deliberation::DeliberationError) -> Self {
+        use domain::deliberation::Refusal;
+        use infra::deliberation::DeliberationError as E;
+        let refused = |action: &str, reason: &str| {
+            Self::new(ErrorCode::InvalidTransition).with_details(json!({ "action": action, "reason": reason }))
+        };
+        match error {
+            E::NotFound => Self::new(ErrorCode::NotFound),
+            E::Forbidden => Self::new(ErrorCode::Forbidden),
+            E::Invalid { field, reason } => Self::invalid_field(field, &reason),
+            E::Transition(Refusal::NotNow { action, status }) => Self::new(ErrorCode::InvalidTransition)
+                .with_details(json!({ "action": action.as_str(), "status": status.as_str() })),
+            E::Transition(Refusal::WrongRoute { action }) => refused(action.as_str(), "wrong_route"),
+            E::Transition(Refusal::NotSolicited) => refused("resolve", "solicitation_not_over"),
+            E::Transition(Refusal::CaseOpen) => refused("resolve", "department_case_open"),
+            E::Transition(Refusal::CommitmentsOpen) => refused("evaluate", "commitments_open"),
+            E::Transition(Refusal::RatingOpen) => refused("archive", "rating_open"),
+            E::NotNow { action, status } => {
+                Self::new(ErrorCode::InvalidTransition).with_details(json!({ "action": action, "status": status }))
+            }
+            E::Stale => Self::new(ErrorCode::Conflict),
+            E::Duplicate => Self::new(ErrorCode::AlreadyDone),
+            E::NoScheme => Self::new(ErrorCode::NoTriageScheme),
             E::Corrupt(what) => Self::internal(what),
             E::Db(e) => Self::from(infra::InfraError::from(e)),
             E::Infra(e) => Self::from(e),

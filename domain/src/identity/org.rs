@@ -12,45 +12,51 @@ pub enum OrgKind {
     County,
     Township,
     Village,
+    /// A natural village or residential compound (自然村/小区), between a village and its
+    /// groups or buildings where the village has them.
+    Compound,
     Group,
     Building,
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 5] =
-        [OrgKind::County, OrgKind::Township, OrgKind::Village, OrgKind::Group, OrgKind::Building];
+    pub const ALL: [OrgKind; 6] =
+        [OrgKind::County, OrgKind::Township, OrgKind::Village, OrgKind::Compound, OrgKind::Group, OrgKind::Building];
 
     pub fn as_str(self) -> &'static str {
         match self {
             OrgKind::County => "county",
             OrgKind::Township => "township",
             OrgKind::Village => "village",
+            OrgKind::Compound => "compound",
             OrgKind::Group => "group",
             OrgKind::Building => "building",
         }
     }
 
     pub fn parse(text: &str) -> Result<Self, DomainError> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == text)
-            .ok_or(DomainError::Invalid { field: "kind", reason: "county, township, village, group or building" })
+        Self::ALL.into_iter().find(|k| k.as_str() == text).ok_or(DomainError::Invalid {
+            field: "kind",
+            reason: "county, township, village, compound, group or building",
+        })
     }
 
-    /// The kind a child of this kind must have.
-    pub fn child(self) -> Option<OrgKind> {
+    /// The kinds a child of this kind may have: a village holds natural villages (compounds)
+    /// or its groups directly; a compound holds groups or buildings.
+    pub fn children(self) -> &'static [OrgKind] {
         match self {
-            OrgKind::County => Some(OrgKind::Township),
-            OrgKind::Township => Some(OrgKind::Village),
-            OrgKind::Village => Some(OrgKind::Group),
-            OrgKind::Group => Some(OrgKind::Building),
-            OrgKind::Building => None,
+            OrgKind::County => &[OrgKind::Township],
+            OrgKind::Township => &[OrgKind::Village],
+            OrgKind::Village => &[OrgKind::Compound, OrgKind::Group],
+            OrgKind::Compound => &[OrgKind::Group, OrgKind::Building],
+            OrgKind::Group => &[OrgKind::Building],
+            OrgKind::Building => &[],
         }
     }
 
     /// Whether residents may apply to join a unit of this kind.
     pub fn takes_residents(self) -> bool {
-        matches!(self, OrgKind::Village | OrgKind::Group | OrgKind::Building)
+        matches!(self, OrgKind::Village | OrgKind::Compound | OrgKind::Group | OrgKind::Building)
     }
 }
 
@@ -59,8 +65,8 @@ impl OrgKind {
 pub fn check_placement(kind: OrgKind, parent: Option<OrgKind>) -> Result<(), DomainError> {
     match (kind, parent) {
         (OrgKind::County, None) => Ok(()),
-        (_, Some(parent)) if parent.child() == Some(kind) => Ok(()),
-        _ => Err(DomainError::Invalid { field: "parent_id", reason: "a unit must sit under the level just above it" }),
+        (_, Some(parent)) if parent.children().contains(&kind) => Ok(()),
+        _ => Err(DomainError::Invalid { field: "parent_id", reason: "a unit must sit under a level that may hold it" }),
     }
 }
 
@@ -95,8 +101,8 @@ pub fn smallest_holding(candidates: &[GridCandidate<'_>], lat: f64, lng: f64) ->
         .map(|(i, _)| i)
 }
 
-/// The village (or community) a path runs through: counties are roots and every level sits
-/// under the one just above it, so it is the third id of a path that long.
+/// The village (or community) a path runs through: counties are roots, townships sit under
+/// counties and villages under townships, so it is the third id of a path that long.
 pub fn village_of(path: &[String]) -> Option<&str> {
     path.get(2).map(String::as_str)
 }
@@ -256,6 +262,13 @@ mod tests {
         assert!(check_placement(OrgKind::Township, None).is_err());
         assert!(check_placement(OrgKind::County, Some(OrgKind::County)).is_err());
         assert!(OrgKind::Village.takes_residents() && !OrgKind::Township.takes_residents());
+        // Natural villages and compounds sit under a village and hold groups or buildings.
+        assert!(check_placement(OrgKind::Compound, Some(OrgKind::Village)).is_ok());
+        assert!(check_placement(OrgKind::Group, Some(OrgKind::Village)).is_ok());
+        assert!(check_placement(OrgKind::Building, Some(OrgKind::Compound)).is_ok());
+        assert!(check_placement(OrgKind::Compound, Some(OrgKind::Group)).is_err());
+        assert!(check_placement(OrgKind::Building, Some(OrgKind::Village)).is_err());
+        assert!(OrgKind::Compound.takes_residents());
         for kind in OrgKind::ALL {
             assert_eq!(OrgKind::parse(kind.as_str()), Ok(kind));
         }

@@ -167,10 +167,25 @@ pub enum Permission {
     Administer,
     /// File cases through Open311 with an API key.
     UseOpen311,
+    /// Triage matters raised for deliberation (三事分流), merge or decline them.
+    TriageMatters,
+    /// Approve or reject held text (matters, opinions).
+    ModerateContent,
+    /// The deliberation council's work: meetings, invitations, the courtyard-meeting ledger,
+    /// suggestion sheets, a council's resolution.
+    CouncilWork,
+    /// The village committees' decisions: resolutions, commitments, guidance, referrals,
+    /// opening the rating window and archiving.
+    DecideMatters,
+    /// The supervisory committee's powers over slipped commitments: extend once, escalate.
+    Supervise,
+    /// A village's (or township's) deliberation set-up: scheme, triage catalog, member pool,
+    /// service directory, rules of procedure.
+    ManageDeliberation,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 22] = [
         Permission::ReadCases,
         Permission::SeeReporter,
         Permission::HandleGridCase,
@@ -187,6 +202,12 @@ impl Permission {
         Permission::ManageOrg,
         Permission::Administer,
         Permission::UseOpen311,
+        Permission::TriageMatters,
+        Permission::ModerateContent,
+        Permission::CouncilWork,
+        Permission::DecideMatters,
+        Permission::Supervise,
+        Permission::ManageDeliberation,
     ];
 
     /// The permission table.
@@ -212,7 +233,14 @@ impl Permission {
             Permission::HandleVillageCase
             | Permission::DecideResidency
             | Permission::Broadcast
-            | Permission::CreateStaff => OFFICERS,
+            | Permission::CreateStaff
+            | Permission::DecideMatters
+            | Permission::ManageDeliberation => OFFICERS,
+            Permission::TriageMatters | Permission::ModerateContent => {
+                &[Supervisor, VillageCadre, TownshipOfficer, CountyAdmin, Admin]
+            }
+            Permission::CouncilWork => &[CouncilMember, Supervisor, VillageCadre, TownshipOfficer, CountyAdmin, Admin],
+            Permission::Supervise => &[Supervisor, TownshipOfficer, CountyAdmin, Admin],
             Permission::HandleTownshipCase => &[TownshipOfficer, CountyAdmin, Admin],
             Permission::HandleDepartmentCase => &[DepartmentOfficer, CountyAdmin, Admin],
             Permission::ReadCaseFigures | Permission::ReadAnnouncements => {
@@ -413,7 +441,7 @@ mod tests {
     #[test]
     fn each_permission_names_exactly_its_roles() {
         use Permission as P;
-        let expected: [(P, &[Role]); 16] = [
+        let expected: [(P, &[Role]); 22] = [
             (
                 P::ReadCases,
                 &[
@@ -449,6 +477,12 @@ mod tests {
                 P::UseOpen311,
                 &[GridWorker, GridLeader, VillageCadre, TownshipOfficer, DepartmentOfficer, CountyAdmin, Admin],
             ),
+            (P::TriageMatters, &[Supervisor, VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
+            (P::ModerateContent, &[Supervisor, VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
+            (P::CouncilWork, &[CouncilMember, Supervisor, VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
+            (P::DecideMatters, &[VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
+            (P::Supervise, &[Supervisor, TownshipOfficer, CountyAdmin, Admin]),
+            (P::ManageDeliberation, &[VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (permission, roles) in expected {
@@ -458,16 +492,25 @@ mod tests {
         }
     }
 
-    /// Civic roles are residents with a duty: no staff power at all.
+    /// Civic roles are residents with a duty: no staff power at all, only their duty in
+    /// deliberation (the council deliberates, the supervisory committee oversees).
     #[test]
     fn civic_roles_carry_no_staff_powers() {
-        for civic in [CouncilMember, Representative] {
-            for permission in Permission::ALL {
-                assert!(!permission.allows(civic), "{civic:?} may {permission:?}");
-            }
-        }
-        let supervisor: Vec<Permission> = Permission::ALL.into_iter().filter(|p| p.allows(Supervisor)).collect();
-        assert_eq!(supervisor, [Permission::ReadCases, Permission::ReadCaseFigures, Permission::ReadAnnouncements]);
+        let of = |role: Role| -> Vec<Permission> { Permission::ALL.into_iter().filter(|p| p.allows(role)).collect() };
+        assert_eq!(of(Representative), []);
+        assert_eq!(of(CouncilMember), [Permission::CouncilWork]);
+        assert_eq!(
+            of(Supervisor),
+            [
+                Permission::ReadCases,
+                Permission::ReadCaseFigures,
+                Permission::ReadAnnouncements,
+                Permission::TriageMatters,
+                Permission::ModerateContent,
+                Permission::CouncilWork,
+                Permission::Supervise,
+            ]
+        );
         for civic in [CouncilMember, Representative, Supervisor, Volunteer] {
             assert!(!civic.is_staff() && civic.open_to_residents() && civic.grantable().is_empty());
         }

@@ -65,6 +65,30 @@ pub const TEMPLATES: &[Template] = &[
         body: "“{commitment}”已超过承诺期限{deadline}，请尽快办理并反馈。",
     },
     Template {
+        kind: "matter_raised",
+        title: "新议题待分流",
+        body: "{scope}有新议题“{matter}”，请在{due}前分流（三事分流）。",
+    },
+    Template {
+        kind: "matter_raised_for_you",
+        title: "已为您提交议题",
+        body: "{proxy}已代您提交议题“{matter}”，办理进展会通知您。",
+    },
+    Template {
+        kind: "matter_status_changed", title: "您关注的议题有新进展", body: "“{matter}”{status}。{note}"
+    },
+    Template {
+        kind: "matter_held", title: "内容审核中", body: "您提交的“{matter}”正在审核，通过后其他人才能看到。"
+    },
+    Template {
+        kind: "matter_moderated", title: "内容审核结果", body: "您提交的“{matter}”{result}。{note}"
+    },
+    Template {
+        kind: "matter_untriaged",
+        title: "议题超期未分流",
+        body: "{village}的议题“{matter}”已超过{days}个工作日未分流，请督促办理。",
+    },
+    Template {
         kind: "points_posted",
         title: "积分公示",
         body: "您的积分变动{points}分（{reason}）已公示，如有异议请在公示期内提出。",

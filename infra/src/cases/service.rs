@@ -124,7 +124,7 @@ fn attachments(conn: &mut DbConn, principal: &Principal, ids: &[String]) -> Resu
         return Ok(Vec::new());
     }
     let rows = crate::media::queries::of_ids(conn, ids)?;
-    let usable = rows.iter().filter(|m| m.case_id.is_none() && crate::media::queries::is_own(principal, m)).count();
+    let usable = rows.iter().filter(|m| m.is_free() && crate::media::queries::is_own(principal, m)).count();
     if usable != ids.len() {
         return Err(CasesError::invalid("media", "each id must be an unattached upload of yours"));
     }

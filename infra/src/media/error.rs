@@ -63,6 +63,17 @@ impl From<crate::cases::CasesError> for MediaError {
     }
 }
 
+impl From<crate::deliberation::DeliberationError> for MediaError {
+    /// What media asks of deliberation is whether a matter may be seen.
+    fn from(error: crate::deliberation::DeliberationError) -> Self {
+        match error {
+            crate::deliberation::DeliberationError::NotFound => Self::NotFound,
+            crate::deliberation::DeliberationError::Db(e) => Self::Db(e),
+            other => Self::Infra(other.into()),
+        }
+    }
+}
+
 impl ConnectionLoss for MediaError {
     fn connection_lost(&self) -> bool {
         match self {

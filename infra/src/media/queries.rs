@@ -28,13 +28,17 @@ pub fn is_own(principal: &Principal, row: &MediaRow) -> bool {
     row.owner_id == principal.user_id || row.owner_id == principal.subject()
 }
 
-/// An upload the caller may fetch: their own, or attached to a case they may see (the cases
-/// feature decides); else not found.
+/// An upload the caller may fetch: their own, or attached to a case or matter they may see (the
+/// cases or deliberation feature decides); else not found.
 pub fn readable(conn: &mut DbConn, principal: &Principal, id: &MediaId) -> Result<MediaRow, MediaError> {
     let row = find(conn, id.as_str())?.ok_or(MediaError::NotFound)?;
     if !is_own(principal, &row) {
-        let case_id = row.case_id.as_deref().ok_or(MediaError::NotFound)?;
-        if !crate::cases::queries::may_see(conn, principal, case_id)? {
+        let seen = match (&row.case_id, &row.matter_id) {
+            (Some(case_id), _) => crate::cases::queries::may_see(conn, principal, case_id)?,
+            (None, Some(matter_id)) => crate::deliberation::queries::may_see(conn, principal, matter_id)?,
+            (None, None) => false,
+        };
+        if !seen {
             return Err(MediaError::NotFound);
         }
     }

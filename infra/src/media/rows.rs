@@ -18,6 +18,15 @@ pub struct MediaRow {
     pub size_bytes: i32,
     pub case_id: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The matter it belongs to, once attached to a matter, an opinion or a progress report.
+    pub matter_id: Option<String>,
+}
+
+impl MediaRow {
+    /// Whether it belongs to nothing yet (a case or a matter).
+    pub fn is_free(&self) -> bool {
+        self.case_id.is_none() && self.matter_id.is_none()
+    }
 }
 
 pub(crate) fn insert(conn: &mut DbConn, row: &MediaRow) -> Result<usize, DieselError> {

@@ -32,6 +32,7 @@ pub fn store(
         size_bytes: i32::try_from(upload.bytes.len()).unwrap_or(i32::MAX),
         case_id: None,
         created_at: now,
+        matter_id: None,
     };
     files.put(&row.id, &upload.bytes).map_err(|e| MediaError::Files(e.to_string()))?;
     rows::insert(conn, &row)?;
@@ -43,8 +44,35 @@ pub fn store(
 pub fn attach(conn: &mut DbConn, ids: &[String], owners: &[&str], case_id: &str) -> Result<usize, DieselError> {
     let owners: Vec<String> = owners.iter().map(|s| (*s).to_owned()).collect();
     diesel::update(
-        m::media.filter(m::id.eq_any(ids.to_vec())).filter(m::owner_id.eq_any(owners)).filter(m::case_id.is_null()),
+        m::media
+            .filter(m::id.eq_any(ids.to_vec()))
+            .filter(m::owner_id.eq_any(owners))
+            .filter(m::case_id.is_null())
+            .filter(m::matter_id.is_null()),
     )
     .set(m::case_id.eq(case_id))
+    .execute(conn)
+}
+
+/// Attaches unattached uploads of `owners` to a matter (its text, an opinion, a progress
+/// report), in the caller's transaction. Returns how many it attached.
+pub fn attach_to_matter(
+    conn: &mut DbConn,
+    ids: &[String],
+    owners: &[&str],
+    matter_id: &str,
+) -> Result<usize, DieselError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let owners: Vec<String> = owners.iter().map(|s| (*s).to_owned()).collect();
+    diesel::update(
+        m::media
+            .filter(m::id.eq_any(ids.to_vec()))
+            .filter(m::owner_id.eq_any(owners))
+            .filter(m::case_id.is_null())
+            .filter(m::matter_id.is_null()),
+    )
+    .set(m::matter_id.eq(matter_id))
     .execute(conn)
 }

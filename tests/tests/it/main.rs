@@ -9,6 +9,7 @@ mod auth;
 mod auth_races;
 mod bad_input;
 mod cases;
+mod deliberation;
 mod demo;
 mod dispatcher_crash;
 mod faults;

@@ -60,7 +60,7 @@ pub struct ResidencyPage {
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ResidencyApplication {
-    /// A village, group or building.
+    /// A village, compound, group or building.
     pub org_unit_id: String,
     /// Join this household (of the same unit)…
     pub household_id: Option<String>,

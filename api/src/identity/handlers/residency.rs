@@ -1,4 +1,4 @@
-//! Residency: a resident applies to join a village, group or building with their household;
+//! Residency: a resident applies to join a village, compound, group or building with their household;
 //! staff whose scope covers it decide. Approved residents are the unit's members (and, later,
 //! its electorates).
 

@@ -216,3 +216,15 @@ pub fn ancestor_of_kind(conn: &mut DbConn, unit_id: &str, kind: &str) -> Result<
     };
     o::org_units.filter(o::id.eq_any(path)).filter(o::kind.eq(kind)).select(o::id).first(conn).optional()
 }
+
+/// Several units at once, by id (an unknown id is absent).
+pub fn units_by_id(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, OrgUnitRow>, DieselError> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows: Vec<OrgUnitRow> = o::org_units.filter(o::id.eq_any(ids)).select(OrgUnitRow::as_select()).load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.id.clone(), r)).collect())
+}

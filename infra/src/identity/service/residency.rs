@@ -23,7 +23,7 @@ use crate::DbConn;
 /// An application to join a unit.
 #[derive(Debug, Clone)]
 pub struct Application {
-    /// A village, group or building.
+    /// A village, compound, group or building.
     pub org_unit_id: OrgUnitId,
     pub household: HouseholdChoice,
 }
@@ -41,9 +41,11 @@ pub fn apply(
     queries::me::require_consent(conn, subject, policy_version)?;
     let unit = queries::org::unit(conn, &application.org_unit_id)?;
     if !OrgKind::parse(&unit.kind).is_ok_and(OrgKind::takes_residents) {
-        return Err(
-            DomainError::Invalid { field: "org_unit_id", reason: "apply to a village, group or building" }.into()
-        );
+        return Err(DomainError::Invalid {
+            field: "org_unit_id",
+            reason: "apply to a village, compound, group or building",
+        }
+        .into());
     }
     let household_id = application.household.household_id();
     if let Some(household) = household_id {
