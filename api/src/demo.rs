@@ -252,6 +252,8 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
                 service::residency::join_household(conn, &id, &household, relation, now)?;
             }
             demo_cases(conn, &departments, now)?;
+            let township_ids: Vec<String> = townships.iter().map(|t| t.id.clone()).collect();
+            demo_matters(conn, &township_ids, &tangwan.id, now)?;
             audit::append(
                 conn,
                 &audit::Entry {
@@ -337,6 +339,76 @@ fn demo_cases(conn: &mut infra::DbConn, departments: &[String], now: NaiveDateTi
         };
         service::file(conn, &principal, domain::cases::routing::Channel::App, &report, &rules, now)
             .map_err(demo_error)?;
+    }
+    Ok(())
+}
+
+/// Deliberation: the first township triages by Wuyi's scheme, the second by Pengshui's with a
+/// small reference catalog; 王建国 has raised two matters in 塘湾村 waiting for demo-cadre to
+/// triage them.
+fn demo_matters(
+    conn: &mut infra::DbConn,
+    townships: &[String],
+    tangwan: &str,
+    now: NaiveDateTime,
+) -> Result<(), InfraError> {
+    use domain::deliberation::{Scheme, Tier};
+    use domain::identity::principal::{AccountKind, Principal};
+    use infra::deliberation::rows::TriageItemRow;
+    use infra::deliberation::service::{self, Caller, Draft, Rules};
+    for (township, scheme) in townships.iter().zip([Scheme::Wuyi, Scheme::Pengshui]) {
+        service::choose_scheme(conn, township, scheme, now).map_err(demo_error)?;
+    }
+    if let Some(pengshui) = townships.get(1) {
+        for (tier, title) in [
+            (Tier::Big, "农村公路建设与养护"),
+            (Tier::Big, "饮水安全工程"),
+            (Tier::Small, "村内公共设施维护"),
+            (Tier::Small, "环境卫生整治"),
+            (Tier::Private, "家庭内部纠纷"),
+            (Tier::Private, "个人生产经营"),
+        ] {
+            let row = TriageItemRow {
+                id: domain::new_id(),
+                org_unit_id: pengshui.clone(),
+                scheme: Scheme::Pengshui.as_str().into(),
+                tier: tier.as_str().into(),
+                title: title.into(),
+                description: String::new(),
+                active: true,
+                created_at: now,
+            };
+            service::insert_triage_item(conn, &row).map_err(demo_error)?;
+        }
+    }
+    let author = queries::users::find_by_openid(conn, &infra::wechat::dev_openid("wangjianguo"))?
+        .ok_or_else(|| InfraError::Task("demo author missing".into()))?;
+    let principal = Principal {
+        user_id: author.id,
+        session_id: String::new(),
+        kind: AccountKind::Resident,
+        grants: Vec::new(),
+        acting_for: None,
+    };
+    let caller = Caller { principal, origin: Default::default() };
+    let rules = Rules::new(Default::default());
+    for (category, title, body) in [
+        (
+            "public_welfare",
+            "村口小广场想装几盏路灯",
+            "小广场晚上跳舞、乘凉的人多，没有路灯，老人小孩容易摔倒。大家看看装几盏、电费怎么出。",
+        ),
+        ("village_affairs", "村规民约里加一条养犬管理", "最近几家的狗不拴绳，吓到放学的孩子，建议在村规民约里写清楚。"),
+    ] {
+        let draft = Draft {
+            scope_id: tangwan.to_owned(),
+            category: category.into(),
+            title: title.into(),
+            body: body.into(),
+            media: Vec::new(),
+            client_id: None,
+        };
+        service::raise(conn, &caller, &draft, None, &rules, now).map_err(demo_error)?;
     }
     Ok(())
 }

@@ -26,7 +26,7 @@ pub struct DeliberationCategoryView {
     pub parent_code: Option<String>,
     #[schema(schema_with = contract::name)]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "contract::integral")]
     pub sort_order: i32,
     #[serde(default = "yes")]
     pub active: bool,

@@ -88,7 +88,7 @@ pub async fn get_triage_scheme(
 }
 
 /// Chooses the triage scheme of a village, township or county (its cadres and officers).
-#[utoipa::path(tag = "deliberation", request_body = SchemeBody, params(("id" = String, Path)), responses((status = 200, body = SchemeView)))]
+#[utoipa::path(tag = "deliberation", request_body = SchemeBody, params(("id" = String, Path)), responses((status = 200, body = SchemeView), (status = 422, body = ErrorBody)))]
 #[put("/org-units/{id}/triage-scheme")]
 pub async fn set_triage_scheme(
     state: web::Data<AppState>,
@@ -256,7 +256,7 @@ pub async fn triage_matter(
 }
 
 /// Folds a matter into another open one of the same village.
-#[utoipa::path(tag = "deliberation", request_body = MergeBody, params(("id" = String, Path)), responses((status = 200, body = MatterView)))]
+#[utoipa::path(tag = "deliberation", request_body = MergeBody, params(("id" = String, Path)), responses((status = 200, body = MatterView), (status = 409, body = ErrorBody)))]
 #[post("/matters/{id}/merge")]
 pub async fn merge_matter(
     state: web::Data<AppState>,
@@ -272,7 +272,7 @@ pub async fn merge_matter(
 }
 
 /// Declines a raised matter with a reason its author is told.
-#[utoipa::path(tag = "deliberation", request_body = DeclineBody, params(("id" = String, Path)), responses((status = 200, body = MatterView)))]
+#[utoipa::path(tag = "deliberation", request_body = DeclineBody, params(("id" = String, Path)), responses((status = 200, body = MatterView), (status = 409, body = ErrorBody)))]
 #[post("/matters/{id}/decline")]
 pub async fn decline_matter(
     state: web::Data<AppState>,

@@ -574,16 +574,33 @@ pub fn set_scheme(
         if !matches!(kind, OrgKind::County | OrgKind::Township | OrgKind::Village) {
             return Err(DeliberationError::invalid("org_unit_id", "a village, township or county chooses a scheme"));
         }
-        let updated = diesel::update(ts::triage_schemes.filter(ts::org_unit_id.eq(unit_id)))
-            .set((ts::scheme.eq(scheme.as_str()), ts::updated_at.eq(now)))
-            .execute(conn)?;
-        if updated == 0 {
-            diesel::insert_into(ts::triage_schemes)
-                .values((ts::org_unit_id.eq(unit_id), ts::scheme.eq(scheme.as_str()), ts::updated_at.eq(now)))
-                .execute(conn)?;
-        }
+        choose_scheme(conn, unit_id, scheme, now)?;
         caller.audit(conn, "deliberation.scheme", "org_unit", unit_id, json!({ "scheme": scheme.as_str() }), now)
     })
+}
+
+/// Records the scheme of a unit, in the caller's transaction (the set-up route, the demo).
+pub fn choose_scheme(
+    conn: &mut DbConn,
+    unit_id: &str,
+    scheme: Scheme,
+    now: NaiveDateTime,
+) -> Result<(), DeliberationError> {
+    let updated = diesel::update(ts::triage_schemes.filter(ts::org_unit_id.eq(unit_id)))
+        .set((ts::scheme.eq(scheme.as_str()), ts::updated_at.eq(now)))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(ts::triage_schemes)
+            .values((ts::org_unit_id.eq(unit_id), ts::scheme.eq(scheme.as_str()), ts::updated_at.eq(now)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Writes a catalog item, in the caller's transaction.
+pub fn insert_triage_item(conn: &mut DbConn, row: &TriageItemRow) -> Result<(), DeliberationError> {
+    diesel::insert_into(ti::triage_items).values(row).execute(conn)?;
+    Ok(())
 }
 
 /// An item of a township's triage reference catalog as an admin writes it.

@@ -76,6 +76,22 @@ async fn the_demo_county_loads_once_and_can_be_used() {
     assert_eq!(list["items"].as_array().unwrap().len(), 6, "塘湾村's six residents");
     let text = list.to_string();
     assert!(!text.contains("1380000"), "phones stay masked: {text}");
+    // Two matters wait for the cadre to triage them, under the township's Wuyi scheme.
+    let matters: Value = app
+        .get_as(cadre["access_token"].as_str().unwrap(), "/api/v1/matters?status=raised")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(matters["items"].as_array().map(Vec::len), Some(2), "{matters}");
+    let village = matters["items"][0]["village_id"].as_str().unwrap().to_owned();
+    let scheme: Value = app
+        .get_as(cadre["access_token"].as_str().unwrap(), &format!("/api/v1/org-units/{village}/triage-scheme"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(scheme["scheme"].as_str(), Some("wuyi"));
 
     // The demo grid answers a point in 塘湾村.
     let grid =
