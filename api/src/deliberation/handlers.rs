@@ -24,7 +24,7 @@ fn now_utc(state: &AppState) -> NaiveDateTime {
     state.clock.now().naive_utc()
 }
 
-fn caller(principal: Principal, meta: RequestMeta) -> Caller {
+pub(crate) fn caller(principal: Principal, meta: RequestMeta) -> Caller {
     Caller { principal, origin: Origin { ip: meta.ip, request_id: meta.request_id } }
 }
 

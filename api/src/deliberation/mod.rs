@@ -2,6 +2,7 @@
 //! triaging, merging, declining — and (in later parts) opinions, meetings, resolutions,
 //! commitments, evaluations and the dossier.
 
+pub mod dossier;
 pub mod dto;
 pub mod handlers;
 
@@ -46,5 +47,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(d::support_matter)
         .service(d::triage_matter)
         .service(d::merge_matter)
-        .service(d::decline_matter);
+        .service(d::decline_matter)
+        .service(dossier::matter_dossier)
+        .service(dossier::matter_dossier_page)
+        .service(dossier::matter_showcase)
+        .service(dossier::matter_report);
 }

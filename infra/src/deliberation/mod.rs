@@ -9,3 +9,4 @@ pub mod rows;
 pub mod service;
 
 pub use error::DeliberationError;
+pub mod dossier;
