@@ -384,7 +384,7 @@ pub fn render(d: &DossierView) -> Markup {
             }
             body {
                 header {
-                    div.sub { (d.village_name) " 村（居）民议事档案" }
+                    div.sub { (d.village_name) " · 村（居）民议事协商档案" }
                     h1 { "一事一档" }
                     div.sub { "档案编号 " (m.id) }
                 }
