@@ -87,6 +87,36 @@ impl TestApp {
         request.send().await.unwrap_or_else(|e| panic!("PUT {path}: {e}"))
     }
 
+    /// Uploads a photo or voice note as `wx.uploadFile` sends it (multipart: `kind`, `file`).
+    pub async fn upload(
+        &self,
+        token: &str,
+        kind: &str,
+        filename: &str,
+        bytes: &[u8],
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let boundary = "----yishi-test-boundary";
+        let mut payload = Vec::new();
+        payload.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n").as_bytes(),
+        );
+        payload.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        payload.extend_from_slice(bytes);
+        payload.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let res = self
+            .client
+            .post(self.url("/api/v1/media"))
+            .bearer_auth(token)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(payload)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("upload: {e}"));
+        body(res).await
+    }
+
     /// What a second instance needs to share this one's database and store.
     pub fn shared(&self) -> Shared {
         Shared {

@@ -517,35 +517,6 @@ async fn reporting_needs_a_bound_phone_a_known_category_and_a_place() {
     assert_eq!(nothing, 1, "refused reports leave nothing behind");
 }
 
-/// A multipart body as `wx.uploadFile` sends it.
-fn multipart(kind: &str, filename: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "----yishi-test-boundary";
-    let mut out = Vec::new();
-    out.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n").as_bytes(),
-    );
-    out.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-    );
-    out.extend_from_slice(bytes);
-    out.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), out)
-}
-
-async fn upload(app: &TestApp, token: &str, kind: &str, filename: &str, bytes: &[u8]) -> (StatusCode, Value) {
-    let (content_type, payload) = multipart(kind, filename, bytes);
-    let res = app
-        .client
-        .post(app.url("/api/v1/media"))
-        .bearer_auth(token)
-        .header("content-type", content_type)
-        .body(payload)
-        .send()
-        .await
-        .unwrap();
-    body(res).await
-}
-
 #[tokio::test]
 async fn media_are_judged_by_content_stripped_of_location_and_kept_private() {
     let app =
@@ -555,15 +526,15 @@ async fn media_are_judged_by_content_stripped_of_location_and_kept_private() {
     let other = villager(&app, &w, "nosy", "13911113333").await;
     use infra::media::fixtures;
 
-    let (status, e) = upload(&app, &reporter.token, "voice", "note.mp3", &fixtures::png(8, 8)).await;
+    let (status, e) = app.upload(&reporter.token, "voice", "note.mp3", &fixtures::png(8, 8)).await;
     assert_eq!((status, e["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("media_wrong_kind")));
-    let (status, e) = upload(&app, &reporter.token, "image", "photo.jpg", &fixtures::elf_executable()).await;
+    let (status, e) = app.upload(&reporter.token, "image", "photo.jpg", &fixtures::elf_executable()).await;
     assert_eq!((status, e["error"]["code"].as_str()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("media_unsupported")));
     let mut big = fixtures::wav(1);
     big.resize(150_000, 0);
-    let (status, e) = upload(&app, &reporter.token, "voice", "long.wav", &big).await;
+    let (status, e) = app.upload(&reporter.token, "voice", "long.wav", &big).await;
     assert_eq!((status, e["error"]["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")));
-    let (status, voice) = upload(&app, &reporter.token, "voice", "x.png", &fixtures::wav(5)).await;
+    let (status, voice) = app.upload(&reporter.token, "voice", "x.png", &fixtures::wav(5)).await;
     assert_eq!((status, voice["mime"].as_str()), (StatusCode::CREATED, Some("audio/wav")), "the name does not matter");
     let not_multipart = app.post(Some(&reporter.token), "/api/v1/media", json!({})).await;
     assert_eq!(not_multipart.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
@@ -572,7 +543,7 @@ async fn media_are_judged_by_content_stripped_of_location_and_kept_private() {
     // the right way up.
     let original = fixtures::jpeg_with_gps(40, 20, 6);
     assert!(fixtures::has_exif(&original));
-    let (status, photo) = upload(&app, &reporter.token, "image", "IMG_0001.jpg", &original).await;
+    let (status, photo) = app.upload(&reporter.token, "image", "IMG_0001.jpg", &original).await;
     assert_eq!(status, StatusCode::CREATED, "{photo}");
     let served = app.get_as(&reporter.token, &format!("/api/v1/media/{}", id(&photo))).await;
     assert_eq!(served.status(), StatusCode::OK);

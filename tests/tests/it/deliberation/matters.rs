@@ -310,3 +310,34 @@ async fn a_matter_nobody_triages_is_flagged_to_the_township_once() {
         .unwrap();
     assert_eq!(told, 1);
 }
+
+#[tokio::test]
+async fn a_matters_photos_are_seen_where_the_matter_is_and_attach_once() {
+    use infra::media::fixtures;
+    let app = spawn_app().await;
+    let d = setup(&app).await;
+    let w = &d.w;
+    let li = resident_of(&app, &w.village_a, &w.cadre_a.token, "li").await;
+    let neighbour = resident_of(&app, &w.village_a, &w.cadre_a.token, "neighbour").await;
+    let outsider = resident_of(&app, &w.village_b, &d.cadre_b.token, "outsider").await;
+    let (status, photo) = app.upload(&li.token, "image", "square.png", &fixtures::png(16, 16)).await;
+    assert_eq!(status, StatusCode::CREATED, "{photo}");
+    let payload = json!({ "scope_id": w.village_a, "category": "public_welfare", "title": "广场地面破损", "body": "见照片", "media": [id(&photo)] });
+    let (status, matter) = body(app.post(Some(&li.token), "/api/v1/matters", payload.clone()).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{matter}");
+    assert_eq!(matter["media"][0]["id"].as_str(), Some(id(&photo).as_str()));
+    let path = format!("/api/v1/media/{}", id(&photo));
+    assert_eq!(app.get_as(&neighbour.token, &path).await.status(), StatusCode::OK, "a resident of the scope sees it");
+    assert_eq!(app.get_as(&outsider.token, &path).await.status(), StatusCode::NOT_FOUND);
+    // Attached once: a second matter (or a case) cannot take it.
+    let payload = json!({ "scope_id": w.village_a, "category": "other", "title": "再用一次", "body": "同一张照片", "media": [id(&photo)] });
+    let (status, e) = body(app.post(Some(&li.token), "/api/v1/matters", payload).await).await;
+    assert_eq!((status, e["error"]["details"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("media")));
+    // Someone else's upload is refused, and nothing is written.
+    let (_, theirs) = app.upload(&neighbour.token, "image", "b.png", &fixtures::png(8, 8)).await;
+    let payload = json!({ "scope_id": w.village_a, "category": "other", "title": "借用照片", "body": "别人的照片", "media": [id(&theirs)] });
+    let (status, _) = body(app.post(Some(&li.token), "/api/v1/matters", payload).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, mine) = body(app.get_as(&li.token, "/api/v1/matters?mine=true").await).await;
+    assert_eq!(ids(&mine).len(), 1);
+}
