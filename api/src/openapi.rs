@@ -22,6 +22,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
     "GET /open311/v2/services/{file}",
     "GET /open311/v2/requests/{file}",
     "GET /open311/v2/tokens/{file}",
+    "GET /api/v1/org-units/{id}/matter-showcase",
 ];
 
 #[derive(OpenApi)]

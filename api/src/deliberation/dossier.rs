@@ -564,16 +564,13 @@ pub struct ShowcaseList {
     pub items: Vec<ShowcaseItemView>,
 }
 
-/// The village's results showcase (成果展示): its resolved village-wide matters, newest first.
+/// The village's results showcase (成果展示): its resolved village-wide matters, newest first —
+/// public village affairs, readable without logging in; it names nobody.
 #[utoipa::path(tag = "deliberation", params(("id" = String, Path)), responses((status = 200, body = ShowcaseList)))]
 #[get("/org-units/{id}/matter-showcase")]
-pub async fn matter_showcase(
-    state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<OrgUnitId>,
-) -> Result<HttpResponse, ApiError> {
-    let (principal, id) = (auth.0, id.into_inner().into_string());
-    let items = state.db.run(move |conn| file::showcase(conn, &principal, &id, 100)).await?;
+pub async fn matter_showcase(state: web::Data<AppState>, id: web::Path<OrgUnitId>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().into_string();
+    let items = state.db.run(move |conn| file::showcase(conn, &id, 100)).await?;
     Ok(HttpResponse::Ok().json(ShowcaseList { items: items.into_iter().map(ShowcaseItemView::from).collect() }))
 }
 
