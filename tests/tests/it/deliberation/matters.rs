@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use yishi_tests::{body, id, spawn_app, TestApp};
+use yishi_tests::{body, id, spawn_app, spawn_app_with, Setup, TestApp};
 
 use super::support::{act, ids, inbox, kinds, raise, resident_of, setup, triage};
 
@@ -287,9 +287,16 @@ async fn a_matter_nobody_triages_is_flagged_to_the_township_once() {
     // Before the deadline: nothing.
     app.state.jobs.run_now("flag_untriaged_matters").await.unwrap();
     assert_eq!(count_for(&app, "flags", &waiting).await, 0);
-    // Three working days later (a week covers any weekend or holiday), twice: flagged once.
+    // Three working days later (nine days cover any weekend or holiday), on two instances at
+    // once and then again: flagged once.
+    let other = spawn_app_with(Setup { instance_of: Some(app.shared()), ..Setup::default() }).await;
     app.clock.advance(chrono::Duration::days(9));
-    app.state.jobs.run_now("flag_untriaged_matters").await.unwrap();
+    other.clock.advance(chrono::Duration::days(9));
+    let (a, b) = tokio::join!(
+        app.state.jobs.run_now("flag_untriaged_matters"),
+        other.state.jobs.run_now("flag_untriaged_matters")
+    );
+    (a.unwrap(), b.unwrap());
     app.state.jobs.run_now("flag_untriaged_matters").await.unwrap();
     assert_eq!(count_for(&app, "flags", &waiting).await, 1);
     assert_eq!(count_for(&app, "flags", &handled).await, 0);
