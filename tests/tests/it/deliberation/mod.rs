@@ -2,4 +2,5 @@
 //! decline, the untriaged flag); `support` holds the fixtures every part shares.
 
 mod matters;
+mod meetings;
 mod support;
