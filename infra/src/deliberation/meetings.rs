@@ -141,7 +141,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<MeetingRow>, diesel::r
 }
 
 /// The meeting `id` as the caller may see it: staff over its scope always; residents of the
-/// scope and invitees once it is announced; anyone else not at all.
+/// scope and invitees once it was announced; anyone else not at all.
 pub fn seen(conn: &mut DbConn, principal: &Principal, id: &str) -> Result<SeenMeeting, DeliberationError> {
     let row = find(conn, id)?.ok_or(DeliberationError::NotFound)?;
     let scope_path = org::unit_path(conn, &row.scope_id)?.unwrap_or_default();
@@ -154,7 +154,8 @@ pub fn seen(conn: &mut DbConn, principal: &Principal, id: &str) -> Result<SeenMe
         .select(InviteeRow::as_select())
         .first(conn)
         .optional()?;
-    let public = row.status != MeetingStatus::Draft.as_str();
+    // Once announced it stays public (held or cancelled); a draft cancelled unannounced never was.
+    let public = row.announced_at.is_some();
     if !(staff || (public && (resident || invitation.is_some()))) {
         return Err(DeliberationError::NotFound);
     }
@@ -417,7 +418,7 @@ pub fn list(conn: &mut DbConn, principal: &Principal, village_id: &str) -> Resul
         .filter(|r| {
             let scope = paths.get(&r.scope_id).cloned().unwrap_or_default();
             let staff = staff_over_village || principal.sees(&Place::in_org(scope.clone()));
-            let public = r.status != MeetingStatus::Draft.as_str();
+            let public = r.announced_at.is_some();
             staff || (public && (lives_in(&homes, &scope) || invited.contains(&r.id)))
         })
         .collect())

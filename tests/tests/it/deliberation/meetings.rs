@@ -141,8 +141,22 @@ async fn a_meeting_is_announced_only_after_the_three_confirms_and_its_invitees_a
     // A resident sees nothing yet and may do nothing.
     let (status, _) = act(&app, &li.token, &meeting, "announce", json!({})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Each confirm alone is missed too: no time, or nobody invited.
+    let untimed = draft(&app, cadre, &w.village_a, json!({})).await;
+    act(&app, cadre, &untimed, "invitees", json!({ "invitees": [{ "name": "王伯" }] })).await;
+    act(&app, cadre, &untimed, "agenda", json!({ "matter_id": matter })).await;
+    let (status, e) = act(&app, cadre, &untimed, "announce", json!({})).await;
+    assert_eq!((status, missing(&e)), (StatusCode::CONFLICT, json!(["time"])));
+    let lonely = draft(&app, cadre, &w.village_a, json!({ "starts_at": at(&app, Duration::days(4)) })).await;
+    act(&app, cadre, &lonely, "agenda", json!({ "matter_id": matter })).await;
+    let (status, e) = act(&app, cadre, &lonely, "announce", json!({})).await;
+    assert_eq!((status, missing(&e)), (StatusCode::CONFLICT, json!(["participants"])));
+    let (status, cancelled) = act(&app, cadre, &lonely, "cancel", json!({})).await;
+    assert_eq!((status, cancelled["status"].as_str()), (StatusCode::OK, Some("cancelled")));
     let (status, view) = act(&app, cadre, &meeting, "announce", json!({})).await;
     assert_eq!((status, view["status"].as_str()), (StatusCode::OK, Some("announced")), "{view}");
+    let (status, _) = act(&app, cadre, &meeting, "announce", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "announced once");
 
     // Announced: the invitees are told, the matter's timeline shows it, residents see it, the
     // outsider does not, and a resident is refused the staff's actions.
