@@ -104,6 +104,13 @@ async fn a_meeting_is_announced_only_after_the_three_confirms_and_its_invitees_a
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "not a unit a resident works on");
     let (status, _) = body(app.post(Some(&d.cadre_b.token), "/api/v1/meetings", payload).await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A council member of the village (a resident with the civic role) drafts one.
+    let member = resident_of(&app, &w.village_a, cadre, "council-a").await;
+    assert_eq!(
+        app.grant(cadre, &member.id, "council_member", "org_unit", &w.village_a).await.status(),
+        StatusCode::CREATED
+    );
+    draft(&app, &member.token, &w.village_a, json!({})).await;
 
     let meeting =
         draft(&app, cadre, &w.village_a, json!({ "courtyard": true, "lat": 28.2, "lng": 112.9, "capacity": 50 })).await;
