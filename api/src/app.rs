@@ -92,6 +92,7 @@ fn jobs(ctx: JobContext, config: &Config, channels: infra::notify::Channels) -> 
     let (delivered, read) = (days(config.outbox_retention), days(config.read_notice_retention));
     let policy = config.cases.policy.clone();
     let triage_days = config.deliberation.triage_days;
+    let reminder_hours = config.deliberation.meeting_reminder_hours;
     let fanout_lease = chrono::Duration::from_std(config.fanout_lease).unwrap_or(chrono::Duration::seconds(20));
     Jobs::builder(ctx)
         .job("purge_idempotency_keys", Duration::from_secs(3600), move |ctx| async move {
@@ -116,6 +117,18 @@ fn jobs(ctx: JobContext, config: &Config, channels: infra::notify::Channels) -> 
                     infra::deliberation::service::flag_untriaged(conn, triage_days, now).map_err(InfraError::from)
                 })
                 .await
+        })
+        .job("remind_meetings", config.deliberation.sweep_interval, move |ctx| async move {
+            let now = ctx.now();
+            ctx.db
+                .run(move |conn| {
+                    infra::deliberation::meetings::remind(conn, reminder_hours, now).map_err(InfraError::from)
+                })
+                .await
+        })
+        .job("sweep_courtyard_ledger", config.deliberation.sweep_interval, move |ctx| async move {
+            let now = ctx.now();
+            ctx.db.run(move |conn| infra::deliberation::ledger::sweep(conn, now).map_err(InfraError::from)).await
         })
         .job("mail_digests", Duration::from_secs(3600), {
             move |ctx| {

@@ -98,6 +98,10 @@ pub struct DeliberationSettings {
     pub solicit_min_days: u32,
     pub rating_days: u32,
     pub sweep_interval: Duration,
+    /// Hours before a meeting starts that its invitees are reminded (`YISHI_MEETING_REMINDER_HOURS`).
+    pub meeting_reminder_hours: u32,
+    /// Minutes a meeting's check-in code stays valid (`YISHI_MEETING_CHECKIN_MINUTES`).
+    pub checkin_minutes: u32,
 }
 
 /// Rate limits: `(count, window)` pairs.
@@ -251,6 +255,9 @@ impl Config {
                 solicit_min_days: u32::try_from(number("YISHI_MATTER_SOLICIT_MIN_DAYS", 7)?.clamp(0, 90)).unwrap_or(7),
                 rating_days: u32::try_from(number("YISHI_MATTER_RATING_DAYS", 7)?.clamp(1, 90)).unwrap_or(7),
                 sweep_interval: Duration::from_secs(number("YISHI_MATTER_SWEEP_INTERVAL_SECS", 60)?.clamp(1, 3600)),
+                meeting_reminder_hours: u32::try_from(number("YISHI_MEETING_REMINDER_HOURS", 24)?.clamp(1, 168))
+                    .unwrap_or(24),
+                checkin_minutes: u32::try_from(number("YISHI_MEETING_CHECKIN_MINUTES", 30)?.clamp(1, 720)).unwrap_or(30),
             },
             media_dir: get("YISHI_MEDIA_DIR").unwrap_or_else(|| "data/media".into()).into(),
             media_max_image_bytes: usize::try_from(number("YISHI_MEDIA_MAX_IMAGE_BYTES", 10 * 1024 * 1024)?)
@@ -347,6 +354,8 @@ impl Config {
             ("YISHI_MATTER_TRIAGE_DAYS", self.deliberation.triage_days.to_string()),
             ("YISHI_MATTER_SOLICIT_MIN_DAYS", self.deliberation.solicit_min_days.to_string()),
             ("YISHI_MATTER_RATING_DAYS", self.deliberation.rating_days.to_string()),
+            ("YISHI_MEETING_REMINDER_HOURS", self.deliberation.meeting_reminder_hours.to_string()),
+            ("YISHI_MEETING_CHECKIN_MINUTES", self.deliberation.checkin_minutes.to_string()),
         ]
     }
 }

@@ -5,6 +5,8 @@
 pub mod dossier;
 pub mod dto;
 pub mod handlers;
+pub mod meetings;
+pub mod meetings_dto;
 
 use domain::deliberation::WeChatVerdict;
 use domain::identity::principal::Principal;
@@ -52,4 +54,30 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(dossier::matter_dossier_page)
         .service(dossier::matter_showcase)
         .service(dossier::matter_report);
+    meeting_routes(cfg);
+}
+
+/// Meetings and the courtyard problem ledger.
+fn meeting_routes(cfg: &mut ServiceConfig) {
+    use self::meetings as mt;
+    cfg.service(mt::create_meeting)
+        .service(mt::list_meetings)
+        .service(mt::get_meeting)
+        .service(mt::update_meeting)
+        .service(mt::invite_to_meeting)
+        .service(mt::rsvp_meeting)
+        .service(mt::register_for_meeting)
+        .service(mt::add_meeting_agenda)
+        .service(mt::announce_meeting)
+        .service(mt::issue_checkin_code)
+        .service(mt::check_in_meeting)
+        .service(mt::record_meeting_attendance)
+        .service(mt::list_meeting_attendance)
+        .service(mt::record_meeting_minutes)
+        .service(mt::cancel_meeting)
+        .service(mt::record_ledger_item)
+        .service(mt::meeting_ledger)
+        .service(mt::village_ledger)
+        .service(mt::answer_ledger_item)
+        .service(mt::revisit_ledger_item);
 }

@@ -363,6 +363,8 @@ impl From<infra::deliberation::DeliberationError> for ApiError {
             }
             E::Stale => Self::new(ErrorCode::Conflict),
             E::Duplicate => Self::new(ErrorCode::AlreadyDone),
+            E::Unconfirmed(missing) => Self::new(ErrorCode::InvalidTransition)
+                .with_details(json!({ "action": "announce", "reason": "missing_confirms", "missing": missing })),
             E::NoScheme => Self::new(ErrorCode::NoTriageScheme),
             E::Corrupt(what) => Self::internal(what),
             E::Db(e) => Self::from(infra::InfraError::from(e)),

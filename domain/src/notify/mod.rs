@@ -57,6 +57,24 @@ pub const TEMPLATES: &[Template] = &[
         body: "“{matter}”将于{time}在{place}召开议事会议，请准时参加。",
     },
     Template {
+        kind: "meeting_reminder",
+        title: "议事会议提醒",
+        body: "“{meeting}”将于{time}在{place}召开，请准时参加。",
+    },
+    Template {
+        kind: "meeting_cancelled", title: "议事会议已取消", body: "原定{time}召开的“{meeting}”已取消。"
+    },
+    Template {
+        kind: "ledger_answered",
+        title: "屋场会问题已答复",
+        body: "您在屋场会上提出的“{matter}”已有答复：{answer}",
+    },
+    Template {
+        kind: "ledger_overdue",
+        title: "屋场会问题逾期未答复",
+        body: "{village}屋场会问题台账中的“{matter}”已超过答复期限{due}，请尽快答复。",
+    },
+    Template {
         kind: "poll_opened", title: "投票已开始", body: "“{poll}”投票已开始，截止时间{closes_at}。"
     },
     Template {

@@ -31,6 +31,10 @@ pub enum DeliberationError {
     /// Done once already (a support, a rating, a category code).
     #[error("already done")]
     Duplicate,
+    /// A meeting announced before its three confirms: the ones missing ("time",
+    /// "participants", "agenda").
+    #[error("missing confirms: {0:?}")]
+    Unconfirmed(Vec<&'static str>),
     /// Neither the village nor a unit above it has chosen a triage scheme.
     #[error("no triage scheme")]
     NoScheme,

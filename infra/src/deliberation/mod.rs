@@ -4,6 +4,8 @@
 //! `service` every write (one transaction each).
 
 pub mod error;
+pub mod ledger;
+pub mod meetings;
 pub mod queries;
 pub mod rows;
 pub mod service;

@@ -3,4 +3,5 @@
 
 mod dossier;
 mod matters;
+mod meetings;
 mod support;
