@@ -20,11 +20,11 @@ use crate::http::query::Query;
 use crate::http::support::RequestMeta;
 use crate::state::AppState;
 
-fn now_utc(state: &AppState) -> NaiveDateTime {
+pub(super) fn now_utc(state: &AppState) -> NaiveDateTime {
     state.clock.now().naive_utc()
 }
 
-fn caller(principal: Principal, meta: RequestMeta) -> Caller {
+pub(super) fn caller(principal: Principal, meta: RequestMeta) -> Caller {
     Caller { principal, origin: Origin { ip: meta.ip, request_id: meta.request_id } }
 }
 

@@ -2,8 +2,11 @@
 //! triaging, merging, declining — and (in later parts) opinions, meetings, resolutions,
 //! commitments, evaluations and the dossier.
 
+pub mod content;
 pub mod dto;
 pub mod handlers;
+pub mod members;
+pub mod opinions;
 
 use domain::deliberation::WeChatVerdict;
 use domain::identity::principal::Principal;
@@ -24,10 +27,10 @@ pub(crate) fn rules(state: &AppState) -> Rules {
     }
 }
 
-/// WeChat's verdict on a text its author is about to publish, asked before the write: `None`
-/// when WeChat is not configured (the local word list still applies).
-pub(crate) async fn content_check(_state: &AppState, _author: &Principal, _text: &str) -> Option<WeChatVerdict> {
-    None
+/// WeChat's verdict on a matter its author is about to publish (a forum post, scene 3), asked
+/// before the write: `None` when WeChat is not configured (the local word list still applies).
+pub(crate) async fn content_check(state: &AppState, author: &Principal, text: &str) -> Option<WeChatVerdict> {
+    content::wechat_verdict(state, author, text, infra::wechat::Scene::Forum).await
 }
 
 /// The feature's routes under `/api/v1`.
@@ -47,4 +50,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(d::triage_matter)
         .service(d::merge_matter)
         .service(d::decline_matter);
+    content::routes(cfg);
+    opinions::routes(cfg);
+    members::routes(cfg);
 }
