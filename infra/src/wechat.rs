@@ -438,6 +438,17 @@ mod tests {
         assert!(token_expired(40001) && token_expired(40014) && token_expired(42001) && !token_expired(40029));
     }
 
+    #[test]
+    fn content_check_scenes_are_wechats_numbers() {
+        assert_eq!([Scene::Profile, Scene::Comment, Scene::Forum, Scene::SocialLog].map(|s| s as u8), [1, 2, 3, 4]);
+    }
+
+    #[tokio::test]
+    async fn the_development_wechat_passes_all_text() {
+        let verdict = WeChat::Development.msg_sec_check("dev-x", Scene::Comment, "任何内容").await;
+        assert_eq!(verdict, Ok(Suggest::Pass));
+    }
+
     #[tokio::test]
     async fn the_development_wechat_knows_residents_by_name() {
         let dev = WeChat::Development;

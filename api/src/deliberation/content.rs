@@ -26,9 +26,12 @@ use crate::state::AppState;
 /// How long a resident's post waits for WeChat's verdict before it is held instead.
 const WECHAT_PATIENCE: Duration = Duration::from_secs(3);
 
-/// WeChat's `msg_sec_check` (version 2) on `text` by `author` in `scene`: `None` when WeChat is
-/// not configured; `Unavailable` (held for a moderator, never blocking) when WeChat errs, is
-/// slow, or the author has no openid to check under.
+/// WeChat's `msg_sec_check` (version 2) on `text` by `author` in `scene`, under the openid of
+/// the person who wrote it (the staff member acting for a resident, else the resident): `None`
+/// when WeChat is not configured or nobody involved has an openid (a staff member with a
+/// password account acting for a resident without WeChat: the word list still applies, and the
+/// audit log names them); `Unavailable` (held for a moderator, never blocking) when WeChat errs
+/// or is slow.
 pub(crate) async fn wechat_verdict(
     state: &AppState,
     author: &Principal,
@@ -38,7 +41,7 @@ pub(crate) async fn wechat_verdict(
     if state.wechat.is_development() {
         return None;
     }
-    let ids = (author.subject().to_owned(), author.user_id.clone());
+    let ids = (author.user_id.clone(), author.subject().to_owned());
     let openid = state
         .db
         .run(move |conn| {
@@ -51,7 +54,14 @@ pub(crate) async fn wechat_verdict(
             }
         })
         .await;
-    let Ok(Some(openid)) = openid else { return Some(WeChatVerdict::Unavailable) };
+    let openid = match openid {
+        Ok(Some(openid)) => openid,
+        Ok(None) => return None,
+        Err(error) => {
+            tracing::warn!(%error, "no openid for the content check: holding the text for a moderator");
+            return Some(WeChatVerdict::Unavailable);
+        }
+    };
     match tokio::time::timeout(WECHAT_PATIENCE, state.wechat.msg_sec_check(&openid, scene, text)).await {
         Ok(Ok(Suggest::Pass)) => Some(WeChatVerdict::Pass),
         Ok(Ok(Suggest::Review)) => Some(WeChatVerdict::Review),

@@ -312,3 +312,17 @@ pub fn moderate_opinion(
         opinions::find(conn, id)?.ok_or(DeliberationError::NotFound)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rejection_needs_a_reason_and_decisions_are_two() {
+        assert!(Moderated::parse("approve", None).is_ok());
+        assert!(matches!(Moderated::parse("reject", None), Err(DeliberationError::Invalid { field: "reason", .. })));
+        let rejected = Moderated::parse("reject", Some(" 广告 ".into())).map(|m| (m.decision, m.reason));
+        assert_eq!(rejected.ok(), Some((Decision::Reject, Some("广告".to_owned()))));
+        assert!(matches!(Moderated::parse("hide", None), Err(DeliberationError::Invalid { field: "decision", .. })));
+    }
+}

@@ -158,6 +158,21 @@ async fn wechat_risky_or_review_text_is_held_and_an_outage_holds_rather_than_blo
     assert_eq!(asked[0]["openid"], "o-wang");
     assert!(asked[0]["content"].as_str().is_some_and(|c| c.contains("栏杆")));
 
+    // A grid worker (no WeChat account) writing for the resident is checked under the resident's
+    // openid.
+    let res = app
+        .client
+        .post(app.url("/api/v1/matters"))
+        .bearer_auth(&w.worker_a.token)
+        .header("x-acting-for", &author.id)
+        .json(&json!({ "scope_id": w.village_a, "category": "other", "title": "代办", "body": "代王大爷反映排水沟堵了。" }))
+        .send()
+        .await
+        .unwrap();
+    let (status, proxied) = body(res).await;
+    assert_eq!((status, proxied["moderation"].as_str()), (StatusCode::CREATED, Some("clear")), "{proxied}");
+    assert_eq!(fake.sec_checks().last().map(|c| c["openid"].clone()), Some(json!("o-wang")));
+
     // risky and review are held, with WeChat's verdict as the reason.
     let risky_text = format!("欢迎来{}玩", fake_wechat::RISKY);
     let risky = raise_text(&app, &author, &w.village_a, "广告", &risky_text).await;
@@ -175,6 +190,12 @@ async fn wechat_risky_or_review_text_is_held_and_an_outage_holds_rather_than_blo
     fake.script_sec_checks(&[40003]);
     let errored = raise_text(&app, &author, &w.village_a, "停电", "昨晚停电三个小时。").await;
     assert_eq!(errored["moderation_note"], "wechat:unavailable");
+    fake.script_sec_checks(&[40001, 40001]);
+    let refused = raise_text(&app, &author, &w.village_a, "停气", "燃气管道有异味。").await;
+    assert_eq!(refused["moderation_note"], "wechat:unavailable", "a token refused twice");
+    fake.script_sec_checks(&[40001]);
+    let refreshed = raise_text(&app, &author, &w.village_a, "修路", "村道坑洼需要修补。").await;
+    assert_eq!(refreshed["moderation"], "clear", "a stale token is renewed once and the text passes");
     fake.script_sec_checks(&[500]);
     let exploded = raise_text(&app, &author, &w.village_a, "停水", "今天上午停水。").await;
     assert_eq!(exploded["moderation_note"], "wechat:unavailable");
@@ -184,7 +205,7 @@ async fn wechat_risky_or_review_text_is_held_and_an_outage_holds_rather_than_blo
     fake.state.sec_delay_ms.store(0, std::sync::atomic::Ordering::SeqCst);
     let (_, q) = queue(&app, &w.cadre_a.token, &w.village_a).await;
     let queued = ids(&json!({ "items": q["matters"] }));
-    for held in [&risky, &review, &errored, &exploded, &slow] {
+    for held in [&risky, &review, &errored, &refused, &exploded, &slow] {
         assert!(queued.contains(&id(held)), "{q}");
     }
 
