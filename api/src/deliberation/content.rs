@@ -130,7 +130,10 @@ pub struct HeldOpinionView {
 
 impl From<HeldOpinion> for HeldOpinionView {
     fn from(held: HeldOpinion) -> Self {
-        Self { opinion: OpinionView::from_row(held.row, None, false, true), matter_title: held.matter_title }
+        Self {
+            opinion: OpinionView::from_row(held.row, held.author_name, false, true),
+            matter_title: held.matter_title,
+        }
     }
 }
 

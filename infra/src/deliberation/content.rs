@@ -155,6 +155,7 @@ pub fn remove_word(
 #[derive(Debug, Clone)]
 pub struct HeldOpinion {
     pub row: OpinionRow,
+    pub author_name: Option<String>,
     pub matter_title: String,
 }
 
@@ -198,7 +199,12 @@ pub fn queue(conn: &mut DbConn, principal: &Principal, village_id: &str) -> Resu
         .limit(QUEUE_MAX)
         .select((OpinionRow::as_select(), m::title))
         .load(conn)?;
-    let opinions = opinions.into_iter().map(|(row, matter_title)| HeldOpinion { row, matter_title }).collect();
+    let authors: Vec<String> = opinions.iter().map(|(row, _)| row.author_id.clone()).collect();
+    let names = crate::identity::queries::users::names(conn, &authors)?;
+    let opinions = opinions
+        .into_iter()
+        .map(|(row, matter_title)| HeldOpinion { author_name: names.get(&row.author_id).cloned(), row, matter_title })
+        .collect();
     Ok(Queue { matters, opinions })
 }
 

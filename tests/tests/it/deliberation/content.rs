@@ -225,4 +225,10 @@ async fn wechat_risky_or_review_text_is_held_and_an_outage_holds_rather_than_blo
     assert!(ids(&page).is_empty(), "the author of the matter does not see a held opinion: {page}");
     let (_, q) = queue(&app, &w.cadre_a.token, &w.village_a).await;
     assert_eq!(ids(&json!({ "items": q["opinions"] })), vec![id(&opinion)]);
+    let queued = &q["opinions"][0];
+    assert_eq!(
+        (queued["matter_title"].as_str(), queued["moderation_note"].as_str()),
+        (Some("修桥"), Some("wechat:risky"))
+    );
+    assert!(queued["author"]["display_name"].as_str().is_some_and(|n| !n.is_empty()), "{queued}");
 }
