@@ -101,6 +101,15 @@ impl WeChat {
         }
     }
 
+    /// WeChat's content check (`msg_sec_check`, version 2) of `content` written by the user
+    /// `openid` in `scene`. The development WeChat passes everything.
+    pub async fn msg_sec_check(&self, openid: &str, scene: Scene, content: &str) -> Result<Suggest, WeChatError> {
+        match self {
+            Self::Development => Ok(Suggest::Pass),
+            Self::Real(real) => real.msg_sec_check(openid, scene, content).await,
+        }
+    }
+
     /// The phone number a `getPhoneNumber` code stands for.
     pub async fn phone_number(&self, code: &str) -> Result<String, WeChatError> {
         match self {
@@ -135,6 +144,30 @@ pub enum Sent {
     /// 43101: the user refused (or used up) the subscription.
     Refused,
 }
+
+/// Where a text checked by `msg_sec_check` appears (WeChat's scene numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scene {
+    /// 1: a profile.
+    Profile = 1,
+    /// 2: a comment (an opinion on a matter).
+    Comment = 2,
+    /// 3: a forum post (a matter).
+    Forum = 3,
+    /// 4: a social log.
+    SocialLog = 4,
+}
+
+/// `msg_sec_check`'s overall verdict (`result.suggest`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suggest {
+    Pass,
+    Review,
+    Risky,
+}
+
+/// The most characters `msg_sec_check` takes at once.
+const SEC_CHECK_MAX_CHARS: usize = 2500;
 
 fn dev_code(code: &str) -> Result<&str, WeChatError> {
     code.strip_prefix("dev:").filter(|rest| !rest.trim().is_empty()).ok_or(WeChatError::InvalidCode(40029))
@@ -175,6 +208,16 @@ struct TokenBody {
 #[derive(Debug, Deserialize)]
 struct PhoneBody {
     phone_info: Option<PhoneInfo>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SecCheckBody {
+    result: Option<SecCheckResult>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SecCheckResult {
+    suggest: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -292,6 +335,33 @@ impl RealWeChat {
         Err(WeChatError::Other { code: 40001, message: "access token refused twice".into() })
     }
 
+    async fn msg_sec_check(&self, openid: &str, scene: Scene, content: &str) -> Result<Suggest, WeChatError> {
+        let content: String = content.chars().take(SEC_CHECK_MAX_CHARS).collect();
+        let body = serde_json::json!({ "content": content, "version": 2, "scene": scene as u8, "openid": openid });
+        let mut token = self.access_token(false).await?;
+        for attempt in 0..2 {
+            let mut url = self.url("/wxa/msg_sec_check")?;
+            url.query_pairs_mut().append_pair("access_token", &token);
+            let answer: Answer<SecCheckBody> = self.send(self.client.post(url.clone()).json(&body), &url).await?;
+            match answer.errcode {
+                0 => {}
+                code if token_expired(code) && attempt == 0 => {
+                    self.forget_token(&token).await;
+                    token = self.access_token(true).await?;
+                    continue;
+                }
+                code => return Err(classify(code, &answer.errmsg)),
+            }
+            return match answer.body.result.and_then(|r| r.suggest).as_deref() {
+                Some("pass") => Ok(Suggest::Pass),
+                Some("review") => Ok(Suggest::Review),
+                Some("risky") => Ok(Suggest::Risky),
+                other => Err(WeChatError::Other { code: 0, message: format!("unknown suggest {other:?}") }),
+            };
+        }
+        Err(WeChatError::Other { code: 40001, message: "access token refused twice".into() })
+    }
+
     async fn forget_token(&self, bad: &str) {
         if let Err(error) = self.store.delete_if_equals(TOKEN_KEY, bad).await {
             tracing::warn!(%error, "could not drop the stale WeChat token");
@@ -366,6 +436,17 @@ mod tests {
         assert_eq!(classify(40226, ""), WeChatError::HighRisk);
         assert!(matches!(classify(-1, ""), WeChatError::Unavailable(_)));
         assert!(token_expired(40001) && token_expired(40014) && token_expired(42001) && !token_expired(40029));
+    }
+
+    #[test]
+    fn content_check_scenes_are_wechats_numbers() {
+        assert_eq!([Scene::Profile, Scene::Comment, Scene::Forum, Scene::SocialLog].map(|s| s as u8), [1, 2, 3, 4]);
+    }
+
+    #[tokio::test]
+    async fn the_development_wechat_passes_all_text() {
+        let verdict = WeChat::Development.msg_sec_check("dev-x", Scene::Comment, "任何内容").await;
+        assert_eq!(verdict, Ok(Suggest::Pass));
     }
 
     #[tokio::test]

@@ -1,5 +1,6 @@
 //! A local stand-in for WeChat's server API, speaking its documented JSON: `jscode2session`,
-//! `stable_token` and `getuserphonenumber`, with scripted errors and call counters.
+//! `stable_token`, `getuserphonenumber`, `subscribeMessage.send` and `msg_sec_check` (version 2),
+//! with scripted errors and call counters.
 #![allow(
     clippy::disallowed_types,
     reason = "a fake of WeChat's server, not our API: actix's extractors are right here"
@@ -33,6 +34,12 @@ pub struct FakeState {
     pub sent: Mutex<Vec<serde_json::Value>>,
     /// How long a send waits before answering (to kill a dispatcher mid-send).
     pub send_delay_ms: std::sync::atomic::AtomicU64,
+    /// What the next `msg_sec_check` calls answer: an errcode, or 500 for an HTTP error.
+    pub sec_script: Mutex<VecDeque<i64>>,
+    /// How long `msg_sec_check` waits before answering (a WeChat too slow to wait for).
+    pub sec_delay_ms: std::sync::atomic::AtomicU64,
+    /// Every `msg_sec_check` body received.
+    pub sec_checks: Mutex<Vec<serde_json::Value>>,
 }
 
 pub struct FakeWeChat {
@@ -69,6 +76,16 @@ impl FakeWeChat {
 
     pub fn send_attempts(&self) -> usize {
         self.state.send_attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()
+    }
+
+    /// Scripts the next `msg_sec_check` answers: an errcode, or 500 for an HTTP 500.
+    pub fn script_sec_checks(&self, answers: &[i64]) {
+        self.state.sec_script.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend(answers);
+    }
+
+    /// The bodies `msg_sec_check` received.
+    pub fn sec_checks(&self) -> Vec<serde_json::Value> {
+        self.state.sec_checks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     pub fn stable_token_calls(&self) -> usize {
@@ -183,6 +200,58 @@ async fn subscribe_send(
     }
 }
 
+/// Text containing this is judged risky by the fake's content check.
+pub const RISKY: &str = "赌博网站";
+/// Text containing this is judged doubtful (review) by the fake's content check.
+pub const REVIEW: &str = "私下交易";
+
+/// `msg_sec_check` version 2: `{content, version: 2, scene, openid}` in, `{errcode, errmsg,
+/// result: {suggest, label}, detail: [...], trace_id}` out.
+async fn msg_sec_check(
+    state: web::Data<FakeState>,
+    query: web::Query<TokenQuery>,
+    body: web::Json<serde_json::Value>,
+) -> HttpResponse {
+    let body = body.into_inner();
+    state.sec_checks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(body.clone());
+    let delay = state.sec_delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
+    let known = state.issued.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&query.access_token);
+    let expired = state.expired.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&query.access_token);
+    if !known || expired {
+        return error(40001, "invalid credential, access_token is invalid or not latest");
+    }
+    match state.sec_script.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop_front() {
+        Some(500) => return HttpResponse::InternalServerError().body("upstream exploded"),
+        Some(code) => return error(code, "scripted"),
+        None => {}
+    }
+    let valid = body["version"] == 2
+        && body["scene"].as_i64().is_some_and(|s| (1..=4).contains(&s))
+        && body["openid"].as_str().is_some_and(|o| o.starts_with("o-"))
+        && body["content"].is_string();
+    if !valid {
+        return error(47001, "data format error");
+    }
+    let content = body["content"].as_str().unwrap_or_default();
+    let (suggest, label) = if content.contains(RISKY) {
+        ("risky", 20006)
+    } else if content.contains(REVIEW) {
+        ("review", 21000)
+    } else {
+        ("pass", 100)
+    };
+    HttpResponse::Ok().json(json!({
+        "errcode": 0,
+        "errmsg": "ok",
+        "result": { "suggest": suggest, "label": label },
+        "detail": [{ "strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label, "prob": 90 }],
+        "trace_id": "fake-trace",
+    }))
+}
+
 /// Starts the fake on a free port.
 ///
 /// # Panics
@@ -199,6 +268,7 @@ pub async fn start() -> FakeWeChat {
             .route("/cgi-bin/stable_token", web::post().to(stable_token))
             .route("/wxa/business/getuserphonenumber", web::post().to(phone_number))
             .route("/cgi-bin/message/subscribe/send", web::post().to(subscribe_send))
+            .route("/wxa/msg_sec_check", web::post().to(msg_sec_check))
     })
     .workers(2)
     .disable_signals()

@@ -20,7 +20,7 @@ use crate::http::query::Query;
 use crate::http::support::RequestMeta;
 use crate::state::AppState;
 
-fn now_utc(state: &AppState) -> NaiveDateTime {
+pub(super) fn now_utc(state: &AppState) -> NaiveDateTime {
     state.clock.now().naive_utc()
 }
 

@@ -2,11 +2,14 @@
 //! triaging, merging, declining — and (in later parts) opinions, meetings, resolutions,
 //! commitments, evaluations and the dossier.
 
+pub mod content;
 pub mod dossier;
 pub mod dto;
 pub mod handlers;
 pub mod meetings;
 pub mod meetings_dto;
+pub mod members;
+pub mod opinions;
 
 use domain::deliberation::WeChatVerdict;
 use domain::identity::principal::Principal;
@@ -27,10 +30,10 @@ pub(crate) fn rules(state: &AppState) -> Rules {
     }
 }
 
-/// WeChat's verdict on a text its author is about to publish, asked before the write: `None`
-/// when WeChat is not configured (the local word list still applies).
-pub(crate) async fn content_check(_state: &AppState, _author: &Principal, _text: &str) -> Option<WeChatVerdict> {
-    None
+/// WeChat's verdict on a matter its author is about to publish (a forum post, scene 3), asked
+/// before the write: `None` when WeChat is not configured (the local word list still applies).
+pub(crate) async fn content_check(state: &AppState, author: &Principal, text: &str) -> Option<WeChatVerdict> {
+    content::wechat_verdict(state, author, text, infra::wechat::Scene::Forum).await
 }
 
 /// The feature's routes under `/api/v1`.
@@ -55,6 +58,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(dossier::matter_showcase)
         .service(dossier::matter_report);
     meeting_routes(cfg);
+    content::routes(cfg);
+    opinions::routes(cfg);
+    members::routes(cfg);
 }
 
 /// Meetings and the courtyard problem ledger.

@@ -102,6 +102,14 @@ pub const TEMPLATES: &[Template] = &[
         kind: "matter_moderated", title: "内容审核结果", body: "您提交的“{matter}”{result}。{note}"
     },
     Template {
+        kind: "solicitation_opened",
+        title: "议题征求意见",
+        body: "“{matter}”正在征求意见（{opens}至{closes}），欢迎发表您的意见。",
+    },
+    Template {
+        kind: "stakeholder_invited", title: "邀约协商", body: "您被邀请参与“{matter}”的协商，请留意会议安排。"
+    },
+    Template {
         kind: "matter_untriaged",
         title: "议题超期未分流",
         body: "{village}的议题“{matter}”已超过{days}个工作日未分流，请督促办理。",

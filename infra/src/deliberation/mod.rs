@@ -3,9 +3,12 @@
 //! and evaluations. `rows` are the diesel rows, `queries` the reads and the read models,
 //! `service` every write (one transaction each).
 
+pub mod content;
 pub mod error;
 pub mod ledger;
 pub mod meetings;
+pub mod members;
+pub mod opinions;
 pub mod queries;
 pub mod rows;
 pub mod service;
