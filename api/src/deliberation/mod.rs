@@ -2,7 +2,10 @@
 //! triaging, merging, declining — and (in later parts) opinions, meetings, resolutions,
 //! commitments, evaluations and the dossier.
 
+pub mod commitments;
+pub mod decisions;
 pub mod dto;
+pub mod evaluation;
 pub mod handlers;
 
 use domain::deliberation::WeChatVerdict;
@@ -47,4 +50,19 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(d::triage_matter)
         .service(d::merge_matter)
         .service(d::decline_matter);
+    cfg.service(decisions::suggest_matter)
+        .service(decisions::resolve_matter)
+        .service(decisions::guide_matter)
+        .service(decisions::create_agreement)
+        .service(decisions::get_agreement)
+        .service(decisions::acknowledge_agreement)
+        .service(decisions::record_paper_acknowledgement)
+        .service(commitments::list_commitments)
+        .service(commitments::report_progress)
+        .service(commitments::extend_commitment)
+        .service(commitments::escalate_commitment)
+        .service(evaluation::open_evaluation)
+        .service(evaluation::rate_matter)
+        .service(evaluation::get_ratings)
+        .service(evaluation::revisit_matter);
 }

@@ -9,3 +9,6 @@ pub mod rows;
 pub mod service;
 
 pub use error::DeliberationError;
+pub mod commitments;
+pub mod decisions;
+pub mod evaluation;
