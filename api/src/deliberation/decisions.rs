@@ -98,6 +98,18 @@ impl ResolutionBody {
     }
 }
 
+/// The decision that resolved a matter (民识).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResolutionView {
+    pub matter_id: String,
+    pub decided_by: String,
+    pub body: String,
+    pub meeting_id: Option<String>,
+    pub vote_ref: Option<String>,
+    pub recorded_by: String,
+    pub decided_at: String,
+}
+
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct GuidanceBody {
     pub guidance: String,
@@ -219,6 +231,28 @@ pub async fn resolve_matter(
     let view =
         state.db.run(move |conn| decisions::resolve(conn, &caller, id.as_str(), &resolution, min_days, now)).await?;
     Ok(HttpResponse::Ok().json(MatterView::from(view)))
+}
+
+/// The decision that resolved a matter; not found before it is resolved.
+#[utoipa::path(tag = "deliberation", params(("id" = String, Path)), responses((status = 200, body = ResolutionView), (status = 404, body = ErrorBody)))]
+#[get("/matters/{id}/resolution")]
+pub async fn get_resolution(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<MatterId>,
+) -> Result<HttpResponse, ApiError> {
+    let (principal, id) = (auth.0, id.into_inner());
+    let found = state.db.run(move |conn| decisions::resolution_of(conn, &principal, id.as_str())).await?;
+    let r = found.ok_or_else(|| ApiError::from(infra::deliberation::DeliberationError::NotFound))?;
+    Ok(HttpResponse::Ok().json(ResolutionView {
+        matter_id: r.matter_id,
+        decided_by: r.decided_by,
+        body: r.body,
+        meeting_id: r.meeting_id,
+        vote_ref: r.vote_ref,
+        recorded_by: r.recorded_by,
+        decided_at: rfc3339(r.decided_at),
+    }))
 }
 
 /// Closes a private matter (Pengshui) with guidance and a referral to a service.

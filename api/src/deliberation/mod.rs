@@ -52,6 +52,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(d::decline_matter);
     cfg.service(decisions::suggest_matter)
         .service(decisions::resolve_matter)
+        .service(decisions::get_resolution)
         .service(decisions::guide_matter)
         .service(decisions::create_agreement)
         .service(decisions::get_agreement)

@@ -87,10 +87,7 @@ async fn an_overdue_commitment_raises_one_supervision_sheet_even_with_two_sweepe
     let extend = |d: String| json!({ "due_at": d, "reason": "材料未到货" });
     let path = format!("/api/v1/supervision-sheets/{}/extend", sheet(first));
     assert_eq!(app.post(Some(&li.token), &path, extend(due_in(&app, 48))).await.status(), StatusCode::FORBIDDEN);
-    assert_eq!(
-        app.post(Some(&w.cadre_a.token), &path, extend(due_in(&app, 48))).await.status(),
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(app.post(Some(&w.cadre_a.token), &path, extend(due_in(&app, 48))).await.status(), StatusCode::FORBIDDEN);
     let outsider = resident_of(&app, &w.village_b, &d.cadre_b.token, "out-b").await;
     assert_eq!(app.post(Some(&outsider.token), &path, extend(due_in(&app, 48))).await.status(), StatusCode::NOT_FOUND);
     let (status, e) = body(app.post(Some(&supervisor.token), &path, extend(due_in(&app, -1))).await).await;
@@ -164,4 +161,45 @@ async fn a_resident_rates_once_even_with_twenty_requests_at_once() {
     assert_eq!(summary["count"].as_i64(), Some(15), "{summary}");
     let total: i64 = summary["distribution"].as_array().unwrap().iter().map(|n| n.as_i64().unwrap()).sum();
     assert_eq!(total, 15);
+}
+
+#[tokio::test]
+async fn two_instances_sweeping_at_once_raise_one_sheet_round_after_round() {
+    let app = spawn().await;
+    let second =
+        spawn_app_with(Setup { env: long_tokens(), instance_of: Some(app.shared()), ..Setup::default() }).await;
+    second.clock.set(app.clock.now());
+    let d = setup(&app).await;
+    let w = &d.w;
+    let li = resident_of(&app, &w.village_a, &w.cadre_a.token, "li-a").await;
+    for round in 0..8 {
+        let matter = id(&raise(&app, &li, &w.village_a, &format!("第{round}轮：水渠堵塞")).await);
+        triage(&app, &w.cadre_a.token, &matter, "small").await;
+        let decision = json!({
+            "decided_by": "council",
+            "body": "一小时内疏通",
+            "commitments": [{ "owner_id": w.worker_a.id, "what": "疏通水渠", "due_at": due_in(&app, 1) }],
+        });
+        assert_eq!(act(&app, &w.cadre_a.token, &matter, "resolution", decision).await.0, StatusCode::OK);
+        app.clock.advance(Duration::minutes(61));
+        second.clock.advance(Duration::minutes(61));
+        // The jobs (under their lease) and two bare passes (no lease), all at once.
+        let now = app.clock.now().naive_utc();
+        let sweep = |db: &infra::db::Database| {
+            let db = db.clone();
+            async move {
+                db.run(move |conn| infra::deliberation::commitments::sweep(conn, now).map_err(infra::InfraError::from))
+                    .await
+            }
+        };
+        let (a, b, c, e) = tokio::join!(
+            app.state.jobs.run_now("sweep_commitments"),
+            second.state.jobs.run_now("sweep_commitments"),
+            sweep(&app.state.db),
+            sweep(&second.state.db),
+        );
+        assert_eq!(a.unwrap() + b.unwrap() + c.unwrap() + e.unwrap(), 1, "round {round}");
+        assert_eq!(sheets(&app, &matter, "supervision").await, 1, "round {round}");
+    }
+    assert_eq!(queued(&app, &w.worker_a.id, "commitment_overdue").await, 8);
 }

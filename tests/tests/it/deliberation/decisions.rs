@@ -109,6 +109,10 @@ async fn wuyi_small_is_settled_by_the_council_kept_rated_and_archived() {
     assert_eq!(resolved["timeline"].as_array().unwrap().last().unwrap()["details"]["decided_by"], "council");
     let (status, _) = act(&app, &council.token, &matter, "resolution", resolution).await;
     assert_eq!(status, StatusCode::CONFLICT, "resolved once");
+    let (status, decided) = body(app.get_as(&li.token, &format!("/api/v1/matters/{matter}/resolution")).await).await;
+    assert_eq!((status, decided["decided_by"].as_str()), (StatusCode::OK, Some("council")), "{decided}");
+    let outside = app.get_as(&outsider.token, &format!("/api/v1/matters/{matter}/resolution")).await;
+    assert_eq!(outside.status(), StatusCode::NOT_FOUND);
     assert!(kinds(&inbox(&app, &w.worker_a.token).await).contains(&"commitment_assigned".to_owned()));
 
     // The commitment: its owner reports; nobody else does; evaluation waits for it.
