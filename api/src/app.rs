@@ -130,6 +130,16 @@ fn jobs(ctx: JobContext, config: &Config, channels: infra::notify::Channels) -> 
             let now = ctx.now();
             ctx.db.run(move |conn| infra::deliberation::ledger::sweep(conn, now).map_err(InfraError::from)).await
         })
+        .job("sweep_commitments", config.deliberation.sweep_interval, move |ctx| async move {
+            let now = ctx.now();
+            ctx.db.run(move |conn| infra::deliberation::commitments::sweep(conn, now).map_err(InfraError::from)).await
+        })
+        .job("archive_matters", config.deliberation.sweep_interval, move |ctx| async move {
+            let now = ctx.now();
+            ctx.db
+                .run(move |conn| infra::deliberation::evaluation::archive_due(conn, now).map_err(InfraError::from))
+                .await
+        })
         .job("mail_digests", Duration::from_secs(3600), {
             move |ctx| {
                 let channels = digest_channels.clone();

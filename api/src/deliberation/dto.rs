@@ -432,6 +432,8 @@ pub struct TriageBody {
     pub item_id: Option<String>,
     /// Why: required when the tier differs from the item's.
     pub note: Option<String>,
+    /// Pengshui big: the county department the matter is referred to (required there).
+    pub department_id: Option<String>,
 }
 
 impl TriageBody {
@@ -440,6 +442,8 @@ impl TriageBody {
             tier: self.tier.as_deref().map(Tier::parse).transpose()?,
             item_id: self.item_id,
             note: service::note(self.note, "note", false)?,
+            department_id: self.department_id,
+            cases: None,
         })
     }
 }

@@ -249,8 +249,9 @@ pub async fn triage_matter(
     id: web::Path<MatterId>,
     body: Json<TriageBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id, triage) =
+    let (caller, now, id, mut triage) =
         (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.into_inner().parse()?);
+    triage.cases = Some(crate::cases::rules(&state));
     let view = state.db.run(move |conn| service::triage(conn, &caller, id.as_str(), &triage, now)).await?;
     Ok(HttpResponse::Ok().json(MatterView::from(view)))
 }

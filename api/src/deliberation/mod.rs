@@ -2,9 +2,12 @@
 //! triaging, merging, declining — and (in later parts) opinions, meetings, resolutions,
 //! commitments, evaluations and the dossier.
 
+pub mod commitments;
 pub mod content;
+pub mod decisions;
 pub mod dossier;
 pub mod dto;
+pub mod evaluation;
 pub mod handlers;
 pub mod meetings;
 pub mod meetings_dto;
@@ -61,6 +64,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     content::routes(cfg);
     opinions::routes(cfg);
     members::routes(cfg);
+    decision_routes(cfg);
 }
 
 /// Meetings and the courtyard problem ledger.
@@ -86,4 +90,24 @@ fn meeting_routes(cfg: &mut ServiceConfig) {
         .service(mt::village_ledger)
         .service(mt::answer_ledger_item)
         .service(mt::revisit_ledger_item);
+}
+
+/// Decisions, agreements, commitments and evaluation.
+fn decision_routes(cfg: &mut ServiceConfig) {
+    cfg.service(decisions::suggest_matter)
+        .service(decisions::resolve_matter)
+        .service(decisions::get_resolution)
+        .service(decisions::guide_matter)
+        .service(decisions::create_agreement)
+        .service(decisions::get_agreement)
+        .service(decisions::acknowledge_agreement)
+        .service(decisions::record_paper_acknowledgement)
+        .service(commitments::list_commitments)
+        .service(commitments::report_progress)
+        .service(commitments::extend_commitment)
+        .service(commitments::escalate_commitment)
+        .service(evaluation::open_evaluation)
+        .service(evaluation::rate_matter)
+        .service(evaluation::get_ratings)
+        .service(evaluation::revisit_matter);
 }

@@ -115,6 +115,46 @@ pub const TEMPLATES: &[Template] = &[
         body: "{village}的议题“{matter}”已超过{days}个工作日未分流，请督促办理。",
     },
     Template {
+        kind: "matter_suggested",
+        title: "民情建议单待决策",
+        body: "议事会已就“{matter}”提交民情建议单，请两委决策。",
+    },
+    Template {
+        kind: "commitment_assigned",
+        title: "新的承诺事项",
+        body: "“{matter}”的决议请您承办：“{commitment}”，期限{deadline}。",
+    },
+    Template {
+        kind: "commitment_supervised",
+        title: "民情督办单",
+        body: "“{matter}”的承诺“{commitment}”已超过期限{deadline}，已生成督办单，请督办。",
+    },
+    Template {
+        kind: "commitment_extended",
+        title: "承诺期限已延长",
+        body: "“{commitment}”的期限延长至{deadline}（{reason}）。",
+    },
+    Template {
+        kind: "commitment_escalated",
+        title: "承诺事项提级督办",
+        body: "{village}“{matter}”的承诺“{commitment}”逾期未办，已提交乡镇督办。",
+    },
+    Template {
+        kind: "matter_guided",
+        title: "您的议题已引导办结",
+        body: "“{matter}”：{guidance}。推荐服务：{referral}，联系方式：{contact}。",
+    },
+    Template {
+        kind: "agreement_to_acknowledge",
+        title: "调解协议待确认",
+        body: "“{matter}”的调解协议已达成，请查看并确认。",
+    },
+    Template {
+        kind: "matter_rating_open",
+        title: "请为议题办理结果评议",
+        body: "“{matter}”已办结，请在{closes_at}前评议。",
+    },
+    Template {
         kind: "points_posted",
         title: "积分公示",
         body: "您的积分变动{points}分（{reason}）已公示，如有异议请在公示期内提出。",

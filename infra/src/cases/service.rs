@@ -252,6 +252,62 @@ pub fn file(
     Ok(flow::file(conn, &filing.rows)?.0)
 }
 
+/// Where a case referred from elsewhere (a deliberation matter, 部门事件) goes: straight to a
+/// county department, in the village it concerns, on behalf of the resident who raised it.
+#[derive(Debug, Clone, Copy)]
+pub struct DepartmentReferral<'a> {
+    pub reporter_id: &'a str,
+    pub org_unit_id: &'a str,
+    pub department_id: &'a str,
+}
+
+/// Files a case directly at the department level (not up from a grid), in the caller's write
+/// transaction: its first timeline entry carries `report.details`, and the department's officers
+/// are told. `principal` is the staff member referring it.
+pub fn file_for_department(
+    conn: &mut DbConn,
+    principal: &Principal,
+    report: &Report,
+    to: DepartmentReferral<'_>,
+    rules: &Rules,
+    now: NaiveDateTime,
+) -> Result<CaseRow, CasesError> {
+    let category = rules.reference.category(conn, &report.category)?.ok_or(CasesError::UnknownCategory)?;
+    let calendar = rules.reference.calendar(conn, now.date())?;
+    let ctx = flow::Ctx { policy: &rules.policy, calendar: &calendar, now };
+    let new = flow::NewReport {
+        category: category.code.clone(),
+        description: report.description.clone(),
+        point: None,
+        address: report.address.clone(),
+        urgency: report.urgency,
+        anonymous: report.anonymous,
+        public: report.public.unwrap_or(false),
+        reporter_id: to.reporter_id.to_owned(),
+        proxy_id: Some(principal.user_id.clone()),
+        client_id: None,
+        grid_id: String::new(),
+        org_unit_id: to.org_unit_id.to_owned(),
+        captured_at: report.captured_at.unwrap_or(now),
+        media: Vec::new(),
+        details: report.details.clone(),
+    };
+    let mut filing = flow::Filing::new(new, &ctx, Vec::new(), &category.name);
+    let accept_due = rules.policy.accept_due(&calendar, Level::Department, report.urgency, now.and_utc()).naive_utc();
+    let case = &mut filing.case;
+    case.grid_id = None;
+    case.department_id = Some(to.department_id.to_owned());
+    case.level = Level::Department.as_str().to_owned();
+    case.accept_due = Some(accept_due);
+    case.next_due = Some(accept_due);
+    filing.event.from_level = None;
+    filing.event.to_level = Some(Level::Department.as_str().to_owned());
+    filing.event.by_reporter = false;
+    let (case, _) = flow::file(conn, &filing)?;
+    flow::tell_handlers(conn, &case, Level::Department, flow::CASE_ASSIGNED, now)?;
+    Ok(case)
+}
+
 /// A report through the app as reading before the write found it.
 #[derive(Debug, Clone)]
 pub enum Prepared {

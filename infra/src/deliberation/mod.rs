@@ -3,8 +3,12 @@
 //! and evaluations. `rows` are the diesel rows, `queries` the reads and the read models,
 //! `service` every write (one transaction each).
 
+pub mod commitments;
 pub mod content;
+pub mod decisions;
+pub mod dossier;
 pub mod error;
+pub mod evaluation;
 pub mod ledger;
 pub mod meetings;
 pub mod members;
@@ -14,4 +18,3 @@ pub mod rows;
 pub mod service;
 
 pub use error::DeliberationError;
-pub mod dossier;

@@ -382,6 +382,10 @@ pub struct Triage {
     pub item_id: Option<String>,
     /// Why: required when the tier overrides the item's.
     pub note: Option<String>,
+    /// Pengshui big: the county department the matter is referred to.
+    pub department_id: Option<String>,
+    /// The cases rules a referral files its case under.
+    pub cases: Option<crate::cases::service::Rules>,
 }
 
 /// Triages a matter under the scheme in force at its scope (三事分流): the tier chosen (or the
@@ -413,10 +417,14 @@ pub fn triage(
         }
         let route = route(scheme, tier)?;
         let to = transition(seen.status()?, Action::Triage, Facts { route: Some(route), ..Facts::default() })?;
-        if route == domain::deliberation::Route::Department {
-            return Err(DeliberationError::invalid("tier", "referral to a department is not available yet"));
-        }
+        let case_id = match route {
+            domain::deliberation::Route::Department => {
+                Some(super::decisions::refer(conn, caller, &seen, t.department_id.as_deref(), t.cases.as_ref(), now)?)
+            }
+            _ => None,
+        };
         let changes = MatterChanges {
+            case_id: case_id.clone().map(Some),
             scheme: Some(Some(scheme.as_str().to_owned())),
             tier: Some(Some(tier.as_str().to_owned())),
             route: Some(Some(route.as_str().to_owned())),
@@ -434,6 +442,7 @@ pub fn triage(
             "handled_by": route.handled_by(),
             "item": item.as_ref().map(|i| json!({ "id": i.id, "title": i.title, "tier": i.tier })),
             "overrides_item": overrides,
+            "case_id": case_id,
         })
         .to_string();
         step(conn, caller, &seen, to, changes, event, now)?;

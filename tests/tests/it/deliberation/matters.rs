@@ -296,7 +296,8 @@ async fn a_matter_nobody_triages_is_flagged_to_the_township_once() {
         app.state.jobs.run_now("flag_untriaged_matters"),
         other.state.jobs.run_now("flag_untriaged_matters")
     );
-    (a.unwrap(), b.unwrap());
+    a.unwrap();
+    b.unwrap();
     app.state.jobs.run_now("flag_untriaged_matters").await.unwrap();
     assert_eq!(count_for(&app, "flags", &waiting).await, 1);
     assert_eq!(count_for(&app, "flags", &handled).await, 0);
