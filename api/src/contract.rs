@@ -196,6 +196,10 @@ pub fn scheme() -> Object {
     string_enum(domain::deliberation::Scheme::ALL.iter().map(|s| s.as_str()), false)
 }
 
+pub fn decided_by() -> Object {
+    string_enum(domain::deliberation::DecidedBy::ALL.iter().map(|d| d.as_str()), false)
+}
+
 pub fn moderation() -> Object {
     string_enum(domain::deliberation::Moderation::ALL.iter().map(|m| m.as_str()), false)
 }

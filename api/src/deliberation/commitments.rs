@@ -84,6 +84,7 @@ pub struct CommitmentList {
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ProgressBody {
+    #[schema(schema_with = super::dto::note_schema)]
     pub body: String,
     #[serde(default)]
     pub done: bool,
@@ -94,7 +95,9 @@ pub struct ProgressBody {
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ExtendBody {
     /// The new deadline, RFC 3339.
+    #[schema(format = DateTime)]
     pub due_at: String,
+    #[schema(schema_with = super::dto::note_schema)]
     pub reason: String,
 }
 

@@ -187,7 +187,7 @@ pub async fn add_moderation_word(
 }
 
 /// Takes a word off the list (admins).
-#[utoipa::path(tag = "deliberation", params(("word" = String, Path)), responses((status = 204), (status = 404, body = ErrorBody)))]
+#[utoipa::path(tag = "deliberation", params(("word" = String, Path)), responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[delete("/moderation-words/{word}")]
 pub async fn remove_moderation_word(
     state: web::Data<AppState>,

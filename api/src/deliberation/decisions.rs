@@ -45,6 +45,7 @@ fn text(value: String, field: &'static str, max: usize) -> Result<String, ApiErr
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct SuggestionBody {
     /// The council's suggestion to the committees.
+    #[schema(schema_with = super::dto::text_schema)]
     pub body: String,
 }
 
@@ -54,8 +55,10 @@ pub struct SuggestionBody {
 pub struct CommitmentBody {
     pub owner_id: Option<String>,
     pub owner_committee: Option<String>,
+    #[schema(schema_with = super::dto::note_schema)]
     pub what: String,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub due_at: String,
 }
 
@@ -78,7 +81,9 @@ fn parse_all(items: Vec<CommitmentBody>) -> Result<Vec<CommitmentDraft>, ApiErro
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ResolutionBody {
     /// council, committees, assembly_vote or department.
+    #[schema(schema_with = crate::contract::decided_by)]
     pub decided_by: String,
+    #[schema(schema_with = super::dto::text_schema)]
     pub body: String,
     pub meeting_id: Option<String>,
     pub vote_ref: Option<String>,
@@ -112,6 +117,7 @@ pub struct ResolutionView {
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct GuidanceBody {
+    #[schema(schema_with = super::dto::note_schema)]
     pub guidance: String,
     /// A service, social organisation or social worker of the village's directory.
     pub referral_member_id: Option<String>,
@@ -120,12 +126,16 @@ pub struct GuidanceBody {
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct PartyBody {
     pub user_id: Option<String>,
+    #[schema(schema_with = super::dto::short_schema)]
     pub name: String,
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct AgreementBody {
+    #[schema(schema_with = super::dto::text_schema)]
     pub body: String,
+    /// Two to twenty parties.
+    #[schema(min_items = 2, max_items = 20)]
     pub parties: Vec<PartyBody>,
     #[serde(default)]
     pub commitments: Vec<CommitmentBody>,
@@ -276,7 +286,7 @@ pub async fn guide_matter(
 }
 
 /// Records a mediation agreement on a matter, with its parties and commitments.
-#[utoipa::path(tag = "deliberation", request_body = AgreementBody, params(("id" = String, Path)), responses((status = 201, body = AgreementView), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "deliberation", request_body = AgreementBody, params(("id" = String, Path)), responses((status = 201, body = AgreementView), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/matters/{id}/agreements")]
 pub async fn create_agreement(
     state: web::Data<AppState>,

@@ -465,3 +465,18 @@ pub struct DeclineBody {
 fn reason_schema() -> utoipa::openapi::Object {
     contract::required_text(domain::deliberation::values::OPINION_MAX).build()
 }
+
+/// A required note, reason or short text: at most 500 characters, one visible at least.
+pub fn note_schema() -> utoipa::openapi::Object {
+    contract::required_text(domain::deliberation::values::OPINION_MAX).build()
+}
+
+/// A required long text (a resolution, an agreement, minutes): at most 2,000 characters.
+pub fn text_schema() -> utoipa::openapi::Object {
+    contract::required_text(domain::deliberation::values::BODY_MAX).build()
+}
+
+/// A required name of at most 40 characters.
+pub fn short_schema() -> utoipa::openapi::Object {
+    contract::required_text(40).build()
+}

@@ -19,6 +19,8 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct RatingBody {
     /// 1 to 5.
+    #[schema(schema_with = crate::contract::rating)]
+    #[serde(deserialize_with = "crate::contract::integral")]
     pub rating: i32,
     pub comment: Option<String>,
 }
@@ -64,7 +66,8 @@ impl From<Summary> for RatingSummary {
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
-pub struct RevisitBody {
+pub struct MatterRevisitBody {
+    #[schema(schema_with = super::dto::note_schema)]
     pub note: String,
 }
 
@@ -122,14 +125,14 @@ pub async fn get_ratings(
 }
 
 /// Notes a follow-up visit (回访) after the resolution.
-#[utoipa::path(tag = "deliberation", request_body = RevisitBody, params(("id" = String, Path)), responses((status = 201, body = RevisitView)))]
+#[utoipa::path(tag = "deliberation", request_body = MatterRevisitBody, params(("id" = String, Path)), responses((status = 201, body = RevisitView), (status = 409, body = ErrorBody)))]
 #[post("/matters/{id}/revisits")]
 pub async fn revisit_matter(
     state: web::Data<AppState>,
     auth: Auth,
     meta: RequestMeta,
     id: web::Path<MatterId>,
-    body: Json<RevisitBody>,
+    body: Json<MatterRevisitBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, id) = (caller(auth.0, meta), now_utc(&state), id.into_inner());
     let note = written(Some(body.into_inner().note), "note", OPINION_MAX, true)?.unwrap_or_default();

@@ -55,7 +55,7 @@ pub async fn create_deliberation_category(
 }
 
 /// Renames, reorders or retires a category or sub-item (admins).
-#[utoipa::path(tag = "deliberation", request_body = DeliberationCategoryView, params(("code" = String, Path)), responses((status = 200, body = DeliberationCategoryView)))]
+#[utoipa::path(tag = "deliberation", request_body = DeliberationCategoryView, params(("code" = String, Path)), responses((status = 200, body = DeliberationCategoryView), (status = 409, body = ErrorBody)))]
 #[put("/deliberation-categories/{code}")]
 pub async fn update_deliberation_category(
     state: web::Data<AppState>,
@@ -88,7 +88,7 @@ pub async fn get_triage_scheme(
 }
 
 /// Chooses the triage scheme of a village, township or county (its cadres and officers).
-#[utoipa::path(tag = "deliberation", request_body = SchemeBody, params(("id" = String, Path)), responses((status = 200, body = SchemeView), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "deliberation", request_body = SchemeBody, params(("id" = String, Path)), responses((status = 200, body = SchemeView), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[put("/org-units/{id}/triage-scheme")]
 pub async fn set_triage_scheme(
     state: web::Data<AppState>,
@@ -124,7 +124,7 @@ pub async fn list_triage_items(
 }
 
 /// Adds an item to a township's triage reference catalog.
-#[utoipa::path(tag = "deliberation", request_body = TriageItemBody, params(("id" = String, Path)), responses((status = 201, body = TriageItemView)))]
+#[utoipa::path(tag = "deliberation", request_body = TriageItemBody, params(("id" = String, Path)), responses((status = 201, body = TriageItemView), (status = 409, body = ErrorBody)))]
 #[post("/org-units/{id}/triage-items")]
 pub async fn create_triage_item(
     state: web::Data<AppState>,
@@ -140,7 +140,7 @@ pub async fn create_triage_item(
 }
 
 /// Changes a catalog item.
-#[utoipa::path(tag = "deliberation", request_body = TriageItemBody, params(("id" = String, Path)), responses((status = 200, body = TriageItemView)))]
+#[utoipa::path(tag = "deliberation", request_body = TriageItemBody, params(("id" = String, Path)), responses((status = 200, body = TriageItemView), (status = 409, body = ErrorBody)))]
 #[put("/triage-items/{id}")]
 pub async fn update_triage_item(
     state: web::Data<AppState>,
@@ -165,7 +165,7 @@ pub async fn update_triage_item(
     tag = "deliberation",
     request_body = NewMatter,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[A-Za-z0-9_-]{8,128}$", description = "Makes retries safe: 8 to 128 letters, digits, - and _")),
-    responses((status = 201, body = MatterView), (status = 200, description = "Already raised with this client_id", body = MatterView), (status = 422, body = ErrorBody))
+    responses((status = 201, body = MatterView), (status = 200, description = "Already raised with this client_id", body = MatterView), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody))
 )]
 #[post("/matters")]
 pub async fn raise_matter(

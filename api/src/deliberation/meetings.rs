@@ -33,7 +33,7 @@ fn ok(view: m::MeetingView) -> HttpResponse {
 
 /// Drafts a meeting (council staff over its scope): online, in person or both, a courtyard
 /// meeting (屋场会) or not.
-#[utoipa::path(tag = "deliberation", request_body = MeetingBody, responses((status = 201, body = MeetingView), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "deliberation", request_body = MeetingBody, responses((status = 201, body = MeetingView), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/meetings")]
 pub async fn create_meeting(
     state: web::Data<AppState>,
@@ -86,7 +86,7 @@ pub async fn get_meeting(
 }
 
 /// Invites residents of the scope, members of the village's pool, or people by name.
-#[utoipa::path(tag = "deliberation", request_body = InviteesBody, params(("id" = String, Path)), responses((status = 200, body = MeetingView)))]
+#[utoipa::path(tag = "deliberation", request_body = InviteesBody, params(("id" = String, Path)), responses((status = 200, body = MeetingView), (status = 409, body = ErrorBody)))]
 #[post("/meetings/{id}/invitees")]
 pub async fn invite_to_meeting(
     state: web::Data<AppState>,
@@ -101,7 +101,7 @@ pub async fn invite_to_meeting(
 }
 
 /// An invitee answers yes or no.
-#[utoipa::path(tag = "deliberation", request_body = RsvpBody, params(("id" = String, Path)), responses((status = 200, body = MeetingView)))]
+#[utoipa::path(tag = "deliberation", request_body = RsvpBody, params(("id" = String, Path)), responses((status = 200, body = MeetingView), (status = 409, body = ErrorBody)))]
 #[post("/meetings/{id}/rsvp")]
 pub async fn rsvp_meeting(
     state: web::Data<AppState>,
@@ -129,7 +129,7 @@ pub async fn register_for_meeting(
 }
 
 /// Puts a matter being deliberated or decided on the agenda.
-#[utoipa::path(tag = "deliberation", request_body = AgendaBody, params(("id" = String, Path)), responses((status = 200, body = MeetingView)))]
+#[utoipa::path(tag = "deliberation", request_body = AgendaBody, params(("id" = String, Path)), responses((status = 200, body = MeetingView), (status = 409, body = ErrorBody)))]
 #[post("/meetings/{id}/agenda")]
 pub async fn add_meeting_agenda(
     state: web::Data<AppState>,
@@ -157,7 +157,7 @@ pub async fn announce_meeting(
 }
 
 /// A fresh check-in code for an announced meeting (shown once, kept as a hash) and its QR text.
-#[utoipa::path(tag = "deliberation", params(("id" = String, Path)), responses((status = 201, body = CheckInCodeView)))]
+#[utoipa::path(tag = "deliberation", params(("id" = String, Path)), responses((status = 201, body = CheckInCodeView), (status = 409, body = ErrorBody)))]
 #[post("/meetings/{id}/checkin-code")]
 pub async fn issue_checkin_code(
     state: web::Data<AppState>,
@@ -215,7 +215,7 @@ pub async fn list_meeting_attendance(
 }
 
 /// Records the minutes and each agenda matter's outcome: the meeting is held.
-#[utoipa::path(tag = "deliberation", request_body = MinutesBody, params(("id" = String, Path)), responses((status = 200, body = MeetingView)))]
+#[utoipa::path(tag = "deliberation", request_body = MinutesBody, params(("id" = String, Path)), responses((status = 200, body = MeetingView), (status = 409, body = ErrorBody)))]
 #[post("/meetings/{id}/minutes")]
 pub async fn record_meeting_minutes(
     state: web::Data<AppState>,
@@ -230,7 +230,7 @@ pub async fn record_meeting_minutes(
 }
 
 /// Cancels a draft or announced meeting.
-#[utoipa::path(tag = "deliberation", params(("id" = String, Path)), responses((status = 200, body = MeetingView)))]
+#[utoipa::path(tag = "deliberation", params(("id" = String, Path)), responses((status = 200, body = MeetingView), (status = 409, body = ErrorBody)))]
 #[post("/meetings/{id}/cancel")]
 pub async fn cancel_meeting(
     state: web::Data<AppState>,
@@ -247,7 +247,7 @@ pub async fn cancel_meeting(
 
 /// Records a question raised on the spot at a courtyard meeting: a matter of the village, with
 /// an answer due in working days.
-#[utoipa::path(tag = "deliberation", request_body = LedgerBody, params(("id" = String, Path)), responses((status = 201, body = LedgerItemView)))]
+#[utoipa::path(tag = "deliberation", request_body = LedgerBody, params(("id" = String, Path)), responses((status = 201, body = LedgerItemView), (status = 409, body = ErrorBody)))]
 #[post("/meetings/{id}/ledger")]
 pub async fn record_ledger_item(
     state: web::Data<AppState>,

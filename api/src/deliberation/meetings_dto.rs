@@ -394,6 +394,7 @@ pub struct AnswerBody {
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct RevisitBody {
+    #[schema(schema_with = super::dto::note_schema)]
     pub note: String,
 }
 

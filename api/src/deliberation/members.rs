@@ -106,6 +106,7 @@ pub struct MemberList {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct MemberQuery {
     /// Only entries of this kind (`service` for the directory).
+    #[param(pattern = "^(resident_elite|xiangxian|social_worker|social_org|service)$")]
     pub kind: Option<String>,
 }
 
@@ -244,7 +245,7 @@ pub async fn list_members(
 }
 
 /// Adds an entry to a village's member pool or service directory (its cadres).
-#[utoipa::path(tag = "deliberation", request_body = MemberBody, params(("id" = String, Path)), responses((status = 201, body = MemberView), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "deliberation", request_body = MemberBody, params(("id" = String, Path)), responses((status = 201, body = MemberView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/org-units/{id}/members")]
 pub async fn add_member(
     state: web::Data<AppState>,
@@ -260,7 +261,7 @@ pub async fn add_member(
 }
 
 /// Changes an entry of the pool (its village's cadres).
-#[utoipa::path(tag = "deliberation", request_body = MemberBody, params(("id" = String, Path)), responses((status = 200, body = MemberView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(tag = "deliberation", request_body = MemberBody, params(("id" = String, Path)), responses((status = 200, body = MemberView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[put("/members/{id}")]
 pub async fn update_member(
     state: web::Data<AppState>,
@@ -321,7 +322,7 @@ pub async fn get_document(
 }
 
 /// Publishes the next version of a village's document (its cadres).
-#[utoipa::path(tag = "deliberation", request_body = DocumentBody, params(("id" = String, Path), ("kind" = String, Path)), responses((status = 201, body = DocumentView), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "deliberation", request_body = DocumentBody, params(("id" = String, Path), ("kind" = String, Path)), responses((status = 201, body = DocumentView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/org-units/{id}/documents/{kind}")]
 pub async fn publish_document(
     state: web::Data<AppState>,
