@@ -666,7 +666,8 @@ pub fn announce(
             .select(ag::matter_id)
             .load(conn)?;
         let missing = missing_confirms(Confirms {
-            has_time: seen.row.starts_at.is_some(),
+            // A time already past confirms nothing: people cannot come to it.
+            has_time: seen.row.starts_at.is_some_and(|t| t > now),
             invitees: invitees.len(),
             agenda_items: agenda.len(),
         });
