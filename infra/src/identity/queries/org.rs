@@ -144,6 +144,54 @@ pub fn grid_and_holders_at(
     Ok(ids)
 }
 
+/// Every grid with the path of its unit: what routing a report needs of the grids, read in one
+/// query and held in memory by the cases' reference data (`cases::reference`), which reads it
+/// afresh when the org tree's version changes.
+#[derive(Debug, Clone, Default)]
+pub struct GridMap {
+    grids: Vec<(GridRow, Vec<String>)>,
+}
+
+/// The [`GridMap`] of the grids now.
+pub fn grid_map(conn: &mut DbConn) -> Result<GridMap, DieselError> {
+    let rows: Vec<(GridRow, String)> =
+        g::grids.inner_join(o::org_units).select((GridRow::as_select(), o::path)).load(conn)?;
+    Ok(GridMap { grids: rows.into_iter().map(|(grid, path)| (grid, split_path(&path))).collect() })
+}
+
+impl GridMap {
+    /// As [`locate`]: the grid a point is routed to, among those whose bounding box holds it.
+    pub fn locate(&self, lat: f64, lng: f64) -> Option<GridRow> {
+        let boxing: Vec<&GridRow> = self
+            .grids
+            .iter()
+            .map(|(grid, _)| grid)
+            .filter(|g| g.min_lat <= lat && g.max_lat >= lat && g.min_lng <= lng && g.max_lng >= lng)
+            .collect();
+        let candidates: Vec<GridCandidate<'_>> =
+            boxing.iter().map(|g| GridCandidate { id: &g.id, level: &g.level, boundary: &g.boundary }).collect();
+        smallest_holding(&candidates, lat, lng).map(|i| boxing[i].clone())
+    }
+
+    /// The path of a grid's unit, for a grid in the map.
+    pub fn unit_path(&self, grid_id: &str) -> Option<Vec<String>> {
+        self.grids.iter().find(|(grid, _)| grid.id == grid_id).map(|(_, path)| path.clone())
+    }
+
+    /// As [`grid_and_holders_at`]: the grid and the grids that hold it, innermost first.
+    pub fn grid_and_holders_at(&self, grid_id: &str, level: &str, inner_path: &[String]) -> Vec<String> {
+        let mut ids = vec![grid_id.to_owned()];
+        ids.extend(
+            self.grids
+                .iter()
+                .filter(|(outer, _)| outer.id != grid_id && inner_path.contains(&outer.org_unit_id))
+                .filter(|(outer, outer_path)| holds((&outer.level, outer_path), (level, inner_path)))
+                .map(|(outer, _)| outer.id.clone()),
+        );
+        ids
+    }
+}
+
 pub fn find_department(conn: &mut DbConn, id: &str) -> Result<Option<DepartmentRow>, DieselError> {
     d::departments.filter(d::id.eq(id)).select(DepartmentRow::as_select()).first(conn).optional()
 }
