@@ -473,9 +473,10 @@ def cmd_render(args):
         intro = f.read().rstrip() + "\n"
     parts = [intro]
     before = next((r for r in runs if r["meta"]["label"] == "before"), None)
-    after = next((r for r in runs if r["meta"]["label"] == "after"), None)
-    if before and after:
-        parts.append(render_comparison(before, after))
+    # One before → LABEL table per later run (after, after2, …), in the order they finished.
+    for after in runs:
+        if before and after is not before and after["meta"]["label"] != "smoke":
+            parts.append(render_comparison(before, after))
     for run in runs:
         section = render_section(run)
         g = render_goals(run)

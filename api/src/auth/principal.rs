@@ -88,6 +88,8 @@ async fn authenticate(req: &HttpRequest) -> Result<(Principal, bool), ApiError> 
         }
     };
     let claims = found.claims.clone();
+    // The reference data held in memory follows the org tree's version this request read.
+    state.cases_reference.saw_org_version(found.org_version.as_deref());
     let acting_for = req.headers().get(ACTING_FOR).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (cached_principal, session_alive_in_store) = match found.cached {
         Cached::Revoked => return Err(unauthorized()),

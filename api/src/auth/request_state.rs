@@ -19,6 +19,8 @@ pub struct StoreState {
     pub cached: Cached,
     /// The versions a principal read now is stamped with.
     pub stamp: String,
+    /// The org tree's version (`pv:org`), absent when never set or the store was away.
+    pub org_version: Option<String>,
     /// The user's write counter after this request, for writes.
     pub writes: Option<WindowCount>,
 }
@@ -65,5 +67,6 @@ pub async fn fetch(
     let value = |i: usize| values.get(i).and_then(Option::as_deref);
     let stamp = session_cache::stamp(value(1), value(2));
     let cached = session_cache::read(value(0), &claims.sub, &stamp);
-    Ok(Some(StoreState { claims: claims.clone(), cached, stamp, writes }))
+    let org_version = value(2).map(str::to_owned);
+    Ok(Some(StoreState { claims: claims.clone(), cached, stamp, org_version, writes }))
 }

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use domain::identity::principal::AccountKind;
 use domain::identity::roles::Grant;
+use infra::cases::reference::Reference;
 use infra::store::Store;
 use infra::InfraError;
 use serde::{Deserialize, Serialize};
@@ -147,8 +148,11 @@ pub async fn user_changed(store: &Store, user_id: &str) -> Result<(), InfraError
 }
 
 /// After a change to the org tree is committed (a grid or unit added): every cached principal is
-/// read afresh.
-pub async fn org_changed(store: &Store) -> Result<(), InfraError> {
+/// read afresh, and the grids held in memory — at once here, on other instances at their next
+/// request that reads the new version (within [`FRESH`](infra::cases::reference::FRESH) for
+/// requests that read no version, Open311's).
+pub async fn org_changed(store: &Store, reference: &Reference) -> Result<(), InfraError> {
+    reference.org_changed();
     let written = store.set(ORG_VERSION_KEY, &domain::new_id(), VERSION_TTL).await;
     unavailable_is_fine(written, "org version")
 }

@@ -383,14 +383,20 @@ pub(crate) fn handlers(conn: &mut DbConn, case: &CaseRow, level: Level) -> Resul
 }
 
 /// The workers of a grid already read and of the grids holding it (who handle its cases at the
-/// grid level), as the recipients of a notice: two reads.
+/// grid level), as the recipients of a notice: the holders found in `grids` when it has the
+/// grid (a read when not), then one read.
 pub(crate) fn grid_handlers(
     conn: &mut DbConn,
     grid: &crate::identity::rows::GridRow,
     unit_path: &[String],
+    grids: &crate::identity::queries::org::GridMap,
 ) -> Result<Vec<crate::notify::Recipient>, DieselError> {
     use crate::identity::queries::{grants, org};
-    let scopes = org::grid_and_holders_at(conn, &grid.id, &grid.level, unit_path)?;
+    let scopes = if grids.unit_path(&grid.id).is_some() {
+        grids.grid_and_holders_at(&grid.id, &grid.level, unit_path)
+    } else {
+        org::grid_and_holders_at(conn, &grid.id, &grid.level, unit_path)?
+    };
     let roles: Vec<String> = Level::Grid.handling().roles().iter().map(|r| r.as_str().to_owned()).collect();
     Ok(grants::reachable_holders(conn, "grid", &scopes, &roles)?
         .into_iter()

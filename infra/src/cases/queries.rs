@@ -161,9 +161,21 @@ fn homes_of(conn: &mut DbConn, principal: &Principal) -> Result<Vec<Vec<String>>
 
 /// The caller's relation to a case, or not found when they may not see it at all.
 pub fn visible(conn: &mut DbConn, principal: &Principal, case: &CaseRow) -> Result<Seen, CasesError> {
+    let follower =
+        access::needs_following(principal, case.exposure()) && is_follower(conn, &case.id, principal.subject())?;
+    visible_knowing(conn, principal, case, follower)
+}
+
+/// As [`visible`], when whether the caller follows the case was read with it.
+fn visible_knowing(
+    conn: &mut DbConn,
+    principal: &Principal,
+    case: &CaseRow,
+    follows: bool,
+) -> Result<Seen, CasesError> {
     let place = place_of(conn, case)?;
     let exposure = case.exposure();
-    let follower = access::needs_following(principal, exposure) && is_follower(conn, &case.id, principal.subject())?;
+    let follower = follows && access::needs_following(principal, exposure);
     let homes = if access::needs_homes(principal, exposure, &place) { homes_of(conn, principal)? } else { Vec::new() };
     let seen = Seen::new(principal, exposure, place, follower, &homes);
     if seen.visible(principal, exposure) {
@@ -190,10 +202,13 @@ pub fn seen_case(conn: &mut DbConn, principal: &Principal, id: &str) -> Result<(
     Ok((case, seen))
 }
 
-/// One case with its whole timeline, as the caller may see it.
+/// One case with its whole timeline, as the caller may see it: the case with its follower
+/// count and whether the caller follows it in one statement, its unit's path from the path
+/// cache, then the timeline, the names of those on it with the reporter, and the media.
 pub fn case_view(conn: &mut DbConn, principal: &Principal, id: &str) -> Result<CaseView, CasesError> {
-    let (case, seen) = seen_case(conn, principal, id)?;
-    detail(conn, &case, &seen)
+    let (case, followers, follows) = find_with_followers(conn, id, principal.subject())?.ok_or(CasesError::NotFound)?;
+    let seen = visible_knowing(conn, principal, &case, follows)?;
+    detail_counted(conn, &case, &seen, followers)
 }
 
 /// The case its reporter already filed with this client id, as they see it.
@@ -201,17 +216,6 @@ pub fn synced(conn: &mut DbConn, principal: &Principal, client_id: &str) -> Resu
     let Some(case) = find_by_client_id(conn, principal.subject(), client_id)? else { return Ok(None) };
     let seen = visible(conn, principal, &case)?;
     Ok(Some(detail(conn, &case, &seen)?))
-}
-
-fn names(conn: &mut DbConn, ids: &[String]) -> Result<HashMap<String, String>, DieselError> {
-    users::names(conn, ids)
-}
-
-fn reporter_of(conn: &mut DbConn, case: &CaseRow, seen: &Seen) -> Result<Option<Reporter>, DieselError> {
-    if !seen.shows_reporter(case.exposure()) {
-        return Ok(None);
-    }
-    Ok(users::find(conn, &case.reporter_id)?.as_ref().map(reporter))
 }
 
 /// The reporter as shown to those who see them.
@@ -225,14 +229,32 @@ pub(crate) fn reporter(user: &crate::identity::rows::UserRow) -> Reporter {
 
 /// A case as the caller may see it, with its timeline, media and follower count.
 pub fn detail(conn: &mut DbConn, case: &CaseRow, seen: &Seen) -> Result<CaseView, CasesError> {
+    let followers = follower_count(conn, &case.id)?;
+    detail_counted(conn, case, seen, followers)
+}
+
+/// As [`detail`], the follower count known: the timeline, then the people on it and the
+/// reporter (when shown) in one query, then the media.
+fn detail_counted(conn: &mut DbConn, case: &CaseRow, seen: &Seen, followers: i64) -> Result<CaseView, CasesError> {
     let events = timeline(conn, &case.id)?;
-    let mut people: Vec<String> =
-        events.iter().flat_map(|e| e.actor_id.iter().chain(e.proxy_id.iter())).cloned().collect();
+    let shows_reporter = seen.shows_reporter(case.exposure());
+    let mut people: Vec<String> = events
+        .iter()
+        .flat_map(|e| e.actor_id.iter().chain(e.proxy_id.iter()))
+        .chain(shows_reporter.then_some(&case.reporter_id))
+        .cloned()
+        .collect();
     people.sort();
     people.dedup();
-    let names = names(conn, &people)?;
-    let reporter = reporter_of(conn, case, seen)?;
-    let followers = follower_count(conn, &case.id)?;
+    let found = if people.is_empty() { HashMap::new() } else { users::people(conn, &people)? };
+    let names: HashMap<String, String> =
+        found.iter().map(|(id, person)| (id.clone(), person.display_name.clone())).collect();
+    // A deleted account is not shown as the reporter (its name stays on the timeline).
+    let reporter = found.get(&case.reporter_id).filter(|p| shows_reporter && p.live).map(|p| Reporter {
+        id: case.reporter_id.clone(),
+        display_name: p.display_name.clone(),
+        phone_masked: p.phone.as_deref().map(domain::identity::accounts::mask_phone),
+    });
     let media = media::queries::of_case(conn, &case.id)?;
     Ok(assemble(case, seen, reporter, &events, &names, followers, media))
 }
@@ -731,6 +753,17 @@ pub fn category(conn: &mut DbConn, code: &str) -> Result<Option<CategoryRow>, Di
 
 pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<CaseRow>, DieselError> {
     c::cases.filter(c::id.eq(id)).select(CaseRow::as_select()).first(conn).optional()
+}
+
+/// A case, its follower count and whether `viewer` follows it, in one statement (correlated
+/// subqueries on `case_followers`' key).
+fn find_with_followers(conn: &mut DbConn, id: &str, viewer: &str) -> Result<Option<(CaseRow, i64, bool)>, DieselError> {
+    let count = cf::case_followers.filter(cf::case_id.eq(c::id)).count().single_value();
+    let follows =
+        diesel::dsl::exists(cf::case_followers.filter(cf::case_id.eq(c::id)).filter(cf::user_id.eq(viewer.to_owned())));
+    let found: Option<(CaseRow, Option<i64>, bool)> =
+        c::cases.filter(c::id.eq(id)).select((CaseRow::as_select(), count, follows)).first(conn).optional()?;
+    Ok(found.map(|(case, count, follows)| (case, count.unwrap_or(0), follows)))
 }
 
 pub fn find_by_client_id(conn: &mut DbConn, reporter: &str, client_id: &str) -> Result<Option<CaseRow>, DieselError> {

@@ -1,9 +1,14 @@
-//! The reference data a report reads — the category catalog and the working-day calendar — held
-//! in memory: they change a few times a year, and every report would read them.
+//! The reference data a report reads — the category catalog, the working-day calendar, and the
+//! grids with their units' paths — held in memory: they change a few times a year, and every
+//! report would read them.
 //!
-//! An instance forgets what it holds when its own admins change either (the handlers call
-//! [`Reference::forget`] after the change commits), and in any case after [`FRESH`]: a change
-//! made through another instance reaches this one's reports within that second.
+//! An instance forgets what it holds when its own admins change the catalog or the calendar (the
+//! handlers call [`Reference::forget`] after the change commits), and in any case after
+//! [`FRESH`]: a change made through another instance reaches this one's reports within that
+//! second. The grids are also forgotten as soon as a request shows a new version of the org tree
+//! (`pv:org`, read in every authenticated request's one store round trip, and replaced after a
+//! grid or unit is added): through the store, a grid added on one instance routes the next
+//! report on any other.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,6 +18,7 @@ use diesel::result::Error as DieselError;
 use domain::calendar::WorkingCalendar;
 
 use super::rows::CategoryRow;
+use crate::identity::queries::org::{self, GridMap};
 use crate::DbConn;
 
 /// How long what was read stays in use without reading it again.
@@ -26,6 +32,9 @@ struct Held {
     categories: Option<(Instant, Arc<Vec<CategoryRow>>)>,
     /// The calendar from a day on (`calendar::load_from`), and that day.
     calendar: Option<(Instant, NaiveDate, Arc<WorkingCalendar>)>,
+    grids: Option<(Instant, Arc<GridMap>)>,
+    /// The org tree's version the last request showed.
+    org_version: Option<String>,
 }
 
 /// One instance's copy of the reference data; clones share it.
@@ -81,9 +90,47 @@ impl Reference {
         Ok(calendar)
     }
 
-    /// Forgets what is held: the next report reads the catalog and the calendar afresh.
+    /// The grids and their units' paths, read at most [`FRESH`] ago and since the org tree's
+    /// version last changed.
+    pub fn grids(&self, conn: &mut DbConn) -> Result<Arc<GridMap>, DieselError> {
+        let (held, generation) = {
+            let held = self.held();
+            (held.grids.clone().filter(|(at, _)| at.elapsed() < FRESH), held.generation)
+        };
+        if let Some((_, grids)) = held {
+            return Ok(grids);
+        }
+        let grids = Arc::new(org::grid_map(conn)?);
+        let mut held = self.held();
+        if held.generation == generation {
+            held.grids = Some((Instant::now(), grids.clone()));
+        }
+        Ok(grids)
+    }
+
+    /// A request read the org tree's `version` (absent: never changed, or the store was away):
+    /// when it differs from the last one seen, the grids are read afresh.
+    pub fn saw_org_version(&self, version: Option<&str>) {
+        let mut held = self.held();
+        if held.org_version.as_deref() != version {
+            held.org_version = version.map(str::to_owned);
+            held.generation += 1;
+            held.grids = None;
+        }
+    }
+
+    /// This instance changed the org tree: the grids are read afresh.
+    pub fn org_changed(&self) {
+        let mut held = self.held();
+        held.generation += 1;
+        held.grids = None;
+    }
+
+    /// Forgets what is held: the next report reads the catalog, the calendar and the grids
+    /// afresh.
     pub fn forget(&self) {
         let mut held = self.held();
-        *held = Held { generation: held.generation + 1, ..Held::default() };
+        let org_version = held.org_version.take();
+        *held = Held { generation: held.generation + 1, org_version, ..Held::default() };
     }
 }

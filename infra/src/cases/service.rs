@@ -23,6 +23,7 @@ use super::rows::{self, CaseRow, CategoryRow, EventRow};
 use super::{calendar, CasesError};
 use crate::db::{write_tx, Inserted};
 use crate::identity::audit;
+use crate::identity::queries::org::GridMap;
 use crate::identity::queries::{grants, org, residency, users};
 use crate::identity::rows::UserRow;
 use crate::media::MediaRow;
@@ -152,9 +153,10 @@ fn route(
     principal: &Principal,
     channel: Channel,
     point: Option<ChinaPoint>,
+    grids: &GridMap,
 ) -> Result<crate::identity::rows::GridRow, CasesError> {
     if let Some(point) = point {
-        if let Some(grid) = org::locate(conn, point.lat(), point.lng())? {
+        if let Some(grid) = grids.locate(point.lat(), point.lng()) {
             return Ok(grid);
         }
     }
@@ -207,15 +209,19 @@ fn prepare(
         return Err(CasesError::PhoneRequired);
     }
     let media = attachments(conn, principal, &report.media)?;
-    let grid = route(conn, principal, channel, report.point)?;
-    let org_path = org::unit_path(conn, &grid.org_unit_id)?.unwrap_or_default();
+    let grids = rules.reference.grids(conn)?;
+    let grid = route(conn, principal, channel, report.point, &grids)?;
+    let org_path = match grids.unit_path(&grid.id) {
+        Some(path) => path,
+        None => org::unit_path(conn, &grid.org_unit_id)?.unwrap_or_default(),
+    };
     let place = Place { org_path, grid_id: Some(grid.id.clone()), department_id: None };
     if channel.reporter_must_handle() && !principal.may(&place, Permission::HandleGridCase) {
         return Err(CasesError::OutsideKeyScope);
     }
     let calendar = rules.reference.calendar(conn, now.date())?;
     let ctx = flow::Ctx { policy: &rules.policy, calendar: &calendar, now };
-    let handlers = flow::grid_handlers(conn, &grid, &place.org_path)?;
+    let handlers = flow::grid_handlers(conn, &grid, &place.org_path, &grids)?;
     let new = flow::NewReport {
         category: category.code.clone(),
         description: if report.description.is_empty() { category.name.clone() } else { report.description.clone() },

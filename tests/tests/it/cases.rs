@@ -1071,3 +1071,25 @@ async fn figures_rate_every_case_closed_in_the_month_as_townships_count_them() {
         (Some(0), true)
     );
 }
+
+#[tokio::test]
+async fn a_grid_drawn_on_one_instance_routes_the_next_report_on_another() {
+    let one = spawn_app().await;
+    let two = spawn_app_with(Setup { instance_of: Some(one.shared()), ..Setup::default() }).await;
+    let w = one.world().await;
+    let reporter = villager(&one, &w, "sun", "13900002222").await;
+    // Outside every grid, a report goes to its reporter's home grid; filing it on two makes two
+    // hold the grids in memory.
+    const R: (f64, f64) = (27.7305, 112.0305);
+    let at_r = json!({ "category": "road", "description": LAMP, "lat": R.0, "lng": R.1 });
+    let before = report(&two, &reporter, at_r.clone()).await;
+    assert_eq!(before["grid_id"].as_str(), Some(w.grid_a.as_str()), "no grid holds R yet: the home grid");
+
+    let boundary = json!({"type":"Polygon","coordinates":[[[112.02,27.72],[112.04,27.72],[112.04,27.74],[112.02,27.74],[112.02,27.72]]]});
+    let drawn = json!({ "org_unit_id": w.village_b, "level": "small", "name": "李家村网格", "boundary": boundary });
+    let (status, grid) = body(one.post(Some(&w.admin), "/api/v1/grids", drawn).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{grid}");
+
+    let after = report(&two, &reporter, at_r).await;
+    assert_eq!(after["grid_id"], grid["id"], "drawn on one, routing the very next report on two");
+}

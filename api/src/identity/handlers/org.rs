@@ -61,7 +61,7 @@ pub async fn create_unit(
             service::org::add_unit(conn, &principal, &origin, parent, asked.kind, &asked.name, now)
         })
         .await?;
-    session_cache::org_changed(&state.store).await?;
+    session_cache::org_changed(&state.store, &state.cases_reference).await?;
     Ok(HttpResponse::Created().json(OrgUnitView::from(row)))
 }
 
@@ -118,7 +118,7 @@ pub async fn create_grid(
             service::org::add_grid(conn, &principal, &origin, &draft, now)
         })
         .await?;
-    session_cache::org_changed(&state.store).await?;
+    session_cache::org_changed(&state.store, &state.cases_reference).await?;
     Ok(HttpResponse::Created().json(GridView::from(row)))
 }
 

@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use domain::identity::org::{smallest_holding, GridCandidate, GridLevel};
+use std::collections::HashMap;
 
 use crate::schema::departments::dsl as d;
 use crate::schema::grids::dsl as g;
@@ -143,6 +144,54 @@ pub fn grid_and_holders_at(
     Ok(ids)
 }
 
+/// Every grid with the path of its unit: what routing a report needs of the grids, read in one
+/// query and held in memory by the cases' reference data (`cases::reference`), which reads it
+/// afresh when the org tree's version changes.
+#[derive(Debug, Clone, Default)]
+pub struct GridMap {
+    grids: Vec<(GridRow, Vec<String>)>,
+}
+
+/// The [`GridMap`] of the grids now.
+pub fn grid_map(conn: &mut DbConn) -> Result<GridMap, DieselError> {
+    let rows: Vec<(GridRow, String)> =
+        g::grids.inner_join(o::org_units).select((GridRow::as_select(), o::path)).load(conn)?;
+    Ok(GridMap { grids: rows.into_iter().map(|(grid, path)| (grid, split_path(&path))).collect() })
+}
+
+impl GridMap {
+    /// As [`locate`]: the grid a point is routed to, among those whose bounding box holds it.
+    pub fn locate(&self, lat: f64, lng: f64) -> Option<GridRow> {
+        let boxing: Vec<&GridRow> = self
+            .grids
+            .iter()
+            .map(|(grid, _)| grid)
+            .filter(|g| g.min_lat <= lat && g.max_lat >= lat && g.min_lng <= lng && g.max_lng >= lng)
+            .collect();
+        let candidates: Vec<GridCandidate<'_>> =
+            boxing.iter().map(|g| GridCandidate { id: &g.id, level: &g.level, boundary: &g.boundary }).collect();
+        smallest_holding(&candidates, lat, lng).map(|i| boxing[i].clone())
+    }
+
+    /// The path of a grid's unit, for a grid in the map.
+    pub fn unit_path(&self, grid_id: &str) -> Option<Vec<String>> {
+        self.grids.iter().find(|(grid, _)| grid.id == grid_id).map(|(_, path)| path.clone())
+    }
+
+    /// As [`grid_and_holders_at`]: the grid and the grids that hold it, innermost first.
+    pub fn grid_and_holders_at(&self, grid_id: &str, level: &str, inner_path: &[String]) -> Vec<String> {
+        let mut ids = vec![grid_id.to_owned()];
+        ids.extend(
+            self.grids
+                .iter()
+                .filter(|(outer, _)| outer.id != grid_id && inner_path.contains(&outer.org_unit_id))
+                .filter(|(outer, outer_path)| holds((&outer.level, outer_path), (level, inner_path)))
+                .map(|(outer, _)| outer.id.clone()),
+        );
+        ids
+    }
+}
+
 pub fn find_department(conn: &mut DbConn, id: &str) -> Result<Option<DepartmentRow>, DieselError> {
     d::departments.filter(d::id.eq(id)).select(DepartmentRow::as_select()).first(conn).optional()
 }
@@ -155,23 +204,70 @@ pub fn departments_of_units(conn: &mut DbConn, unit_ids: &[String]) -> Result<Ve
         .load(conn)
 }
 
-/// The org path of the unit a grid or department belongs to.
-pub fn unit_path(conn: &mut DbConn, unit_id: &str) -> Result<Option<Vec<String>>, DieselError> {
-    Ok(o::org_units.filter(o::id.eq(unit_id)).select(o::path).first::<String>(conn).optional()?.map(|p| split_path(&p)))
+/// Paths of units read so far, by unit id. A unit's path is the chain of its ancestors' ids,
+/// fixed when it is inserted: units are renamed but never moved or removed, and ids are never
+/// reused (UUIDv7). So a path read once from a committed row stays true for the process on
+/// every instance, and the cache needs no invalidation: a unit created elsewhere is a miss,
+/// read from the database on its first use. It holds the reference data of a few counties;
+/// past [`PATHS_KEPT`] it starts afresh rather than grow without bound.
+static PATHS: std::sync::LazyLock<std::sync::RwLock<HashMap<String, Vec<String>>>> =
+    std::sync::LazyLock::new(Default::default);
+
+const PATHS_KEPT: usize = 100_000;
+
+fn cached_paths(unit_ids: &[String]) -> (HashMap<String, Vec<String>>, Vec<String>) {
+    let (mut found, mut missing) = (HashMap::new(), Vec::new());
+    let paths = PATHS.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    for id in unit_ids {
+        match paths.get(id) {
+            Some(path) => {
+                found.insert(id.clone(), path.clone());
+            }
+            None => missing.push(id.clone()),
+        }
+    }
+    (found, missing)
 }
 
-/// The org paths of several units at once (a page of cases costs one query, not one per unit);
-/// an unknown id is absent.
-pub fn unit_paths(
-    conn: &mut DbConn,
-    unit_ids: &[String],
-) -> Result<std::collections::HashMap<String, Vec<String>>, DieselError> {
-    if unit_ids.is_empty() {
-        return Ok(std::collections::HashMap::new());
+fn keep_paths(read: &HashMap<String, Vec<String>>) {
+    if read.is_empty() {
+        return;
+    }
+    let mut paths = PATHS.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if paths.len() + read.len() > PATHS_KEPT {
+        paths.clear();
+    }
+    paths.extend(read.iter().map(|(id, path)| (id.clone(), path.clone())));
+}
+
+fn in_transaction(conn: &mut DbConn) -> bool {
+    use diesel::connection::TransactionManager;
+    let status = <DbConn as diesel::Connection>::TransactionManager::transaction_manager_status_mut(conn);
+    !matches!(status.transaction_depth(), Ok(None))
+}
+
+/// The org path of the unit a grid or department belongs to (from the path cache when it was
+/// read before).
+pub fn unit_path(conn: &mut DbConn, unit_id: &str) -> Result<Option<Vec<String>>, DieselError> {
+    Ok(unit_paths(conn, &[unit_id.to_owned()])?.remove(unit_id))
+}
+
+/// The org paths of several units at once: those read before from the path cache, the others
+/// in one query (none when all were cached); an unknown id is absent.
+pub fn unit_paths(conn: &mut DbConn, unit_ids: &[String]) -> Result<HashMap<String, Vec<String>>, DieselError> {
+    let (mut found, missing) = cached_paths(unit_ids);
+    if missing.is_empty() {
+        return Ok(found);
     }
     let rows: Vec<(String, String)> =
-        o::org_units.filter(o::id.eq_any(unit_ids)).select((o::id, o::path)).load(conn)?;
-    Ok(rows.into_iter().map(|(id, path)| (id, split_path(&path))).collect())
+        o::org_units.filter(o::id.eq_any(&missing)).select((o::id, o::path)).load(conn)?;
+    let read: HashMap<String, Vec<String>> = rows.into_iter().map(|(id, path)| (id, split_path(&path))).collect();
+    // Rows read inside a transaction that may still roll back are not kept.
+    if !in_transaction(conn) {
+        keep_paths(&read);
+    }
+    found.extend(read);
+    Ok(found)
 }
 
 /// A unit, or not found.

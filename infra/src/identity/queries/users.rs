@@ -77,6 +77,26 @@ pub fn names(
     Ok(rows.into_iter().collect())
 }
 
+/// Someone named on a read model: display name, bound phone, and whether the account lives.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub live: bool,
+}
+
+/// The accounts `ids` (deleted ones included, marked), by id, in one query.
+pub fn people(
+    conn: &mut crate::DbConn,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, Person>, DieselError> {
+    let rows: Vec<(String, String, Option<String>, bool)> = u::users
+        .filter(u::id.eq_any(ids.to_vec()))
+        .select((u::id, u::display_name, u::phone, u::deleted_at.is_null()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, display_name, phone, live)| (id, Person { display_name, phone, live })).collect())
+}
+
 /// Display names and bound phones of the accounts `ids`, by id (callers mask or reveal the
 /// phone by their own rules).
 pub fn names_and_phones(
