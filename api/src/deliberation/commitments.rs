@@ -102,7 +102,7 @@ pub struct ExtendBody {
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
-pub struct EscalateBody {
+pub struct SheetEscalateBody {
     pub note: Option<String>,
 }
 
@@ -156,14 +156,14 @@ pub async fn extend_commitment(
 }
 
 /// Sends a slipped commitment to the township (supervisors).
-#[utoipa::path(tag = "deliberation", request_body = EscalateBody, params(("id" = String, Path)), responses((status = 200, body = CommitmentView), (status = 409, body = ErrorBody)))]
+#[utoipa::path(tag = "deliberation", request_body = SheetEscalateBody, params(("id" = String, Path)), responses((status = 200, body = CommitmentView), (status = 409, body = ErrorBody)))]
 #[post("/supervision-sheets/{id}/escalate")]
 pub async fn escalate_commitment(
     state: web::Data<AppState>,
     auth: Auth,
     meta: RequestMeta,
     id: web::Path<SheetId>,
-    body: Json<EscalateBody>,
+    body: Json<SheetEscalateBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, id) = (caller(auth.0, meta), now_utc(&state), id.into_inner());
     let note = written(body.into_inner().note, "note", OPINION_MAX, false)?;

@@ -449,7 +449,7 @@ impl TriageBody {
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
-pub struct MergeBody {
+pub struct MatterMergeBody {
     /// The matter it is folded into (same village, still open).
     pub into: String,
     pub note: Option<String>,

@@ -257,14 +257,14 @@ pub async fn triage_matter(
 }
 
 /// Folds a matter into another open one of the same village.
-#[utoipa::path(tag = "deliberation", request_body = MergeBody, params(("id" = String, Path)), responses((status = 200, body = MatterView), (status = 409, body = ErrorBody)))]
+#[utoipa::path(tag = "deliberation", request_body = MatterMergeBody, params(("id" = String, Path)), responses((status = 200, body = MatterView), (status = 409, body = ErrorBody)))]
 #[post("/matters/{id}/merge")]
 pub async fn merge_matter(
     state: web::Data<AppState>,
     auth: Auth,
     meta: RequestMeta,
     id: web::Path<MatterId>,
-    body: Json<MergeBody>,
+    body: Json<MatterMergeBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, id, body) = (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.into_inner());
     let note = service::note(body.note, "note", false)?;

@@ -70,7 +70,7 @@ impl MemberBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct MemberView {
+pub struct PoolMemberView {
     pub id: String,
     pub village_id: String,
     pub kind: String,
@@ -82,7 +82,7 @@ pub struct MemberView {
     pub created_at: String,
 }
 
-impl From<MemberRow> for MemberView {
+impl From<MemberRow> for PoolMemberView {
     fn from(row: MemberRow) -> Self {
         Self {
             id: row.id,
@@ -100,7 +100,7 @@ impl From<MemberRow> for MemberView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberList {
-    pub items: Vec<MemberView>,
+    pub items: Vec<PoolMemberView>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -241,11 +241,11 @@ pub async fn list_members(
 ) -> Result<HttpResponse, ApiError> {
     let (principal, id, kind) = (auth.0, id.into_inner().into_string(), query.into_inner().kind);
     let rows = state.db.run(move |conn| members::members(conn, &principal, &id, kind.as_deref())).await?;
-    Ok(HttpResponse::Ok().json(MemberList { items: rows.into_iter().map(MemberView::from).collect() }))
+    Ok(HttpResponse::Ok().json(MemberList { items: rows.into_iter().map(PoolMemberView::from).collect() }))
 }
 
 /// Adds an entry to a village's member pool or service directory (its cadres).
-#[utoipa::path(tag = "deliberation", request_body = MemberBody, params(("id" = String, Path)), responses((status = 201, body = MemberView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(tag = "deliberation", request_body = MemberBody, params(("id" = String, Path)), responses((status = 201, body = PoolMemberView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/org-units/{id}/members")]
 pub async fn add_member(
     state: web::Data<AppState>,
@@ -257,11 +257,11 @@ pub async fn add_member(
     let (caller, now, id, draft) =
         (caller(auth.0, meta), now_utc(&state), id.into_inner().into_string(), body.into_inner().parse()?);
     let row = state.db.run(move |conn| members::add_member(conn, &caller, &id, &draft, now)).await?;
-    Ok(HttpResponse::Created().json(MemberView::from(row)))
+    Ok(HttpResponse::Created().json(PoolMemberView::from(row)))
 }
 
 /// Changes an entry of the pool (its village's cadres).
-#[utoipa::path(tag = "deliberation", request_body = MemberBody, params(("id" = String, Path)), responses((status = 200, body = MemberView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(tag = "deliberation", request_body = MemberBody, params(("id" = String, Path)), responses((status = 200, body = PoolMemberView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[put("/members/{id}")]
 pub async fn update_member(
     state: web::Data<AppState>,
@@ -273,7 +273,7 @@ pub async fn update_member(
     let (caller, now, id, draft) =
         (caller(auth.0, meta), now_utc(&state), id.into_inner().into_string(), body.into_inner().parse()?);
     let row = state.db.run(move |conn| members::update_member(conn, &caller, &id, &draft, now)).await?;
-    Ok(HttpResponse::Ok().json(MemberView::from(row)))
+    Ok(HttpResponse::Ok().json(PoolMemberView::from(row)))
 }
 
 /// The stakeholders invited to a matter.

@@ -85,16 +85,33 @@ pub struct CommitmentView {
     pub sheet_id: Option<String>,
 }
 
-/// Checks drafts: each owned by exactly one of a known person or a committee, due after `now`.
-fn check(conn: &mut DbConn, drafts: &[CommitmentDraft], now: NaiveDateTime) -> Result<(), DeliberationError> {
+/// Whether `person` belongs to the village at `village_path`: lives in it, or serves it (a grant
+/// on it, on a unit or grid inside it, or on a unit above it).
+fn of_village(conn: &mut DbConn, person: &str, village_path: &[String]) -> Result<bool, DeliberationError> {
+    let homes = crate::identity::queries::residency::member_places(conn, person)?;
+    if homes.iter().any(|home| home.org_path.starts_with(village_path)) {
+        return Ok(true);
+    }
+    let grants = crate::identity::queries::grants::of_user(conn, person)?;
+    Ok(grants.iter().any(|g| g.org_path.starts_with(village_path) || village_path.starts_with(&g.org_path)))
+}
+
+/// Checks drafts: each owned by exactly one of a person of the village or a committee, due
+/// after `now`.
+fn check(
+    conn: &mut DbConn,
+    village_path: &[String],
+    drafts: &[CommitmentDraft],
+    now: NaiveDateTime,
+) -> Result<(), DeliberationError> {
     if drafts.len() > MAX_COMMITMENTS {
         return Err(DeliberationError::invalid("commitments", "at most 20"));
     }
     for d in drafts {
         match (&d.owner_id, &d.owner_committee) {
             (Some(owner), None) => {
-                if users::find(conn, owner)?.is_none() {
-                    return Err(DeliberationError::invalid("commitments", "unknown owner_id"));
+                if users::find(conn, owner)?.is_none() || !of_village(conn, owner, village_path)? {
+                    return Err(DeliberationError::invalid("commitments", "owner_id: a person of the village"));
                 }
             }
             (None, Some(_)) => {}
@@ -117,7 +134,8 @@ pub(crate) fn make(
     drafts: &[CommitmentDraft],
     now: NaiveDateTime,
 ) -> Result<Vec<String>, DeliberationError> {
-    check(conn, drafts, now)?;
+    let village_path: Vec<String> = seen.scope_path.iter().take(3).cloned().collect();
+    check(conn, &village_path, drafts, now)?;
     let mut ids = Vec::with_capacity(drafts.len());
     for d in drafts {
         let row = CommitmentRow {

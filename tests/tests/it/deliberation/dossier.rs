@@ -132,6 +132,14 @@ async fn a_finished_matter_has_one_file_with_every_step() {
     // The council settles it; the commitment is kept; residents rate it; a revisit; archived.
     let resolution = json!({ "decided_by": "council", "body": "安装四盏太阳能路灯，费用从村集体公益金列支。",
         "commitments": [{ "owner_id": w.worker_a.id, "what": "采购并安装四盏太阳能路灯", "due_at": later(72) }] });
+    // A commitment is owned by a person of the village: another village's cadre is refused.
+    let mut elsewhere = resolution.clone();
+    elsewhere["commitments"][0]["owner_id"] = json!(d.cadre_b.id);
+    let (status, e) = act(&app, &council.token, &matter, "resolution", elsewhere).await;
+    assert_eq!(
+        (status, e["error"]["details"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("commitments"))
+    );
     ok(act(&app, &council.token, &matter, "resolution", resolution).await, "resolution");
     let (_, list) = body(app.get_as(&li.token, &format!("/api/v1/matters/{matter}/commitments")).await).await;
     let progress = format!("/api/v1/commitments/{}/progress", id(&list["items"][0]));
