@@ -366,6 +366,8 @@ pub struct LedgerBody {
     pub anonymous: bool,
     /// Working days to answer in (1 to 60, default 5).
     pub answer_days: Option<u32>,
+    /// A code of `GET /deliberation-categories`; `other` when left out.
+    pub category: Option<String>,
 }
 
 impl LedgerBody {
@@ -383,6 +385,7 @@ impl LedgerBody {
             speaker_id: self.speaker_id,
             anonymous: self.anonymous,
             answer_days,
+            category: self.category,
         })
     }
 }

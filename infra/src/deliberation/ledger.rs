@@ -55,6 +55,8 @@ pub struct Question {
     pub speaker_id: Option<String>,
     pub anonymous: bool,
     pub answer_days: u32,
+    /// A code of the deliberation catalog; `other` when the recorder gave none.
+    pub category: Option<String>,
 }
 
 /// One item of the ledger as its reader gets it: the speaker hidden on anonymous items.
@@ -91,11 +93,18 @@ pub(crate) fn raise_on_spot(
     let principal = &caller.principal;
     let calendar = rules.reference.calendar(conn, now.date())?;
     let author = q.speaker_id.clone().unwrap_or_else(|| principal.user_id.clone());
+    let category = match &q.category {
+        Some(code) => super::queries::category(conn, code)?
+            .filter(|c| c.active)
+            .map(|c| c.code)
+            .ok_or_else(|| DeliberationError::invalid("category", "unknown category"))?,
+        None => "other".to_owned(),
+    };
     let row = MatterRow {
         id: domain::new_id(),
         scope_id: meeting.scope_id.clone(),
         village_id: meeting.village_id.clone(),
-        category: "other".to_owned(),
+        category,
         title: q.title.clone(),
         body: q.body.clone(),
         author_id: author,

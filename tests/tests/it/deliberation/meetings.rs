@@ -361,12 +361,17 @@ async fn the_courtyard_ledger_answers_questions_and_flags_the_unanswered_once_at
     let (status, first) = act(&app, cadre, &meeting, "ledger", spoken).await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
     assert_eq!(first["speaker"]["id"].as_str(), Some(li.id.as_str()));
-    let anonymous =
-        json!({ "title": "低保评定不公开", "body": "希望公开评议过程", "anonymous": true, "answer_days": 3 });
+    let unknown = json!({ "title": "类别不明", "body": "？", "anonymous": true, "category": "no_such" });
+    let (status, e) = act(&app, cadre, &meeting, "ledger", unknown).await;
+    assert_eq!((status, e["error"]["details"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("category")));
+    let anonymous = json!({ "title": "低保评定不公开", "body": "希望公开评议过程", "anonymous": true, "answer_days": 3,
+        "category": "village_affairs" });
     let (status, second) = act(&app, cadre, &meeting, "ledger", anonymous).await;
     assert_eq!((status, second["speaker"].is_null()), (StatusCode::CREATED, true), "{second}");
     let (first_id, second_id) =
         (first["matter_id"].as_str().unwrap().to_owned(), second["matter_id"].as_str().unwrap().to_owned());
+    let (_, m) = body(app.get_as(cadre, &format!("/api/v1/matters/{second_id}")).await).await;
+    assert_eq!(m["category"], "village_affairs", "the recorder's category");
     // Each is a matter of the village, raised in one step from the courtyard.
     let (status, m) = body(app.get_as(&li.token, &format!("/api/v1/matters/{first_id}")).await).await;
     assert_eq!(
