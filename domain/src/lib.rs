@@ -13,6 +13,7 @@ pub mod notify;
 pub mod paging;
 pub mod text;
 pub mod text_enum;
+pub mod voting;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::DomainError;

@@ -33,7 +33,7 @@ pub const AGREEMENT_TO_ACKNOWLEDGE: &str = "agreement_to_acknowledge";
 /// commitments and whether its rating window closed.
 pub fn facts(conn: &mut DbConn, seen: &Seen, min_days: u32, now: NaiveDateTime) -> Result<Facts, DeliberationError> {
     let mut facts = service::facts_of(seen)?;
-    facts.solicited = solicited(conn, &seen.row.id, now, min_days)?;
+    facts.solicited = super::opinions::solicited(conn, &seen.row.id, now, min_days)?;
     facts.case_done = match &seen.row.case_id {
         Some(case) => {
             crate::cases::queries::find(conn, case)?.is_some_and(|c| c.resolved_at.is_some() || c.closed_at.is_some())
@@ -43,23 +43,6 @@ pub fn facts(conn: &mut DbConn, seen: &Seen, min_days: u32, now: NaiveDateTime) 
     facts.open_commitments = commitments::open_count(conn, &seen.row.id)?;
     facts.rating_over = seen.row.rating_closes_at.is_some_and(|closes| closes <= now);
     Ok(facts)
-}
-
-/// Whether the matter's solicitation closed and ran at least `min_days` days.
-pub fn solicited(
-    conn: &mut DbConn,
-    matter_id: &str,
-    now: NaiveDateTime,
-    min_days: u32,
-) -> Result<bool, DeliberationError> {
-    use crate::schema::solicitations::dsl as so;
-    let window: Option<(NaiveDateTime, NaiveDateTime)> = so::solicitations
-        .filter(so::matter_id.eq(matter_id))
-        .select((so::opens_at, so::closes_at))
-        .first(conn)
-        .optional()?;
-    Ok(window
-        .is_some_and(|(opens, closes)| domain::deliberation::status::solicitation_done(opens, closes, now, min_days)))
 }
 
 fn sheet(matter_id: &str, kind: &str, body: serde_json::Value, by: &str, now: NaiveDateTime) -> SheetRow {
