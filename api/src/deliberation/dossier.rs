@@ -368,6 +368,16 @@ fn event_name(kind: &str) -> &str {
     }
 }
 
+/// What a suggestion or supervision sheet says, as its writer put it.
+fn sheet_text(body: &serde_json::Value) -> String {
+    let field = |k: &str| body.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    match (field("suggestion"), field("commitment")) {
+        (s, _) if !s.is_empty() => s,
+        (_, c) if !c.is_empty() => format!("承诺事项“{c}”已逾期，请督促办理"),
+        _ => field("body"),
+    }
+}
+
 const PRINT_CSS: &str = r#"
 @page { size: A4; margin: 18mm 16mm; }
 body { font-family: "Noto Serif CJK SC", "Source Han Serif SC", "SimSun", serif; color: #111; font-size: 11pt; line-height: 1.6; max-width: 780px; margin: 0 auto; }
@@ -476,7 +486,7 @@ pub fn render(d: &DossierView) -> Markup {
                 @let sheets: Vec<&SheetView> = d.sheets.iter().filter(|s| s.kind != "record").collect();
                 @if sheets.is_empty() { p.muted { "无" } }
                 @for s in sheets {
-                    p { @if s.kind == "supervision" { "民情督办单" } @else { "民情建议单" } "（" (local(&s.created_at)) "）：" (s.body.get("body").and_then(|b| b.as_str()).unwrap_or("")) }
+                    p { @if s.kind == "supervision" { "民情督办单" } @else { "民情建议单" } "（" (local(&s.created_at)) "）：" (sheet_text(&s.body)) }
                 }
                 h2 { "八、民评" }
                 p {

@@ -358,15 +358,8 @@ fn supervise(conn: &mut DbConn, row: &CommitmentRow, now: NaiveDateTime) -> Resu
         "due_at": row.due_at,
     });
     let sheet = SheetRow {
-        id: domain::new_id(),
-        matter_id: row.matter_id.clone(),
-        kind: "supervision".to_owned(),
         commitment_id: Some(row.id.clone()),
-        body: body.to_string(),
-        status: "open".to_owned(),
-        created_by: None,
-        created_at: now,
-        closed_at: None,
+        ..SheetRow::new(&row.matter_id, "supervision", &body, None, now)
     };
     let first = rows::insert_sheet(conn, &sheet)? == Inserted::New;
     let mut event = EventRow::new(&row.matter_id, "commitment_overdue", None, now);

@@ -45,20 +45,6 @@ pub fn facts(conn: &mut DbConn, seen: &Seen, min_days: u32, now: NaiveDateTime) 
     Ok(facts)
 }
 
-fn sheet(matter_id: &str, kind: &str, body: serde_json::Value, by: &str, now: NaiveDateTime) -> SheetRow {
-    SheetRow {
-        id: domain::new_id(),
-        matter_id: matter_id.to_owned(),
-        kind: kind.to_owned(),
-        commitment_id: None,
-        body: body.to_string(),
-        status: "open".to_owned(),
-        created_by: Some(by.to_owned()),
-        created_at: now,
-        closed_at: None,
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Suggestion sheet
 
@@ -77,8 +63,13 @@ pub fn suggest(
         let seen = queries::seen(conn, principal, id)?;
         seen.require(principal, Permission::CouncilWork)?;
         let to = transition(seen.status()?, Action::Suggest, facts(conn, &seen, min_days, now)?)?;
-        let row =
-            sheet(id, "suggestion", json!({ "title": seen.row.title, "suggestion": body }), &principal.user_id, now);
+        let row = SheetRow::new(
+            id,
+            "suggestion",
+            &json!({ "title": seen.row.title, "suggestion": body }),
+            Some(&principal.user_id),
+            now,
+        );
         rows::insert_sheet(conn, &row)?;
         let mut event = EventRow::new(id, "suggested", Some(&principal.user_id), now);
         event.note = body.clone();

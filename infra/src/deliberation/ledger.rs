@@ -146,20 +146,7 @@ pub(crate) fn raise_on_spot(
         "anonymous": q.anonymous,
         "raised_at": row.raised_at,
     });
-    rows::insert_sheet(
-        conn,
-        &SheetRow {
-            id: domain::new_id(),
-            matter_id: row.id.clone(),
-            kind: "record".to_owned(),
-            commitment_id: None,
-            body: record.to_string(),
-            status: "closed".to_owned(),
-            created_by: Some(principal.user_id.clone()),
-            created_at: now,
-            closed_at: Some(now),
-        },
-    )?;
+    rows::insert_sheet(conn, &SheetRow::new(&row.id, "record", &record, Some(&principal.user_id), now))?;
     let item = CourtyardRow {
         matter_id: row.id.clone(),
         meeting_id: meeting.id.clone(),

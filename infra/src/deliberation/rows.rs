@@ -177,6 +177,32 @@ pub struct SheetRow {
     pub closed_at: Option<NaiveDateTime>,
 }
 
+impl SheetRow {
+    /// A new sheet of `kind` (`SheetKind`'s words) for a matter with its fields as JSON, by
+    /// `created_by` (`None`: the system). A record sheet is closed as it is written; the others
+    /// stay open until acted on.
+    pub fn new(
+        matter_id: &str,
+        kind: &str,
+        body: &serde_json::Value,
+        created_by: Option<&str>,
+        now: NaiveDateTime,
+    ) -> Self {
+        let closed = kind == "record";
+        Self {
+            id: domain::new_id(),
+            matter_id: matter_id.to_owned(),
+            kind: kind.to_owned(),
+            commitment_id: None,
+            body: body.to_string(),
+            status: if closed { "closed" } else { "open" }.to_owned(),
+            created_by: created_by.map(str::to_owned),
+            created_at: now,
+            closed_at: closed.then_some(now),
+        }
+    }
+}
+
 /// Inserts a sheet; a second supervision sheet for the same commitment is a duplicate.
 pub(crate) fn insert_sheet(conn: &mut DbConn, row: &SheetRow) -> Result<Inserted, DieselError> {
     insert_unique(conn, |conn| diesel::insert_into(sh::matter_sheets).values(row).execute(conn))

@@ -243,20 +243,7 @@ pub fn raise(
         "origin": row.origin,
         "raised_at": row.raised_at,
     });
-    rows::insert_sheet(
-        conn,
-        &SheetRow {
-            id: domain::new_id(),
-            matter_id: row.id.clone(),
-            kind: "record".to_owned(),
-            commitment_id: None,
-            body: record.to_string(),
-            status: "closed".to_owned(),
-            created_by: Some(principal.user_id.clone()),
-            created_at: now,
-            closed_at: Some(now),
-        },
-    )?;
+    rows::insert_sheet(conn, &SheetRow::new(&row.id, "record", &record, Some(&principal.user_id), now))?;
     let owners = [principal.user_id.as_str(), principal.subject()];
     crate::media::service::attach_to_matter(conn, &draft.media, &owners, &row.id)?;
     caller.audit(

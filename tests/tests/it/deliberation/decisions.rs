@@ -208,6 +208,9 @@ async fn wuyi_big_goes_to_the_committees_with_a_suggestion_sheet_and_major_waits
     assert_eq!(sheets(&app, &big, "suggestion").await, 1);
     assert!(kinds(&inbox(&app, &w.cadre_a.token).await).contains(&"matter_suggested".to_owned()));
     assert_eq!(act(&app, &council.token, &big, "suggestion", sheet).await.0, StatusCode::CONFLICT);
+    // The file prints the council's suggestion in its words.
+    let page = app.get_as(&w.cadre_a.token, &format!("/api/v1/matters/{big}/dossier.html")).await.text().await.unwrap();
+    assert!(page.contains("民情建议单") && page.contains("建议两委将礼堂建设列入明年计划"), "{page}");
     assert_eq!(
         act(&app, &council.token, &big, "resolution", decision.clone()).await.0,
         StatusCode::FORBIDDEN,
