@@ -10,6 +10,7 @@ use infra::voting::service::{Cast, Draft};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::contract;
 use crate::http::error::ApiError;
 use crate::http::support::rfc3339;
 
@@ -19,17 +20,21 @@ fn parse_time(value: &str, field: &'static str) -> Result<NaiveDateTime, ApiErro
         .map_err(|_| ApiError::invalid_field(field, "an RFC 3339 time"))
 }
 
+fn title_schema() -> utoipa::openapi::Object {
+    contract::required_text(100).examples(["村道硬化方案"]).build()
+}
+
 /// A poll as its organiser writes it (staff with poll management over the scope).
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct PollBody {
     /// A village, natural village or village group.
     pub scope_id: String,
-    #[schema(example = "村道硬化方案")]
+    #[schema(schema_with = title_schema)]
     pub title: String,
     #[serde(default)]
     pub description: String,
     /// single, multiple, approval or motion.
-    #[schema(example = "single")]
+    #[schema(schema_with = contract::poll_kind)]
     pub kind: String,
     /// The options' texts, 2 to 50 (a motion: none, or its three).
     #[serde(default)]
@@ -37,17 +42,18 @@ pub struct PollBody {
     /// Multiple choice: how many options a ballot may choose.
     pub max_choices: Option<u32>,
     /// secret or open (roll call).
-    #[schema(example = "secret")]
+    #[schema(schema_with = contract::secrecy)]
     pub secrecy: String,
     /// residents, adults, representatives or households.
-    #[schema(example = "residents")]
+    #[schema(schema_with = contract::electorate)]
     pub electorate: String,
     /// live or after_close.
-    #[schema(example = "after_close")]
+    #[schema(schema_with = contract::results_visibility)]
     pub results: String,
     /// Least turnout, percent of the electorate.
     pub quorum_percent: Option<u8>,
     /// majority or two_thirds.
+    #[schema(schema_with = contract::threshold_or_null)]
     pub threshold: Option<String>,
     /// RFC 3339.
     pub opens_at: String,
