@@ -230,6 +230,22 @@ async fn a_household_votes_once_and_an_open_poll_takes_a_recast() {
         (vec![0, 1, 1], Some(1), Some(1))
     );
     assert_eq!(results["roll_call"].as_array().unwrap().len(), 2, "{results}");
+
+    // The electorate was told of the opening; cancelling an open poll tells them why.
+    let reason = json!({ "reason": "方案需重新讨论" });
+    let (status, cancelled) =
+        body(app.post(Some(&w.cadre_a.token), &format!("/api/v1/polls/{open_id}/cancel"), reason).await).await;
+    assert_eq!((status, cancelled["status"].as_str()), (StatusCode::OK, Some("cancelled")), "{cancelled}");
+    assert_eq!(vote(&app, &other, &open_id, json!([0]), None).await.1["error"]["code"], "poll_not_open");
+    app.state.jobs.run_now("dispatch_outbox").await.unwrap();
+    let (_, inbox) = get(&app, &other.token, "/api/v1/me/notifications?limit=100").await;
+    let kinds: Vec<&str> = inbox["items"].as_array().unwrap().iter().filter_map(|n| n["kind"].as_str()).collect();
+    assert!(kinds.contains(&"poll_opened") && kinds.contains(&"poll_cancelled"), "{kinds:?}");
+    // A resident cannot manage polls.
+    let (status, _) =
+        body(app.post(Some(&head.token), &format!("/api/v1/polls/{poll_id}/cancel"), json!({ "reason": "x" })).await)
+            .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 /// Every string in a JSON value.
@@ -253,6 +269,7 @@ async fn a_secret_poll_never_shows_a_voter_with_a_choice() {
     for who in &people {
         let (status, ballot) = vote(&app, who, &poll_id, json!([0]), None).await;
         assert_eq!(status, StatusCode::CREATED);
+        assert!(!ballot.to_string().contains(&who.id), "{ballot}");
         receipts.push(ballot["receipt"].as_str().unwrap().to_owned());
     }
     let voters: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
