@@ -242,6 +242,26 @@ pub fn new_password() -> Object {
         .build()
 }
 
+pub fn poll_kind() -> Object {
+    string_enum(domain::voting::PollKind::ALL.iter().map(|k| k.as_str()), false)
+}
+
+pub fn secrecy() -> Object {
+    string_enum(domain::voting::Secrecy::ALL.iter().map(|k| k.as_str()), false)
+}
+
+pub fn electorate() -> Object {
+    string_enum(domain::voting::Electorate::ALL.iter().map(|k| k.as_str()), false)
+}
+
+pub fn results_visibility() -> Object {
+    string_enum(domain::voting::Visibility::ALL.iter().map(|k| k.as_str()), false)
+}
+
+pub fn threshold_or_null() -> Object {
+    string_enum(domain::voting::Threshold::ALL.iter().map(|k| k.as_str()), true)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

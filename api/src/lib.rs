@@ -19,6 +19,7 @@ pub mod ops;
 pub mod routes;
 pub mod state;
 pub mod telemetry;
+pub mod voting;
 
 pub use app::{AppOptions, Application};
 pub use config::Config;

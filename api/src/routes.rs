@@ -12,7 +12,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(crate::notify::routes)
             .configure(crate::media::routes)
             .configure(crate::cases::routes)
-            .configure(crate::deliberation::routes),
+            .configure(crate::deliberation::routes)
+            .configure(crate::voting::routes),
     );
     cfg.service(scope::scope("/open311/v2").configure(crate::cases::open311_routes));
 }

@@ -17,6 +17,7 @@ pub(crate) mod schema;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod voting;
 pub mod wechat;
 
 pub use db::{Backend, Database, DbConn, DbOptions};

@@ -719,6 +719,117 @@ diesel::joinable!(households -> org_units (org_unit_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_followers -> cases (case_id));
 
+diesel::table! {
+    polls (id) {
+        id -> Text,
+        scope_id -> Text,
+        village_id -> Text,
+        title -> Text,
+        description -> Text,
+        kind -> Text,
+        max_choices -> Nullable<Integer>,
+        secrecy -> Text,
+        electorate -> Text,
+        results -> Text,
+        shuffle -> Bool,
+        quorum_percent -> Nullable<Integer>,
+        threshold -> Nullable<Text>,
+        status -> Text,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        electorate_size -> Nullable<Integer>,
+        roll_hash -> Nullable<Text>,
+        board_digest -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
+        matter_id -> Nullable<Text>,
+        contest_id -> Nullable<Text>,
+        reminded_at -> Nullable<Timestamp>,
+        published_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    poll_options (id) {
+        id -> Text,
+        poll_id -> Text,
+        position -> Integer,
+        text -> Text,
+        media_id -> Nullable<Text>,
+        idea_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    poll_roll (poll_id, voter_key) {
+        poll_id -> Text,
+        voter_key -> Text,
+    }
+}
+
+diesel::table! {
+    poll_participation (poll_id, voter_key) {
+        poll_id -> Text,
+        voter_key -> Text,
+        voter_id -> Text,
+        origin -> Text,
+        recorded_by -> Nullable<Text>,
+        voted_on -> Date,
+    }
+}
+
+diesel::table! {
+    ballots (id) {
+        id -> Text,
+        poll_id -> Text,
+        choices -> Text,
+        receipt -> Text,
+        origin -> Text,
+        voter_id -> Nullable<Text>,
+        cast_on -> Date,
+    }
+}
+
+diesel::table! {
+    contests (id) {
+        id -> Text,
+        scope_id -> Text,
+        village_id -> Text,
+        title -> Text,
+        description -> Text,
+        submit_opens_at -> Timestamp,
+        submit_closes_at -> Timestamp,
+        vote_opens_at -> Timestamp,
+        vote_closes_at -> Timestamp,
+        status -> Text,
+        poll_id -> Nullable<Text>,
+        winners -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ideas (id) {
+        id -> Text,
+        contest_id -> Text,
+        author_id -> Text,
+        title -> Text,
+        body -> Text,
+        moderation -> Text,
+        moderation_note -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(poll_options -> polls (poll_id));
+diesel::joinable!(ballots -> polls (poll_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     job_leases,
@@ -774,4 +885,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     commitment_progress,
     evaluations,
     matter_revisits,
+    polls,
+    poll_options,
+    poll_roll,
+    poll_participation,
+    ballots,
+    contests,
+    ideas,
 );

@@ -92,6 +92,11 @@ error_codes! {
     NoDepartment = "no_department": UNPROCESSABLE_ENTITY, "该类别没有对应的县级部门，请指定部门", "No county department is mapped to this category; name one";
     AlreadyDone = "already_done": CONFLICT, "您已经做过了（每人只能一次）", "You have done this already (once per person)";
     NoTriageScheme = "no_triage_scheme": CONFLICT, "本村（乡镇）尚未选择三事分流方式", "The village (or its township) has not chosen a triage scheme";
+    PollNotOpen = "poll_not_open": CONFLICT, "投票未在进行中", "The poll is not open for voting";
+    ResultsHidden = "results_hidden": CONFLICT, "投票结束后才公布结果", "Results are shown after the poll closes";
+    AlreadyVoted = "already_voted": CONFLICT, "您已经投过票了", "You have voted already";
+    HouseholdVoted = "household_voted": CONFLICT, "您家已有成员投过票（每户一票）", "Another member of your household has voted (one vote per household)";
+    NotOnRoll = "not_on_roll": FORBIDDEN, "您不在本次投票的选民名单中", "You are not on this poll's roll";
 }
 
 impl ErrorCode {
@@ -366,6 +371,27 @@ impl From<infra::deliberation::DeliberationError> for ApiError {
             E::Unconfirmed(missing) => Self::new(ErrorCode::InvalidTransition)
                 .with_details(json!({ "action": "announce", "reason": "missing_confirms", "missing": missing })),
             E::NoScheme => Self::new(ErrorCode::NoTriageScheme),
+            E::Corrupt(what) => Self::internal(what),
+            E::Db(e) => Self::from(infra::InfraError::from(e)),
+            E::Infra(e) => Self::from(e),
+        }
+    }
+}
+
+impl From<infra::voting::VotingError> for ApiError {
+    fn from(error: infra::voting::VotingError) -> Self {
+        use infra::voting::VotingError as E;
+        match error {
+            E::NotFound => Self::new(ErrorCode::NotFound),
+            E::Forbidden => Self::new(ErrorCode::Forbidden),
+            E::NotOnRoll => Self::new(ErrorCode::NotOnRoll),
+            E::Invalid { field, reason } => Self::invalid_field(field, &reason),
+            E::NotNow(refusal) => Self::new(ErrorCode::InvalidTransition)
+                .with_details(json!({ "action": refusal.action.as_str(), "status": refusal.status.as_str() })),
+            E::NotOpen => Self::new(ErrorCode::PollNotOpen),
+            E::ResultsHidden => Self::new(ErrorCode::ResultsHidden),
+            E::AlreadyVoted => Self::new(ErrorCode::AlreadyVoted),
+            E::HouseholdVoted => Self::new(ErrorCode::HouseholdVoted),
             E::Corrupt(what) => Self::internal(what),
             E::Db(e) => Self::from(infra::InfraError::from(e)),
             E::Infra(e) => Self::from(e),

@@ -182,10 +182,12 @@ pub enum Permission {
     /// A village's (or township's) deliberation set-up: scheme, triage catalog, member pool,
     /// service directory, rules of procedure.
     ManageDeliberation,
+    /// Polls of a village or township: create, edit, schedule, cancel, record paper ballots.
+    ManagePolls,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 22] = [
+    pub const ALL: [Permission; 23] = [
         Permission::ReadCases,
         Permission::SeeReporter,
         Permission::HandleGridCase,
@@ -208,6 +210,7 @@ impl Permission {
         Permission::DecideMatters,
         Permission::Supervise,
         Permission::ManageDeliberation,
+        Permission::ManagePolls,
     ];
 
     /// The permission table.
@@ -235,7 +238,8 @@ impl Permission {
             | Permission::Broadcast
             | Permission::CreateStaff
             | Permission::DecideMatters
-            | Permission::ManageDeliberation => OFFICERS,
+            | Permission::ManageDeliberation
+            | Permission::ManagePolls => OFFICERS,
             Permission::TriageMatters | Permission::ModerateContent => {
                 &[Supervisor, VillageCadre, TownshipOfficer, CountyAdmin, Admin]
             }
@@ -441,7 +445,7 @@ mod tests {
     #[test]
     fn each_permission_names_exactly_its_roles() {
         use Permission as P;
-        let expected: [(P, &[Role]); 22] = [
+        let expected: [(P, &[Role]); 23] = [
             (
                 P::ReadCases,
                 &[
@@ -483,6 +487,7 @@ mod tests {
             (P::DecideMatters, &[VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
             (P::Supervise, &[Supervisor, TownshipOfficer, CountyAdmin, Admin]),
             (P::ManageDeliberation, &[VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
+            (P::ManagePolls, &[VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (permission, roles) in expected {

@@ -78,6 +78,10 @@ pub const TEMPLATES: &[Template] = &[
         kind: "poll_opened", title: "投票已开始", body: "“{poll}”投票已开始，截止时间{closes_at}。"
     },
     Template {
+        kind: "poll_published", title: "投票结果已公布", body: "“{poll}”投票结果：{counts}（{outcome}）。"
+    },
+    Template { kind: "poll_cancelled", title: "投票已取消", body: "“{poll}”投票已取消：{reason}" },
+    Template {
         kind: "commitment_overdue",
         title: "承诺事项已逾期",
         body: "“{commitment}”已超过承诺期限{deadline}，请尽快办理并反馈。",

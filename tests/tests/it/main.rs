@@ -21,4 +21,5 @@ mod open311;
 mod storage;
 mod store;
 mod subscribe_messages;
+mod voting;
 mod wechat;

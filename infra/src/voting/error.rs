@@ -1,0 +1,102 @@
+//! The voting feature's one error. `api` maps it to HTTP in one place.
+
+use diesel::result::Error as DieselError;
+use domain::identity::roles::Denial;
+use domain::voting::NotNow;
+use domain::DomainError;
+
+use crate::error::ConnectionLoss;
+use crate::InfraError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VotingError {
+    /// No such poll (or receipt), or one the caller may not see.
+    #[error("not found")]
+    NotFound,
+    /// Visible, but not the caller's to do (not on the frozen roll, no permission).
+    #[error("forbidden")]
+    Forbidden,
+    /// Not on the poll's frozen roll.
+    #[error("not on the roll")]
+    NotOnRoll,
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    /// The poll's life refuses the step.
+    #[error("{:?} is not allowed while {:?}", .0.action, .0.status)]
+    NotNow(NotNow),
+    /// Ballots are taken only while the poll is open and before it closes.
+    #[error("the poll is not open")]
+    NotOpen,
+    /// Results (and the board) of an after-close poll before it closes.
+    #[error("results are shown after the poll closes")]
+    ResultsHidden,
+    /// The voter has voted already (a secret poll takes one ballot each).
+    #[error("already voted")]
+    AlreadyVoted,
+    /// Another member of the household used its one vote.
+    #[error("the household has voted")]
+    HouseholdVoted,
+    /// A stored value that does not parse (a server error).
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Db(DieselError),
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+impl VotingError {
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Self::Invalid { field, reason: reason.into() }
+    }
+}
+
+impl From<DieselError> for VotingError {
+    fn from(error: DieselError) -> Self {
+        Self::Db(error)
+    }
+}
+
+impl From<DomainError> for VotingError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::Invalid { field, reason } => Self::Invalid { field, reason: reason.to_owned() },
+        }
+    }
+}
+
+impl From<Denial> for VotingError {
+    fn from(denial: Denial) -> Self {
+        match denial {
+            Denial::NotFound => Self::NotFound,
+            Denial::Forbidden => Self::Forbidden,
+        }
+    }
+}
+
+impl From<NotNow> for VotingError {
+    fn from(refusal: NotNow) -> Self {
+        Self::NotNow(refusal)
+    }
+}
+
+impl ConnectionLoss for VotingError {
+    fn connection_lost(&self) -> bool {
+        match self {
+            Self::Db(e) => e.connection_lost(),
+            Self::Infra(e) => e.connection_lost(),
+            _ => false,
+        }
+    }
+}
+
+/// For callers that only report failure (a job's log).
+impl From<VotingError> for InfraError {
+    fn from(error: VotingError) -> Self {
+        match error {
+            VotingError::Infra(e) => e,
+            VotingError::Db(e) => InfraError::from(e),
+            other => InfraError::Task(other.to_string()),
+        }
+    }
+}
