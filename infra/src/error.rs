@@ -93,3 +93,63 @@ impl ConnectionLoss for diesel::result::Error {
         is_lost_connection(self)
     }
 }
+
+/// The conversions every feature's error shares, for an enum with the variants `NotFound`,
+/// `Forbidden`, `Invalid { field, reason }`, `Db(diesel::result::Error)` and
+/// `Infra(InfraError)`: `invalid(field, reason)`, `From` a diesel error, a domain error and a
+/// scope denial, `ConnectionLoss`, and `From` it for `InfraError` (for callers that only report
+/// failure: a job's log, the demo seed — the database's own errors stay themselves, anything
+/// else is a task that failed).
+#[macro_export]
+macro_rules! feature_error {
+    ($name:ident) => {
+        impl $name {
+            pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+                Self::Invalid { field, reason: reason.into() }
+            }
+        }
+
+        impl From<diesel::result::Error> for $name {
+            fn from(error: diesel::result::Error) -> Self {
+                Self::Db(error)
+            }
+        }
+
+        impl From<domain::DomainError> for $name {
+            fn from(error: domain::DomainError) -> Self {
+                match error {
+                    domain::DomainError::Invalid { field, reason } => Self::invalid(field, reason),
+                }
+            }
+        }
+
+        impl From<domain::identity::roles::Denial> for $name {
+            fn from(denial: domain::identity::roles::Denial) -> Self {
+                match denial {
+                    domain::identity::roles::Denial::NotFound => Self::NotFound,
+                    domain::identity::roles::Denial::Forbidden => Self::Forbidden,
+                }
+            }
+        }
+
+        impl $crate::error::ConnectionLoss for $name {
+            fn connection_lost(&self) -> bool {
+                match self {
+                    Self::Db(e) => $crate::error::ConnectionLoss::connection_lost(e),
+                    Self::Infra(e) => $crate::error::ConnectionLoss::connection_lost(e),
+                    _ => false,
+                }
+            }
+        }
+
+        impl From<$name> for $crate::InfraError {
+            fn from(error: $name) -> Self {
+                match error {
+                    $name::Infra(e) => e,
+                    $name::Db(e) => $crate::InfraError::from(e),
+                    other => $crate::InfraError::Task(other.to_string()),
+                }
+            }
+        }
+    };
+}

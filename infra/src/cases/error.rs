@@ -3,10 +3,7 @@
 
 use diesel::result::Error as DieselError;
 use domain::cases::TransitionError;
-use domain::identity::roles::Denial;
-use domain::DomainError;
 
-use crate::error::ConnectionLoss;
 use crate::InfraError;
 
 #[derive(Debug, thiserror::Error)]
@@ -59,59 +56,10 @@ pub enum CasesError {
     Infra(#[from] InfraError),
 }
 
-impl CasesError {
-    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        Self::Invalid { field, reason: reason.into() }
-    }
-}
-
-impl From<DieselError> for CasesError {
-    fn from(error: DieselError) -> Self {
-        Self::Db(error)
-    }
-}
-
-impl From<DomainError> for CasesError {
-    fn from(error: DomainError) -> Self {
-        match error {
-            DomainError::Invalid { field, reason } => Self::invalid(field, reason),
-        }
-    }
-}
-
-impl From<Denial> for CasesError {
-    fn from(denial: Denial) -> Self {
-        match denial {
-            Denial::NotFound => Self::NotFound,
-            Denial::Forbidden => Self::Forbidden,
-        }
-    }
-}
-
 impl From<TransitionError> for CasesError {
     fn from(error: TransitionError) -> Self {
         Self::Transition(error)
     }
 }
 
-impl ConnectionLoss for CasesError {
-    fn connection_lost(&self) -> bool {
-        match self {
-            Self::Db(e) => e.connection_lost(),
-            Self::Infra(e) => e.connection_lost(),
-            _ => false,
-        }
-    }
-}
-
-/// For callers that only report failure (the demo seed, the sweeper's log): the database's own
-/// errors stay themselves; anything else is a task that failed.
-impl From<CasesError> for InfraError {
-    fn from(error: CasesError) -> Self {
-        match error {
-            CasesError::Infra(e) => e,
-            CasesError::Db(e) => InfraError::from(e),
-            other => InfraError::Task(other.to_string()),
-        }
-    }
-}
+crate::feature_error!(CasesError);

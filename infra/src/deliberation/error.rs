@@ -3,10 +3,7 @@
 
 use diesel::result::Error as DieselError;
 use domain::deliberation::Refusal;
-use domain::identity::roles::Denial;
-use domain::DomainError;
 
-use crate::error::ConnectionLoss;
 use crate::InfraError;
 
 #[derive(Debug, thiserror::Error)]
@@ -47,58 +44,10 @@ pub enum DeliberationError {
     Infra(#[from] InfraError),
 }
 
-impl DeliberationError {
-    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        Self::Invalid { field, reason: reason.into() }
-    }
-}
-
-impl From<DieselError> for DeliberationError {
-    fn from(error: DieselError) -> Self {
-        Self::Db(error)
-    }
-}
-
-impl From<DomainError> for DeliberationError {
-    fn from(error: DomainError) -> Self {
-        match error {
-            DomainError::Invalid { field, reason } => Self::Invalid { field, reason: reason.to_owned() },
-        }
-    }
-}
-
-impl From<Denial> for DeliberationError {
-    fn from(denial: Denial) -> Self {
-        match denial {
-            Denial::NotFound => Self::NotFound,
-            Denial::Forbidden => Self::Forbidden,
-        }
-    }
-}
-
 impl From<Refusal> for DeliberationError {
     fn from(refusal: Refusal) -> Self {
         Self::Transition(refusal)
     }
 }
 
-impl ConnectionLoss for DeliberationError {
-    fn connection_lost(&self) -> bool {
-        match self {
-            Self::Db(e) => e.connection_lost(),
-            Self::Infra(e) => e.connection_lost(),
-            _ => false,
-        }
-    }
-}
-
-/// For callers that only report failure (the demo seed, a sweeper's log).
-impl From<DeliberationError> for InfraError {
-    fn from(error: DeliberationError) -> Self {
-        match error {
-            DeliberationError::Infra(e) => e,
-            DeliberationError::Db(e) => InfraError::from(e),
-            other => InfraError::Task(other.to_string()),
-        }
-    }
-}
+crate::feature_error!(DeliberationError);

@@ -1,11 +1,8 @@
 //! The voting feature's one error. `api` maps it to HTTP in one place.
 
 use diesel::result::Error as DieselError;
-use domain::identity::roles::Denial;
 use domain::voting::NotNow;
-use domain::DomainError;
 
-use crate::error::ConnectionLoss;
 use crate::InfraError;
 
 #[derive(Debug, thiserror::Error)]
@@ -45,58 +42,10 @@ pub enum VotingError {
     Infra(#[from] InfraError),
 }
 
-impl VotingError {
-    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        Self::Invalid { field, reason: reason.into() }
-    }
-}
-
-impl From<DieselError> for VotingError {
-    fn from(error: DieselError) -> Self {
-        Self::Db(error)
-    }
-}
-
-impl From<DomainError> for VotingError {
-    fn from(error: DomainError) -> Self {
-        match error {
-            DomainError::Invalid { field, reason } => Self::Invalid { field, reason: reason.to_owned() },
-        }
-    }
-}
-
-impl From<Denial> for VotingError {
-    fn from(denial: Denial) -> Self {
-        match denial {
-            Denial::NotFound => Self::NotFound,
-            Denial::Forbidden => Self::Forbidden,
-        }
-    }
-}
-
 impl From<NotNow> for VotingError {
     fn from(refusal: NotNow) -> Self {
         Self::NotNow(refusal)
     }
 }
 
-impl ConnectionLoss for VotingError {
-    fn connection_lost(&self) -> bool {
-        match self {
-            Self::Db(e) => e.connection_lost(),
-            Self::Infra(e) => e.connection_lost(),
-            _ => false,
-        }
-    }
-}
-
-/// For callers that only report failure (a job's log).
-impl From<VotingError> for InfraError {
-    fn from(error: VotingError) -> Self {
-        match error {
-            VotingError::Infra(e) => e,
-            VotingError::Db(e) => InfraError::from(e),
-            other => InfraError::Task(other.to_string()),
-        }
-    }
-}
+crate::feature_error!(VotingError);
