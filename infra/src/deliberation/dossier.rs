@@ -472,26 +472,34 @@ pub fn showcase(conn: &mut DbConn, village: &str, limit: i64) -> Result<Vec<Show
         .limit(limit)
         .select(MatterRow::as_select())
         .load(conn)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let resolution: Option<(String, String, NaiveDateTime)> = rs::resolutions
-            .filter(rs::matter_id.eq(&row.id))
-            .select((rs::decided_by, rs::body, rs::decided_at))
-            .first(conn)
-            .optional()?;
-        let statuses: Vec<String> = cm::commitments.filter(cm::matter_id.eq(&row.id)).select(cm::status).load(conn)?;
-        let ratings: Vec<i32> = ev::evaluations.filter(ev::matter_id.eq(&row.id)).select(ev::rating).load(conn)?;
-        let average = (!ratings.is_empty())
-            .then(|| (f64::from(ratings.iter().sum::<i32>()) / ratings.len() as f64 * 100.0).round() / 100.0);
-        out.push(ShowcaseItem {
-            resolution,
-            commitments_done: statuses.iter().filter(|s| *s == "done").count() as i64,
-            commitments: statuses.len() as i64,
-            average_rating: average,
-            row,
-        });
-    }
-    Ok(out)
+    // One read each for the page's resolutions, commitments and ratings, not three per matter.
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let resolutions: Vec<(String, String, String, NaiveDateTime)> = rs::resolutions
+        .filter(rs::matter_id.eq_any(&ids))
+        .select((rs::matter_id, rs::decided_by, rs::body, rs::decided_at))
+        .load(conn)?;
+    let commitments: Vec<(String, String)> =
+        cm::commitments.filter(cm::matter_id.eq_any(&ids)).select((cm::matter_id, cm::status)).load(conn)?;
+    let ratings: Vec<(String, i32)> =
+        ev::evaluations.filter(ev::matter_id.eq_any(&ids)).select((ev::matter_id, ev::rating)).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mine: Vec<i32> = ratings.iter().filter(|(m, _)| *m == row.id).map(|(_, r)| *r).collect();
+            let statuses: Vec<&String> = commitments.iter().filter(|(m, _)| *m == row.id).map(|(_, s)| s).collect();
+            ShowcaseItem {
+                resolution: resolutions
+                    .iter()
+                    .find(|r| r.0 == row.id)
+                    .map(|(_, by, body, at)| (by.clone(), body.clone(), *at)),
+                commitments_done: statuses.iter().filter(|s| s.as_str() == "done").count() as i64,
+                commitments: statuses.len() as i64,
+                average_rating: (!mine.is_empty())
+                    .then(|| (f64::from(mine.iter().sum::<i32>()) / mine.len() as f64 * 100.0).round() / 100.0),
+                row,
+            }
+        })
+        .collect())
 }
 
 /// A month of a village's deliberation, as townships read it.

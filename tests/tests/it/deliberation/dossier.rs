@@ -192,5 +192,8 @@ async fn a_finished_matter_has_one_file_with_every_step() {
     // The village's showcase, public, names the matter and nobody.
     let (_, shown) = body(app.get(&format!("/api/v1/org-units/{}/matter-showcase", w.village_a)).await).await;
     assert_eq!(shown["items"][0]["id"].as_str(), Some(matter.as_str()));
+    let item = &shown["items"][0];
+    assert_eq!((item["commitments"].as_i64(), item["commitments_done"].as_i64()), (Some(1), Some(1)));
+    assert_eq!((item["average_rating"].as_f64(), item["decided_by"].as_str()), (Some(4.5), Some("council")));
     assert!(!shown.to_string().contains("李春华"));
 }
