@@ -142,11 +142,11 @@ fn jobs(ctx: JobContext, config: &Config, channels: infra::notify::Channels) -> 
         })
         .job("open_polls", config.deliberation.sweep_interval, move |ctx| async move {
             let now = ctx.now();
-            ctx.db.run(move |conn| infra::voting::service::open_due(conn, now).map_err(InfraError::from)).await
+            ctx.db.run(move |conn| infra::voting::sweep::open_due(conn, now).map_err(InfraError::from)).await
         })
         .job("close_polls", config.deliberation.sweep_interval, move |ctx| async move {
             let now = ctx.now();
-            ctx.db.run(move |conn| infra::voting::service::close_due(conn, now).map_err(InfraError::from)).await
+            ctx.db.run(move |conn| infra::voting::sweep::close_due(conn, now).map_err(InfraError::from)).await
         })
         .job("mail_digests", Duration::from_secs(3600), {
             move |ctx| {

@@ -4,9 +4,10 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use domain::voting::{Decision, Electorate, PollKind, Secrecy, Threshold, Visibility};
 use infra::deliberation::service::written;
+use infra::voting::casting::Cast;
 use infra::voting::queries::{Board, Results, Seen};
 use infra::voting::rows::BallotRow;
-use infra::voting::service::{Cast, Draft};
+use infra::voting::service::Draft;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

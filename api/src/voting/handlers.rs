@@ -7,7 +7,7 @@ use domain::identity::principal::Principal;
 use domain::voting::PollId;
 use infra::deliberation::service::Caller;
 use infra::identity::audit::Origin;
-use infra::voting::{queries, service};
+use infra::voting::{casting, queries, service};
 
 use super::dto::*;
 use crate::auth::Auth;
@@ -125,7 +125,7 @@ pub async fn cast_ballot(
     let (caller, now, id) = (caller(auth.0, meta), state.clock.now().naive_utc(), id.into_inner());
     let key = idempotency::key_from(&req, &caller.principal.user_id, &body)?;
     idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
-        Ok(BallotView::from(service::cast(conn, &caller, id.as_str(), &ballot, now)?))
+        Ok(BallotView::from(casting::cast(conn, &caller, id.as_str(), &ballot, now)?))
     })
     .await
 }
@@ -150,7 +150,7 @@ pub async fn record_offline_ballot(
     let (caller, now, id) = (caller(auth.0, meta), state.clock.now().naive_utc(), id.into_inner());
     let key = idempotency::key_from(&req, &caller.principal.user_id, &body)?;
     idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
-        Ok(BallotView::from(service::cast(conn, &caller, id.as_str(), &ballot, now)?))
+        Ok(BallotView::from(casting::cast(conn, &caller, id.as_str(), &ballot, now)?))
     })
     .await
 }

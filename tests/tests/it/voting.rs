@@ -224,6 +224,13 @@ async fn a_household_votes_once_and_an_open_poll_takes_a_recast() {
         body(app.post(Some(&w.cadre_a.token), &format!("/api/v1/polls/{open_id}/offline-ballots"), offline).await)
             .await;
     assert_eq!((status, ballot["origin"].as_str()), (StatusCode::CREATED, Some("offline")), "{ballot}");
+    // Staff never record over a vote cast online, and a paper ballot is final.
+    let over = json!({ "voter_id": head.id, "choices": [1] });
+    let (status, refused) =
+        body(app.post(Some(&w.cadre_a.token), &format!("/api/v1/polls/{open_id}/offline-ballots"), over).await).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("already_voted")));
+    let (status, refused) = vote(&app, &spouse, &open_id, json!([0]), None).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("already_voted")));
     let (_, results) = get(&app, &head.token, &format!("/api/v1/polls/{open_id}/results")).await;
     assert_eq!(
         (counts(&results), results["offline"].as_u64(), results["online"].as_u64()),
