@@ -93,6 +93,7 @@ fn jobs(ctx: JobContext, config: &Config, channels: infra::notify::Channels) -> 
     let policy = config.cases.policy.clone();
     let triage_days = config.deliberation.triage_days;
     let reminder_hours = config.deliberation.meeting_reminder_hours;
+    let poll_lead = chrono::Duration::hours(i64::from(config.deliberation.poll_reminder_hours));
     let fanout_lease = chrono::Duration::from_std(config.fanout_lease).unwrap_or(chrono::Duration::seconds(20));
     Jobs::builder(ctx)
         .job("purge_idempotency_keys", Duration::from_secs(3600), move |ctx| async move {
@@ -143,6 +144,12 @@ fn jobs(ctx: JobContext, config: &Config, channels: infra::notify::Channels) -> 
         .job("open_polls", config.deliberation.sweep_interval, move |ctx| async move {
             let now = ctx.now();
             ctx.db.run(move |conn| infra::voting::sweep::open_due(conn, now).map_err(InfraError::from)).await
+        })
+        .job("remind_polls", config.deliberation.sweep_interval, move |ctx| async move {
+            let now = ctx.now();
+            ctx.db
+                .run(move |conn| infra::voting::sweep::remind_due(conn, poll_lead, now).map_err(InfraError::from))
+                .await
         })
         .job("close_polls", config.deliberation.sweep_interval, move |ctx| async move {
             let now = ctx.now();

@@ -102,6 +102,9 @@ pub struct DeliberationSettings {
     pub meeting_reminder_hours: u32,
     /// Minutes a meeting's check-in code stays valid (`YISHI_MEETING_CHECKIN_MINUTES`).
     pub checkin_minutes: u32,
+    /// Hours before an open poll closes that the electors who have not voted are reminded
+    /// (`YISHI_POLL_REMINDER_HOURS`).
+    pub poll_reminder_hours: u32,
 }
 
 /// Rate limits: `(count, window)` pairs.
@@ -258,6 +261,7 @@ impl Config {
                 meeting_reminder_hours: u32::try_from(number("YISHI_MEETING_REMINDER_HOURS", 24)?.clamp(1, 168))
                     .unwrap_or(24),
                 checkin_minutes: u32::try_from(number("YISHI_MEETING_CHECKIN_MINUTES", 30)?.clamp(1, 720)).unwrap_or(30),
+                poll_reminder_hours: u32::try_from(number("YISHI_POLL_REMINDER_HOURS", 24)?.clamp(1, 168)).unwrap_or(24),
             },
             media_dir: get("YISHI_MEDIA_DIR").unwrap_or_else(|| "data/media".into()).into(),
             media_max_image_bytes: usize::try_from(number("YISHI_MEDIA_MAX_IMAGE_BYTES", 10 * 1024 * 1024)?)
@@ -355,6 +359,7 @@ impl Config {
             ("YISHI_MATTER_SOLICIT_MIN_DAYS", self.deliberation.solicit_min_days.to_string()),
             ("YISHI_MATTER_RATING_DAYS", self.deliberation.rating_days.to_string()),
             ("YISHI_MEETING_REMINDER_HOURS", self.deliberation.meeting_reminder_hours.to_string()),
+            ("YISHI_POLL_REMINDER_HOURS", self.deliberation.poll_reminder_hours.to_string()),
             ("YISHI_MEETING_CHECKIN_MINUTES", self.deliberation.checkin_minutes.to_string()),
         ]
     }

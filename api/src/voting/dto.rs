@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use domain::voting::{Decision, Electorate, PollKind, Secrecy, Threshold, Visibility};
 use infra::deliberation::service::written;
 use infra::voting::casting::Cast;
-use infra::voting::queries::{Board, Results, Seen};
+use infra::voting::queries::{self, Board, Results, Seen};
 use infra::voting::rows::BallotRow;
 use infra::voting::service::Draft;
 use serde::{Deserialize, Serialize};
@@ -60,6 +60,9 @@ pub struct PollBody {
     pub opens_at: String,
     /// RFC 3339.
     pub closes_at: String,
+    /// Show each voter the options in an order of their own (ballots still name positions).
+    #[serde(default)]
+    pub shuffle: bool,
 }
 
 impl PollBody {
@@ -82,6 +85,7 @@ impl PollBody {
             },
             opens_at: parse_time(&self.opens_at, "opens_at")?,
             closes_at: parse_time(&self.closes_at, "closes_at")?,
+            shuffle: self.shuffle,
         };
         Ok(draft.checked()?)
     }
@@ -110,7 +114,10 @@ pub struct PollView {
     pub status: String,
     pub opens_at: String,
     pub closes_at: String,
+    /// In the order this viewer sees them (their own order when the poll shuffles); a ballot
+    /// names options by `position`.
     pub options: Vec<PollOptionView>,
+    pub shuffle: bool,
     /// Frozen at opening.
     pub electorate_size: Option<i32>,
     /// sha256 over the sorted voter keys of the frozen roll.
@@ -119,6 +126,18 @@ pub struct PollView {
     pub board_digest: Option<String>,
     pub outcome: Option<String>,
     pub cancel_reason: Option<String>,
+    /// When the electors who had not voted were last reminded.
+    pub reminded_at: Option<String>,
+}
+
+impl PollView {
+    /// The poll as `viewer` sees it: the options in their own order when the poll shuffles.
+    pub fn seen_by(mut seen: Seen, viewer: &str) -> Self {
+        let order = queries::option_order(&seen, viewer);
+        let mut options: Vec<Option<_>> = seen.options.drain(..).map(Some).collect();
+        seen.options = order.into_iter().filter_map(|i| options.get_mut(i).and_then(Option::take)).collect();
+        Self::from(seen)
+    }
 }
 
 impl From<Seen> for PollView {
@@ -141,11 +160,13 @@ impl From<Seen> for PollView {
             opens_at: rfc3339(r.opens_at),
             closes_at: rfc3339(r.closes_at),
             options: seen.options.into_iter().map(|o| PollOptionView { position: o.position, text: o.text }).collect(),
+            shuffle: r.shuffle,
             electorate_size: r.electorate_size,
             roll_hash: r.roll_hash,
             board_digest: r.board_digest,
             outcome: r.outcome,
             cancel_reason: r.cancel_reason,
+            reminded_at: r.reminded_at.map(rfc3339),
         }
     }
 }
@@ -153,11 +174,15 @@ impl From<Seen> for PollView {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PollList {
     pub items: Vec<PollView>,
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PollQuery {
     pub village_id: String,
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]

@@ -36,26 +36,36 @@ pub async fn create_poll(
     Ok(HttpResponse::Created().json(PollView::from(seen)))
 }
 
-/// The polls of a village the caller may see, newest first.
-#[utoipa::path(tag = "voting", params(PollQuery), responses((status = 200, body = PollList)))]
+/// The polls of a village the caller may see, newest first, a page at a time.
+#[utoipa::path(tag = "voting", params(PollQuery), responses((status = 200, body = PollList), (status = 422, body = ErrorBody)))]
 #[get("/polls")]
 pub async fn list_polls(
     state: web::Data<AppState>,
     auth: Auth,
     query: Query<PollQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (principal, village) = (auth.0, query.into_inner().village_id);
-    let found = state.db.run(move |conn| queries::of_village(conn, &principal, &village)).await?;
-    Ok(HttpResponse::Ok().json(PollList { items: found.into_iter().map(PollView::from).collect() }))
+    let (principal, q) = (auth.0, query.into_inner());
+    let limit = domain::paging::PageLimit::parse(q.limit)?;
+    let before: Option<String> = q.cursor.as_ref().map(|c| state.cursors.decode("polls", c)).transpose()?;
+    let viewer = principal.subject().to_owned();
+    let page = state
+        .db
+        .run(move |conn| queries::page_of_village(conn, &principal, &q.village_id, before.as_deref(), limit))
+        .await?;
+    let next_cursor = page.more_after.map(|last| state.cursors.encode("polls", &last)).transpose()?;
+    let items = page.items.into_iter().map(|seen| PollView::seen_by(seen, &viewer)).collect();
+    Ok(HttpResponse::Ok().json(PollList { items, next_cursor }))
 }
 
-/// One poll: residents of its scope and staff over it.
+/// One poll: residents of its scope and staff over it (the options in the caller's own order
+/// when the poll shuffles).
 #[utoipa::path(tag = "voting", params(("id" = String, Path)), responses((status = 200, body = PollView), (status = 404, body = ErrorBody)))]
 #[get("/polls/{id}")]
 pub async fn get_poll(state: web::Data<AppState>, auth: Auth, id: web::Path<PollId>) -> Result<HttpResponse, ApiError> {
     let (principal, id) = (auth.0, id.into_inner());
+    let viewer = principal.subject().to_owned();
     let seen = state.db.run(move |conn| queries::seen(conn, &principal, id.as_str())).await?;
-    Ok(HttpResponse::Ok().json(PollView::from(seen)))
+    Ok(HttpResponse::Ok().json(PollView::seen_by(seen, &viewer)))
 }
 
 /// Changes a draft or scheduled poll.
@@ -101,6 +111,21 @@ pub async fn cancel_poll(
     let (caller, now, id, reason) =
         (caller(auth.0, meta), state.clock.now().naive_utc(), id.into_inner(), body.into_inner().parse()?);
     let seen = state.db.run(move |conn| service::cancel(conn, &caller, id.as_str(), &reason, now)).await?;
+    Ok(HttpResponse::Ok().json(PollView::from(seen)))
+}
+
+/// Reminds the electors who have not voted yet (staff; at most once an hour). Nobody is told
+/// who they were.
+#[utoipa::path(tag = "voting", params(("id" = String, Path)), responses((status = 200, body = PollView), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[post("/polls/{id}/remind")]
+pub async fn remind_poll(
+    state: web::Data<AppState>,
+    auth: Auth,
+    meta: RequestMeta,
+    id: web::Path<PollId>,
+) -> Result<HttpResponse, ApiError> {
+    let (caller, now, id) = (caller(auth.0, meta), state.clock.now().naive_utc(), id.into_inner());
+    let seen = state.db.run(move |conn| service::remind(conn, &caller, id.as_str(), now)).await?;
     Ok(HttpResponse::Ok().json(PollView::from(seen)))
 }
 

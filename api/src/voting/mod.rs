@@ -16,6 +16,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(v::update_poll)
         .service(v::schedule_poll)
         .service(v::cancel_poll)
+        .service(v::remind_poll)
         .service(v::cast_ballot)
         .service(v::record_offline_ballot)
         .service(v::poll_results)

@@ -80,6 +80,9 @@ pub const TEMPLATES: &[Template] = &[
     Template {
         kind: "poll_published", title: "投票结果已公布", body: "“{poll}”投票结果：{counts}（{outcome}）。"
     },
+    Template {
+        kind: "poll_reminder", title: "投票即将截止", body: "“{poll}”投票将于{closes_at}截止，请及时投票。"
+    },
     Template { kind: "poll_cancelled", title: "投票已取消", body: "“{poll}”投票已取消：{reason}" },
     Template {
         kind: "commitment_overdue",

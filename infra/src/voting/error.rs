@@ -33,6 +33,9 @@ pub enum VotingError {
     /// Another member of the household used its one vote.
     #[error("the household has voted")]
     HouseholdVoted,
+    /// The organiser reminded the electorate less than an hour ago.
+    #[error("reminded less than an hour ago")]
+    RemindedRecently,
     /// A stored value that does not parse (a server error).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),

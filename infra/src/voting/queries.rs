@@ -1,15 +1,19 @@
 //! Reads of the voting feature: a poll as the caller may see it, a village's polls, the results,
 //! the public board and one receipt.
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 use domain::identity::principal::Principal;
 use domain::identity::roles::{Permission, Place};
+use domain::paging::PageLimit;
 use domain::voting::{tally, Decision, Outcome, PollKind, PollStatus, Secrecy, Threshold, Visibility};
 use sha2::{Digest, Sha256};
 
 use super::rows::{BallotRow, OptionRow, PollRow};
 use super::VotingError;
 use crate::identity::queries::{org, residency, users};
+use crate::identity::rows::path_text;
 use crate::schema::ballots::dsl as b;
 use crate::schema::poll_options::dsl as po;
 use crate::schema::polls::dsl as p;
@@ -88,19 +92,94 @@ pub(crate) fn options_of(conn: &mut DbConn, poll_id: &str) -> Result<Vec<OptionR
         .load(conn)?)
 }
 
-/// The polls of a village the caller may see, newest first (at most 200).
-pub fn of_village(conn: &mut DbConn, principal: &Principal, village_id: &str) -> Result<Vec<Seen>, VotingError> {
-    let ids: Vec<String> =
-        p::polls.filter(p::village_id.eq(village_id)).order(p::id.desc()).limit(200).select(p::id).load(conn)?;
-    let mut seen_polls = Vec::new();
-    for id in ids {
-        match seen(conn, principal, &id) {
-            Ok(one) => seen_polls.push(one),
-            Err(VotingError::NotFound) => {}
-            Err(other) => return Err(other),
-        }
+/// A page of a village's polls, newest first.
+#[derive(Debug, Clone)]
+pub struct PollPage {
+    pub items: Vec<Seen>,
+    /// The last id shown when there are more.
+    pub more_after: Option<String>,
+}
+
+/// The scopes of a village a caller who is not staff over the whole village sees polls of: the
+/// units on their homes' paths inside it, and the units under their grants inside it.
+fn scopes_within(
+    conn: &mut DbConn,
+    principal: &Principal,
+    village_path: &[String],
+) -> Result<Vec<String>, VotingError> {
+    let homes = residency::member_places(conn, principal.subject())?;
+    let mut scopes: Vec<String> = homes
+        .iter()
+        .filter(|h| h.org_path.starts_with(village_path))
+        .flat_map(|h| h.org_path[village_path.len() - 1..].to_vec())
+        .collect();
+    let granted: Vec<String> = principal
+        .grants
+        .iter()
+        .filter(|g| g.org_path.len() > village_path.len() && g.org_path.starts_with(village_path))
+        .map(|g| path_text(&g.org_path))
+        .collect();
+    if !granted.is_empty() {
+        scopes.extend(residency::units_under(conn, &granted)?);
     }
-    Ok(seen_polls)
+    scopes.sort();
+    scopes.dedup();
+    Ok(scopes)
+}
+
+/// A page of the polls of a village the caller may see, newest first, after the keyset
+/// `before`: staff over the village see all of them, others those of the scopes they live in
+/// (one index walk on `polls_village`, the options of the page in one statement).
+pub fn page_of_village(
+    conn: &mut DbConn,
+    principal: &Principal,
+    village_id: &str,
+    before: Option<&str>,
+    limit: PageLimit,
+) -> Result<PollPage, VotingError> {
+    let Some(village_path) = org::unit_path(conn, village_id)? else {
+        return Ok(PollPage { items: Vec::new(), more_after: None });
+    };
+    let mut query = p::polls.filter(p::village_id.eq(village_id)).select(PollRow::as_select()).into_boxed();
+    if !principal.sees(&Place::in_org(village_path.clone())) {
+        query = query.filter(p::scope_id.eq_any(scopes_within(conn, principal, &village_path)?));
+    }
+    if let Some(before) = before {
+        query = query.filter(p::id.lt(before.to_owned()));
+    }
+    let mut rows: Vec<PollRow> = query.order(p::id.desc()).limit(limit.probe()).load(conn)?;
+    let shown = limit.get() as usize;
+    let more_after = (rows.len() > shown).then(|| rows[shown - 1].id.clone());
+    rows.truncate(shown);
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut options: HashMap<String, Vec<OptionRow>> = HashMap::new();
+    let all: Vec<OptionRow> = po::poll_options
+        .filter(po::poll_id.eq_any(&ids))
+        .order((po::poll_id.asc(), po::position.asc()))
+        .select(OptionRow::as_select())
+        .load(conn)?;
+    for option in all {
+        options.entry(option.poll_id.clone()).or_default().push(option);
+    }
+    let scopes: Vec<String> = rows.iter().map(|r| r.scope_id.clone()).collect();
+    let paths = org::unit_paths(conn, &scopes)?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let scope_path = paths.get(&row.scope_id).cloned().ok_or_else(|| corrupt(&row, "scope"))?;
+        items.push(Seen { options: options.remove(&row.id).unwrap_or_default(), row, scope_path });
+    }
+    Ok(PollPage { items, more_after })
+}
+
+/// The order a viewer sees a poll's options in (indexes into `options`): as written, or, when
+/// the poll shuffles, an order of the viewer's own — the same on every read, different between
+/// voters, so no option gains from being first. Ballots name options by position either way.
+pub fn option_order(seen: &Seen, viewer: &str) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..seen.options.len()).collect();
+    if seen.row.shuffle {
+        order.sort_by_cached_key(|&i| sha256_hex(&format!("{}|{viewer}|{}", seen.row.id, seen.options[i].id)));
+    }
+    order
 }
 
 pub(crate) fn ballots_of(conn: &mut DbConn, poll_id: &str) -> Result<Vec<BallotRow>, VotingError> {

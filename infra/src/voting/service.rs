@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::queries::{self, Seen};
 use super::rows::{OptionRow, PollRow};
-use super::sweep::electorate_people;
+use super::sweep::{self, electorate_people};
 use super::VotingError;
 use crate::db::write_tx;
 use crate::deliberation::service::Caller;
@@ -29,6 +29,7 @@ use crate::DbConn;
 pub const POLL_OPENED: &str = "poll_opened";
 pub const POLL_PUBLISHED: &str = "poll_published";
 pub const POLL_CANCELLED: &str = "poll_cancelled";
+pub const POLL_REMINDER: &str = "poll_reminder";
 
 fn record(
     caller: &Caller,
@@ -58,6 +59,8 @@ pub struct Draft {
     pub decision: Decision,
     pub opens_at: NaiveDateTime,
     pub closes_at: NaiveDateTime,
+    /// Each voter sees the options in an order of their own.
+    pub shuffle: bool,
 }
 
 impl Draft {
@@ -121,7 +124,7 @@ pub fn create(conn: &mut DbConn, caller: &Caller, draft: &Draft, now: NaiveDateT
             secrecy: draft.secrecy.as_str().to_owned(),
             electorate: draft.electorate.as_str().to_owned(),
             results: draft.results.as_str().to_owned(),
-            shuffle: false,
+            shuffle: draft.shuffle,
             quorum_percent: draft.decision.quorum_percent.map(i32::from),
             threshold: draft.decision.threshold.map(|t| t.as_str().to_owned()),
             status: PollStatus::Draft.as_str().to_owned(),
@@ -180,6 +183,7 @@ pub fn update(
                 p::secrecy.eq(draft.secrecy.as_str()),
                 p::electorate.eq(draft.electorate.as_str()),
                 p::results.eq(draft.results.as_str()),
+                p::shuffle.eq(draft.shuffle),
                 p::quorum_percent.eq(draft.decision.quorum_percent.map(i32::from)),
                 p::threshold.eq(draft.decision.threshold.map(Threshold::as_str)),
                 p::opens_at.eq(draft.opens_at),
@@ -233,4 +237,31 @@ fn set_status(conn: &mut DbConn, id: &str, status: PollStatus, now: NaiveDateTim
         .set((p::status.eq(status.as_str()), p::updated_at.eq(now)))
         .execute(conn)?;
     Ok(())
+}
+
+/// How soon after one reminder the organiser may send another.
+const REMIND_SPACING_MINUTES: i64 = 60;
+
+/// Reminds, with one tap, the electors of an open poll who have not voted (staff who manage
+/// it): at most once an hour, so nobody is pestered; the answer says when, never to whom.
+pub fn remind(conn: &mut DbConn, caller: &Caller, id: &str, now: NaiveDateTime) -> Result<Seen, VotingError> {
+    write_tx(conn, |conn| {
+        let mut seen = queries::seen(conn, &caller.principal, id)?;
+        seen.require(&caller.principal, Permission::ManagePolls)?;
+        if !seen.status()?.takes_ballots() || now >= seen.row.closes_at {
+            return Err(VotingError::NotOpen);
+        }
+        let since = now - chrono::Duration::minutes(REMIND_SPACING_MINUTES);
+        let claimed =
+            diesel::update(p::polls.filter(p::id.eq(id)).filter(p::reminded_at.is_null().or(p::reminded_at.le(since))))
+                .set(p::reminded_at.eq(now))
+                .execute(conn)?;
+        if claimed == 0 {
+            return Err(VotingError::RemindedRecently);
+        }
+        sweep::remind_non_voters(conn, &seen.row, now)?;
+        record(caller, conn, "poll.remind", id, json!({}), now)?;
+        seen.row.reminded_at = Some(now);
+        Ok(seen)
+    })
 }

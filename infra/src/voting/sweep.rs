@@ -9,28 +9,19 @@ use serde_json::json;
 
 use super::queries::{self, digest, sha256_hex, Seen};
 use super::rows::PollRow;
-use super::service::{POLL_OPENED, POLL_PUBLISHED};
+use super::service::{POLL_OPENED, POLL_PUBLISHED, POLL_REMINDER};
 use super::VotingError;
 use crate::db::write_tx;
 use crate::identity::queries::{grants, org, residency};
-use crate::schema::household_members::dsl as hm;
+use crate::schema::poll_participation::dsl as pp;
 use crate::schema::poll_roll::dsl as pr;
 use crate::schema::polls::dsl as p;
-use crate::schema::residencies::dsl as r;
 use crate::DbConn;
 
 /// Approved residents of the scope (its unit and every unit inside it) at this moment.
 fn residents_of(conn: &mut DbConn, scope_id: &str) -> Result<Vec<String>, VotingError> {
     let path = org::find_unit(conn, scope_id)?.map(|u| u.path).ok_or(VotingError::NotFound)?;
-    let units = residency::units_under(conn, &[path])?;
-    let mut people: Vec<String> = r::residencies
-        .filter(r::status.eq("approved"))
-        .filter(r::org_unit_id.eq_any(units))
-        .select(r::user_id)
-        .distinct()
-        .load(conn)?;
-    people.sort();
-    Ok(people)
+    Ok(residency::approved_under(conn, &path)?)
 }
 
 /// The voter keys of the electorate, sorted: user ids, or household ids for a household poll.
@@ -47,7 +38,7 @@ fn electorate_keys(conn: &mut DbConn, row: &PollRow) -> Result<Vec<String>, Voti
         }
         Electorate::Households => {
             let people = residents_of(conn, &row.scope_id)?;
-            hm::household_members.filter(hm::user_id.eq_any(people)).select(hm::household_id).distinct().load(conn)?
+            residency::households_of(conn, &people)?
         }
     };
     keys.sort();
@@ -58,10 +49,64 @@ fn electorate_keys(conn: &mut DbConn, row: &PollRow) -> Result<Vec<String>, Voti
 /// The people of a poll's roll, to tell: the voters, or the members of the households.
 pub(crate) fn electorate_people(conn: &mut DbConn, poll_id: &str) -> Result<Vec<String>, VotingError> {
     let keys: Vec<String> = pr::poll_roll.filter(pr::poll_id.eq(poll_id)).select(pr::voter_key).load(conn)?;
-    let members: Vec<String> =
-        hm::household_members.filter(hm::household_id.eq_any(keys.clone())).select(hm::user_id).load(conn)?;
-    let poll: String = p::polls.filter(p::id.eq(poll_id)).select(p::electorate).first(conn)?;
-    Ok(if poll == Electorate::Households.as_str() { members } else { keys })
+    people_of(conn, poll_id, keys)
+}
+
+/// The people behind voter keys: themselves, or the members of the households.
+fn people_of(conn: &mut DbConn, poll_id: &str, keys: Vec<String>) -> Result<Vec<String>, VotingError> {
+    let electorate: String = p::polls.filter(p::id.eq(poll_id)).select(p::electorate).first(conn)?;
+    if electorate == Electorate::Households.as_str() {
+        return Ok(residency::members_of_households(conn, &keys)?);
+    }
+    Ok(keys)
+}
+
+/// Reminds the electors on the roll who have not voted (for a household poll, the members of
+/// the households that have not): one notice each. Nobody learns who voted from it — the
+/// organiser gets no list, and a voter's notice says only that the poll is closing.
+pub(crate) fn remind_non_voters(conn: &mut DbConn, row: &PollRow, now: NaiveDateTime) -> Result<usize, VotingError> {
+    let voted = pp::poll_participation.filter(pp::poll_id.eq(&row.id)).filter(pp::voter_key.eq(pr::voter_key));
+    let keys: Vec<String> = pr::poll_roll
+        .filter(pr::poll_id.eq(&row.id))
+        .filter(diesel::dsl::not(diesel::dsl::exists(voted)))
+        .select(pr::voter_key)
+        .load(conn)?;
+    let people = people_of(conn, &row.id, keys)?;
+    let data = json!({ "poll": row.title, "closes_at": beijing(row.closes_at) });
+    Ok(crate::notify::enqueue_to(conn, POLL_REMINDER, &people, &data, now)?)
+}
+
+/// Sends the automatic reminder of the open polls closing within `lead`: once per poll, to the
+/// electors who have not voted; a poll shorter than the lead gets none (its opening notice
+/// said when it closes), and a manual reminder inside the lead stands in for it.
+pub fn remind_due(conn: &mut DbConn, lead: chrono::Duration, now: NaiveDateTime) -> Result<usize, VotingError> {
+    let due: Vec<PollRow> = p::polls
+        .filter(p::status.eq(PollStatus::Open.as_str()))
+        .filter(p::closes_at.gt(now))
+        .filter(p::closes_at.le(now + lead))
+        .select(PollRow::as_select())
+        .limit(100)
+        .load(conn)?;
+    let mut reminded = 0;
+    for row in due {
+        let point = row.closes_at - lead;
+        if row.opens_at >= point || row.reminded_at.is_some_and(|at| at >= point) {
+            continue;
+        }
+        reminded += write_tx(conn, |conn| {
+            // One conditional update claims the reminder: two sweepers never both send it.
+            let claimed = diesel::update(
+                p::polls.filter(p::id.eq(&row.id)).filter(p::reminded_at.is_null().or(p::reminded_at.lt(point))),
+            )
+            .set(p::reminded_at.eq(now))
+            .execute(conn)?;
+            if claimed == 1 {
+                remind_non_voters(conn, &row, now)?;
+            }
+            Ok::<_, VotingError>(claimed)
+        })?;
+    }
+    Ok(reminded)
 }
 
 fn beijing(at: NaiveDateTime) -> String {

@@ -12,9 +12,15 @@ use sha2::{Digest, Sha256};
 use yishi_tests::world::{Account, World};
 use yishi_tests::{body, id, spawn_app_with, Setup, TestApp};
 
-/// The application with access tokens that outlive the hours the tests move the clock by.
+/// The application with access tokens that outlive the hours the tests move the clock by, and
+/// limits that let a cadre approve a village's worth of residents.
 async fn voting_app() -> TestApp {
-    spawn_app_with(Setup { env: vec![("YISHI_ACCESS_TOKEN_TTL_SECS", "86400".to_owned())], ..Setup::default() }).await
+    let env = [
+        ("YISHI_ACCESS_TOKEN_TTL_SECS", "86400"),
+        ("YISHI_LIMIT_WRITES_PER_USER_PER_MINUTE", "100000"),
+        ("YISHI_LIMIT_REQUESTS_PER_IP_PER_MINUTE", "1000000"),
+    ];
+    spawn_app_with(Setup { env: env.map(|(k, v)| (k, v.to_owned())).to_vec(), ..Setup::default() }).await
 }
 
 /// Creates a poll in `scope` by `token`, schedules it, moves the clock past its opening and
@@ -60,12 +66,11 @@ async fn get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
     body(app.get_as(token, path).await).await
 }
 
+/// `n` approved residents of village A, signed up through the API eight at a time.
 async fn residents(app: &TestApp, w: &World, n: usize, prefix: &str) -> Vec<Account> {
-    let mut people = Vec::new();
-    for i in 0..n {
-        people.push(app.member(&format!("{prefix}-{i}"), &w.village_a, &w.cadre_a.token).await);
-    }
-    people
+    use futures_util::stream::{self, StreamExt};
+    let names: Vec<String> = (0..n).map(|i| format!("{prefix}-{i}")).collect();
+    stream::iter(names.iter().map(|name| app.member(name, &w.village_a, &w.cadre_a.token))).buffered(8).collect().await
 }
 
 fn counts(results: &Value) -> Vec<u64> {
@@ -88,13 +93,13 @@ fn sha(text: &str) -> String {
 }
 
 #[tokio::test]
-async fn thirty_residents_vote_once_each_in_parallel_and_the_board_recounts_the_tally() {
+async fn two_hundred_residents_vote_once_each_in_parallel_and_the_board_recounts_the_tally() {
     let app = voting_app().await;
     let w = app.world().await;
-    let people = residents(&app, &w, 30, "voter").await;
+    let people = residents(&app, &w, 200, "voter").await;
     let poll = opened_poll(&app, &w.cadre_a.token, &w.village_a, json!({})).await;
     let poll_id = id(&poll);
-    assert_eq!(poll["electorate_size"], 30);
+    assert_eq!(poll["electorate_size"], 200);
     let mut keys: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
     keys.sort();
     assert_eq!(poll["roll_hash"].as_str(), Some(sha(&keys.join("\n")).as_str()));
@@ -141,14 +146,14 @@ async fn thirty_residents_vote_once_each_in_parallel_and_the_board_recounts_the_
 
     let (status, results) = get(&app, &people[0].token, &format!("/api/v1/polls/{poll_id}/results")).await;
     assert_eq!(status, StatusCode::OK, "{results}");
-    assert_eq!((counts(&results), results["ballots"].as_u64()), (vec![10, 10, 10], Some(30)));
+    assert_eq!((counts(&results), results["ballots"].as_u64()), (vec![67, 67, 66], Some(200)));
     assert_eq!(results["turnout"].as_f64(), Some(1.0));
 
     // After close: refused; the board recounts to the tally and its digest chains the ballots.
     close(&app).await;
     assert_eq!(vote(&app, &people[1], &poll_id, json!([0]), None).await.1["error"]["code"], "poll_not_open");
     let (_, board) = get(&app, &people[3].token, &format!("/api/v1/polls/{poll_id}/board")).await;
-    assert_eq!(recount(&board, 3), vec![10, 10, 10]);
+    assert_eq!(recount(&board, 3), vec![67, 67, 66]);
     let chain = board["ballots"].as_array().unwrap().iter().fold(sha(&poll_id), |chain, b| {
         sha(&format!("{chain}|{}|{}", b["receipt"].as_str().unwrap(), serde_json::to_string(&b["choices"]).unwrap()))
     });
@@ -321,4 +326,197 @@ async fn a_motion_passes_fails_or_lacks_quorum() {
         outcomes.push(results["outcome"].as_str().unwrap_or_default().to_owned());
     }
     assert_eq!(outcomes, ["passed", "failed", "no_quorum"]);
+}
+
+/// How many notices of `kind` an account's inbox holds.
+async fn notices(app: &TestApp, who: &Account, kind: &str) -> usize {
+    let (status, inbox) = get(app, &who.token, "/api/v1/me/notifications?limit=100").await;
+    assert_eq!(status, StatusCode::OK, "{inbox}");
+    inbox["items"].as_array().unwrap().iter().filter(|n| n["kind"] == kind).count()
+}
+
+#[tokio::test]
+async fn reminders_reach_only_the_electors_who_have_not_voted() {
+    let app = voting_app().await;
+    let w = app.world().await;
+    let people = residents(&app, &w, 4, "remind").await;
+    let closes = (app.clock.now() + chrono::Duration::hours(30)).to_rfc3339();
+    let poll = opened_poll(&app, &w.cadre_a.token, &w.village_a, json!({ "closes_at": closes })).await;
+    let poll_id = id(&poll);
+    let remind = format!("/api/v1/polls/{poll_id}/remind");
+    for who in &people[..2] {
+        assert_eq!(vote(&app, who, &poll_id, json!([0]), None).await.0, StatusCode::CREATED);
+    }
+    // Residents cannot send reminders; the organiser can, once an hour.
+    assert_eq!(app.post(Some(&people[3].token), &remind, json!({})).await.status(), StatusCode::FORBIDDEN);
+    let (status, reminded) = body(app.post(Some(&w.cadre_a.token), &remind, json!({})).await).await;
+    assert_eq!(status, StatusCode::OK, "{reminded}");
+    assert!(reminded["reminded_at"].is_string(), "{reminded}");
+    let mut found = Vec::new();
+    strings(&reminded, &mut found);
+    assert!(!people.iter().any(|p| found.iter().any(|s| s.contains(&p.id))), "names nobody: {reminded}");
+    let (status, again) = body(app.post(Some(&w.cadre_a.token), &remind, json!({})).await).await;
+    assert_eq!((status, again["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("reminded_recently")));
+    app.state.jobs.run_now("dispatch_outbox").await.unwrap();
+    let mut got = Vec::new();
+    for who in &people {
+        got.push(notices(&app, who, "poll_reminder").await);
+    }
+    assert_eq!(got, [0, 0, 1, 1], "only the two who had not voted");
+
+    // The automatic reminder, once, inside the last 24 hours (YISHI_POLL_REMINDER_HOURS), to
+    // whoever has still not voted.
+    assert_eq!(vote(&app, &people[2], &poll_id, json!([1]), None).await.0, StatusCode::CREATED);
+    app.clock.advance(chrono::Duration::hours(3));
+    app.state.jobs.run_now("remind_polls").await.unwrap();
+    app.state.jobs.run_now("dispatch_outbox").await.unwrap();
+    assert_eq!(notices(&app, &people[3], "poll_reminder").await, 1, "not yet inside the lead");
+    app.clock.advance(chrono::Duration::hours(4));
+    for _ in 0..2 {
+        app.state.jobs.run_now("remind_polls").await.unwrap();
+    }
+    app.state.jobs.run_now("dispatch_outbox").await.unwrap();
+    let mut got = Vec::new();
+    for who in &people {
+        got.push(notices(&app, who, "poll_reminder").await);
+    }
+    assert_eq!(got, [0, 0, 1, 2], "the automatic reminder went once, to the one left");
+    // After close there is nobody to remind.
+    app.clock.advance(chrono::Duration::hours(24));
+    app.state.jobs.run_now("close_polls").await.unwrap();
+    let cadre = app.login("cadre-a", yishi_tests::world::STAFF_PASSWORD).await;
+    let cadre = cadre["access_token"].as_str().unwrap();
+    let (status, closed) = body(app.post(Some(cadre), &remind, json!({})).await).await;
+    assert_eq!((status, closed["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("poll_not_open")));
+}
+
+#[tokio::test]
+async fn representatives_vote_on_an_assembly_motion_and_nobody_else() {
+    let app = voting_app().await;
+    let w = app.world().await;
+    let reps = residents(&app, &w, 3, "rep").await;
+    for rep in &reps {
+        let res = app.grant(&w.cadre_a.token, &rep.id, "representative", "org_unit", &w.village_a).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+    let villager = app.member("plain", &w.village_a, &w.cadre_a.token).await;
+    let rules = json!({ "kind": "motion", "options": [], "electorate": "representatives", "secrecy": "open" });
+    let poll = opened_poll(&app, &w.cadre_a.token, &w.village_a, rules).await;
+    let poll_id = id(&poll);
+    assert_eq!(poll["electorate_size"], 3, "the three representatives: {poll}");
+    let (status, refused) = vote(&app, &villager, &poll_id, json!([0]), None).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("not_on_roll")));
+    for (rep, choice) in reps.iter().zip([0, 0, 1]) {
+        assert_eq!(vote(&app, rep, &poll_id, json!([choice]), None).await.0, StatusCode::CREATED);
+    }
+    let (_, results) = get(&app, &villager.token, &format!("/api/v1/polls/{poll_id}/results")).await;
+    assert_eq!((counts(&results), results["roll_call"].as_array().map(Vec::len)), (vec![2, 1, 0], Some(3)));
+
+    // "Adults": identity holds no birth dates, so the approved residents (the README says so).
+    let adults = opened_poll(&app, &w.cadre_a.token, &w.village_a, json!({ "electorate": "adults" })).await;
+    assert_eq!(adults["electorate_size"], 4, "three representatives and the villager: {adults}");
+}
+
+#[tokio::test]
+async fn results_wait_for_close_and_a_poll_changes_only_before_it_opens() {
+    let app = voting_app().await;
+    let w = app.world().await;
+    let voter = app.member("hidden", &w.village_a, &w.cadre_a.token).await;
+    let now = app.clock.now();
+    let draft = json!({
+        "scope_id": w.village_a, "title": "垃圾分类点位", "kind": "multiple", "max_choices": 2,
+        "options": ["村口", "祠堂", "学校"], "secrecy": "secret", "electorate": "residents", "results": "after_close",
+        "opens_at": (now + chrono::Duration::minutes(10)).to_rfc3339(),
+        "closes_at": (now + chrono::Duration::hours(2)).to_rfc3339(),
+    });
+    let (status, created) = body(app.post(Some(&w.cadre_a.token), "/api/v1/polls", draft.clone()).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let poll_id = id(&created);
+    let path = format!("/api/v1/polls/{poll_id}");
+    // A draft and a scheduled poll take edits (options included); a bad edit changes nothing.
+    let mut edited = draft.clone();
+    edited["options"] = json!(["村口", "祠堂", "学校", "桥头"]);
+    let (status, after) = body(app.put(&w.cadre_a.token, &path, edited.clone()).await).await;
+    assert_eq!((status, after["options"].as_array().map(Vec::len)), (StatusCode::OK, Some(4)), "{after}");
+    let mut bad = edited.clone();
+    bad["max_choices"] = json!(9);
+    assert_eq!(app.put(&w.cadre_a.token, &path, bad).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, other) = body(app.put(&voter.token, &path, edited.clone()).await).await;
+    assert_eq!(other["error"]["code"], "forbidden", "a resident edits: {other}");
+    assert_eq!(app.post(Some(&w.cadre_a.token), &format!("{path}/schedule"), json!({})).await.status(), StatusCode::OK);
+    edited["title"] = json!("垃圾分类点位（修订）");
+    assert_eq!(app.put(&w.cadre_a.token, &path, edited.clone()).await.status(), StatusCode::OK);
+    app.clock.advance(chrono::Duration::minutes(11));
+    app.state.jobs.run_now("open_polls").await.unwrap();
+    // Open: no more edits.
+    edited["options"] = json!(["村口", "祠堂"]);
+    let (status, refused) = body(app.put(&w.cadre_a.token, &path, edited).await).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_transition")));
+    let (_, poll) = get(&app, &voter.token, &path).await;
+    assert_eq!(
+        (poll["title"].as_str(), poll["options"].as_array().map(Vec::len)),
+        (Some("垃圾分类点位（修订）"), Some(4))
+    );
+
+    assert_eq!(vote(&app, &voter, &poll_id, json!([1, 3]), None).await.0, StatusCode::CREATED);
+    for tail in ["results", "board"] {
+        let (status, hidden) = get(&app, &voter.token, &format!("{path}/{tail}")).await;
+        assert_eq!((status, hidden["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("results_hidden")));
+    }
+    close(&app).await;
+    let (status, results) = get(&app, &voter.token, &format!("{path}/results")).await;
+    assert_eq!((status, counts(&results)), (StatusCode::OK, vec![0, 1, 0, 1]), "{results}");
+}
+
+#[tokio::test]
+async fn polls_come_a_page_at_a_time_and_each_voter_sees_options_in_an_order_of_their_own() {
+    let app = voting_app().await;
+    let w = app.world().await;
+    let people = residents(&app, &w, 5, "order").await;
+    let options: Vec<String> = (1..=6).map(|i| format!("方案{i}")).collect();
+    let shuffled =
+        opened_poll(&app, &w.cadre_a.token, &w.village_a, json!({ "options": options, "shuffle": true })).await;
+    let poll_id = id(&shuffled);
+    for _ in 0..2 {
+        opened_poll(&app, &w.cadre_a.token, &w.village_a, json!({})).await;
+    }
+    let mut orders = HashSet::new();
+    for who in &people {
+        let order = |poll: &Value| -> Vec<u64> {
+            poll["options"].as_array().unwrap().iter().map(|o| o["position"].as_u64().unwrap()).collect()
+        };
+        let (_, first) = get(&app, &who.token, &format!("/api/v1/polls/{poll_id}")).await;
+        let (_, again) = get(&app, &who.token, &format!("/api/v1/polls/{poll_id}")).await;
+        assert_eq!(order(&first), order(&again), "the same order on every read");
+        let mut sorted = order(&first);
+        sorted.sort();
+        assert_eq!(sorted, (0..6).collect::<Vec<u64>>(), "every option once");
+        // The text stays with its position.
+        for o in first["options"].as_array().unwrap() {
+            assert_eq!(o["text"].as_str().unwrap(), format!("方案{}", o["position"].as_u64().unwrap() + 1));
+        }
+        orders.insert(order(&first));
+        // A ballot names the position, whatever the order shown.
+        assert_eq!(vote(&app, who, &poll_id, json!([5]), None).await.0, StatusCode::CREATED);
+    }
+    assert!(orders.len() > 1, "five voters, one order: {orders:?}");
+    let (_, results) = get(&app, &people[0].token, &format!("/api/v1/polls/{poll_id}/results")).await;
+    assert_eq!(counts(&results), vec![0, 0, 0, 0, 0, 5]);
+
+    // Three polls, two a page; a cadre of another village lists none of them.
+    let list = format!("/api/v1/polls?village_id={}&limit=2", w.village_a);
+    let (status, page) = get(&app, &people[0].token, &list).await;
+    assert_eq!((status, page["items"].as_array().map(Vec::len)), (StatusCode::OK, Some(2)), "{page}");
+    let cursor = page["next_cursor"].as_str().expect("a next page").to_owned();
+    let (_, rest) = get(&app, &people[0].token, &format!("{list}&cursor={cursor}")).await;
+    let mut seen: Vec<String> =
+        page["items"].as_array().unwrap().iter().chain(rest["items"].as_array().unwrap()).map(id).collect();
+    assert!(rest["next_cursor"].is_null(), "{rest}");
+    seen.dedup();
+    assert_eq!(seen.len(), 3);
+    assert_eq!(seen.last(), Some(&poll_id), "newest first");
+    let cadre_b = app.staff(&w.admin, "cadre-b", &w.village_b).await;
+    app.grant(&w.admin, &cadre_b.id, "village_cadre", "org_unit", &w.village_b).await;
+    let (status, none) = get(&app, &cadre_b.token, &list).await;
+    assert_eq!((status, none["items"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "{none}");
 }

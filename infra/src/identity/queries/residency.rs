@@ -103,6 +103,29 @@ pub fn household_of(conn: &mut DbConn, user_id: &str) -> Result<Option<String>, 
     hm::household_members.filter(hm::user_id.eq(user_id)).select(hm::household_id).first(conn).optional()
 }
 
+/// The approved residents of the units at or below `path` (a unit's path text), sorted, once each.
+pub fn approved_under(conn: &mut DbConn, path: &str) -> Result<Vec<String>, DieselError> {
+    let units = units_under(conn, &[path.to_owned()])?;
+    let mut people: Vec<String> = r::residencies
+        .filter(r::status.eq("approved"))
+        .filter(r::org_unit_id.eq_any(units))
+        .select(r::user_id)
+        .distinct()
+        .load(conn)?;
+    people.sort();
+    Ok(people)
+}
+
+/// The households these people belong to, once each.
+pub fn households_of(conn: &mut DbConn, people: &[String]) -> Result<Vec<String>, DieselError> {
+    hm::household_members.filter(hm::user_id.eq_any(people)).select(hm::household_id).distinct().load(conn)
+}
+
+/// The members of these households.
+pub fn members_of_households(conn: &mut DbConn, households: &[String]) -> Result<Vec<String>, DieselError> {
+    hm::household_members.filter(hm::household_id.eq_any(households)).select(hm::user_id).load(conn)
+}
+
 /// Approved residencies of a person: the org units they belong to.
 pub fn memberships(conn: &mut DbConn, user_id: &str) -> Result<Vec<String>, DieselError> {
     r::residencies.filter(r::user_id.eq(user_id)).filter(r::status.eq("approved")).select(r::org_unit_id).load(conn)
