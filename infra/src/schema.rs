@@ -332,6 +332,7 @@ diesel::table! {
         case_id -> Nullable<Text>,
         created_at -> Timestamp,
         matter_id -> Nullable<Text>,
+        poll_id -> Nullable<Text>,
     }
 }
 

@@ -37,9 +37,10 @@ pub struct PollBody {
     /// single, multiple, approval or motion.
     #[schema(schema_with = contract::poll_kind)]
     pub kind: String,
-    /// The options' texts, 2 to 50 (a motion: none, or its three).
+    /// The options, 2 to 50 (a motion: none, or its three): each a text, or a text with a
+    /// picture (an image the organiser uploaded through `/media`).
     #[serde(default)]
-    pub options: Vec<String>,
+    pub options: Vec<PollOptionBody>,
     /// Multiple choice: how many options a ballot may choose.
     pub max_choices: Option<u32>,
     /// secret or open (roll call).
@@ -65,8 +66,31 @@ pub struct PollBody {
     pub shuffle: bool,
 }
 
+/// A poll option as written: its text, or its text and a picture.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum PollOptionBody {
+    Text(String),
+    Illustrated {
+        text: String,
+        /// An image uploaded through `POST /media` by the organiser.
+        media_id: Option<String>,
+    },
+}
+
+impl PollOptionBody {
+    fn split(self) -> (String, Option<String>) {
+        match self {
+            Self::Text(text) => (text, None),
+            Self::Illustrated { text, media_id } => (text, media_id),
+        }
+    }
+}
+
 impl PollBody {
     pub fn parse(self) -> Result<Draft, ApiError> {
+        let (options, option_media): (Vec<String>, Vec<Option<String>>) =
+            self.options.into_iter().map(PollOptionBody::split).unzip();
         let title = written(Some(self.title), "title", 100, true)?.unwrap_or_default();
         let description = written(Some(self.description), "description", 5000, false)?.unwrap_or_default();
         let draft = Draft {
@@ -74,7 +98,7 @@ impl PollBody {
             title,
             description,
             kind: PollKind::parse(&self.kind)?,
-            options: self.options,
+            options,
             max_choices: self.max_choices,
             secrecy: Secrecy::parse(&self.secrecy)?,
             electorate: Electorate::parse(&self.electorate)?,
@@ -86,6 +110,7 @@ impl PollBody {
             opens_at: parse_time(&self.opens_at, "opens_at")?,
             closes_at: parse_time(&self.closes_at, "closes_at")?,
             shuffle: self.shuffle,
+            option_media,
         };
         Ok(draft.checked()?)
     }
@@ -95,6 +120,8 @@ impl PollBody {
 pub struct PollOptionView {
     pub position: i32,
     pub text: String,
+    /// The option's picture, when it has one.
+    pub media_url: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -159,7 +186,15 @@ impl From<Seen> for PollView {
             status: r.status,
             opens_at: rfc3339(r.opens_at),
             closes_at: rfc3339(r.closes_at),
-            options: seen.options.into_iter().map(|o| PollOptionView { position: o.position, text: o.text }).collect(),
+            options: seen
+                .options
+                .into_iter()
+                .map(|o| PollOptionView {
+                    position: o.position,
+                    text: o.text,
+                    media_url: o.media_id.map(|m| format!("/api/v1/media/{m}")),
+                })
+                .collect(),
             shuffle: r.shuffle,
             electorate_size: r.electorate_size,
             roll_hash: r.roll_hash,

@@ -74,6 +74,17 @@ impl From<crate::deliberation::DeliberationError> for MediaError {
     }
 }
 
+impl From<crate::voting::VotingError> for MediaError {
+    /// What media asks of voting is whether a poll may be seen.
+    fn from(error: crate::voting::VotingError) -> Self {
+        match error {
+            crate::voting::VotingError::NotFound => Self::NotFound,
+            crate::voting::VotingError::Db(e) => Self::Db(e),
+            other => Self::Infra(other.into()),
+        }
+    }
+}
+
 impl ConnectionLoss for MediaError {
     fn connection_lost(&self) -> bool {
         match self {

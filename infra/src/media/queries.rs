@@ -28,15 +28,16 @@ pub fn is_own(principal: &Principal, row: &MediaRow) -> bool {
     row.owner_id == principal.user_id || row.owner_id == principal.subject()
 }
 
-/// An upload the caller may fetch: their own, or attached to a case or matter they may see (the
-/// cases or deliberation feature decides); else not found.
+/// An upload the caller may fetch: their own, or attached to a case, matter or poll they may see
+/// (the cases, deliberation or voting feature decides); else not found.
 pub fn readable(conn: &mut DbConn, principal: &Principal, id: &MediaId) -> Result<MediaRow, MediaError> {
     let row = find(conn, id.as_str())?.ok_or(MediaError::NotFound)?;
     if !is_own(principal, &row) {
-        let seen = match (&row.case_id, &row.matter_id) {
-            (Some(case_id), _) => crate::cases::queries::may_see(conn, principal, case_id)?,
-            (None, Some(matter_id)) => crate::deliberation::queries::may_see(conn, principal, matter_id)?,
-            (None, None) => false,
+        let seen = match (&row.case_id, &row.matter_id, &row.poll_id) {
+            (Some(case_id), _, _) => crate::cases::queries::may_see(conn, principal, case_id)?,
+            (None, Some(matter_id), _) => crate::deliberation::queries::may_see(conn, principal, matter_id)?,
+            (None, None, Some(poll_id)) => crate::voting::queries::may_see(conn, principal, poll_id)?,
+            (None, None, None) => false,
         };
         if !seen {
             return Err(MediaError::NotFound);

@@ -20,12 +20,14 @@ pub struct MediaRow {
     pub created_at: NaiveDateTime,
     /// The matter it belongs to, once attached to a matter, an opinion or a progress report.
     pub matter_id: Option<String>,
+    /// The poll it illustrates an option of.
+    pub poll_id: Option<String>,
 }
 
 impl MediaRow {
-    /// Whether it belongs to nothing yet (a case or a matter).
+    /// Whether it belongs to nothing yet (a case, a matter or a poll).
     pub fn is_free(&self) -> bool {
-        self.case_id.is_none() && self.matter_id.is_none()
+        self.case_id.is_none() && self.matter_id.is_none() && self.poll_id.is_none()
     }
 }
 

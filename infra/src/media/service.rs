@@ -33,6 +33,7 @@ pub fn store(
         case_id: None,
         created_at: now,
         matter_id: None,
+        poll_id: None,
     };
     files.put(&row.id, &upload.bytes).map_err(|e| MediaError::Files(e.to_string()))?;
     rows::insert(conn, &row)?;
@@ -48,7 +49,8 @@ pub fn attach(conn: &mut DbConn, ids: &[String], owners: &[&str], case_id: &str)
             .filter(m::id.eq_any(ids.to_vec()))
             .filter(m::owner_id.eq_any(owners))
             .filter(m::case_id.is_null())
-            .filter(m::matter_id.is_null()),
+            .filter(m::matter_id.is_null())
+            .filter(m::poll_id.is_null()),
     )
     .set(m::case_id.eq(case_id))
     .execute(conn)
@@ -71,8 +73,27 @@ pub fn attach_to_matter(
             .filter(m::id.eq_any(ids.to_vec()))
             .filter(m::owner_id.eq_any(owners))
             .filter(m::case_id.is_null())
-            .filter(m::matter_id.is_null()),
+            .filter(m::matter_id.is_null())
+            .filter(m::poll_id.is_null()),
     )
     .set(m::matter_id.eq(matter_id))
+    .execute(conn)
+}
+
+/// Attaches uploads of `owner` to a poll (its options' pictures), in the caller's transaction:
+/// free ones, or ones this poll holds already. Returns how many it holds of `ids`.
+pub fn attach_to_poll(conn: &mut DbConn, ids: &[String], owner: &str, poll_id: &str) -> Result<usize, DieselError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(
+        m::media
+            .filter(m::id.eq_any(ids.to_vec()))
+            .filter(m::owner_id.eq(owner))
+            .filter(m::case_id.is_null())
+            .filter(m::matter_id.is_null())
+            .filter(m::poll_id.is_null().or(m::poll_id.eq(poll_id))),
+    )
+    .set(m::poll_id.eq(poll_id))
     .execute(conn)
 }

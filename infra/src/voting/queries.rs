@@ -84,6 +84,15 @@ pub fn seen(conn: &mut DbConn, principal: &Principal, id: &str) -> Result<Seen, 
     Ok(Seen { row, options, scope_path })
 }
 
+/// Whether the caller may see a poll (for its options' pictures).
+pub fn may_see(conn: &mut DbConn, principal: &Principal, id: &str) -> Result<bool, VotingError> {
+    match seen(conn, principal, id) {
+        Ok(_) => Ok(true),
+        Err(VotingError::NotFound) => Ok(false),
+        Err(other) => Err(other),
+    }
+}
+
 pub(crate) fn options_of(conn: &mut DbConn, poll_id: &str) -> Result<Vec<OptionRow>, VotingError> {
     Ok(po::poll_options
         .filter(po::poll_id.eq(poll_id))

@@ -61,6 +61,8 @@ pub struct Draft {
     pub closes_at: NaiveDateTime,
     /// Each voter sees the options in an order of their own.
     pub shuffle: bool,
+    /// A picture per option (an upload of the organiser's), by position; may be shorter.
+    pub option_media: Vec<Option<String>>,
 }
 
 impl Draft {
@@ -77,12 +79,16 @@ impl Draft {
         if self.options.iter().any(|o| o.trim().is_empty() || o.chars().count() > 200) {
             return Err(VotingError::invalid("options", "1 to 200 characters each"));
         }
+        if self.option_media.len() > self.options.len() {
+            return Err(VotingError::invalid("options", "a picture belongs to an option"));
+        }
         Ok(self)
     }
 }
 
-fn options_rows(poll_id: &str, options: &[String]) -> Vec<OptionRow> {
-    options
+fn options_rows(poll_id: &str, draft: &Draft) -> Vec<OptionRow> {
+    draft
+        .options
         .iter()
         .enumerate()
         .map(|(i, text)| OptionRow {
@@ -90,14 +96,23 @@ fn options_rows(poll_id: &str, options: &[String]) -> Vec<OptionRow> {
             poll_id: poll_id.to_owned(),
             position: i as i32,
             text: text.trim().to_owned(),
-            media_id: None,
+            media_id: draft.option_media.get(i).cloned().flatten(),
             idea_id: None,
         })
         .collect()
 }
 
-fn insert_options(conn: &mut DbConn, poll_id: &str, options: &[String]) -> Result<(), VotingError> {
-    for option in options_rows(poll_id, options) {
+/// Writes a poll's options; their pictures must be the organiser's own uploads, free or this
+/// poll's already.
+fn insert_options(conn: &mut DbConn, caller: &Caller, poll_id: &str, draft: &Draft) -> Result<(), VotingError> {
+    let mut pictures: Vec<String> = draft.option_media.iter().flatten().cloned().collect();
+    pictures.sort();
+    pictures.dedup();
+    let held = crate::media::service::attach_to_poll(conn, &pictures, &caller.principal.user_id, poll_id)?;
+    if held != pictures.len() {
+        return Err(VotingError::invalid("options", "a picture must be your own upload, used by no other record"));
+    }
+    for option in options_rows(poll_id, draft) {
         diesel::insert_into(po::poll_options).values(&option).execute(conn)?;
     }
     Ok(())
@@ -145,7 +160,7 @@ pub fn create(conn: &mut DbConn, caller: &Caller, draft: &Draft, now: NaiveDateT
             version: 0,
         };
         diesel::insert_into(p::polls).values(&row).execute(conn)?;
-        insert_options(conn, &row.id, &draft.options)?;
+        insert_options(conn, caller, &row.id, draft)?;
         record(caller, conn, "poll.create", &row.id, json!({ "scope_id": row.scope_id }), now)?;
         queries::seen(conn, &caller.principal, &row.id)
     })
@@ -193,7 +208,7 @@ pub fn update(
             ))
             .execute(conn)?;
         diesel::delete(po::poll_options.filter(po::poll_id.eq(id))).execute(conn)?;
-        insert_options(conn, id, &draft.options)?;
+        insert_options(conn, caller, id, draft)?;
         record(caller, conn, "poll.update", id, json!({}), now)?;
         queries::seen(conn, &caller.principal, id)
     })

@@ -520,3 +520,50 @@ async fn polls_come_a_page_at_a_time_and_each_voter_sees_options_in_an_order_of_
     let (status, none) = get(&app, &cadre_b.token, &list).await;
     assert_eq!((status, none["items"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "{none}");
 }
+
+#[tokio::test]
+async fn an_option_shows_its_picture_to_those_who_see_the_poll_and_nobody_else() {
+    use infra::media::fixtures;
+    let app = voting_app().await;
+    let w = app.world().await;
+    let voter = app.member("picture", &w.village_a, &w.cadre_a.token).await;
+    let outsider = app.member("far", &w.village_b, &w.officer.token).await;
+    let (status, photo) = app.upload(&w.cadre_a.token, "image", "bridge.png", &fixtures::png(16, 16)).await;
+    assert_eq!(status, StatusCode::CREATED, "{photo}");
+    let (_, theirs) = app.upload(&voter.token, "image", "mine.png", &fixtures::png(8, 8)).await;
+    let now = app.clock.now();
+    let poll = |options: Value| {
+        json!({
+            "scope_id": w.village_a, "title": "新桥选址", "kind": "single", "options": options,
+            "secrecy": "secret", "electorate": "residents", "results": "live",
+            "opens_at": (now + chrono::Duration::minutes(10)).to_rfc3339(),
+            "closes_at": (now + chrono::Duration::hours(2)).to_rfc3339(),
+        })
+    };
+    // Someone else's upload is refused, and nothing is created.
+    let stolen = poll(json!([{ "text": "东头", "media_id": id(&theirs) }, "西头"]));
+    let (status, refused) = body(app.post(Some(&w.cadre_a.token), "/api/v1/polls", stolen).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(refused["error"]["details"].to_string().contains("options"), "{refused}");
+    let (_, list) = get(&app, &w.cadre_a.token, &format!("/api/v1/polls?village_id={}", w.village_a)).await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(0), "{list}");
+
+    let (status, created) = body(
+        app.post(
+            Some(&w.cadre_a.token),
+            "/api/v1/polls",
+            poll(json!([{ "text": "东头", "media_id": id(&photo) }, "西头"])),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let url = created["options"][0]["media_url"].as_str().expect("the picture").to_owned();
+    assert!(created["options"][1]["media_url"].is_null());
+    assert_eq!(app.get_as(&voter.token, &url).await.status(), StatusCode::OK, "a resident of the scope");
+    assert_eq!(app.get_as(&outsider.token, &url).await.status(), StatusCode::NOT_FOUND, "another village");
+    // The picture belongs to this poll now: another poll cannot take it.
+    let again = poll(json!([{ "text": "南头", "media_id": id(&photo) }, "北头"]));
+    let (status, _) = body(app.post(Some(&w.cadre_a.token), "/api/v1/polls", again).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
