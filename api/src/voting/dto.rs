@@ -60,6 +60,10 @@ pub struct PollBody {
     pub opens_at: String,
     /// RFC 3339.
     pub closes_at: String,
+    /// A matter of deliberation whose decision this poll puts to the vote: its scope, awaiting
+    /// a decision the assembly may take by vote (a major matter after its solicitation); one
+    /// live poll per matter. Stays as created.
+    pub matter_id: Option<String>,
 }
 
 impl PollBody {
@@ -82,6 +86,10 @@ impl PollBody {
             },
             opens_at: parse_time(&self.opens_at, "opens_at")?,
             closes_at: parse_time(&self.closes_at, "closes_at")?,
+            matter_id: match self.matter_id {
+                Some(id) if !domain::ids::is_valid_id(&id) => return Err(ApiError::invalid_field("matter_id", "a matter id")),
+                other => other,
+            },
         };
         Ok(draft.checked()?)
     }
@@ -119,6 +127,8 @@ pub struct PollView {
     pub board_digest: Option<String>,
     pub outcome: Option<String>,
     pub cancel_reason: Option<String>,
+    /// The matter whose decision it puts to the vote.
+    pub matter_id: Option<String>,
 }
 
 impl From<Seen> for PollView {
@@ -146,6 +156,7 @@ impl From<Seen> for PollView {
             board_digest: r.board_digest,
             outcome: r.outcome,
             cancel_reason: r.cancel_reason,
+            matter_id: r.matter_id,
         }
     }
 }
