@@ -87,7 +87,9 @@ impl PollBody {
             opens_at: parse_time(&self.opens_at, "opens_at")?,
             closes_at: parse_time(&self.closes_at, "closes_at")?,
             matter_id: match self.matter_id {
-                Some(id) if !domain::ids::is_valid_id(&id) => return Err(ApiError::invalid_field("matter_id", "a matter id")),
+                Some(id) if !domain::ids::is_valid_id(&id) => {
+                    return Err(ApiError::invalid_field("matter_id", "a matter id"))
+                }
                 other => other,
             },
         };

@@ -9,10 +9,10 @@ use serde_json::json;
 
 use super::queries::{self, digest, sha256_hex, Seen};
 use super::rows::{BallotRow, PollRow};
-use crate::deliberation::votes::{OptionCount, VoteResult};
 use super::service::{POLL_OPENED, POLL_PUBLISHED};
 use super::VotingError;
 use crate::db::write_tx;
+use crate::deliberation::votes::{OptionCount, VoteResult};
 use crate::identity::queries::{grants, org, residency};
 use crate::schema::household_members::dsl as hm;
 use crate::schema::poll_roll::dsl as pr;
