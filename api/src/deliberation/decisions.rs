@@ -86,6 +86,8 @@ pub struct ResolutionBody {
     #[schema(schema_with = super::dto::text_schema)]
     pub body: String,
     pub meeting_id: Option<String>,
+    /// The poll (its id) whose published result decided — a poll of this matter that reached
+    /// its quorum — or the reference of a paper vote at an assembly meeting.
     pub vote_ref: Option<String>,
     #[serde(default)]
     pub commitments: Vec<CommitmentBody>,
@@ -226,7 +228,7 @@ pub async fn suggest_matter(
 
 /// Records the decision resolving a matter (民识), by whoever decides on its route, with its
 /// commitments.
-#[utoipa::path(tag = "deliberation", request_body = ResolutionBody, params(("id" = String, Path)), responses((status = 200, body = MatterView), (status = 409, body = ErrorBody)))]
+#[utoipa::path(tag = "deliberation", request_body = ResolutionBody, params(("id" = String, Path)), responses((status = 200, body = MatterView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/matters/{id}/resolution")]
 pub async fn resolve_matter(
     state: web::Data<AppState>,

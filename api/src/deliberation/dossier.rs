@@ -141,6 +141,39 @@ pub struct CourtyardRecordView {
     pub revisited_at: Option<String>,
 }
 
+/// One option of a published vote and its count.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoteCountView {
+    pub text: String,
+    pub count: u64,
+}
+
+/// A poll the matter was put to, as published (云票选).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoteRecordView {
+    pub poll_id: String,
+    pub title: String,
+    /// single, multiple, approval or motion.
+    pub kind: String,
+    /// residents, adults, representatives or households.
+    pub electorate: String,
+    /// The size of the roll frozen at opening.
+    pub electorate_size: u64,
+    pub ballots: u64,
+    /// Ballots per hundred of the electorate, one decimal.
+    pub turnout_percent: f64,
+    pub counts: Vec<VoteCountView>,
+    /// passed, failed, no_quorum or counted.
+    pub outcome: String,
+    /// The hash chain over the board's ballots.
+    pub board_digest: String,
+    /// sha256 over the sorted voter keys of the frozen roll.
+    pub roll_hash: Option<String>,
+    pub opens_at: String,
+    pub closes_at: String,
+    pub published_at: String,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RulesRefView {
     pub id: String,
@@ -161,6 +194,8 @@ pub struct DossierView {
     pub opinions: OpinionSummaryView,
     pub meetings: Vec<MeetingRecordView>,
     pub resolution: Option<ResolutionRecordView>,
+    /// The polls the matter was put to, as published.
+    pub votes: Vec<VoteRecordView>,
     pub agreements: Vec<AgreementRecordView>,
     pub commitments: Vec<CommitmentRecordView>,
     pub evaluation: EvaluationSummaryView,
@@ -235,6 +270,26 @@ impl From<Dossier> for DossierView {
                 recorded_by: r.recorded_by,
                 vote_ref: r.vote_ref,
             }),
+            votes: d
+                .votes
+                .into_iter()
+                .map(|v| VoteRecordView {
+                    poll_id: v.poll_id,
+                    title: v.title,
+                    kind: v.kind,
+                    electorate: v.electorate,
+                    electorate_size: v.electorate_size,
+                    ballots: v.ballots,
+                    turnout_percent: v.turnout_percent,
+                    counts: v.counts.into_iter().map(|c| VoteCountView { text: c.text, count: c.count }).collect(),
+                    outcome: v.outcome,
+                    board_digest: v.board_digest,
+                    roll_hash: v.roll_hash,
+                    opens_at: rfc3339(v.opens_at),
+                    closes_at: rfc3339(v.closes_at),
+                    published_at: rfc3339(v.published_at),
+                })
+                .collect(),
             agreements: d
                 .agreements
                 .into_iter()
@@ -324,6 +379,36 @@ fn decided_by(word: &str) -> &'static str {
     }
 }
 
+fn outcome_name(word: &str) -> &'static str {
+    match word {
+        "passed" => "通过",
+        "failed" => "未通过",
+        "no_quorum" => "未达法定人数，表决无效",
+        "counted" => "计票公布（无表决规则）",
+        _ => "—",
+    }
+}
+
+fn electorate_name(word: &str) -> &'static str {
+    match word {
+        "residents" => "全体村（居）民",
+        "adults" => "年满十八周岁村民",
+        "representatives" => "村民代表",
+        "households" => "每户一票",
+        _ => "—",
+    }
+}
+
+fn poll_kind_name(word: &str) -> &'static str {
+    match word {
+        "single" => "单选",
+        "multiple" => "多选",
+        "approval" => "赞成投票",
+        "motion" => "议案表决（同意／反对／弃权）",
+        _ => "—",
+    }
+}
+
 fn tier_name(word: Option<&str>) -> &'static str {
     match word {
         Some("private") => "私事",
@@ -364,6 +449,9 @@ fn event_name(kind: &str) -> &str {
         "ledger_answered" => "屋场会问题答复",
         "ledger_overdue" => "屋场会问题逾期",
         "ledger_revisited" => "屋场会问题回访",
+        "put_to_vote" => "交付表决",
+        "vote_published" => "表决结果公布",
+        "vote_cancelled" => "表决取消",
         other => other,
     }
 }
@@ -460,8 +548,21 @@ pub fn render(d: &DossierView) -> Markup {
                         tr { th { "决策主体" } td { (decided_by(&r.decided_by)) } }
                         tr { th { "决议内容" } td { (r.body) } }
                         tr { th { "决议时间" } td { (local(&r.decided_at)) "，记录人 " (r.recorded_by) } }
+                        @if let Some(v) = &r.vote_ref { tr { th { "表决依据" } td { (v) } } }
                     },
                     None => p.muted { "尚未形成决议" },
+                }
+                @for v in &d.votes {
+                    h2 { "交付表决（云票选）" }
+                    table {
+                        tr { th { "表决事项" } td { (v.title) "（" (poll_kind_name(&v.kind)) "）" } }
+                        tr { th { "投票范围" } td { (electorate_name(&v.electorate)) "，名册 " (v.electorate_size) " 人（户）" } }
+                        tr { th { "投票时间" } td { (local(&v.opens_at)) " 至 " (local(&v.closes_at)) } }
+                        tr { th { "参与情况" } td { "收到选票 " (v.ballots) " 张，参与率 " (format!("{:.1}", v.turnout_percent)) "%" } }
+                        @for c in &v.counts { tr { th.muted { (c.text) } td { (c.count) " 票" } } }
+                        tr { th { "表决结果" } td { strong { (outcome_name(&v.outcome)) } "，公布于 " (local(&v.published_at)) } }
+                        tr { th { "公示摘要" } td.muted { "选票链摘要 " (v.board_digest) br; "名册哈希 " (v.roll_hash.clone().unwrap_or_else(|| "—".into())) } }
+                    }
                 }
                 @for a in &d.agreements {
                     h2 { "调解协议" }

@@ -97,6 +97,7 @@ error_codes! {
     AlreadyVoted = "already_voted": CONFLICT, "您已经投过票了", "You have voted already";
     HouseholdVoted = "household_voted": CONFLICT, "您家已有成员投过票（每户一票）", "Another member of your household has voted (one vote per household)";
     RemindedRecently = "reminded_recently": CONFLICT, "一小时内已提醒过，请稍后再试", "The electorate was reminded less than an hour ago";
+    MatterHasPoll = "matter_has_poll": CONFLICT, "该议题已有一项进行中的表决", "The matter has a poll already (cancel it to put another)";
     NotOnRoll = "not_on_roll": FORBIDDEN, "您不在本次投票的选民名单中", "You are not on this poll's roll";
 }
 
@@ -394,6 +395,7 @@ impl From<infra::voting::VotingError> for ApiError {
             E::AlreadyVoted => Self::new(ErrorCode::AlreadyVoted),
             E::HouseholdVoted => Self::new(ErrorCode::HouseholdVoted),
             E::RemindedRecently => Self::new(ErrorCode::RemindedRecently),
+            E::MatterHasPoll => Self::new(ErrorCode::MatterHasPoll),
             E::Corrupt(what) => Self::internal(what),
             E::Db(e) => Self::from(infra::InfraError::from(e)),
             E::Infra(e) => Self::from(e),

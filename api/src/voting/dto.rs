@@ -61,6 +61,10 @@ pub struct PollBody {
     pub opens_at: String,
     /// RFC 3339.
     pub closes_at: String,
+    /// A matter of deliberation whose decision this poll puts to the vote: its scope, awaiting
+    /// a decision the assembly may take by vote (a major matter after its solicitation); one
+    /// live poll per matter. Stays as created.
+    pub matter_id: Option<String>,
     /// Show each voter the options in an order of their own (ballots still name positions).
     #[serde(default)]
     pub shuffle: bool,
@@ -111,6 +115,12 @@ impl PollBody {
             closes_at: parse_time(&self.closes_at, "closes_at")?,
             shuffle: self.shuffle,
             option_media,
+            matter_id: match self.matter_id {
+                Some(id) if !domain::ids::is_valid_id(&id) => {
+                    return Err(ApiError::invalid_field("matter_id", "a matter id"))
+                }
+                other => other,
+            },
         };
         Ok(draft.checked()?)
     }
@@ -155,6 +165,8 @@ pub struct PollView {
     pub cancel_reason: Option<String>,
     /// When the electors who had not voted were last reminded.
     pub reminded_at: Option<String>,
+    /// The matter whose decision it puts to the vote.
+    pub matter_id: Option<String>,
 }
 
 impl PollView {
@@ -202,6 +214,7 @@ impl From<Seen> for PollView {
             outcome: r.outcome,
             cancel_reason: r.cancel_reason,
             reminded_at: r.reminded_at.map(rfc3339),
+            matter_id: r.matter_id,
         }
     }
 }

@@ -23,7 +23,7 @@ fn caller(principal: Principal, meta: RequestMeta) -> Caller {
 }
 
 /// Creates a draft poll in a village (staff who manage its polls).
-#[utoipa::path(tag = "voting", request_body = PollBody, responses((status = 201, body = PollView), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "voting", request_body = PollBody, responses((status = 201, body = PollView), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/polls")]
 pub async fn create_poll(
     state: web::Data<AppState>,
@@ -32,7 +32,8 @@ pub async fn create_poll(
     body: Json<PollBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, draft) = (caller(auth.0, meta), state.clock.now().naive_utc(), body.into_inner().parse()?);
-    let seen = state.db.run(move |conn| service::create(conn, &caller, &draft, now)).await?;
+    let min_days = state.config.deliberation.solicit_min_days;
+    let seen = state.db.run(move |conn| service::create(conn, &caller, &draft, min_days, now)).await?;
     Ok(HttpResponse::Created().json(PollView::from(seen)))
 }
 

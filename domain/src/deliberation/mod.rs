@@ -14,7 +14,10 @@ pub mod values;
 
 pub use content::{Moderation, WeChatVerdict};
 pub use ids::{AgreementId, CommitmentId, DocumentId, MatterId, MeetingId, MemberId, OpinionId, SheetId, TriageItemId};
-pub use status::{route, transition, Action, DecidedBy, Facts, MatterStatus, Refusal, Route, Scheme, Tier};
+pub use status::{
+    may_put_to_vote, route, transition, vote_decides, Action, DecidedBy, Facts, MatterStatus, Refusal, Route, Scheme,
+    Tier, VoteRefusal,
+};
 
 #[cfg(test)]
 mod tests;

@@ -272,3 +272,31 @@ pub fn solicitation_done(
 ) -> bool {
     closes <= now && closes - opens >= chrono::Duration::days(i64::from(min_days))
 }
+
+/// Why a matter may not be put to a vote of its scope now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoteRefusal {
+    /// The matter's route is not one the assembly may decide by vote (a council-settled small
+    /// matter, a department case, guidance), or it is not triaged yet.
+    NotByVote,
+    /// No decision is pending: not deliberating or deciding, or (a major matter) its
+    /// solicitation has not run its minimum period.
+    NotPending,
+}
+
+/// Whether a matter may be put to a vote of its scope now: a decision is pending that the
+/// assembly may take by vote — exactly when resolving it with `assembly_vote` would be allowed
+/// (so a Wuyi major matter only after its solicitation ran the minimum period).
+pub fn may_put_to_vote(status: MatterStatus, facts: Facts) -> Result<(), VoteRefusal> {
+    if !facts.route.is_some_and(|r| r.may_decide(DecidedBy::AssemblyVote)) {
+        return Err(VoteRefusal::NotByVote);
+    }
+    transition(status, Action::Resolve, facts).map(|_| ()).map_err(|_| VoteRefusal::NotPending)
+}
+
+/// Whether a published vote's outcome may be recorded as the assembly's decision: a vote that
+/// passed (adopted), failed (not adopted: the resolution records the rejection) or was counted
+/// without a rule (the counts are the choice). A vote without quorum decided nothing.
+pub fn vote_decides(outcome: crate::voting::Outcome) -> bool {
+    !matches!(outcome, crate::voting::Outcome::NoQuorum)
+}

@@ -137,3 +137,24 @@ fn a_commitment_slips_at_its_deadline_and_is_extended_once() {
     assert!(!commitments::may_extend(1, t(9), t(2)), "once only");
     assert!(!commitments::may_extend(0, t(1), t(2)), "to a later day");
 }
+
+/// A matter goes to a vote only where the assembly may decide it and a decision is pending: a
+/// Wuyi major matter after its solicitation, a big one at the committees, never a small one.
+#[test]
+fn a_matter_is_put_to_a_vote_only_when_the_assembly_may_decide_it() {
+    let solicited = Facts { solicited: true, ..facts(Route::Solicit) };
+    assert_eq!(may_put_to_vote(S::Deliberating, solicited), Ok(()));
+    assert_eq!(may_put_to_vote(S::Deliberating, facts(Route::Solicit)), Err(VoteRefusal::NotPending));
+    assert_eq!(may_put_to_vote(S::Implementing, solicited), Err(VoteRefusal::NotPending));
+    assert_eq!(may_put_to_vote(S::Deciding, facts(Route::CouncilSuggests)), Ok(()));
+    assert_eq!(may_put_to_vote(S::Deliberating, facts(Route::CouncilSuggests)), Err(VoteRefusal::NotPending));
+    assert_eq!(may_put_to_vote(S::Deliberating, facts(Route::CouncilSettles)), Err(VoteRefusal::NotByVote));
+    assert_eq!(may_put_to_vote(S::Referred, facts(Route::Department)), Err(VoteRefusal::NotByVote));
+    assert_eq!(may_put_to_vote(S::Guiding, facts(Route::Guidance)), Err(VoteRefusal::NotByVote));
+    assert_eq!(may_put_to_vote(S::Raised, Facts::default()), Err(VoteRefusal::NotByVote));
+    use crate::voting::Outcome;
+    assert!(vote_decides(Outcome::Passed));
+    assert!(vote_decides(Outcome::Failed));
+    assert!(vote_decides(Outcome::Counted));
+    assert!(!vote_decides(Outcome::NoQuorum));
+}

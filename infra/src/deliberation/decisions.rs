@@ -135,6 +135,9 @@ pub fn resolve(
             }
         }
         let to = transition(seen.status()?, Action::Resolve, facts)?;
+        if let Some(vote_ref) = &r.vote_ref {
+            super::votes::check_vote_ref(conn, id, vote_ref)?;
+        }
         if let Some(meeting) = &r.meeting_id {
             use crate::schema::meetings::dsl as mt;
             let village: Option<String> =

@@ -156,6 +156,8 @@ pub struct Dossier {
     pub opinions: OpinionSummary,
     pub meetings: Vec<MeetingRecord>,
     pub resolution: Option<ResolutionRecord>,
+    /// The polls the matter was put to, as published.
+    pub votes: Vec<super::votes::VoteResult>,
     pub agreements: Vec<AgreementRecord>,
     pub commitments: Vec<CommitmentRecord>,
     pub evaluation: EvaluationSummary,
@@ -190,6 +192,7 @@ pub fn dossier(conn: &mut DbConn, caller: &Caller, id: &str, now: NaiveDateTime)
         opinions: opinions(conn, &mid)?,
         meetings: meetings(conn, &mid)?,
         resolution: resolution(conn, &mid)?,
+        votes: super::votes::votes_of(conn, &mid)?,
         agreements: agreements(conn, &mid)?,
         commitments: commitments(conn, &mid)?,
         evaluation: evaluation(conn, &mid)?,

@@ -16,5 +16,6 @@ pub mod opinions;
 pub mod queries;
 pub mod rows;
 pub mod service;
+pub mod votes;
 
 pub use error::DeliberationError;

@@ -36,6 +36,9 @@ pub enum VotingError {
     /// The organiser reminded the electorate less than an hour ago.
     #[error("reminded less than an hour ago")]
     RemindedRecently,
+    /// The matter has a live (not cancelled) poll already.
+    #[error("the matter has a poll")]
+    MatterHasPoll,
     /// A stored value that does not parse (a server error).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
@@ -48,6 +51,21 @@ pub enum VotingError {
 impl From<NotNow> for VotingError {
     fn from(refusal: NotNow) -> Self {
         Self::NotNow(refusal)
+    }
+}
+
+/// What deliberation answers when a poll is put to one of its matters.
+impl From<crate::deliberation::DeliberationError> for VotingError {
+    fn from(error: crate::deliberation::DeliberationError) -> Self {
+        use crate::deliberation::DeliberationError as D;
+        match error {
+            D::NotFound => Self::NotFound,
+            D::Forbidden => Self::Forbidden,
+            D::Invalid { field, reason } => Self::Invalid { field, reason },
+            D::Db(e) => Self::Db(e),
+            D::Infra(e) => Self::Infra(e),
+            other => Self::Corrupt(format!("matter: {other}")),
+        }
     }
 }
 

@@ -17,8 +17,9 @@ use super::queries::{self, Seen};
 use super::rows::{OptionRow, PollRow};
 use super::sweep::{self, electorate_people};
 use super::VotingError;
-use crate::db::write_tx;
+use crate::db::{insert_unique, write_tx, Inserted};
 use crate::deliberation::service::Caller;
+use crate::deliberation::votes;
 use crate::identity::audit;
 use crate::identity::queries::org;
 use crate::identity::rows::split_path;
@@ -63,6 +64,8 @@ pub struct Draft {
     pub shuffle: bool,
     /// A picture per option (an upload of the organiser's), by position; may be shorter.
     pub option_media: Vec<Option<String>>,
+    /// The matter of deliberation whose decision the poll puts to a vote.
+    pub matter_id: Option<String>,
 }
 
 impl Draft {
@@ -119,7 +122,15 @@ fn insert_options(conn: &mut DbConn, caller: &Caller, poll_id: &str, draft: &Dra
 }
 
 /// Creates a draft poll in a village (or a unit inside it): staff with `ManagePolls` over it.
-pub fn create(conn: &mut DbConn, caller: &Caller, draft: &Draft, now: NaiveDateTime) -> Result<Seen, VotingError> {
+/// A poll put to a matter (`matter_id`) is checked by deliberation (`min_days`: the minimum
+/// solicitation of a major matter), is one live poll per matter, and enters its timeline.
+pub fn create(
+    conn: &mut DbConn,
+    caller: &Caller,
+    draft: &Draft,
+    min_days: u32,
+    now: NaiveDateTime,
+) -> Result<Seen, VotingError> {
     write_tx(conn, |conn| {
         let unit =
             org::find_unit(conn, &draft.scope_id)?.ok_or_else(|| VotingError::invalid("scope_id", "unknown unit"))?;
@@ -128,6 +139,9 @@ pub fn create(conn: &mut DbConn, caller: &Caller, draft: &Draft, now: NaiveDateT
         caller.principal.require(&Place::in_org(path.clone()), Permission::ManagePolls)?;
         check_scope(kind)?;
         let village = path.get(2).cloned().ok_or_else(|| VotingError::Corrupt(format!("path of {}", unit.id)))?;
+        if let Some(matter) = &draft.matter_id {
+            votes::check_attach(conn, &caller.principal, matter, &unit.id, min_days, now)?;
+        }
         let row = PollRow {
             id: domain::new_id(),
             scope_id: unit.id.clone(),
@@ -150,7 +164,7 @@ pub fn create(conn: &mut DbConn, caller: &Caller, draft: &Draft, now: NaiveDateT
             board_digest: None,
             outcome: None,
             cancel_reason: None,
-            matter_id: None,
+            matter_id: draft.matter_id.clone(),
             contest_id: None,
             reminded_at: None,
             published_at: None,
@@ -159,7 +173,13 @@ pub fn create(conn: &mut DbConn, caller: &Caller, draft: &Draft, now: NaiveDateT
             updated_at: now,
             version: 0,
         };
-        diesel::insert_into(p::polls).values(&row).execute(conn)?;
+        let insert = |conn: &mut DbConn| diesel::insert_into(p::polls).values(&row).execute(conn);
+        if insert_unique(conn, insert)? == Inserted::Duplicate {
+            return Err(VotingError::MatterHasPoll);
+        }
+        if let Some(matter) = &draft.matter_id {
+            votes::put_to_vote(conn, caller, matter, &row.id, &row.title, now)?;
+        }
         insert_options(conn, caller, &row.id, draft)?;
         record(caller, conn, "poll.create", &row.id, json!({ "scope_id": row.scope_id }), now)?;
         queries::seen(conn, &caller.principal, &row.id)
@@ -189,6 +209,9 @@ pub fn update(
 ) -> Result<Seen, VotingError> {
     write_tx(conn, |conn| {
         let (seen, _) = managed(conn, caller, id, PollAction::Edit)?;
+        if draft.matter_id != seen.row.matter_id {
+            return Err(VotingError::invalid("matter_id", "the poll's matter stays as created"));
+        }
         diesel::update(p::polls.filter(p::id.eq(id)))
             .set((
                 p::title.eq(&draft.title),
@@ -241,6 +264,9 @@ pub fn cancel(
             let people = electorate_people(conn, id)?;
             let data = json!({ "poll": seen.row.title, "reason": reason });
             crate::notify::enqueue_to(conn, POLL_CANCELLED, &people, &data, now)?;
+        }
+        if let Some(matter) = &seen.row.matter_id {
+            votes::record_cancel(conn, caller, matter, id, reason, now)?;
         }
         record(caller, conn, "poll.cancel", id, json!({ "reason": reason }), now)?;
         queries::seen(conn, &caller.principal, id)

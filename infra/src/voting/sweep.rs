@@ -4,14 +4,15 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use domain::identity::roles::Role;
-use domain::voting::{transition, Electorate, PollAction, PollStatus};
+use domain::voting::{transition, Electorate, Outcome, PollAction, PollStatus};
 use serde_json::json;
 
 use super::queries::{self, digest, sha256_hex, Seen};
-use super::rows::PollRow;
+use super::rows::{BallotRow, PollRow};
 use super::service::{POLL_OPENED, POLL_PUBLISHED, POLL_REMINDER};
 use super::VotingError;
 use crate::db::write_tx;
+use crate::deliberation::votes::{OptionCount, VoteResult};
 use crate::identity::queries::{grants, org, residency};
 use crate::schema::poll_participation::dsl as pp;
 use crate::schema::poll_roll::dsl as pr;
@@ -192,8 +193,32 @@ fn close_one(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<usize, V
         ))
         .execute(conn)?;
     let summary: Vec<String> = seen.options.iter().zip(&counts).map(|(o, c)| format!("{} {}", o.text, c)).collect();
+    if let Some(matter) = &seen.row.matter_id {
+        crate::deliberation::votes::record_vote(conn, matter, &result_of(&seen, &counts, outcome, &ballots, now), now)?;
+    }
     let data = json!({ "poll": seen.row.title, "outcome": outcome.as_str(), "counts": summary.join("，") });
     let people = electorate_people(conn, id)?;
     crate::notify::enqueue_to(conn, POLL_PUBLISHED, &people, &data, now)?;
     Ok(1)
+}
+
+/// A published poll's result as its matter records it.
+fn result_of(seen: &Seen, counts: &[u64], outcome: Outcome, ballots: &[BallotRow], now: NaiveDateTime) -> VoteResult {
+    let size = seen.row.electorate_size.unwrap_or(0).max(0) as u64;
+    VoteResult {
+        poll_id: seen.row.id.clone(),
+        title: seen.row.title.clone(),
+        kind: seen.row.kind.clone(),
+        electorate: seen.row.electorate.clone(),
+        electorate_size: size,
+        ballots: ballots.len() as u64,
+        turnout_percent: VoteResult::turnout(ballots.len() as u64, size),
+        counts: seen.options.iter().zip(counts).map(|(o, c)| OptionCount { text: o.text.clone(), count: *c }).collect(),
+        outcome: outcome.as_str().to_owned(),
+        board_digest: digest(&seen.row.id, ballots),
+        roll_hash: seen.row.roll_hash.clone(),
+        opens_at: seen.row.opens_at,
+        closes_at: seen.row.closes_at,
+        published_at: now,
+    }
 }

@@ -9,3 +9,4 @@ mod matters;
 mod meetings;
 mod opinions;
 mod support;
+mod voting_link;

@@ -1,0 +1,1 @@
+DROP INDEX polls_one_live_per_matter;
