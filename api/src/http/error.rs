@@ -96,6 +96,7 @@ error_codes! {
     ResultsHidden = "results_hidden": CONFLICT, "投票结束后才公布结果", "Results are shown after the poll closes";
     AlreadyVoted = "already_voted": CONFLICT, "您已经投过票了", "You have voted already";
     HouseholdVoted = "household_voted": CONFLICT, "您家已有成员投过票（每户一票）", "Another member of your household has voted (one vote per household)";
+    SubmissionsClosed = "submissions_closed": CONFLICT, "不在点子征集时间内", "The contest is not taking ideas now";
     NotOnRoll = "not_on_roll": FORBIDDEN, "您不在本次投票的选民名单中", "You are not on this poll's roll";
 }
 
@@ -392,6 +393,9 @@ impl From<infra::voting::VotingError> for ApiError {
             E::ResultsHidden => Self::new(ErrorCode::ResultsHidden),
             E::AlreadyVoted => Self::new(ErrorCode::AlreadyVoted),
             E::HouseholdVoted => Self::new(ErrorCode::HouseholdVoted),
+            E::ContestNotNow(refusal) => Self::new(ErrorCode::InvalidTransition)
+                .with_details(json!({ "action": refusal.action.as_str(), "status": refusal.status.as_str() })),
+            E::SubmissionsClosed => Self::new(ErrorCode::SubmissionsClosed),
             E::Corrupt(what) => Self::internal(what),
             E::Db(e) => Self::from(infra::InfraError::from(e)),
             E::Infra(e) => Self::from(e),

@@ -13,8 +13,8 @@ use domain::identity::org::OrgKind;
 use domain::identity::principal::Principal;
 use domain::identity::roles::{Permission, Place};
 use domain::voting::contest::{
-    ballot_choices, check_rules, placings, submissions_open, transition, ContestAction, ContestStatus,
-    IdeaModeration, Windows,
+    ballot_choices, check_rules, placings, submissions_open, transition, ContestAction, ContestStatus, IdeaModeration,
+    Windows,
 };
 use domain::voting::{Electorate, PollKind, PollStatus, Secrecy, Visibility};
 use serde_json::{json, Value};
@@ -48,8 +48,15 @@ const PLACED: &str = "placed";
 /// Why the job cancels a contest with too few approved ideas.
 pub const TOO_FEW_IDEAS: &str = "通过审核的点子不足两个，评比取消";
 
-fn record(caller: &Caller, conn: &mut DbConn, action: &str, kind: &str, id: &str, details: Value, now: NaiveDateTime)
-    -> Result<(), VotingError> {
+fn record(
+    caller: &Caller,
+    conn: &mut DbConn,
+    action: &str,
+    kind: &str,
+    id: &str,
+    details: Value,
+    now: NaiveDateTime,
+) -> Result<(), VotingError> {
     let entry = caller.origin.entry(Some(&caller.principal), action, kind, id, details);
     audit::append(conn, &entry, now)?;
     Ok(())
@@ -150,7 +157,12 @@ pub fn of_village(conn: &mut DbConn, principal: &Principal, village_id: &str) ->
 }
 
 /// Creates a contest in a village (or a unit inside it): staff with `ManagePolls` over it.
-pub fn create(conn: &mut DbConn, caller: &Caller, new: &NewContest, now: NaiveDateTime) -> Result<ContestSeen, VotingError> {
+pub fn create(
+    conn: &mut DbConn,
+    caller: &Caller,
+    new: &NewContest,
+    now: NaiveDateTime,
+) -> Result<ContestSeen, VotingError> {
     write_tx(conn, |conn| {
         let unit =
             org::find_unit(conn, &new.scope_id)?.ok_or_else(|| VotingError::invalid("scope_id", "unknown unit"))?;
@@ -204,11 +216,12 @@ pub fn submit(
     if !submissions_open(contest.row.submit_opens_at, contest.row.submit_closes_at, now) {
         return Err(VotingError::SubmissionsClosed);
     }
-    let listed = crate::deliberation::service::listed_words(conn, &format!("{}\n{}", idea.title, idea.body))
-        .map_err(|e| match e {
+    let listed = crate::deliberation::service::listed_words(conn, &format!("{}\n{}", idea.title, idea.body)).map_err(
+        |e| match e {
             crate::deliberation::DeliberationError::Db(e) => VotingError::Db(e),
             other => VotingError::Corrupt(other.to_string()),
-        })?;
+        },
+    )?;
     let check = verdict(wechat, &listed);
     let moderation = if check.moderation == Moderation::Clear { IdeaModeration::Pending } else { IdeaModeration::Held };
     let row = IdeaRow {
@@ -304,7 +317,13 @@ fn set_cancelled(conn: &mut DbConn, row: &ContestRow, reason: &str, now: NaiveDa
         .set((c::status.eq(ContestStatus::Cancelled.as_str()), c::cancel_reason.eq(reason)))
         .execute(conn)?;
     let people = authors(conn, &row.id)?;
-    crate::notify::enqueue_to(conn, CONTEST_CANCELLED, &people, &json!({ "contest": row.title, "reason": reason }), now)?;
+    crate::notify::enqueue_to(
+        conn,
+        CONTEST_CANCELLED,
+        &people,
+        &json!({ "contest": row.title, "reason": reason }),
+        now,
+    )?;
     Ok(())
 }
 
@@ -349,7 +368,8 @@ pub fn start_due(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize, VotingE
 
 fn start_one(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<usize, VotingError> {
     let row = contest_row(conn, id)?;
-    let Ok(next) = transition(ContestStatus::parse(&row.status).map_err(|_| corrupt(&row, "status"))?, ContestAction::StartVoting)
+    let Ok(next) =
+        transition(ContestStatus::parse(&row.status).map_err(|_| corrupt(&row, "status"))?, ContestAction::StartVoting)
     else {
         return Ok(0);
     };
@@ -442,7 +462,13 @@ pub(crate) fn announce(
     }
     let others: Vec<String> =
         authors(conn, contest_id)?.into_iter().filter(|a| !winners.iter().any(|w| &w.author_id == a)).collect();
-    crate::notify::enqueue_to(conn, CONTEST_ANNOUNCED, &others, &json!({ "contest": row.title, "winners": named }), now)?;
+    crate::notify::enqueue_to(
+        conn,
+        CONTEST_ANNOUNCED,
+        &others,
+        &json!({ "contest": row.title, "winners": named }),
+        now,
+    )?;
     Ok(())
 }
 

@@ -239,7 +239,11 @@ pub(crate) fn cancel_within(
 
 /// Stores a poll made by a job (a contest's vote) with its options, each linked to an idea;
 /// `open_due` opens it at its time like any scheduled poll.
-pub(crate) fn insert_scheduled(conn: &mut DbConn, row: &PollRow, options: &[(String, String)]) -> Result<(), VotingError> {
+pub(crate) fn insert_scheduled(
+    conn: &mut DbConn,
+    row: &PollRow,
+    options: &[(String, String)],
+) -> Result<(), VotingError> {
     diesel::insert_into(p::polls).values(row).execute(conn)?;
     for (i, (text, idea_id)) in options.iter().enumerate() {
         let option = OptionRow {
