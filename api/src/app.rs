@@ -141,6 +141,10 @@ fn jobs(ctx: JobContext, config: &Config, channels: infra::notify::Channels) -> 
                 .run(move |conn| infra::deliberation::evaluation::archive_due(conn, now).map_err(InfraError::from))
                 .await
         })
+        .job("contest_voting", config.deliberation.sweep_interval, move |ctx| async move {
+            let now = ctx.now();
+            ctx.db.run(move |conn| infra::voting::contests::start_due(conn, now).map_err(InfraError::from)).await
+        })
         .job("open_polls", config.deliberation.sweep_interval, move |ctx| async move {
             let now = ctx.now();
             ctx.db.run(move |conn| infra::voting::sweep::open_due(conn, now).map_err(InfraError::from)).await

@@ -811,6 +811,9 @@ diesel::table! {
         winners -> Integer,
         created_by -> Text,
         created_at -> Timestamp,
+        max_choices -> Nullable<Integer>,
+        cancel_reason -> Nullable<Text>,
+        announced_at -> Nullable<Timestamp>,
     }
 }
 
@@ -825,6 +828,8 @@ diesel::table! {
         moderation_note -> Text,
         status -> Text,
         created_at -> Timestamp,
+        votes -> Nullable<Integer>,
+        rank -> Nullable<Integer>,
     }
 }
 

@@ -98,6 +98,7 @@ error_codes! {
     HouseholdVoted = "household_voted": CONFLICT, "您家已有成员投过票（每户一票）", "Another member of your household has voted (one vote per household)";
     RemindedRecently = "reminded_recently": CONFLICT, "一小时内已提醒过，请稍后再试", "The electorate was reminded less than an hour ago";
     MatterHasPoll = "matter_has_poll": CONFLICT, "该议题已有一项进行中的表决", "The matter has a poll already (cancel it to put another)";
+    SubmissionsClosed = "submissions_closed": CONFLICT, "不在点子征集时间内", "The contest is not taking ideas now";
     NotOnRoll = "not_on_roll": FORBIDDEN, "您不在本次投票的选民名单中", "You are not on this poll's roll";
 }
 
@@ -396,6 +397,9 @@ impl From<infra::voting::VotingError> for ApiError {
             E::HouseholdVoted => Self::new(ErrorCode::HouseholdVoted),
             E::RemindedRecently => Self::new(ErrorCode::RemindedRecently),
             E::MatterHasPoll => Self::new(ErrorCode::MatterHasPoll),
+            E::ContestNotNow(refusal) => Self::new(ErrorCode::InvalidTransition)
+                .with_details(json!({ "action": refusal.action.as_str(), "status": refusal.status.as_str() })),
+            E::SubmissionsClosed => Self::new(ErrorCode::SubmissionsClosed),
             E::Corrupt(what) => Self::internal(what),
             E::Db(e) => Self::from(infra::InfraError::from(e)),
             E::Infra(e) => Self::from(e),

@@ -85,6 +85,24 @@ pub const TEMPLATES: &[Template] = &[
     },
     Template { kind: "poll_cancelled", title: "投票已取消", body: "“{poll}”投票已取消：{reason}" },
     Template {
+        kind: "idea_moderated",
+        title: "金点子审核结果",
+        body: "您在“{contest}”提交的点子“{idea}”{decision}。{note}",
+    },
+    Template {
+        kind: "contest_cancelled", title: "金点子评比已取消", body: "“{contest}”已取消：{reason}"
+    },
+    Template {
+        kind: "contest_won",
+        title: "您的金点子获奖了",
+        body: "恭喜！您在“{contest}”提交的点子“{idea}”获评第{rank}名。",
+    },
+    Template {
+        kind: "contest_announced",
+        title: "金点子评比结果已公布",
+        body: "“{contest}”评比结果已公布，获奖点子：{winners}。",
+    },
+    Template {
         kind: "commitment_overdue",
         title: "承诺事项已逾期",
         body: "“{commitment}”已超过承诺期限{deadline}，请尽快办理并反馈。",

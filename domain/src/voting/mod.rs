@@ -2,6 +2,7 @@
 //! the poll's life, the choices a ballot may make, who votes, and how a result is decided
 //! (quorum and threshold, in exact integer arithmetic), and the tally a recount repeats.
 
+pub mod contest;
 pub mod ids;
 pub mod rules;
 pub mod status;

@@ -1,6 +1,7 @@
 //! The voting feature's one error. `api` maps it to HTTP in one place.
 
 use diesel::result::Error as DieselError;
+use domain::voting::contest::ContestNotNow;
 use domain::voting::NotNow;
 
 use crate::InfraError;
@@ -21,6 +22,12 @@ pub enum VotingError {
     /// The poll's life refuses the step.
     #[error("{:?} is not allowed while {:?}", .0.action, .0.status)]
     NotNow(NotNow),
+    /// The contest's life refuses the step.
+    #[error("{:?} is not allowed while the contest is {:?}", .0.action, .0.status)]
+    ContestNotNow(ContestNotNow),
+    /// An idea outside the contest's submission window.
+    #[error("the contest is not taking ideas")]
+    SubmissionsClosed,
     /// Ballots are taken only while the poll is open and before it closes.
     #[error("the poll is not open")]
     NotOpen,
@@ -66,6 +73,12 @@ impl From<crate::deliberation::DeliberationError> for VotingError {
             D::Infra(e) => Self::Infra(e),
             other => Self::Corrupt(format!("matter: {other}")),
         }
+    }
+}
+
+impl From<ContestNotNow> for VotingError {
+    fn from(refusal: ContestNotNow) -> Self {
+        Self::ContestNotNow(refusal)
     }
 }
 

@@ -79,3 +79,46 @@ impl BallotRow {
         serde_json::from_str(&self.choices).unwrap_or_default()
     }
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::schema::contests)]
+pub struct ContestRow {
+    pub id: String,
+    pub scope_id: String,
+    pub village_id: String,
+    pub title: String,
+    pub description: String,
+    pub submit_opens_at: NaiveDateTime,
+    pub submit_closes_at: NaiveDateTime,
+    pub vote_opens_at: NaiveDateTime,
+    pub vote_closes_at: NaiveDateTime,
+    pub status: String,
+    pub poll_id: Option<String>,
+    /// How many ideas win (all tied at the cut win).
+    pub winners: i32,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    /// How many ideas a voter picks; none: one.
+    pub max_choices: Option<i32>,
+    pub cancel_reason: Option<String>,
+    pub announced_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::schema::ideas)]
+pub struct IdeaRow {
+    pub id: String,
+    pub contest_id: String,
+    pub author_id: String,
+    pub title: String,
+    pub body: String,
+    /// pending, held, approved or rejected.
+    pub moderation: String,
+    /// Why the check held it, or the moderator's note.
+    pub moderation_note: String,
+    /// submitted, then winner or placed once announced.
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub votes: Option<i32>,
+    pub rank: Option<i32>,
+}

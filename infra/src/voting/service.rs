@@ -255,22 +255,53 @@ pub fn cancel(
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<Seen, VotingError> {
-    write_tx(conn, |conn| {
-        let (seen, next) = managed(conn, caller, id, PollAction::Cancel)?;
-        diesel::update(p::polls.filter(p::id.eq(id)))
-            .set((p::status.eq(next.as_str()), p::cancel_reason.eq(reason), p::updated_at.eq(now)))
-            .execute(conn)?;
-        if seen.status()? == PollStatus::Open {
-            let people = electorate_people(conn, id)?;
-            let data = json!({ "poll": seen.row.title, "reason": reason });
-            crate::notify::enqueue_to(conn, POLL_CANCELLED, &people, &data, now)?;
-        }
-        if let Some(matter) = &seen.row.matter_id {
-            votes::record_cancel(conn, caller, matter, id, reason, now)?;
-        }
-        record(caller, conn, "poll.cancel", id, json!({ "reason": reason }), now)?;
-        queries::seen(conn, &caller.principal, id)
-    })
+    write_tx(conn, |conn| cancel_within(conn, caller, id, reason, now))
+}
+
+/// Cancels a poll inside the caller's transaction (a contest cancelled while voting).
+pub(crate) fn cancel_within(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &str,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<Seen, VotingError> {
+    let (seen, next) = managed(conn, caller, id, PollAction::Cancel)?;
+    diesel::update(p::polls.filter(p::id.eq(id)))
+        .set((p::status.eq(next.as_str()), p::cancel_reason.eq(reason), p::updated_at.eq(now)))
+        .execute(conn)?;
+    if seen.status()? == PollStatus::Open {
+        let people = electorate_people(conn, id)?;
+        let data = json!({ "poll": seen.row.title, "reason": reason });
+        crate::notify::enqueue_to(conn, POLL_CANCELLED, &people, &data, now)?;
+    }
+    if let Some(matter) = &seen.row.matter_id {
+        votes::record_cancel(conn, caller, matter, id, reason, now)?;
+    }
+    record(caller, conn, "poll.cancel", id, json!({ "reason": reason }), now)?;
+    queries::seen(conn, &caller.principal, id)
+}
+
+/// Stores a poll made by a job (a contest's vote) with its options, each linked to an idea;
+/// `open_due` opens it at its time like any scheduled poll.
+pub(crate) fn insert_scheduled(
+    conn: &mut DbConn,
+    row: &PollRow,
+    options: &[(String, String)],
+) -> Result<(), VotingError> {
+    diesel::insert_into(p::polls).values(row).execute(conn)?;
+    for (i, (text, idea_id)) in options.iter().enumerate() {
+        let option = OptionRow {
+            id: domain::new_id(),
+            poll_id: row.id.clone(),
+            position: i as i32,
+            text: text.clone(),
+            media_id: None,
+            idea_id: Some(idea_id.clone()),
+        };
+        diesel::insert_into(po::poll_options).values(&option).execute(conn)?;
+    }
+    Ok(())
 }
 
 fn set_status(conn: &mut DbConn, id: &str, status: PollStatus, now: NaiveDateTime) -> Result<(), VotingError> {

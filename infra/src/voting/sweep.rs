@@ -199,6 +199,9 @@ fn close_one(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<usize, V
     let data = json!({ "poll": seen.row.title, "outcome": outcome.as_str(), "counts": summary.join("，") });
     let people = electorate_people(conn, id)?;
     crate::notify::enqueue_to(conn, POLL_PUBLISHED, &people, &data, now)?;
+    if let Some(contest) = &seen.row.contest_id {
+        super::contests::announce(conn, contest, &seen.options, &counts, now)?;
+    }
     Ok(1)
 }
 

@@ -22,4 +22,5 @@ mod storage;
 mod store;
 mod subscribe_messages;
 mod voting;
+mod voting_contests;
 mod wechat;
