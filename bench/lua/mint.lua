@@ -8,12 +8,14 @@ local from = tonumber(os.getenv("BENCH_FROM") or "1")
 local count = tonumber(os.getenv("BENCH_COUNT") or "0")
 local out = os.getenv("BENCH_OUT") or error("mint.lua needs BENCH_OUT")
 
+-- wrk runs a thread's init() as soon as that thread is set up, before the next one exists, so
+-- the thread count comes from BENCH_THREADS (wrk's -t), not from counting setup() calls.
+nthreads = tonumber(os.getenv("BENCH_THREADS") or "2")
 local threads, thread_counter = {}, 0
 function setup(thread)
   thread:set("tid", thread_counter)
   thread_counter = thread_counter + 1
   threads[#threads + 1] = thread
-  for _, t in ipairs(threads) do t:set("nthreads", thread_counter) end
 end
 
 local file, next_i, share
