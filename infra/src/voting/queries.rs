@@ -16,6 +16,7 @@ use crate::identity::queries::{org, residency, users};
 use crate::identity::rows::path_text;
 use crate::schema::ballots::dsl as b;
 use crate::schema::poll_options::dsl as po;
+use crate::schema::poll_roll::dsl as pr;
 use crate::schema::polls::dsl as p;
 use crate::DbConn;
 
@@ -91,6 +92,21 @@ pub fn may_see(conn: &mut DbConn, principal: &Principal, id: &str) -> Result<boo
         Err(VotingError::NotFound) => Ok(false),
         Err(other) => Err(other),
     }
+}
+
+/// The cast path's one read: the poll, how many options it has, and whether `voter_key` is on
+/// its frozen roll (being on the roll says the voter may see the poll; a caller who is not on it
+/// goes through [`seen`] to tell 404 from the rest). `None`: no such poll.
+pub fn cast_target(
+    conn: &mut DbConn,
+    id: &str,
+    voter_key: &str,
+) -> Result<Option<(PollRow, usize, bool)>, VotingError> {
+    let options = po::poll_options.filter(po::poll_id.eq(id)).count().single_value();
+    let on_roll = diesel::dsl::exists(pr::poll_roll.filter(pr::poll_id.eq(id)).filter(pr::voter_key.eq(voter_key)));
+    let found: Option<(PollRow, Option<i64>, bool)> =
+        p::polls.filter(p::id.eq(id)).select((PollRow::as_select(), options, on_roll)).first(conn).optional()?;
+    Ok(found.map(|(row, options, on_roll)| (row, usize::try_from(options.unwrap_or(0)).unwrap_or(0), on_roll)))
 }
 
 pub(crate) fn options_of(conn: &mut DbConn, poll_id: &str) -> Result<Vec<OptionRow>, VotingError> {
