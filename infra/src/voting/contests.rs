@@ -168,12 +168,7 @@ pub fn create(
             org::find_unit(conn, &new.scope_id)?.ok_or_else(|| VotingError::invalid("scope_id", "unknown unit"))?;
         let kind = OrgKind::parse(&unit.kind).map_err(|_| VotingError::Corrupt(format!("kind of unit {}", unit.id)))?;
         let path = split_path(&unit.path);
-        let place = Place::in_org(path.clone());
-        if caller.principal.require(&place, Permission::ManagePolls).is_err() {
-            // Inside the scope (its resident or staff who see it) without the right: 403.
-            let inside = caller.principal.sees(&place) || lives_in(conn, &caller.principal, &path)?;
-            return Err(if inside { VotingError::Forbidden } else { VotingError::NotFound });
-        }
+        super::queries::require_managing(conn, &caller.principal, &path)?;
         check_scope(kind)?;
         let village = path.get(2).cloned().ok_or_else(|| VotingError::Corrupt(format!("path of {}", unit.id)))?;
         let row = ContestRow {

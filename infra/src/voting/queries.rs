@@ -69,6 +69,17 @@ pub fn lives_in(conn: &mut DbConn, principal: &Principal, scope_path: &[String])
     Ok(homes.iter().any(|home| home.org_path.starts_with(scope_path)))
 }
 
+/// Refuses a caller who may not manage polls and contests at `path`: 403 for one inside it (its
+/// resident, or staff who see it), 404 for anyone else.
+pub(crate) fn require_managing(conn: &mut DbConn, principal: &Principal, path: &[String]) -> Result<(), VotingError> {
+    let place = Place::in_org(path.to_vec());
+    if principal.require(&place, Permission::ManagePolls).is_ok() {
+        return Ok(());
+    }
+    let inside = principal.sees(&place) || lives_in(conn, principal, path)?;
+    Err(if inside { VotingError::Forbidden } else { VotingError::NotFound })
+}
+
 /// A poll as the caller may see it: residents of its scope and staff over it; 404 otherwise.
 pub fn seen(conn: &mut DbConn, principal: &Principal, id: &str) -> Result<Seen, VotingError> {
     let row: PollRow = p::polls

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use domain::deliberation::values::check_scope;
 use domain::identity::org::OrgKind;
-use domain::identity::roles::{Permission, Place};
+use domain::identity::roles::Permission;
 use domain::voting::rules::MOTION_OPTIONS;
 use domain::voting::{
     check_options, transition, Decision, Electorate, PollAction, PollKind, PollStatus, Secrecy, Threshold, Visibility,
@@ -136,7 +136,7 @@ pub fn create(
             org::find_unit(conn, &draft.scope_id)?.ok_or_else(|| VotingError::invalid("scope_id", "unknown unit"))?;
         let kind = OrgKind::parse(&unit.kind).map_err(|_| VotingError::Corrupt(format!("kind of unit {}", unit.id)))?;
         let path = split_path(&unit.path);
-        caller.principal.require(&Place::in_org(path.clone()), Permission::ManagePolls)?;
+        queries::require_managing(conn, &caller.principal, &path)?;
         check_scope(kind)?;
         let village = path.get(2).cloned().ok_or_else(|| VotingError::Corrupt(format!("path of {}", unit.id)))?;
         if let Some(matter) = &draft.matter_id {

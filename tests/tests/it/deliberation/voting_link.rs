@@ -88,9 +88,9 @@ async fn a_major_matter_is_decided_by_a_poll_of_its_scope_and_its_file_holds_the
     assert_eq!((status, error(&e).0), (StatusCode::NOT_FOUND, Some("not_found")));
     let (status, e) = create_poll(&app, &cadre, &w.village_a, Some("not-a-matter")).await;
     assert_eq!((status, error(&e).1), (StatusCode::UNPROCESSABLE_ENTITY, Some("matter_id")));
-    // (A resident manages no polls: voting's scope check answers as it does for any poll.)
+    // A resident of the scope manages no polls: 403, nothing made.
     let (status, _) = create_poll(&app, &voters[0].token, &w.village_a, Some(&major)).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(status, StatusCode::FORBIDDEN);
     let (_, polls) = body(app.get_as(&cadre, &format!("/api/v1/polls?village_id={}", w.village_a)).await).await;
     assert_eq!(polls["items"].as_array().map(Vec::len), Some(0), "{polls}");
     assert!(events(&timeline(&app, &cadre, &major).await, "put_to_vote").is_empty());
