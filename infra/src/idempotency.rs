@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use sha2::{Digest, Sha256};
 
-use crate::db::{insert_unique, write_tx, Database, DbConn, Inserted};
+use crate::db::{write_tx, Database, DbConn};
 use crate::schema::idempotency_keys::dsl as k;
 use crate::InfraError;
 
@@ -110,6 +110,26 @@ fn find(conn: &mut DbConn, key: &IdempotencyKey) -> Result<Option<(String, Store
         })
 }
 
+/// Inserts the key's record unless the key is taken (`ON CONFLICT DO NOTHING`: no savepoint, no
+/// read first); answers how many rows it wrote.
+fn claim(conn: &mut DbConn, key: &IdempotencyKey, record_id: &str, now: NaiveDateTime) -> Result<usize, DieselError> {
+    let row = (
+        k::id.eq(record_id),
+        k::scope.eq(&key.scope),
+        k::idem_key.eq(&key.key),
+        k::request_hash.eq(&key.request_hash),
+        k::status.eq(0),
+        k::response_body.eq(""),
+        k::created_at.eq(now),
+    );
+    match conn {
+        DbConn::Pg(pg) => diesel::insert_into(k::idempotency_keys).values(row).on_conflict_do_nothing().execute(pg),
+        DbConn::Sqlite(sqlite) => {
+            diesel::insert_into(k::idempotency_keys).values(row).on_conflict_do_nothing().execute(sqlite)
+        }
+    }
+}
+
 /// Runs `create` at most once per key, inside one write transaction that also records the
 /// answer. Concurrent requests with one key: one creates, the others wait on the unique key and
 /// replay its answer. Without a key, `create` simply runs in a write transaction.
@@ -141,33 +161,17 @@ where
         let attempt = db
             .run(move |conn| {
                 write_tx(conn, |conn| -> Result<Outcome, TxError<E>> {
-                    if let Some((hash, stored)) = find(conn, &key)? {
-                        return if hash == key.request_hash {
-                            Ok(Outcome::Replayed(stored))
-                        } else {
-                            Err(TxError::KeyReused)
-                        };
-                    }
-                    // Claim the key before creating: a concurrent request with the same key
-                    // waits on this row's unique index until we commit (then replays our answer)
-                    // or roll back (then creates afresh). Creating first would let it collide
-                    // with our creation's own unique rules instead, and fail.
+                    // Claim the key before creating, in one statement: a concurrent request with
+                    // the same key waits on this row's unique index until we commit (then finds
+                    // our answer) or roll back (then creates afresh). Creating first would let it
+                    // collide with our creation's own unique rules instead, and fail.
                     let record_id = domain::new_id();
-                    let claimed = insert_unique(conn, |conn| {
-                        diesel::insert_into(k::idempotency_keys)
-                            .values((
-                                k::id.eq(&record_id),
-                                k::scope.eq(&key.scope),
-                                k::idem_key.eq(&key.key),
-                                k::request_hash.eq(&key.request_hash),
-                                k::status.eq(0),
-                                k::response_body.eq(""),
-                                k::created_at.eq(now),
-                            ))
-                            .execute(conn)
-                    })?;
-                    if claimed == Inserted::Duplicate {
-                        return Err(TxError::LostRace);
+                    if claim(conn, &key, &record_id, now)? == 0 {
+                        return match find(conn, &key)? {
+                            Some((hash, stored)) if hash == key.request_hash => Ok(Outcome::Replayed(stored)),
+                            Some(_) => Err(TxError::KeyReused),
+                            None => Err(TxError::LostRace),
+                        };
                     }
                     let created = create(conn).map_err(TxError::Failed)?;
                     diesel::update(k::idempotency_keys.filter(k::id.eq(&record_id)))

@@ -289,6 +289,16 @@ pub fn moderate(
         let contest = seen(conn, &caller.principal, &idea.contest_id)?;
         contest.require_manager(&caller.principal)?;
         transition(contest.status()?, ContestAction::Moderate)?;
+        if decision.approve && idea.moderation != IdeaModeration::Approved.as_str() {
+            let approved: i64 = i::ideas
+                .filter(i::contest_id.eq(&idea.contest_id))
+                .filter(i::moderation.eq(IdeaModeration::Approved.as_str()))
+                .count()
+                .get_result(conn)?;
+            if approved >= domain::voting::rules::MAX_OPTIONS as i64 {
+                return Err(VotingError::invalid("approve", "at most 50 ideas go to the vote"));
+            }
+        }
         let (moderation, told) = if decision.approve {
             (IdeaModeration::Approved, "已通过审核，将进入投票")
         } else {

@@ -255,7 +255,15 @@ pub fn cancel(
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<Seen, VotingError> {
-    write_tx(conn, |conn| cancel_within(conn, caller, id, reason, now))
+    write_tx(conn, |conn| {
+        let contest: Option<String> =
+            p::polls.filter(p::id.eq(id)).select(p::contest_id).first(conn).optional()?.flatten();
+        if contest.is_some() {
+            // A contest's vote ends with its contest, which tells the authors too.
+            return Err(VotingError::invalid("id", "a golden-idea contest's poll: cancel the contest"));
+        }
+        cancel_within(conn, caller, id, reason, now)
+    })
 }
 
 /// Cancels a poll inside the caller's transaction (a contest cancelled while voting).

@@ -144,6 +144,11 @@ async fn a_contest_takes_ideas_in_its_window_votes_on_the_approved_ones_and_anno
     let options: Vec<&str> = poll["options"].as_array().unwrap().iter().map(|o| o["text"].as_str().unwrap()).collect();
     assert_eq!(options, ["共享农具站", "太阳能路灯", "互助基金"]);
     assert_eq!(moderate(&app, &w.cadre_a.token, &speakers, approve).await.0, StatusCode::CONFLICT, "too late");
+    // The contest's poll ends with its contest, never on its own.
+    let cancel = json!({ "reason": "重新评比" });
+    let (status, refused) =
+        body(app.post(Some(&w.cadre_a.token), &format!("/api/v1/polls/{poll_id}/cancel"), cancel).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
 
     for (who, choice) in [(&wang, 1), (&li, 1), (&zhao, 0)] {
         let path = format!("/api/v1/polls/{poll_id}/ballots");
@@ -232,4 +237,54 @@ async fn fewer_than_two_approved_ideas_cancel_the_contest_and_staff_may_cancel_o
     assert!(inbox_kinds(&app, &wang.token).await.contains(&"contest_cancelled".to_owned()));
     let li_told = inbox_kinds(&app, &li.token).await;
     assert_eq!(li_told.iter().filter(|k| *k == "contest_cancelled").count(), 2, "both of li's contests: {li_told:?}");
+}
+
+#[tokio::test]
+async fn at_most_fifty_ideas_are_approved_for_the_vote() {
+    use diesel::prelude::*;
+    use infra::testing::schema::ideas as i;
+    let app = contest_app().await;
+    let w = app.world().await;
+    let author = app.member("prolific", &w.village_a, &w.cadre_a.token).await;
+    let (_, contest) = new_contest(&app, &w, json!({})).await;
+    let contest_id = id(&contest);
+    // Fifty approved ideas, loaded straight into the table.
+    let (cid, aid, now) = (contest_id.clone(), author.id.clone(), chrono::Utc::now().naive_utc());
+    let fifty: Vec<String> = app
+        .state
+        .db
+        .run(move |conn| {
+            let mut ids = Vec::new();
+            for n in 0..50 {
+                let idea = domain::new_id();
+                diesel::insert_into(i::table)
+                    .values((
+                        i::id.eq(&idea),
+                        i::contest_id.eq(&cid),
+                        i::author_id.eq(&aid),
+                        i::title.eq(format!("点子{n}")),
+                        i::body.eq("内容"),
+                        i::moderation.eq("approved"),
+                        i::status.eq("submitted"),
+                        i::created_at.eq(now),
+                    ))
+                    .execute(conn)?;
+                ids.push(idea);
+            }
+            Ok::<_, infra::InfraError>(ids)
+        })
+        .await
+        .unwrap();
+    app.clock.advance(Duration::minutes(61));
+    let (status, last) = submit(&app, &author, &contest_id, "第五十一个", "还有一个想法").await;
+    assert_eq!(status, StatusCode::CREATED, "{last}");
+    let approve = json!({ "decision": "approve" });
+    let (status, refused) = moderate(&app, &w.cadre_a.token, &id(&last), approve.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    // Re-approving one of the fifty is fine; after one is rejected the fifty-first fits.
+    assert_eq!(moderate(&app, &w.cadre_a.token, &fifty[0], approve.clone()).await.0, StatusCode::OK);
+    let reject = json!({ "decision": "reject", "note": "重复" });
+    assert_eq!(moderate(&app, &w.cadre_a.token, &fifty[1], reject).await.0, StatusCode::OK);
+    let (status, approved) = moderate(&app, &w.cadre_a.token, &id(&last), approve).await;
+    assert_eq!((status, approved["moderation"].as_str()), (StatusCode::OK, Some("approved")), "{approved}");
 }
