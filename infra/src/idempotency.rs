@@ -11,23 +11,38 @@ use crate::db::{write_tx, Database, DbConn};
 use crate::schema::idempotency_keys::dsl as k;
 use crate::InfraError;
 
-/// A client's key, scoped to who sent it, with a digest of what was sent.
+/// A client's key, scoped to who sent it, with a digest of what was sent. Only digests are
+/// stored, each keyed by the client's key: a record names no caller and gives no way to guess
+/// what was sent, so the record of a secret ballot does not link the voter to the stored answer
+/// (its receipt and choices) for anyone who reads the table without the client's key.
 #[derive(Debug, Clone)]
 pub struct IdempotencyKey {
-    /// Whose key this is (a user id, or the route for anonymous callers): keys of different
-    /// callers never collide.
+    /// sha256 over whose key this is (a user id, or the route for anonymous callers) and the
+    /// key: keys of different callers never collide.
     pub scope: String,
+    /// sha256 over the key.
     pub key: String,
+    /// sha256 over the key, the method and path, and the body.
     pub request_hash: String,
+}
+
+fn digest(parts: &[&[u8]]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+        hasher.update([0]);
+    }
+    hex::encode(hasher.finalize())
 }
 
 impl IdempotencyKey {
     pub fn new(scope: impl Into<String>, key: impl Into<String>, method_path: &str, body: &[u8]) -> Self {
-        let mut hasher = Sha256::new();
-        hasher.update(method_path.as_bytes());
-        hasher.update([0]);
-        hasher.update(body);
-        Self { scope: scope.into(), key: key.into(), request_hash: hex::encode(hasher.finalize()) }
+        let (scope, key) = (scope.into(), key.into());
+        Self {
+            scope: digest(&[b"scope", scope.as_bytes(), key.as_bytes()]),
+            key: digest(&[b"key", key.as_bytes()]),
+            request_hash: digest(&[b"request", key.as_bytes(), method_path.as_bytes(), body]),
+        }
     }
 }
 

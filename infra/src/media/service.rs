@@ -80,8 +80,9 @@ pub fn attach_to_matter(
     .execute(conn)
 }
 
-/// Attaches uploads of `owner` to a poll (its options' pictures), in the caller's transaction:
-/// free ones, or ones this poll holds already. Returns how many it holds of `ids`.
+/// Attaches uploads to a poll (its options' pictures), in the caller's transaction: free ones of
+/// `owner`'s, or ones this poll holds already (another organiser may edit it). Returns how many
+/// of `ids` it holds.
 pub fn attach_to_poll(conn: &mut DbConn, ids: &[String], owner: &str, poll_id: &str) -> Result<usize, DieselError> {
     if ids.is_empty() {
         return Ok(0);
@@ -89,10 +90,9 @@ pub fn attach_to_poll(conn: &mut DbConn, ids: &[String], owner: &str, poll_id: &
     diesel::update(
         m::media
             .filter(m::id.eq_any(ids.to_vec()))
-            .filter(m::owner_id.eq(owner))
             .filter(m::case_id.is_null())
             .filter(m::matter_id.is_null())
-            .filter(m::poll_id.is_null().or(m::poll_id.eq(poll_id))),
+            .filter(m::poll_id.is_null().and(m::owner_id.eq(owner)).or(m::poll_id.eq(poll_id))),
     )
     .set(m::poll_id.eq(poll_id))
     .execute(conn)

@@ -49,7 +49,9 @@ pub fn cast(
         Some(voter) => {
             let seen = queries::seen(conn, &caller.principal, id)?;
             seen.require(&caller.principal, Permission::ManagePolls)?;
-            let poll = Poll::checked(seen.row, seen.options.len(), ballot, now)?;
+            // Re-read under the same lock as a voter's cast, so closing counts it or refuses it.
+            let (row, options, _) = queries::cast_target(conn, id, voter)?.ok_or(VotingError::NotFound)?;
+            let poll = Poll::checked(row, options, ballot, now)?;
             let key = voter_key(conn, &poll.row, voter)?;
             (poll, voter.clone(), key, Some(caller.principal.user_id.clone()))
         }

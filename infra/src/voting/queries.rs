@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 use domain::identity::principal::Principal;
-use domain::identity::roles::{Permission, Place};
+use domain::identity::roles::{Permission, Place, ScopeKind};
 use domain::paging::PageLimit;
 use domain::voting::{tally, Decision, Outcome, PollKind, PollStatus, Secrecy, Threshold, Visibility};
 use sha2::{Digest, Sha256};
@@ -115,8 +115,19 @@ pub fn cast_target(
 ) -> Result<Option<(PollRow, usize, bool)>, VotingError> {
     let options = po::poll_options.filter(po::poll_id.eq(id)).count().single_value();
     let on_roll = diesel::dsl::exists(pr::poll_roll.filter(pr::poll_id.eq(id)).filter(pr::voter_key.eq(voter_key)));
-    let found: Option<(PollRow, Option<i64>, bool)> =
-        p::polls.filter(p::id.eq(id)).select((PollRow::as_select(), options, on_roll)).first(conn).optional()?;
+    // `as_select` is per backend: the query is written once and built for each.
+    macro_rules! query {
+        () => {
+            p::polls.filter(p::id.eq(id)).select((PollRow::as_select(), options, on_roll))
+        };
+    }
+    // On PostgreSQL the cast holds the poll row FOR SHARE until it commits: closing (an UPDATE of
+    // that row) waits for casts in flight, and a cast that comes after sees the poll closed, so
+    // no ballot is stored that the count missed. SQLite's write transactions queue anyway.
+    let found: Option<(PollRow, Option<i64>, bool)> = match conn {
+        DbConn::Pg(pg) => query!().for_share().first(pg).optional()?,
+        DbConn::Sqlite(sqlite) => query!().first(sqlite).optional()?,
+    };
     Ok(found.map(|(row, options, on_roll)| (row, usize::try_from(options.unwrap_or(0)).unwrap_or(0), on_roll)))
 }
 
@@ -137,7 +148,8 @@ pub struct PollPage {
 }
 
 /// The scopes of a village a caller who is not staff over the whole village sees polls of: the
-/// units on their homes' paths inside it, and the units under their grants inside it.
+/// units on their homes' paths inside it, and the units under their org-unit grants inside it
+/// (a grid's or a department's grant sees no poll, as `seen` says).
 fn scopes_within(
     conn: &mut DbConn,
     principal: &Principal,
@@ -152,6 +164,7 @@ fn scopes_within(
     let granted: Vec<String> = principal
         .grants
         .iter()
+        .filter(|g| g.scope_kind == ScopeKind::OrgUnit)
         .filter(|g| g.org_path.len() > village_path.len() && g.org_path.starts_with(village_path))
         .map(|g| path_text(&g.org_path))
         .collect();

@@ -85,8 +85,8 @@ pub fn remind_due(conn: &mut DbConn, lead: chrono::Duration, now: NaiveDateTime)
         .filter(p::status.eq(PollStatus::Open.as_str()))
         .filter(p::closes_at.gt(now))
         .filter(p::closes_at.le(now + lead))
+        .order(p::closes_at.asc())
         .select(PollRow::as_select())
-        .limit(100)
         .load(conn)?;
     let mut reminded = 0;
     for row in due {
@@ -172,16 +172,21 @@ pub fn close_due(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize, VotingE
 }
 
 fn close_one(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<usize, VotingError> {
-    let row: PollRow = p::polls.filter(p::id.eq(id)).select(PollRow::as_select()).first(conn)?;
-    if row.status != PollStatus::Open.as_str() {
+    let closed = transition(PollStatus::Open, PollAction::Close)?;
+    // Close first, then count: the UPDATE waits for the casts in flight (they hold the row FOR
+    // SHARE on PostgreSQL) and turns away the later ones, so the count misses no stored ballot.
+    let claimed = diesel::update(p::polls.filter(p::id.eq(id)).filter(p::status.eq(PollStatus::Open.as_str())))
+        .set((p::status.eq(closed.as_str()), p::updated_at.eq(now)))
+        .execute(conn)?;
+    if claimed == 0 {
         return Ok(0);
     }
+    let row: PollRow = p::polls.filter(p::id.eq(id)).select(PollRow::as_select()).first(conn)?;
     let options = queries::options_of(conn, id)?;
     let path = org::unit_path(conn, &row.scope_id)?.unwrap_or_default();
     let seen = Seen { row, options, scope_path: path };
     let ballots = queries::ballots_of(conn, id)?;
     let (counts, outcome) = queries::count(&seen, &ballots)?;
-    let closed = transition(PollStatus::Open, PollAction::Close)?;
     let published = transition(closed, PollAction::Publish)?;
     diesel::update(p::polls.filter(p::id.eq(id)))
         .set((

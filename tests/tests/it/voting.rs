@@ -278,13 +278,32 @@ async fn a_secret_poll_never_shows_a_voter_with_a_choice() {
     let poll = opened_poll(&app, &w.cadre_a.token, &w.village_a, json!({})).await;
     let poll_id = id(&poll);
     let mut receipts = Vec::new();
-    for who in &people {
-        let (status, ballot) = vote(&app, who, &poll_id, json!([0]), None).await;
+    for (i, who) in people.iter().enumerate() {
+        let (status, ballot) = vote(&app, who, &poll_id, json!([0]), Some(&format!("secret-key-{i:04}"))).await;
         assert_eq!(status, StatusCode::CREATED);
         assert!(!ballot.to_string().contains(&who.id), "{ballot}");
         receipts.push(ballot["receipt"].as_str().unwrap().to_owned());
     }
     let voters: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
+    // A keyed cast's idempotency record names no voter and holds no key in the clear.
+    let records = app
+        .state
+        .db
+        .run(|conn| {
+            use infra::testing::schema::idempotency_keys as k;
+            Ok::<_, infra::InfraError>(k::table.select((k::scope, k::idem_key, k::request_hash)).load::<(
+                String,
+                String,
+                String,
+            )>(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(records.len(), people.len(), "each keyed cast left a record");
+    for (scope, key, hash) in &records {
+        let row = format!("{scope}|{key}|{hash}");
+        assert!(!voters.iter().any(|v| row.contains(v)) && !row.contains("secret-key"), "{row}");
+    }
     for phase in 0..2 {
         for token in [&w.cadre_a.token, &w.officer.token, &people[0].token, &w.worker_a.token, &w.admin] {
             let mut paths = vec![
@@ -561,9 +580,97 @@ async fn an_option_shows_its_picture_to_those_who_see_the_poll_and_nobody_else()
     let url = created["options"][0]["media_url"].as_str().expect("the picture").to_owned();
     assert!(created["options"][1]["media_url"].is_null());
     assert_eq!(app.get_as(&voter.token, &url).await.status(), StatusCode::OK, "a resident of the scope");
+    // Another organiser of the village edits the poll, its picture kept.
+    let deputy = app.staff(&w.admin, "cadre-a2", &w.village_a).await;
+    assert_eq!(
+        app.grant(&w.admin, &deputy.id, "village_cadre", "org_unit", &w.village_a).await.status(),
+        StatusCode::CREATED
+    );
+    let mut edit = poll(json!([{ "text": "东头（靠河）", "media_id": id(&photo) }, "西头"]));
+    edit["title"] = json!("新桥选址（修订）");
+    let (status, edited) = body(app.put(&deputy.token, &format!("/api/v1/polls/{}", id(&created)), edit).await).await;
+    assert_eq!((status, edited["options"][0]["media_url"].as_str()), (StatusCode::OK, Some(url.as_str())), "{edited}");
     assert_eq!(app.get_as(&outsider.token, &url).await.status(), StatusCode::NOT_FOUND, "another village");
     // The picture belongs to this poll now: another poll cannot take it.
     let again = poll(json!([{ "text": "南头", "media_id": id(&photo) }, "北头"]));
     let (status, _) = body(app.post(Some(&w.cadre_a.token), "/api/v1/polls", again).await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_grid_workers_grant_lists_no_poll_it_cannot_open() {
+    let app = voting_app().await;
+    let w = app.world().await;
+    let group = app.unit(&w.admin, Some(&w.village_a), "group", "杨家村一组").await;
+    let boundary: Value = serde_json::from_str(yishi_tests::world::GRID_A).unwrap();
+    let grid = json!({ "org_unit_id": group, "level": "small", "name": "一组网格", "boundary": boundary });
+    let (status, grid) = body(app.post(Some(&w.admin), "/api/v1/grids", grid).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{grid}");
+    let worker = app.staff(&w.admin, "worker-g", &w.village_a).await;
+    assert_eq!(app.grant(&w.admin, &worker.id, "grid_worker", "grid", &id(&grid)).await.status(), StatusCode::CREATED);
+    app.member("group-member", &group, &w.cadre_a.token).await;
+    let poll = opened_poll(&app, &w.cadre_a.token, &group, json!({})).await;
+    let list = format!("/api/v1/polls?village_id={}", w.village_a);
+    // The grid worker neither opens the group's poll nor finds it in the list.
+    assert_eq!(
+        app.get_as(&worker.token, &format!("/api/v1/polls/{}", id(&poll))).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let (status, page) = get(&app, &worker.token, &list).await;
+    assert_eq!((status, page["items"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "{page}");
+    // Positive control: the village cadre finds it.
+    let (_, page) = get(&app, &w.cadre_a.token, &list).await;
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1), "{page}");
+}
+
+#[tokio::test]
+async fn every_ballot_stored_when_a_poll_closes_is_counted() {
+    let app = voting_app().await;
+    let w = app.world().await;
+    let people = residents(&app, &w, 40, "edge").await;
+    for round in 0..5 {
+        let poll = opened_poll(&app, &w.cadre_a.token, &w.village_a, json!({ "results": "after_close" })).await;
+        let poll_id = id(&poll);
+        // Forty casts race the close: the clock passes the closing time while they are in flight
+        // and the closing job runs beside them.
+        let mut casts = Vec::new();
+        for (i, who) in people.iter().enumerate() {
+            let (url, client, token) =
+                (app.url(&format!("/api/v1/polls/{poll_id}/ballots")), app.client.clone(), who.token.clone());
+            casts.push(tokio::spawn(async move {
+                body(client.post(url).bearer_auth(token).json(&json!({ "choices": [i % 3] })).send().await.unwrap())
+                    .await
+            }));
+        }
+        tokio::task::yield_now().await;
+        app.clock.advance(chrono::Duration::hours(3));
+        app.state.jobs.run_now("close_polls").await.unwrap();
+        let mut accepted = 0u64;
+        for cast in casts {
+            match cast.await.unwrap() {
+                (StatusCode::CREATED, _) => accepted += 1,
+                (StatusCode::CONFLICT, e) => assert_eq!(e["error"]["code"], "poll_not_open", "{e}"),
+                (other, e) => panic!("round {round}: {other} {e}"),
+            }
+        }
+        app.state.jobs.run_now("close_polls").await.unwrap();
+        let (_, results) = get(&app, &people[0].token, &format!("/api/v1/polls/{poll_id}/results")).await;
+        let (_, board) = get(&app, &people[0].token, &format!("/api/v1/polls/{poll_id}/board")).await;
+        let stored = board["ballots"].as_array().map(|b| b.len() as u64);
+        assert_eq!(
+            (results["ballots"].as_u64(), stored),
+            (Some(accepted), Some(accepted)),
+            "round {round}: every accepted ballot is stored and counted: {results}"
+        );
+        assert_eq!(counts(&results).iter().sum::<u64>(), accepted);
+        // The digest sealed at close chains exactly the ballots stored.
+        let chain = board["ballots"].as_array().unwrap().iter().fold(sha(&poll_id), |chain, b| {
+            sha(&format!(
+                "{chain}|{}|{}",
+                b["receipt"].as_str().unwrap(),
+                serde_json::to_string(&b["choices"]).unwrap()
+            ))
+        });
+        assert_eq!(board["digest"].as_str(), Some(chain.as_str()), "round {round}");
+    }
 }
