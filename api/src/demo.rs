@@ -294,6 +294,7 @@ fn grid(
             max_lat: shape.max_lat,
             max_lng: shape.max_lng,
             created_at: now,
+            code: &id,
         },
     )?;
     Ok(id)
@@ -334,6 +335,7 @@ fn demo_cases(conn: &mut infra::DbConn, departments: &[String], now: NaiveDateTi
             public: Some(true),
             media: Vec::new(),
             client_id: None,
+            grid_id: None,
             captured_at: None,
             details: serde_json::json!({}),
         };

@@ -9,6 +9,7 @@ pub mod config;
 pub mod contract;
 pub mod deliberation;
 pub mod demo;
+pub mod grid_work;
 pub mod http;
 pub mod identity;
 pub mod media;

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod deliberation;
 pub mod error;
 pub mod geo_cn;
+pub mod grid_work;
 pub mod identity;
 pub mod ids;
 pub mod notify;

@@ -6,6 +6,7 @@ pub mod cases;
 pub mod db;
 pub mod deliberation;
 pub mod error;
+pub mod grid_work;
 pub mod http;
 pub mod idempotency;
 pub mod identity;

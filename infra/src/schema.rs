@@ -92,6 +92,8 @@ diesel::table! {
         max_lat -> Double,
         max_lng -> Double,
         created_at -> Timestamp,
+        code -> Nullable<Text>,
+        updated_at -> Nullable<Timestamp>,
     }
 }
 
@@ -125,6 +127,7 @@ diesel::table! {
         name -> Text,
         head_user_id -> Nullable<Text>,
         created_at -> Timestamp,
+        grid_id -> Nullable<Text>,
     }
 }
 
@@ -333,6 +336,7 @@ diesel::table! {
         created_at -> Timestamp,
         matter_id -> Nullable<Text>,
         poll_id -> Nullable<Text>,
+        visit_id -> Nullable<Text>,
     }
 }
 
@@ -836,6 +840,98 @@ diesel::table! {
 diesel::joinable!(poll_options -> polls (poll_id));
 diesel::joinable!(ballots -> polls (poll_id));
 
+diesel::table! {
+    grid_staff (grid_id, user_id) {
+        grid_id -> Text,
+        user_id -> Text,
+        employment -> Text,
+        contact -> Nullable<Text>,
+        contact_unmasked -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grid_groups (grid_id) {
+        grid_id -> Text,
+        link -> Nullable<Text>,
+        qr_media_id -> Nullable<Text>,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    care_households (household_id) {
+        household_id -> Text,
+        needs -> Text,
+        interval_days -> Integer,
+        working_days -> Bool,
+        set_by -> Text,
+        set_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    visits (id) {
+        id -> Text,
+        grid_id -> Text,
+        org_unit_id -> Text,
+        household_id -> Text,
+        visitor_id -> Text,
+        client_id -> Nullable<Text>,
+        kind -> Text,
+        met -> Text,
+        note -> Text,
+        info_items -> Integer,
+        lat -> Nullable<Double>,
+        lng -> Nullable<Double>,
+        case_id -> Nullable<Text>,
+        visited_at -> Timestamp,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    patrols (id) {
+        id -> Text,
+        grid_id -> Text,
+        org_unit_id -> Text,
+        walker_id -> Text,
+        client_id -> Nullable<Text>,
+        status -> Text,
+        note -> Text,
+        started_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        point_count -> Integer,
+        distance_m -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    patrol_points (patrol_id, seq) {
+        patrol_id -> Text,
+        seq -> Integer,
+        lat -> Double,
+        lng -> Double,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    patrol_hazards (case_id) {
+        case_id -> Text,
+        patrol_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(patrol_points -> patrols (patrol_id));
+diesel::joinable!(patrol_hazards -> patrols (patrol_id));
+diesel::joinable!(visits -> households (household_id));
+diesel::joinable!(care_households -> households (household_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     job_leases,
@@ -898,4 +994,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     ballots,
     contests,
     ideas,
+    grid_staff,
+    grid_groups,
+    care_households,
+    visits,
+    patrols,
+    patrol_points,
+    patrol_hazards,
 );

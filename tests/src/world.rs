@@ -152,6 +152,66 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("seeding residents: {e}"));
     }
 
+    /// `n` households of `unit` (each with one approved member) on `grid` (if any), written
+    /// straight to the database in one transaction: a prepared grid for coverage tests. Returns
+    /// (household id, member id) pairs in the order made.
+    pub async fn seed_households(&self, unit: &str, grid: Option<&str>, n: usize) -> Vec<(String, String)> {
+        use diesel::prelude::*;
+        use infra::testing::schema::{household_members as m, households as h, residencies as r, users as u};
+        let (unit, grid, now) = (unit.to_owned(), grid.map(str::to_owned), chrono::Utc::now().naive_utc());
+        self.state
+            .db
+            .run(move |conn| {
+                infra::db::write_tx(conn, |conn| -> Result<Vec<(String, String)>, infra::InfraError> {
+                    let mut made = Vec::with_capacity(n);
+                    for i in 0..n {
+                        let (user, household) = (domain::new_id(), domain::new_id());
+                        diesel::insert_into(u::table)
+                            .values((
+                                u::id.eq(&user),
+                                u::kind.eq("resident"),
+                                u::display_name.eq(format!("户主{i}")),
+                                u::created_at.eq(now),
+                            ))
+                            .execute(conn)?;
+                        diesel::insert_into(h::table)
+                            .values((
+                                h::id.eq(&household),
+                                h::org_unit_id.eq(&unit),
+                                h::name.eq(format!("{i}号户")),
+                                h::head_user_id.eq(&user),
+                                h::created_at.eq(now),
+                                h::grid_id.eq(&grid),
+                            ))
+                            .execute(conn)?;
+                        diesel::insert_into(m::table)
+                            .values((
+                                m::user_id.eq(&user),
+                                m::household_id.eq(&household),
+                                m::relation.eq("head"),
+                                m::joined_at.eq(now),
+                            ))
+                            .execute(conn)?;
+                        diesel::insert_into(r::table)
+                            .values((
+                                r::id.eq(domain::new_id()),
+                                r::user_id.eq(&user),
+                                r::org_unit_id.eq(&unit),
+                                r::household_id.eq(&household),
+                                r::relation.eq("head"),
+                                r::status.eq("approved"),
+                                r::created_at.eq(now),
+                            ))
+                            .execute(conn)?;
+                        made.push((household, user));
+                    }
+                    Ok(made)
+                })
+            })
+            .await
+            .unwrap_or_else(|e| panic!("seeding households: {e}"))
+    }
+
     pub async fn world(&self) -> World {
         let admin = self.admin_token().await;
         let county = self.unit(&admin, None, "county", "涟源县").await;

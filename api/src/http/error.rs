@@ -302,6 +302,7 @@ impl From<infra::identity::IdentityError> for ApiError {
             ),
             E::UsernameTaken => Self::new(ErrorCode::Conflict).with_details(json!({ "field": "username" })),
             E::DepartmentNameTaken => Self::new(ErrorCode::Conflict).with_details(json!({ "field": "name" })),
+            E::GridCodeTaken => Self::new(ErrorCode::Conflict).with_details(json!({ "field": "code" })),
             E::ApplicationPending => {
                 Self::new(ErrorCode::Conflict).with_details(json!({ "reason": "an application is already pending" }))
             }
@@ -400,6 +401,22 @@ impl From<infra::voting::VotingError> for ApiError {
             E::ContestNotNow(refusal) => Self::new(ErrorCode::InvalidTransition)
                 .with_details(json!({ "action": refusal.action.as_str(), "status": refusal.status.as_str() })),
             E::SubmissionsClosed => Self::new(ErrorCode::SubmissionsClosed),
+            E::Corrupt(what) => Self::internal(what),
+            E::Db(e) => Self::from(infra::InfraError::from(e)),
+            E::Infra(e) => Self::from(e),
+        }
+    }
+}
+
+impl From<infra::grid_work::GridWorkError> for ApiError {
+    fn from(error: infra::grid_work::GridWorkError) -> Self {
+        use infra::grid_work::GridWorkError as E;
+        match error {
+            E::NotFound => Self::new(ErrorCode::NotFound),
+            E::Forbidden => Self::new(ErrorCode::Forbidden),
+            E::Invalid { field, reason } => Self::invalid_field(field, &reason),
+            E::Case(e) => Self::from(e),
+            E::Identity(e) => Self::from(e),
             E::Corrupt(what) => Self::internal(what),
             E::Db(e) => Self::from(infra::InfraError::from(e)),
             E::Infra(e) => Self::from(e),

@@ -29,6 +29,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(org::list_grids)
         .service(org::create_grid)
         .service(org::get_grid)
+        .service(org::assign_households)
         .service(org::list_departments)
         .service(org::create_department)
         .service(grants::list_grants)

@@ -116,6 +116,17 @@ pub fn parse_name(text: &str, field: &'static str) -> Result<String, DomainError
     Ok(name.to_owned())
 }
 
+/// A grid's unified code (统一编码): 2–32 letters, digits and hyphens, kept upper-case, so that
+/// `zj-jd-001` and `ZJ-JD-001` are one code.
+pub fn parse_grid_code(text: &str) -> Result<String, DomainError> {
+    let code = text.trim();
+    let fits = (2..=32).contains(&code.len()) && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !fits {
+        return Err(DomainError::Invalid { field: "code", reason: "2 to 32 letters, digits and hyphens" });
+    }
+    Ok(code.to_ascii_uppercase())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GridLevel {

@@ -184,10 +184,19 @@ pub enum Permission {
     ManageDeliberation,
     /// Polls of a village or township: create, edit, schedule, cancel, record paper ballots.
     ManagePolls,
+    /// Record visits to the households of a grid and walk its patrols (走访、巡查).
+    RecordVisits,
+    /// Read what visits noted (a township sees figures, not notes).
+    ReadVisits,
+    /// Read a unit's or grid's visit and coverage figures.
+    ReadGridFigures,
+    /// Mark the households that need care and set how often they are visited; arrange grid staff
+    /// (full- or part-time).
+    ManageCare,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 27] = [
         Permission::ReadCases,
         Permission::SeeReporter,
         Permission::HandleGridCase,
@@ -211,6 +220,10 @@ impl Permission {
         Permission::Supervise,
         Permission::ManageDeliberation,
         Permission::ManagePolls,
+        Permission::RecordVisits,
+        Permission::ReadVisits,
+        Permission::ReadGridFigures,
+        Permission::ManageCare,
     ];
 
     /// The permission table.
@@ -251,6 +264,12 @@ impl Permission {
                 &[Supervisor, VillageCadre, TownshipOfficer, CountyAdmin, Admin]
             }
             Permission::ManageOrg => &[CountyAdmin, Admin],
+            Permission::RecordVisits => &[Volunteer, GridWorker, GridLeader, VillageCadre],
+            Permission::ReadVisits => &[GridWorker, GridLeader, VillageCadre],
+            Permission::ReadGridFigures => {
+                &[GridWorker, GridLeader, Supervisor, VillageCadre, TownshipOfficer, CountyAdmin, Admin]
+            }
+            Permission::ManageCare => OFFICERS,
             Permission::Administer => &[Admin],
         }
     }
@@ -445,7 +464,7 @@ mod tests {
     #[test]
     fn each_permission_names_exactly_its_roles() {
         use Permission as P;
-        let expected: [(P, &[Role]); 23] = [
+        let expected: [(P, &[Role]); 27] = [
             (
                 P::ReadCases,
                 &[
@@ -488,6 +507,13 @@ mod tests {
             (P::Supervise, &[Supervisor, TownshipOfficer, CountyAdmin, Admin]),
             (P::ManageDeliberation, &[VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
             (P::ManagePolls, &[VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
+            (P::RecordVisits, &[Volunteer, GridWorker, GridLeader, VillageCadre]),
+            (P::ReadVisits, &[GridWorker, GridLeader, VillageCadre]),
+            (
+                P::ReadGridFigures,
+                &[GridWorker, GridLeader, Supervisor, VillageCadre, TownshipOfficer, CountyAdmin, Admin],
+            ),
+            (P::ManageCare, &[VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (permission, roles) in expected {
@@ -514,6 +540,7 @@ mod tests {
                 Permission::ModerateContent,
                 Permission::CouncilWork,
                 Permission::Supervise,
+                Permission::ReadGridFigures,
             ]
         );
         for civic in [CouncilMember, Representative, Supervisor, Volunteer] {

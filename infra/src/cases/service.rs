@@ -100,6 +100,9 @@ pub struct Report {
     pub public: Option<bool>,
     pub media: Vec<String>,
     pub client_id: Option<String>,
+    /// The grid it is filed in when its point lies in no grid (or it has none): a visit's or
+    /// patrol's grid. Checked by the caller.
+    pub grid_id: Option<String>,
     pub captured_at: Option<NaiveDateTime>,
     /// Recorded on the first timeline entry (how it arrived).
     pub details: Value,
@@ -152,13 +155,17 @@ fn route(
     conn: &mut DbConn,
     principal: &Principal,
     channel: Channel,
-    point: Option<ChinaPoint>,
+    report: &Report,
     grids: &GridMap,
 ) -> Result<crate::identity::rows::GridRow, CasesError> {
+    let point = report.point;
     if let Some(point) = point {
         if let Some(grid) = grids.locate(point.lat(), point.lng()) {
             return Ok(grid);
         }
+    }
+    if let Some(grid_id) = &report.grid_id {
+        return org::find_grid(conn, grid_id)?.ok_or(CasesError::NoGrid);
     }
     for fallback in channel.fallbacks(point.is_some(), principal.acting_for.is_some()) {
         let grid = match fallback {
@@ -210,7 +217,7 @@ fn prepare(
     }
     let media = attachments(conn, principal, &report.media)?;
     let grids = rules.reference.grids(conn)?;
-    let grid = route(conn, principal, channel, report.point, &grids)?;
+    let grid = route(conn, principal, channel, report, &grids)?;
     let org_path = match grids.unit_path(&grid.id) {
         Some(path) => path,
         None => org::unit_path(conn, &grid.org_unit_id)?.unwrap_or_default(),

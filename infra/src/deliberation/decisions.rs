@@ -213,6 +213,7 @@ pub fn refer(
         public: Some(false),
         media: Vec::new(),
         client_id: None,
+        grid_id: None,
         captured_at: Some(seen.row.raised_at),
         details: json!({ "matter_id": seen.row.id, "origin": "deliberation" }),
     };

@@ -40,6 +40,9 @@ pub enum IdentityError {
     /// The county has a department of that name.
     #[error("department name taken")]
     DepartmentNameTaken,
+    /// Another grid has that code.
+    #[error("grid code taken")]
+    GridCodeTaken,
     /// The applicant has an application pending already.
     #[error("an application is already pending")]
     ApplicationPending,

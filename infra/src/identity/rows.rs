@@ -155,6 +155,16 @@ pub struct GridRow {
     pub max_lat: f64,
     pub max_lng: f64,
     pub created_at: NaiveDateTime,
+    /// The unified code (统一编码), unique; a grid drawn before codes has its id.
+    pub code: Option<String>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+impl GridRow {
+    /// The grid's code, its id where it has none.
+    pub fn code(&self) -> &str {
+        self.code.as_deref().unwrap_or(&self.id)
+    }
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -170,6 +180,7 @@ pub struct NewGrid<'a> {
     pub max_lat: f64,
     pub max_lng: f64,
     pub created_at: NaiveDateTime,
+    pub code: &'a str,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -220,6 +231,8 @@ pub struct HouseholdRow {
     pub name: String,
     pub head_user_id: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The grid whose workers walk to it (assigned by staff).
+    pub grid_id: Option<String>,
 }
 
 /// One member of a household, with what staff need to see of them.

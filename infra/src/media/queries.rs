@@ -29,15 +29,16 @@ pub fn is_own(principal: &Principal, row: &MediaRow) -> bool {
 }
 
 /// An upload the caller may fetch: their own, or attached to a case, matter or poll they may see
-/// (the cases, deliberation or voting feature decides); else not found.
+/// (the cases, deliberation, voting or grid-work feature decides), or a grid's WeChat-group QR image; else not found.
 pub fn readable(conn: &mut DbConn, principal: &Principal, id: &MediaId) -> Result<MediaRow, MediaError> {
     let row = find(conn, id.as_str())?.ok_or(MediaError::NotFound)?;
     if !is_own(principal, &row) {
-        let seen = match (&row.case_id, &row.matter_id, &row.poll_id) {
-            (Some(case_id), _, _) => crate::cases::queries::may_see(conn, principal, case_id)?,
-            (None, Some(matter_id), _) => crate::deliberation::queries::may_see(conn, principal, matter_id)?,
-            (None, None, Some(poll_id)) => crate::voting::queries::may_see(conn, principal, poll_id)?,
-            (None, None, None) => false,
+        let seen = match (&row.case_id, &row.matter_id, &row.poll_id, &row.visit_id) {
+            (Some(case_id), ..) => crate::cases::queries::may_see(conn, principal, case_id)?,
+            (None, Some(matter_id), ..) => crate::deliberation::queries::may_see(conn, principal, matter_id)?,
+            (None, None, Some(poll_id), _) => crate::voting::queries::may_see(conn, principal, poll_id)?,
+            (None, None, None, Some(visit_id)) => crate::grid_work::visits::may_see(conn, principal, visit_id)?,
+            (None, None, None, None) => crate::grid_work::grids::is_group_qr(conn, &row.id)?,
         };
         if !seen {
             return Err(MediaError::NotFound);

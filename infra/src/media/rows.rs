@@ -22,12 +22,14 @@ pub struct MediaRow {
     pub matter_id: Option<String>,
     /// The poll it illustrates an option of.
     pub poll_id: Option<String>,
+    /// The household visit it was taken on.
+    pub visit_id: Option<String>,
 }
 
 impl MediaRow {
-    /// Whether it belongs to nothing yet (a case, a matter or a poll).
+    /// Whether it belongs to nothing yet (a case, a matter, a poll or a visit).
     pub fn is_free(&self) -> bool {
-        self.case_id.is_none() && self.matter_id.is_none() && self.poll_id.is_none()
+        self.case_id.is_none() && self.matter_id.is_none() && self.poll_id.is_none() && self.visit_id.is_none()
     }
 }
 

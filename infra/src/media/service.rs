@@ -34,6 +34,7 @@ pub fn store(
         created_at: now,
         matter_id: None,
         poll_id: None,
+        visit_id: None,
     };
     files.put(&row.id, &upload.bytes).map_err(|e| MediaError::Files(e.to_string()))?;
     rows::insert(conn, &row)?;

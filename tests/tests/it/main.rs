@@ -13,6 +13,7 @@ mod deliberation;
 mod demo;
 mod dispatcher_crash;
 mod faults;
+mod grid_work;
 mod http;
 mod identity;
 mod mail;

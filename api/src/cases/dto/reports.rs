@@ -177,6 +177,7 @@ impl NewCase {
             public: self.public,
             media: self.media,
             client_id,
+            grid_id: None,
             captured_at,
             details: serde_json::json!({}),
         })

@@ -181,6 +181,7 @@ pub fn posted_request(req: &HttpRequest, body: &[u8], served: &str) -> Result<Po
         public: None,
         media: Vec::new(),
         client_id: None,
+        grid_id: None,
         captured_at: None,
         // The key's id is filled in by the service, which knows it.
         details: json!({ "via": "open311", "api_key_id": Value::Null, "media_url": field("media_url") }),

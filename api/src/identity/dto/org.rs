@@ -98,6 +98,9 @@ pub struct GridView {
     #[schema(example = "small")]
     pub level: String,
     pub name: String,
+    /// The unified code (统一编码), unique.
+    #[schema(example = "JD-XAJ-TW-01")]
+    pub code: String,
     /// GeoJSON (GCJ-02).
     pub boundary: serde_json::Value,
 }
@@ -105,6 +108,7 @@ pub struct GridView {
 impl From<GridRow> for GridView {
     fn from(row: GridRow) -> Self {
         Self {
+            code: row.code().to_owned(),
             boundary: serde_json::from_str(&row.boundary).unwrap_or(serde_json::Value::Null),
             id: row.id,
             org_unit_id: row.org_unit_id,
@@ -138,8 +142,26 @@ pub struct NewGrid {
     pub level: String,
     #[schema(schema_with = crate::contract::name)]
     pub name: String,
+    /// The unified code (统一编码): 2–32 letters, digits and hyphens, unique (kept upper-case);
+    /// the grid's id when left out.
+    #[schema(pattern = "^[A-Za-z0-9-]{2,32}$")]
+    pub code: Option<String>,
     /// A GeoJSON Polygon or MultiPolygon in GCJ-02 ([lng, lat] positions).
     pub boundary: serde_json::Value,
+}
+
+/// Households to put on a grid's roster.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct GridHouseholds {
+    /// 1 to 500 households of the grid's village.
+    #[schema(min_items = 1, max_items = 500)]
+    pub household_ids: Vec<String>,
+}
+
+/// How many of the households changed grid.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GridHouseholdsAssigned {
+    pub changed: usize,
 }
 
 /// A grid as asked for, parsed: the boundary as stored and as a shape.
@@ -150,6 +172,7 @@ pub struct GridRequest {
     pub name: String,
     pub boundary: String,
     pub shape: Boundary,
+    pub code: Option<String>,
 }
 
 impl NewGrid {
@@ -159,7 +182,8 @@ impl NewGrid {
         let name = domain::identity::org::parse_name(&self.name, "name")?;
         let boundary = self.boundary.to_string();
         let shape = Boundary::parse(&boundary)?;
-        Ok(GridRequest { org_unit_id, level, name, boundary, shape })
+        let code = self.code.as_deref().map(domain::identity::org::parse_grid_code).transpose()?;
+        Ok(GridRequest { org_unit_id, level, name, boundary, shape, code })
     }
 }
 

@@ -4,7 +4,7 @@ use domain::identity::accounts::mask_phone;
 use domain::identity::ids::OrgUnitId;
 use domain::identity::residency::{Decision as Ruling, HouseholdChoice, ResidencyStatus};
 use infra::identity::queries::residency::Household;
-use infra::identity::rows::ResidencyRow;
+use infra::identity::rows::{HouseholdRow, ResidencyRow};
 use infra::identity::service::residency::Application;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -143,6 +143,8 @@ pub struct HouseholdView {
     pub org_unit_id: String,
     pub name: String,
     pub head_user_id: Option<String>,
+    /// The grid whose workers visit it, once staff put it on one.
+    pub grid_id: Option<String>,
     pub members: Vec<MemberView>,
 }
 
@@ -157,7 +159,8 @@ impl From<Household> for HouseholdView {
                 phone_masked: m.phone.as_deref().map(mask_phone),
             })
             .collect();
-        Self { id: row.id, org_unit_id: row.org_unit_id, name: row.name, head_user_id: row.head_user_id, members }
+        let HouseholdRow { id, org_unit_id, name, head_user_id, grid_id, .. } = row;
+        Self { id, org_unit_id, name, head_user_id, grid_id, members }
     }
 }
 

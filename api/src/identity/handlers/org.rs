@@ -12,8 +12,8 @@ use crate::http::json::Json;
 use crate::http::query::Query;
 use crate::http::support::RequestMeta;
 use crate::identity::dto::org::{
-    ChildrenQuery, DepartmentList, DepartmentView, GridList, GridView, NewDepartment, NewGrid, NewOrgUnit,
-    OrgUnitChange, OrgUnitList, OrgUnitView, PointQuery, UnitQuery,
+    ChildrenQuery, DepartmentList, DepartmentView, GridHouseholds, GridHouseholdsAssigned, GridList, GridView,
+    NewDepartment, NewGrid, NewOrgUnit, OrgUnitChange, OrgUnitList, OrgUnitView, PointQuery, UnitQuery,
 };
 use crate::state::AppState;
 
@@ -114,12 +114,34 @@ pub async fn create_grid(
                 name: &asked.name,
                 boundary: &asked.boundary,
                 shape: &asked.shape,
+                code: asked.code.as_deref(),
             };
             service::org::add_grid(conn, &principal, &origin, &draft, now)
         })
         .await?;
     session_cache::org_changed(&state.store, &state.cases_reference).await?;
     Ok(HttpResponse::Created().json(GridView::from(row)))
+}
+
+/// Puts households of the grid's village on its roster: the grid whose workers visit them
+/// (`village_cadre` or above over each household). One that is not the caller's, or of another
+/// village, refuses the whole request.
+#[utoipa::path(tag = "org", params(("id" = String, Path)), request_body = GridHouseholds, responses((status = 200, body = GridHouseholdsAssigned), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/grids/{id}/households")]
+pub async fn assign_households(
+    state: web::Data<AppState>,
+    auth: Auth,
+    meta: RequestMeta,
+    id: web::Path<GridId>,
+    body: Json<GridHouseholds>,
+) -> Result<HttpResponse, ApiError> {
+    let (principal, grid, ids) = (auth.0, id.into_inner(), body.into_inner().household_ids);
+    let (origin, now) = (meta.origin(), state.clock.now().naive_utc());
+    let changed = state
+        .db
+        .run(move |conn| service::org::assign_households(conn, &principal, &origin, grid.as_str(), &ids, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(GridHouseholdsAssigned { changed }))
 }
 
 /// The grid that holds a point: the smallest one when grids nest. Candidates come from the

@@ -7,6 +7,7 @@ use domain::identity::ids::OrgUnitId;
 use domain::identity::org::{self as rules, Boundary, GridLevel, OrgKind};
 use domain::identity::principal::Principal;
 use domain::identity::roles::{Permission, Place};
+use domain::DomainError;
 
 use crate::db::{insert_unique, write_tx, Inserted};
 use crate::identity::audit::{self, Origin};
@@ -73,6 +74,8 @@ pub struct GridDraft<'a> {
     /// The GeoJSON as stored, and its shape as parsed from it.
     pub boundary: &'a str,
     pub shape: &'a Boundary,
+    /// The unified code, parsed; the grid's id when none is given.
+    pub code: Option<&'a str>,
 }
 
 /// Draws a grid in a unit, in one transaction.
@@ -98,8 +101,11 @@ pub fn add_grid(
             max_lat: draft.shape.max_lat,
             max_lng: draft.shape.max_lng,
             created_at: now,
+            code: draft.code.unwrap_or(&id),
         };
-        insert_grid(conn, &grid)?;
+        if insert_unique(conn, |conn| insert_grid(conn, &grid))? == Inserted::Duplicate {
+            return Err(IdentityError::GridCodeTaken);
+        }
         let details = serde_json::json!({ "name": draft.name });
         audit::append(conn, &origin.entry(Some(principal), "grid_created", "grid", &id, details), now)?;
         queries::org::find_grid(conn, &id)?.ok_or(IdentityError::Corrupt("grid vanished"))
@@ -183,4 +189,50 @@ pub fn insert_department(
     diesel::insert_into(d::departments)
         .values((d::id.eq(id), d::org_unit_id.eq(org_unit_id), d::name.eq(name), d::created_at.eq(now)))
         .execute(conn)
+}
+
+/// The most households one request assigns to a grid.
+pub const MAX_ASSIGNED: usize = 500;
+
+/// Puts households on a grid's roster (the grid whose workers walk to them), in one transaction:
+/// each must live in the grid's village and be the caller's to arrange (`DecideResidency` over
+/// its unit); one that is not refuses the whole request. Returns how many changed grid.
+pub fn assign_households(
+    conn: &mut DbConn,
+    principal: &Principal,
+    origin: &Origin,
+    grid_id: &str,
+    household_ids: &[String],
+    now: NaiveDateTime,
+) -> Result<usize, IdentityError> {
+    use crate::schema::households::dsl as h;
+    if household_ids.is_empty() || household_ids.len() > MAX_ASSIGNED {
+        return Err(DomainError::Invalid { field: "household_ids", reason: "1 to 500 households" }.into());
+    }
+    write_tx(conn, |conn| {
+        let grid = queries::org::find_grid(conn, grid_id)?.ok_or(IdentityError::NotFound)?;
+        let grid_path = queries::org::unit_path(conn, &grid.org_unit_id)?.ok_or(IdentityError::NotFound)?;
+        let rows: Vec<(String, String)> =
+            h::households.filter(h::id.eq_any(household_ids)).select((h::id, h::org_unit_id)).load(conn)?;
+        if rows.len() != household_ids.len() {
+            return Err(IdentityError::NotFound);
+        }
+        let units: Vec<String> = rows.iter().map(|(_, unit)| unit.clone()).collect();
+        let paths = queries::org::unit_paths(conn, &units)?;
+        for (_, unit) in &rows {
+            let path = paths.get(unit).cloned().unwrap_or_default();
+            principal.require(&Place::in_org(path.clone()), Permission::DecideResidency)?;
+            if rules::village_of(&path).is_none() || rules::village_of(&path) != rules::village_of(&grid_path) {
+                let reason = "each household must live in the grid's village";
+                return Err(DomainError::Invalid { field: "household_ids", reason }.into());
+            }
+        }
+        let changed = diesel::update(h::households.filter(h::id.eq_any(household_ids)))
+            .filter(h::grid_id.is_null().or(h::grid_id.ne(grid_id)))
+            .set(h::grid_id.eq(grid_id))
+            .execute(conn)?;
+        let details = serde_json::json!({ "households": household_ids.len(), "changed": changed });
+        audit::append(conn, &origin.entry(Some(principal), "grid_households_assigned", "grid", grid_id, details), now)?;
+        Ok(changed)
+    })
 }

@@ -1,0 +1,14 @@
+DROP TABLE patrol_hazards;
+DROP TABLE patrol_points;
+DROP TABLE patrols;
+DROP INDEX media_visit;
+ALTER TABLE media DROP COLUMN visit_id;
+DROP TABLE visits;
+DROP TABLE care_households;
+DROP TABLE grid_groups;
+DROP TABLE grid_staff;
+DROP INDEX households_grid;
+ALTER TABLE households DROP COLUMN grid_id;
+DROP INDEX grids_code;
+ALTER TABLE grids DROP COLUMN updated_at;
+ALTER TABLE grids DROP COLUMN code;
