@@ -2,7 +2,7 @@
 //! guidance closing a private matter, and mediation agreements with their acknowledgements.
 
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use domain::deliberation::values::{BODY_MAX, OPINION_MAX};
 use domain::deliberation::{AgreementId, DecidedBy, MatterId};
 use infra::deliberation::commitments::CommitmentDraft;
@@ -29,11 +29,7 @@ pub(crate) fn caller(principal: domain::identity::principal::Principal, meta: Re
 }
 
 /// An RFC 3339 time, as `field`.
-pub(crate) fn parse_time(value: &str, field: &'static str) -> Result<NaiveDateTime, ApiError> {
-    DateTime::parse_from_rfc3339(value)
-        .map(|t| t.with_timezone(&Utc).naive_utc())
-        .map_err(|_| ApiError::invalid_field(field, "an RFC 3339 time"))
-}
+pub(crate) use crate::http::support::parse_rfc3339 as parse_time;
 
 fn text(value: String, field: &'static str, max: usize) -> Result<String, ApiError> {
     Ok(written(Some(value), field, max, true)?.unwrap_or_default())

@@ -1,7 +1,7 @@
 //! Meetings' and the courtyard ledger's request and response bodies: parsing what clients send
 //! into the infra drafts, and the views of infra's read models.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use domain::deliberation::meetings::{MeetingMode, Rsvp};
 use domain::deliberation::values::{BODY_MAX, OPINION_MAX};
 use infra::deliberation::ledger::{self, Ledger, LedgerItem, Question};
@@ -14,14 +14,8 @@ use super::dto::PersonRef;
 use crate::http::error::ApiError;
 use crate::http::support::rfc3339;
 
-fn parse_time(value: Option<&str>, field: &'static str) -> Result<Option<NaiveDateTime>, ApiError> {
-    value
-        .map(|t| {
-            DateTime::parse_from_rfc3339(t)
-                .map(|t| t.with_timezone(&Utc).naive_utc())
-                .map_err(|_| ApiError::invalid_field(field, "an RFC 3339 time"))
-        })
-        .transpose()
+fn parse_time(value: Option<&str>, field: &str) -> Result<Option<NaiveDateTime>, ApiError> {
+    value.map(|t| crate::http::support::parse_rfc3339(t, field)).transpose()
 }
 
 /// A short line (a place, a link, a name): trimmed, at most `max` characters.

@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDateTime};
+use chrono::NaiveDateTime;
 use domain::deliberation::{MatterId, OpinionId};
 use domain::paging::PageLimit;
 use infra::deliberation::opinions::{self, NewOpinion, OpinionRow, SolicitationRow};
@@ -115,9 +115,7 @@ pub struct SolicitationBody {
 }
 
 fn instant(value: &str, field: &str) -> Result<NaiveDateTime, ApiError> {
-    DateTime::parse_from_rfc3339(value)
-        .map(|t| t.naive_utc())
-        .map_err(|_| ApiError::invalid_field(field, "an RFC 3339 time"))
+    crate::http::support::parse_rfc3339(value, field)
 }
 
 impl SolicitationBody {

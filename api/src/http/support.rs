@@ -70,6 +70,13 @@ pub fn rfc3339(time: NaiveDateTime) -> String {
     time.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// An RFC 3339 time given as `field`, in UTC; anything else is a 422 naming the field.
+pub fn parse_rfc3339(value: &str, field: &str) -> Result<NaiveDateTime, ApiError> {
+    chrono::DateTime::parse_from_rfc3339(value)
+        .map(|t| t.naive_utc())
+        .map_err(|_| ApiError::invalid_field(field, "an RFC 3339 time"))
+}
+
 /// `{"ok": true}` for actions that answer nothing else.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Done {

@@ -1,6 +1,5 @@
 //! The request and response bodies of golden-idea contests (金点子评比) and their ideas.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
 use domain::voting::contest::Windows;
 use infra::deliberation::service::written;
 use infra::voting::contests::{ContestSeen, IdeaDecision, NewContest, NewIdea};
@@ -12,11 +11,7 @@ use crate::contract;
 use crate::http::error::ApiError;
 use crate::http::support::rfc3339;
 
-fn parse_time(value: &str, field: &'static str) -> Result<NaiveDateTime, ApiError> {
-    DateTime::parse_from_rfc3339(value)
-        .map(|t| t.with_timezone(&Utc).naive_utc())
-        .map_err(|_| ApiError::invalid_field(field, "an RFC 3339 time"))
-}
+use crate::http::support::parse_rfc3339 as parse_time;
 
 fn contest_title_schema() -> utoipa::openapi::Object {
     contract::required_text(100).examples(["2027年村庄美化金点子"]).build()

@@ -1,7 +1,6 @@
 //! The voting feature's request and response bodies, the parsing of what clients send into
 //! domain values, and the views made from infra's read models.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
 use domain::voting::{Decision, Electorate, PollKind, Secrecy, Threshold, Visibility};
 use infra::deliberation::service::written;
 use infra::voting::casting::Cast;
@@ -15,11 +14,7 @@ use crate::contract;
 use crate::http::error::ApiError;
 use crate::http::support::rfc3339;
 
-fn parse_time(value: &str, field: &'static str) -> Result<NaiveDateTime, ApiError> {
-    DateTime::parse_from_rfc3339(value)
-        .map(|t| t.with_timezone(&Utc).naive_utc())
-        .map_err(|_| ApiError::invalid_field(field, "an RFC 3339 time"))
-}
+use crate::http::support::parse_rfc3339 as parse_time;
 
 fn title_schema() -> utoipa::openapi::Object {
     contract::required_text(100).examples(["村道硬化方案"]).build()

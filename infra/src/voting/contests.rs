@@ -5,11 +5,11 @@
 //! at `vote_opens_at` (fewer than two: the contest is cancelled and the authors told), and
 //! publishing that poll (`sweep::close_one`) announces the winners.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use domain::deliberation::content::{verdict, Moderation, WeChatVerdict};
-use domain::deliberation::values::check_scope;
-use domain::identity::org::OrgKind;
 use domain::identity::principal::Principal;
 use domain::identity::roles::{Permission, Place};
 use domain::voting::contest::{
@@ -26,7 +26,6 @@ use crate::db::write_tx;
 use crate::deliberation::service::Caller;
 use crate::identity::audit;
 use crate::identity::queries::org;
-use crate::identity::rows::split_path;
 use crate::schema::contests::dsl as c;
 use crate::schema::ideas::dsl as i;
 use crate::DbConn;
@@ -141,19 +140,37 @@ pub fn seen(conn: &mut DbConn, principal: &Principal, id: &str) -> Result<Contes
     Ok(ContestSeen { row, scope_path, winners })
 }
 
-/// The contests of a village the caller may see, newest first (at most 200).
+/// The contests of a village the caller may see, newest first (at most 200), in four
+/// statements whatever their number: the village's path, the contests (only of the scopes the
+/// caller reaches, unless they see the whole village), their scopes' paths, their winners.
 pub fn of_village(conn: &mut DbConn, principal: &Principal, village_id: &str) -> Result<Vec<ContestSeen>, VotingError> {
-    let ids: Vec<String> =
-        c::contests.filter(c::village_id.eq(village_id)).order(c::id.desc()).limit(200).select(c::id).load(conn)?;
-    let mut found = Vec::new();
-    for id in ids {
-        match seen(conn, principal, &id) {
-            Ok(one) => found.push(one),
-            Err(VotingError::NotFound) => {}
-            Err(other) => return Err(other),
-        }
+    let Some(village_path) = org::unit_path(conn, village_id)? else {
+        return Ok(Vec::new());
+    };
+    let mut query = c::contests.filter(c::village_id.eq(village_id)).select(ContestRow::as_select()).into_boxed();
+    if !principal.sees(&Place::in_org(village_path.clone())) {
+        query = query.filter(c::scope_id.eq_any(super::queries::scopes_within(conn, principal, &village_path)?));
     }
-    Ok(found)
+    let rows: Vec<ContestRow> = query.order(c::id.desc()).limit(200).load(conn)?;
+    let scopes: Vec<String> = rows.iter().map(|r| r.scope_id.clone()).collect();
+    let paths = org::unit_paths(conn, &scopes)?;
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut winners: HashMap<String, Vec<IdeaRow>> = HashMap::new();
+    let all: Vec<IdeaRow> = i::ideas
+        .filter(i::contest_id.eq_any(&ids))
+        .filter(i::status.eq(WINNER))
+        .order((i::rank.asc(), i::id.asc()))
+        .select(IdeaRow::as_select())
+        .load(conn)?;
+    for idea in all {
+        winners.entry(idea.contest_id.clone()).or_default().push(idea);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let scope_path = paths.get(&row.scope_id).cloned().ok_or_else(|| corrupt(&row, "scope"))?;
+            Ok(ContestSeen { winners: winners.remove(&row.id).unwrap_or_default(), row, scope_path })
+        })
+        .collect()
 }
 
 /// Creates a contest in a village (or a unit inside it): staff with `ManagePolls` over it.
@@ -164,17 +181,11 @@ pub fn create(
     now: NaiveDateTime,
 ) -> Result<ContestSeen, VotingError> {
     write_tx(conn, |conn| {
-        let unit =
-            org::find_unit(conn, &new.scope_id)?.ok_or_else(|| VotingError::invalid("scope_id", "unknown unit"))?;
-        let kind = OrgKind::parse(&unit.kind).map_err(|_| VotingError::Corrupt(format!("kind of unit {}", unit.id)))?;
-        let path = split_path(&unit.path);
-        super::queries::require_managing(conn, &caller.principal, &path)?;
-        check_scope(kind)?;
-        let village = path.get(2).cloned().ok_or_else(|| VotingError::Corrupt(format!("path of {}", unit.id)))?;
+        let scope = super::queries::managed_scope(conn, &caller.principal, &new.scope_id)?;
         let row = ContestRow {
             id: domain::new_id(),
-            scope_id: unit.id.clone(),
-            village_id: village,
+            scope_id: scope.unit_id,
+            village_id: scope.village,
             title: new.title.clone(),
             description: new.description.clone(),
             submit_opens_at: new.windows.submit_opens_at(),

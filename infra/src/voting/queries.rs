@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
+use domain::deliberation::values::check_scope;
+use domain::identity::org::OrgKind;
 use domain::identity::principal::Principal;
 use domain::identity::roles::{Permission, Place, ScopeKind};
 use domain::paging::PageLimit;
@@ -13,7 +15,7 @@ use sha2::{Digest, Sha256};
 use super::rows::{BallotRow, OptionRow, PollRow};
 use super::VotingError;
 use crate::identity::queries::{org, residency, users};
-use crate::identity::rows::path_text;
+use crate::identity::rows::{path_text, split_path};
 use crate::schema::ballots::dsl as b;
 use crate::schema::poll_options::dsl as po;
 use crate::schema::poll_roll::dsl as pr;
@@ -78,6 +80,29 @@ pub(crate) fn require_managing(conn: &mut DbConn, principal: &Principal, path: &
     }
     let inside = principal.sees(&place) || lives_in(conn, principal, path)?;
     Err(if inside { VotingError::Forbidden } else { VotingError::NotFound })
+}
+
+/// The scope a new poll or contest is for, checked: a known unit that takes votes (a village,
+/// compound, group or building) and that the caller may manage. Answers the scope's unit id and
+/// its village.
+pub(crate) fn managed_scope(
+    conn: &mut DbConn,
+    principal: &Principal,
+    scope_id: &str,
+) -> Result<ManagedScope, VotingError> {
+    let unit = org::find_unit(conn, scope_id)?.ok_or_else(|| VotingError::invalid("scope_id", "unknown unit"))?;
+    let kind = OrgKind::parse(&unit.kind).map_err(|_| VotingError::Corrupt(format!("kind of unit {}", unit.id)))?;
+    let path = split_path(&unit.path);
+    require_managing(conn, principal, &path)?;
+    check_scope(kind)?;
+    let village = path.get(2).cloned().ok_or_else(|| VotingError::Corrupt(format!("path of {}", unit.id)))?;
+    Ok(ManagedScope { unit_id: unit.id, village })
+}
+
+/// A poll's or contest's scope as [`managed_scope`] checked it.
+pub(crate) struct ManagedScope {
+    pub unit_id: String,
+    pub village: String,
 }
 
 /// A poll as the caller may see it: residents of its scope and staff over it; 404 otherwise.
@@ -150,7 +175,7 @@ pub struct PollPage {
 /// The scopes of a village a caller who is not staff over the whole village sees polls of: the
 /// units on their homes' paths inside it, and the units under their org-unit grants inside it
 /// (a grid's or a department's grant sees no poll, as `seen` says).
-fn scopes_within(
+pub(crate) fn scopes_within(
     conn: &mut DbConn,
     principal: &Principal,
     village_path: &[String],

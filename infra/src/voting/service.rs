@@ -4,8 +4,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use domain::deliberation::values::check_scope;
-use domain::identity::org::OrgKind;
 use domain::identity::roles::Permission;
 use domain::voting::rules::MOTION_OPTIONS;
 use domain::voting::{
@@ -21,8 +19,6 @@ use crate::db::{insert_unique, write_tx, Inserted};
 use crate::deliberation::service::Caller;
 use crate::deliberation::votes;
 use crate::identity::audit;
-use crate::identity::queries::org;
-use crate::identity::rows::split_path;
 use crate::schema::poll_options::dsl as po;
 use crate::schema::polls::dsl as p;
 use crate::DbConn;
@@ -132,20 +128,14 @@ pub fn create(
     now: NaiveDateTime,
 ) -> Result<Seen, VotingError> {
     write_tx(conn, |conn| {
-        let unit =
-            org::find_unit(conn, &draft.scope_id)?.ok_or_else(|| VotingError::invalid("scope_id", "unknown unit"))?;
-        let kind = OrgKind::parse(&unit.kind).map_err(|_| VotingError::Corrupt(format!("kind of unit {}", unit.id)))?;
-        let path = split_path(&unit.path);
-        queries::require_managing(conn, &caller.principal, &path)?;
-        check_scope(kind)?;
-        let village = path.get(2).cloned().ok_or_else(|| VotingError::Corrupt(format!("path of {}", unit.id)))?;
+        let scope = queries::managed_scope(conn, &caller.principal, &draft.scope_id)?;
         if let Some(matter) = &draft.matter_id {
-            votes::check_attach(conn, &caller.principal, matter, &unit.id, min_days, now)?;
+            votes::check_attach(conn, &caller.principal, matter, &scope.unit_id, min_days, now)?;
         }
         let row = PollRow {
             id: domain::new_id(),
-            scope_id: unit.id.clone(),
-            village_id: village,
+            scope_id: scope.unit_id,
+            village_id: scope.village,
             title: draft.title.clone(),
             description: draft.description.clone(),
             kind: draft.kind.as_str().to_owned(),

@@ -1,6 +1,6 @@
 //! What clients send to report and to read cases, parsed into domain values.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use domain::cases::{CaseStatus, Level, Urgency};
 use domain::geo_cn::{ChinaPoint, Datum};
 use infra::cases::queries::ListQuery;
@@ -119,13 +119,7 @@ pub fn parse_point(lat: f64, lng: f64, coord: Option<&str>) -> Result<ChinaPoint
 }
 
 fn parse_time(value: Option<&str>, field: &str) -> Result<Option<NaiveDateTime>, ApiError> {
-    value
-        .map(|t| {
-            DateTime::parse_from_rfc3339(t)
-                .map(|t| t.with_timezone(&Utc).naive_utc())
-                .map_err(|_| ApiError::invalid_field(field, "an RFC 3339 time"))
-        })
-        .transpose()
+    value.map(|t| crate::http::support::parse_rfc3339(t, field)).transpose()
 }
 
 impl NewCase {
@@ -154,10 +148,7 @@ impl NewCase {
         let captured_at = match self.captured_at {
             None => None,
             Some(t) => {
-                let at = DateTime::parse_from_rfc3339(&t)
-                    .map_err(|_| ApiError::invalid_field("captured_at", "an RFC 3339 time"))?
-                    .with_timezone(&Utc)
-                    .naive_utc();
+                let at = crate::http::support::parse_rfc3339(&t, "captured_at")?;
                 if at > now + chrono::Duration::minutes(5) {
                     return Err(ApiError::invalid_field("captured_at", "not in the future"));
                 }

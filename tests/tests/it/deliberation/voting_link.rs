@@ -15,6 +15,16 @@ fn error(v: &Value) -> (Option<&str>, Option<&str>) {
 }
 
 async fn create_poll(app: &TestApp, token: &str, scope: &str, matter: Option<&str>) -> (StatusCode, Value) {
+    create_poll_with(app, token, scope, matter, None).await
+}
+
+async fn create_poll_with(
+    app: &TestApp,
+    token: &str,
+    scope: &str,
+    matter: Option<&str>,
+    quorum_percent: Option<u8>,
+) -> (StatusCode, Value) {
     let now = app.clock.now();
     let mut poll = json!({
         "scope_id": scope, "title": "村集体土地流转方案表决", "kind": "motion",
@@ -24,6 +34,9 @@ async fn create_poll(app: &TestApp, token: &str, scope: &str, matter: Option<&st
     });
     if let Some(matter) = matter {
         poll["matter_id"] = json!(matter);
+    }
+    if let Some(quorum) = quorum_percent {
+        poll["quorum_percent"] = json!(quorum);
     }
     body(app.post(Some(token), "/api/v1/polls", poll).await).await
 }
@@ -183,4 +196,57 @@ async fn a_major_matter_is_decided_by_a_poll_of_its_scope_and_its_file_holds_the
     if let Ok(path) = std::env::var("YISHI_DOSSIER_SAMPLE") {
         std::fs::write(path, &page).unwrap();
     }
+}
+
+/// A poll that lacked quorum decided nothing: it is no ground for a resolution, and the matter may
+/// be put to a vote again (while a live poll still blocks a second).
+#[tokio::test]
+async fn a_matter_whose_poll_lacked_quorum_is_put_to_a_vote_again() {
+    let app = yishi_tests::spawn_app_with(yishi_tests::Setup {
+        env: vec![
+            ("YISHI_ACCESS_TOKEN_TTL_SECS", "86400".to_owned()),
+            ("YISHI_MATTER_SOLICIT_MIN_DAYS", "1".to_owned()),
+        ],
+        ..yishi_tests::Setup::default()
+    })
+    .await;
+    let d = setup(&app).await;
+    let w = &d.w;
+    let li = resident_of(&app, &w.village_a, &w.cadre_a.token, "李春华").await;
+    let major = id(&raise(&app, &li, &w.village_a, "村集体土地流转方案").await);
+    triage(&app, &w.cadre_a.token, &major, "major").await;
+    let now = app.clock.now();
+    let window = json!({ "opens_at": now.to_rfc3339(), "closes_at": (now + chrono::Duration::days(1)).to_rfc3339() });
+    let (status, s) = act(&app, &w.cadre_a.token, &major, "solicitation", window).await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    app.clock.advance(chrono::Duration::days(1) + chrono::Duration::hours(1));
+    let login = app.login("cadre-a", yishi_tests::world::STAFF_PASSWORD).await;
+    let cadre = login["access_token"].as_str().unwrap().to_owned();
+
+    // Half the village must vote; nobody does.
+    let (status, poll) = create_poll_with(&app, &cadre, &w.village_a, Some(&major), Some(50)).await;
+    assert_eq!(status, StatusCode::CREATED, "{poll}");
+    let first = id(&poll);
+    assert_eq!(
+        app.post(Some(&cadre), &format!("/api/v1/polls/{first}/schedule"), json!({})).await.status(),
+        StatusCode::OK
+    );
+    app.clock.advance(chrono::Duration::minutes(11));
+    app.state.jobs.run_now("open_polls").await.unwrap();
+    // Open, it still blocks a second poll of the matter.
+    let (status, e) = create_poll(&app, &cadre, &w.village_a, Some(&major)).await;
+    assert_eq!((status, error(&e).0), (StatusCode::CONFLICT, Some("matter_has_poll")));
+    app.clock.advance(chrono::Duration::hours(3));
+    app.state.jobs.run_now("close_polls").await.unwrap();
+    let (_, poll) = body(app.get_as(&cadre, &format!("/api/v1/polls/{first}")).await).await;
+    assert_eq!((poll["status"].as_str(), poll["outcome"].as_str()), (Some("published"), Some("no_quorum")), "{poll}");
+
+    // No ground for a resolution; the matter goes to a vote again.
+    let decision = json!({ "decided_by": "assembly_vote", "body": "同意土地流转方案", "vote_ref": first });
+    let (status, e) = act(&app, &cadre, &major, "resolution", decision).await;
+    assert_eq!((status, error(&e).1), (StatusCode::UNPROCESSABLE_ENTITY, Some("vote_ref")), "{e}");
+    let (status, again) = create_poll(&app, &cadre, &w.village_a, Some(&major)).await;
+    assert_eq!((status, again["matter_id"].as_str()), (StatusCode::CREATED, Some(major.as_str())), "{again}");
+    let (status, e) = create_poll(&app, &cadre, &w.village_a, Some(&major)).await;
+    assert_eq!((status, error(&e).0), (StatusCode::CONFLICT, Some("matter_has_poll")));
 }
