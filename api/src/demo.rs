@@ -119,10 +119,10 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
             // villages[i] = (village unit, big grid id, [(group unit, small grid id, buildings)])
             let mut villages = Vec::new();
             let mut townships = Vec::new();
-            for (township_name, township_villages) in TOWNSHIPS {
+            for (t, (township_name, township_villages)) in TOWNSHIPS.iter().enumerate() {
                 let township =
                     service::org::insert_unit(conn, &domain::new_id(), Some(&county), "township", township_name, now)?;
-                for village in *township_villages {
+                for (v, village) in township_villages.iter().enumerate() {
                     let unit = service::org::insert_unit(
                         conn,
                         &domain::new_id(),
@@ -131,11 +131,11 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
                         village.name,
                         now,
                     )?;
+                    // Unified codes (统一编码): county, township, village, grid.
+                    let code = format!("SF-{:02}-{:02}", t + 1, v + 1);
                     let big = grid(
                         conn,
-                        &unit.id,
-                        "big",
-                        &format!("{}网格", village.name),
+                        (&unit.id, "big", &format!("{}网格", village.name), &format!("{code}-00")),
                         &square(village.lat, village.lng, 0.012),
                         now,
                     )?;
@@ -146,9 +146,12 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
                         let offset = if g == 0 { -0.005 } else { 0.005 };
                         let small = grid(
                             conn,
-                            &group.id,
-                            "small",
-                            &format!("{}{}网格", village.name, group_name),
+                            (
+                                &group.id,
+                                "small",
+                                &format!("{}{}网格", village.name, group_name),
+                                &format!("{code}-{:02}", g + 1),
+                            ),
                             &square(village.lat + offset, village.lng, 0.004),
                             now,
                         )?;
@@ -215,7 +218,7 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
                 )?;
                 infra::identity::service::me::record_consent(conn, &id, &policy_version, now)?;
                 let (_, _, groups) = &villages[*v];
-                let building = &groups[*g].2[0];
+                let (building, group_grid) = (&groups[*g].2[0], &groups[*g].1);
                 let surname: String = display_name.chars().take(1).collect();
                 let (household, relation) = match heads.iter().find(|(s, _)| *s == surname) {
                     Some((_, h)) => (h.clone(), "spouse"),
@@ -229,6 +232,7 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
                             Some(&id),
                             now,
                         )?;
+                        service::org::put_on_grid(conn, group_grid, std::slice::from_ref(&h))?;
                         heads.push((surname, h.clone()));
                         (h, "head")
                     }
@@ -271,11 +275,10 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
     .await
 }
 
+/// A grid drawn in `unit`: (unit, level, name, code).
 fn grid(
     conn: &mut infra::DbConn,
-    unit: &str,
-    level: &str,
-    name: &str,
+    (unit, level, name, code): (&str, &str, &str, &str),
     boundary: &str,
     now: NaiveDateTime,
 ) -> Result<String, InfraError> {
@@ -294,7 +297,7 @@ fn grid(
             max_lat: shape.max_lat,
             max_lng: shape.max_lng,
             created_at: now,
-            code: &id,
+            code,
         },
     )?;
     Ok(id)

@@ -227,12 +227,18 @@ pub fn assign_households(
                 return Err(DomainError::Invalid { field: "household_ids", reason }.into());
             }
         }
-        let changed = diesel::update(h::households.filter(h::id.eq_any(household_ids)))
-            .filter(h::grid_id.is_null().or(h::grid_id.ne(grid_id)))
-            .set(h::grid_id.eq(grid_id))
-            .execute(conn)?;
+        let changed = put_on_grid(conn, grid_id, household_ids)?;
         let details = serde_json::json!({ "households": household_ids.len(), "changed": changed });
         audit::append(conn, &origin.entry(Some(principal), "grid_households_assigned", "grid", grid_id, details), now)?;
         Ok(changed)
     })
+}
+
+/// Puts households on a grid's roster, unchecked (the caller checked); returns how many changed.
+pub fn put_on_grid(conn: &mut DbConn, grid_id: &str, household_ids: &[String]) -> Result<usize, DieselError> {
+    use crate::schema::households::dsl as h;
+    diesel::update(h::households.filter(h::id.eq_any(household_ids)))
+        .filter(h::grid_id.is_null().or(h::grid_id.ne(grid_id)))
+        .set(h::grid_id.eq(grid_id))
+        .execute(conn)
 }
