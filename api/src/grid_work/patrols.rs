@@ -82,10 +82,8 @@ pub async fn list_patrols(
     let limit = PageLimit::parse(q.limit)?;
     let before: Option<String> = q.cursor.as_ref().map(|c| state.cursors.decode("patrols", c)).transpose()?;
     let grid_id = q.grid_id;
-    let rows = state
-        .db
-        .run(move |conn| service::list(conn, &principal, &grid_id, before.as_deref(), limit.probe()))
-        .await?;
+    let rows =
+        state.db.run(move |conn| service::list(conn, &principal, &grid_id, before.as_deref(), limit.probe())).await?;
     let views = rows.into_iter().map(PatrolView::from).collect();
     let page = Page::from_probe(views, limit, &state.cursors, "patrols", |v: &PatrolView| v.id.clone())?;
     Ok(HttpResponse::Ok().json(PatrolPage { items: page.items, next_cursor: page.next_cursor }))
@@ -190,7 +188,8 @@ pub async fn file_hazard(
     let max_age = chrono::Duration::from_std(state.config.cases.max_capture_age).unwrap_or(chrono::Duration::days(30));
     let (report, rules) = (body.into_inner().parse(now, max_age)?, crate::cases::rules(&state));
     let patrol_id = id.as_str().to_owned();
-    let (case_id, new) = state.db.run(move |conn| service::file_hazard(conn, &principal, id.as_str(), &report, &rules, now)).await?;
+    let (case_id, new) =
+        state.db.run(move |conn| service::file_hazard(conn, &principal, id.as_str(), &report, &rules, now)).await?;
     let mut answer = if new { HttpResponse::Created() } else { HttpResponse::Ok() };
     Ok(answer.json(HazardFiled { case_id, patrol_id }))
 }

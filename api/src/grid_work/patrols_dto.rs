@@ -25,7 +25,10 @@ fn note(value: Option<String>) -> Result<Option<String>, ApiError> {
 fn client_id(value: Option<String>) -> Result<Option<String>, ApiError> {
     match value {
         None => Ok(None),
-        Some(c) if (1..=64).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
+        Some(c)
+            if (1..=64).contains(&c.len())
+                && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
             Ok(Some(c))
         }
         Some(_) => Err(ApiError::invalid_field("client_id", "1-64 of letters, digits, - and _")),

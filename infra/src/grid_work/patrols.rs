@@ -28,7 +28,13 @@ pub struct Caller {
 }
 
 impl Caller {
-    fn audit(&self, conn: &mut DbConn, action: &str, patrol: &PatrolRow, now: NaiveDateTime) -> Result<(), GridWorkError> {
+    fn audit(
+        &self,
+        conn: &mut DbConn,
+        action: &str,
+        patrol: &PatrolRow,
+        now: NaiveDateTime,
+    ) -> Result<(), GridWorkError> {
         let entry = audit::Entry {
             actor_id: Some(&self.principal.user_id),
             acting_for: None,

@@ -37,7 +37,13 @@ fn batch(seqs: std::ops::Range<i32>, start: DateTime<Utc>) -> Value {
     json!({ "points": points })
 }
 
-async fn start(app: &TestApp, who: &str, grid: &str, started: DateTime<Utc>, client_id: Option<&str>) -> (StatusCode, Value) {
+async fn start(
+    app: &TestApp,
+    who: &str,
+    grid: &str,
+    started: DateTime<Utc>,
+    client_id: Option<&str>,
+) -> (StatusCode, Value) {
     let payload = json!({ "grid_id": grid, "started_at": at(started), "note": "晚间巡查", "client_id": client_id });
     body(app.post(Some(who), "/api/v1/patrols", payload).await).await
 }
@@ -99,7 +105,8 @@ async fn a_patrol_is_walked_its_hazard_filed_and_ended() {
     assert_eq!(count(&app, move |c| pp::table.filter(pp::patrol_id.eq(stored)).count().get_result(c)).await, 20);
 
     // A hazard on the way, filed as a case in grid A; its client id synced twice files it once.
-    let hazard = json!({ "category": "road", "description": HOLE, "lat": P.0 + 0.001, "lng": P.1, "client_id": "hz-1" });
+    let hazard =
+        json!({ "category": "road", "description": HOLE, "lat": P.0 + 0.001, "lng": P.1, "client_id": "hz-1" });
     let (status, filed) = send(&app, worker, &pid, "hazards", hazard.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{filed}");
     let case_id = filed["case_id"].as_str().unwrap().to_owned();
@@ -214,7 +221,10 @@ async fn patrols_stay_in_their_scope_and_bad_points_store_nothing() {
     for (points, field) in [
         (json!([good(0), { "seq": 1, "lat": 91.0, "lng": P.1, "at": at(started) }]), "lat"),
         (json!([good(0), { "seq": -1, "lat": P.0, "lng": P.1, "at": at(started) }]), "seq"),
-        (json!([good(0), { "seq": 1, "lat": P.0, "lng": P.1, "at": at(app.clock.now() + Duration::minutes(11)) }]), "at"),
+        (
+            json!([good(0), { "seq": 1, "lat": P.0, "lng": P.1, "at": at(app.clock.now() + Duration::minutes(11)) }]),
+            "at",
+        ),
         (json!([good(0), { "seq": 1, "lat": P.0, "lng": P.1, "at": at(started - Duration::minutes(2)) }]), "at"),
         (json!([good(0), { "seq": 1, "lat": P.0, "lng": P.1, "at": "yesterday" }]), "at"),
         (json!([good(0), good(0)]), "seq"),
