@@ -420,6 +420,8 @@ impl From<infra::grid_work::GridWorkError> for ApiError {
             E::Corrupt(what) => Self::internal(what),
             E::Db(e) => Self::from(infra::InfraError::from(e)),
             E::Infra(e) => Self::from(e),
+            E::PatrolNotNow(refusal) => Self::new(ErrorCode::InvalidTransition)
+                .with_details(json!({ "action": refusal.action.as_str(), "status": refusal.status.as_str() })),
         }
     }
 }

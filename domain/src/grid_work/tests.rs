@@ -9,3 +9,86 @@ fn visit_kinds_read_back() {
     }
     assert!(VisitKind::parse("chat").is_err());
 }
+
+mod patrols {
+    use chrono::{Duration, NaiveDate, NaiveDateTime};
+
+    use crate::grid_work::patrols::*;
+
+    fn t(minute: i64) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 12, 1).and_then(|d| d.and_hms_opt(8, 0, 0)).unwrap_or_default()
+            + Duration::minutes(minute)
+    }
+
+    fn p(seq: i32, lat: f64, lng: f64, minute: i64) -> PatrolPoint {
+        PatrolPoint { seq, lat, lng, at: t(minute) }
+    }
+
+    #[test]
+    fn a_patrol_walks_then_ends_once() {
+        use PatrolAction as A;
+        use PatrolStatus as S;
+        assert_eq!(transition(S::Walking, A::Walk), Ok(S::Walking));
+        assert_eq!(transition(S::Walking, A::End), Ok(S::Ended));
+        assert_eq!(transition(S::Walking, A::FileHazard), Ok(S::Walking));
+        assert_eq!(transition(S::Ended, A::FileHazard), Ok(S::Ended));
+        assert_eq!(transition(S::Ended, A::Walk), Err(NotNow { action: A::Walk, status: S::Ended }));
+        assert_eq!(transition(S::Ended, A::End), Err(NotNow { action: A::End, status: S::Ended }));
+        for status in PatrolStatus::ALL {
+            assert_eq!(PatrolStatus::parse(status.as_str()), Ok(*status));
+        }
+    }
+
+    #[test]
+    fn hazards_are_taken_for_a_day_after_the_end() {
+        let end = t(0);
+        assert!(hazard_in_time(PatrolStatus::Walking, None, t(10_000)).is_ok());
+        assert!(hazard_in_time(PatrolStatus::Ended, Some(end), end + Duration::hours(23)).is_ok());
+        assert!(hazard_in_time(PatrolStatus::Ended, Some(end), end + Duration::days(1)).is_ok());
+        assert!(hazard_in_time(PatrolStatus::Ended, Some(end), end + Duration::days(1) + Duration::seconds(1)).is_err());
+    }
+
+    #[test]
+    fn start_and_end_times_are_checked() {
+        assert!(check_start(t(10), t(0)).is_ok());
+        assert!(check_start(t(11), t(0)).is_err());
+        assert!(check_end(t(0), t(0), t(5)).is_ok());
+        assert!(check_end(t(1), t(0), t(5)).is_err());
+        assert!(check_end(t(0), t(16), t(5)).is_err());
+    }
+
+    #[test]
+    fn a_batch_is_checked_whole() {
+        let (start, now) = (t(0), t(30));
+        let good = vec![p(0, 29.5, 119.3, -1), p(1, 29.5, 119.31, 40), p(7, 29.51, 119.31, 20)];
+        assert_eq!(PointBatch::parse(good.clone(), start, now).map(|b| b.points().len()), Ok(3));
+        let refused = |points: Vec<PatrolPoint>| PointBatch::parse(points, start, now).err();
+        assert!(refused(Vec::new()).is_some());
+        assert!(refused(vec![p(0, 29.5, 119.3, 1); MAX_BATCH + 1]).is_some());
+        assert!(refused((0..MAX_BATCH as i32).map(|s| p(s, 29.5, 119.3, 1)).collect()).is_none());
+        assert!(refused(vec![p(-1, 29.5, 119.3, 1)]).is_some());
+        assert!(refused(vec![p(0, 91.0, 119.3, 1)]).is_some());
+        assert!(refused(vec![p(0, 29.5, f64::NAN, 1)]).is_some());
+        assert!(refused(vec![p(0, 29.5, 119.3, 41)]).is_some());
+        assert!(refused(vec![p(0, 29.5, 119.3, -2)]).is_some());
+        assert!(refused(vec![p(3, 29.5, 119.3, 1), p(3, 29.6, 119.3, 2)]).is_some());
+    }
+
+    #[test]
+    fn a_path_is_measured_in_seq_order() {
+        // One degree of latitude along a meridian: R·π/180.
+        let degree = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
+        assert!((haversine_m((0.0, 0.0), (1.0, 0.0)) - degree).abs() < 1e-6);
+        assert!((degree - 111_195.08).abs() < 0.01);
+        // Beijing (Tiananmen) to Shanghai (People's Square): about 1,067 km.
+        let far = haversine_m((39.9087, 116.3975), (31.2317, 121.4726));
+        assert!((far - 1_067_000.0).abs() < 2_000.0, "{far}");
+        // Out of order, the path is walked 0 → 1 → 2: there and back along the meridian.
+        let path = [p(2, 0.0, 0.0, 3), p(0, 0.0, 0.0, 1), p(1, 0.01, 0.0, 2)];
+        let expected = 2.0 * haversine_m((0.0, 0.0), (0.01, 0.0));
+        assert!((path_length_m(&path) - expected).abs() < 1e-6);
+        assert_eq!(stored_distance_m(&path), expected.round() as i32);
+        assert_eq!(path_length_m(&path[..1]), 0.0);
+        assert_eq!(stored_distance_m(&[]), 0);
+    }
+}

@@ -28,6 +28,10 @@ pub enum GridWorkError {
     Db(DieselError),
     #[error(transparent)]
     Infra(#[from] InfraError),
+    /// A patrol asked to do what its state does not allow (points or an end after it ended, a
+    /// hazard more than a day after).
+    #[error("patrol: cannot {} when {}", .0.action.as_str(), .0.status.as_str())]
+    PatrolNotNow(domain::grid_work::patrols::NotNow),
 }
 
 crate::feature_error!(GridWorkError);
