@@ -20,7 +20,11 @@ use crate::state::AppState;
 /// The routes of this part. `GET /grids/locate` is registered with identity's grid routes, ahead
 /// of `GET /grids/{id}` (see `crate::identity::routes`).
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(my_grid).service(list_staff).service(set_terms).service(set_contact).service(set_group);
+    cfg.service(my_grid)
+        .service(list_grid_staff)
+        .service(set_grid_staff_terms)
+        .service(set_grid_contact)
+        .service(set_grid_group);
 }
 
 /// The grid that holds a point (the smallest one when grids nest), as residents find it: its
@@ -51,7 +55,7 @@ pub async fn my_grid(state: web::Data<AppState>, auth: Auth) -> Result<HttpRespo
 /// the grid).
 #[utoipa::path(tag = "grid_work", params(("id" = String, Path)), responses((status = 200, body = StaffListView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/grids/{id}/staff")]
-pub async fn list_staff(
+pub async fn list_grid_staff(
     state: web::Data<AppState>,
     auth: Auth,
     id: web::Path<GridId>,
@@ -65,7 +69,7 @@ pub async fn list_staff(
 /// user must hold a grid_worker, grid_leader or volunteer role on the grid (else 422 `user_id`).
 #[utoipa::path(tag = "grid_work", params(("id" = String, Path), ("user_id" = String, Path)), request_body = StaffTerms, responses((status = 200, body = StaffView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[put("/grids/{id}/staff/{user_id}")]
-pub async fn set_terms(
+pub async fn set_grid_staff_terms(
     state: web::Data<AppState>,
     auth: Auth,
     meta: RequestMeta,
@@ -85,7 +89,7 @@ pub async fn set_terms(
 /// grid_worker or grid_leader: residents see it masked unless `unmasked`.
 #[utoipa::path(tag = "grid_work", params(("id" = String, Path)), request_body = ContactChange, responses((status = 200, body = ContactView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[put("/grids/{id}/contact")]
-pub async fn set_contact(
+pub async fn set_grid_contact(
     state: web::Data<AppState>,
     auth: Auth,
     meta: RequestMeta,
@@ -105,7 +109,7 @@ pub async fn set_contact(
 /// to withdraw it (a worker or leader of the grid, or an officer over it).
 #[utoipa::path(tag = "grid_work", params(("id" = String, Path)), request_body = GroupChange, responses((status = 200, body = GroupView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[put("/grids/{id}/group")]
-pub async fn set_group(
+pub async fn set_grid_group(
     state: web::Data<AppState>,
     auth: Auth,
     meta: RequestMeta,
@@ -117,7 +121,15 @@ pub async fn set_group(
     let row = state
         .db
         .run(move |conn| {
-            grids::set_group(conn, &principal, &origin, grid.as_str(), link.as_ref(), qr.as_ref().map(|q| q.as_str()), now)
+            grids::set_group(
+                conn,
+                &principal,
+                &origin,
+                grid.as_str(),
+                link.as_ref(),
+                qr.as_ref().map(|q| q.as_str()),
+                now,
+            )
         })
         .await?;
     Ok(HttpResponse::Ok().json(GroupView::from(row)))

@@ -1,8 +1,8 @@
 //! A grid as residents find it (its card), its staff's terms, a published contact, its WeChat
 //! group.
 
-use domain::grid_work::staff::{Contact, Employment, GroupLink, MAX_CONTACT, MAX_LINK};
 use domain::cases::MediaId;
+use domain::grid_work::staff::{Contact, Employment, GroupLink, MAX_CONTACT, MAX_LINK};
 use infra::grid_work::grids::{GridCard, StaffList, StaffMember};
 use infra::grid_work::rows::GridGroupRow;
 use serde::{Deserialize, Serialize};

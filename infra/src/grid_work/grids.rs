@@ -108,7 +108,9 @@ fn staff_of(conn: &mut DbConn, grid_id: &str) -> Result<Vec<StaffMember>, GridWo
         let row = terms.iter().find(|t| t.user_id == user_id);
         let employment = match row.map(|t| t.employment.as_str()) {
             None | Some(TERMS_NOT_SET) => None,
-            Some(text) => Some(Employment::parse(text).map_err(|_| GridWorkError::Corrupt(format!("employment {text}")))?),
+            Some(text) => {
+                Some(Employment::parse(text).map_err(|_| GridWorkError::Corrupt(format!("employment {text}")))?)
+            }
         };
         staff.push(StaffMember {
             user_id,
@@ -191,10 +193,9 @@ pub fn set_terms(
     write_tx(conn, |conn| {
         let (grid, place) = grid_and_place(conn, grid_id)?;
         principal.require(&place, Permission::ManageCare)?;
-        let member = staff_of(conn, &grid.id)?
-            .into_iter()
-            .find(|s| s.user_id == user_id)
-            .ok_or_else(|| GridWorkError::invalid("user_id", "holds no grid_worker, grid_leader or volunteer role on this grid"))?;
+        let member = staff_of(conn, &grid.id)?.into_iter().find(|s| s.user_id == user_id).ok_or_else(|| {
+            GridWorkError::invalid("user_id", "holds no grid_worker, grid_leader or volunteer role on this grid")
+        })?;
         let fresh = GridStaffRow {
             grid_id: grid.id.clone(),
             user_id: user_id.to_owned(),
@@ -283,7 +284,9 @@ pub fn set_group(
             updated_by: principal.user_id.clone(),
             updated_at: now,
         };
-        let update = |conn: &mut DbConn| diesel::update(gg::grid_groups.filter(gg::grid_id.eq(&grid.id))).set(&row).execute(conn);
+        let update = |conn: &mut DbConn| {
+            diesel::update(gg::grid_groups.filter(gg::grid_id.eq(&grid.id))).set(&row).execute(conn)
+        };
         if update(conn)? == 0
             && insert_unique(conn, |conn| diesel::insert_into(gg::grid_groups).values(&row).execute(conn))?
                 == Inserted::Duplicate
