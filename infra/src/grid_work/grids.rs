@@ -180,7 +180,6 @@ fn upsert_staff(
 
 /// Sets a staff member's terms (`ManageCare` over the grid): the user must hold a live staff
 /// role on this grid. One transaction with its audit entry.
-#[allow(clippy::too_many_arguments)]
 pub fn set_terms(
     conn: &mut DbConn,
     principal: &Principal,
@@ -272,7 +271,11 @@ pub fn set_group(
         }
         if let Some(media_id) = qr_media_id {
             let media = crate::media::queries::find(conn, media_id)?;
-            let fits = media.is_some_and(|m| m.owner_id == principal.user_id && m.kind == "image" && m.is_free());
+            let fits = media.is_some_and(|m| {
+                m.owner_id == principal.user_id
+                    && m.kind == crate::media::processing::MediaKind::Image.as_str()
+                    && m.is_free()
+            });
             if !fits {
                 return Err(GridWorkError::invalid("qr_media_id", "an image you uploaded, attached to nothing"));
             }
