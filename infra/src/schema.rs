@@ -844,7 +844,7 @@ diesel::table! {
     grid_staff (grid_id, user_id) {
         grid_id -> Text,
         user_id -> Text,
-        employment -> Text,
+        employment -> Nullable<Text>,
         contact -> Nullable<Text>,
         contact_unmasked -> Bool,
         updated_at -> Timestamp,

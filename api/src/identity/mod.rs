@@ -25,10 +25,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(org::create_unit)
         .service(org::get_unit)
         .service(org::rename_unit)
-        .service(org::locate_grid)
+        // Find my grid is grid work's (a grid's card); registered here, ahead of `/grids/{id}`.
+        .service(crate::grid_work::grids::locate_grid)
         .service(org::list_grids)
         .service(org::create_grid)
         .service(org::get_grid)
+        .service(org::change_grid)
         .service(org::assign_households)
         .service(org::list_departments)
         .service(org::create_department)

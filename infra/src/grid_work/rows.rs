@@ -86,7 +86,8 @@ pub struct CareRow {
 pub struct GridStaffRow {
     pub grid_id: String,
     pub user_id: String,
-    pub employment: String,
+    /// Full- or part-time; null until an officer sets it.
+    pub employment: Option<String>,
     pub contact: Option<String>,
     /// Whether residents see the contact in full (else masked).
     pub contact_unmasked: bool,

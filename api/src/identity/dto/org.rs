@@ -239,3 +239,54 @@ impl NewDepartment {
         Ok((county, domain::identity::org::parse_name(&self.name, "name")?))
     }
 }
+
+/// What to change in a grid: each field left out stays.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct GridChange {
+    #[schema(schema_with = crate::contract::name)]
+    pub name: Option<String>,
+    /// The unified code (统一编码): 2–32 letters, digits and hyphens, unique (kept upper-case).
+    #[schema(pattern = "^[A-Za-z0-9-]{2,32}$")]
+    pub code: Option<String>,
+    #[schema(schema_with = crate::contract::grid_level)]
+    pub level: Option<String>,
+    /// A GeoJSON Polygon or MultiPolygon in GCJ-02 ([lng, lat] positions): re-draws the grid.
+    pub boundary: Option<serde_json::Value>,
+}
+
+/// A grid change as asked for, parsed.
+#[derive(Debug)]
+pub struct GridChangeRequest {
+    pub name: Option<String>,
+    pub code: Option<String>,
+    pub level: Option<GridLevel>,
+    pub boundary: Option<(String, Boundary)>,
+}
+
+impl GridChange {
+    pub fn parse(self) -> Result<GridChangeRequest, ApiError> {
+        let name = self.name.as_deref().map(|n| domain::identity::org::parse_name(n, "name")).transpose()?;
+        let code = self.code.as_deref().map(domain::identity::org::parse_grid_code).transpose()?;
+        let level = self.level.as_deref().map(GridLevel::parse).transpose()?;
+        let boundary = self
+            .boundary
+            .map(|b| {
+                let text = b.to_string();
+                Boundary::parse(&text).map(|shape| (text, shape))
+            })
+            .transpose()?;
+        Ok(GridChangeRequest { name, code, level, boundary })
+    }
+}
+
+impl GridChangeRequest {
+    /// The change as the service takes it.
+    pub fn as_change(&self) -> infra::identity::service::org::GridChange<'_> {
+        infra::identity::service::org::GridChange {
+            name: self.name.as_deref(),
+            code: self.code.as_deref(),
+            level: self.level,
+            boundary: self.boundary.as_ref().map(|(text, shape)| (text.as_str(), shape)),
+        }
+    }
+}

@@ -12,8 +12,8 @@ use crate::http::json::Json;
 use crate::http::query::Query;
 use crate::http::support::RequestMeta;
 use crate::identity::dto::org::{
-    ChildrenQuery, DepartmentList, DepartmentView, GridHouseholds, GridHouseholdsAssigned, GridList, GridView,
-    NewDepartment, NewGrid, NewOrgUnit, OrgUnitChange, OrgUnitList, OrgUnitView, PointQuery, UnitQuery,
+    ChildrenQuery, DepartmentList, DepartmentView, GridChange, GridHouseholds, GridHouseholdsAssigned, GridList,
+    GridView, NewDepartment, NewGrid, NewOrgUnit, OrgUnitChange, OrgUnitList, OrgUnitView, UnitQuery,
 };
 use crate::state::AppState;
 
@@ -144,20 +144,6 @@ pub async fn assign_households(
     Ok(HttpResponse::Ok().json(GridHouseholdsAssigned { changed }))
 }
 
-/// The grid that holds a point: the smallest one when grids nest. Candidates come from the
-/// indexed bounding boxes; the exact test is point-in-polygon.
-#[utoipa::path(tag = "org", params(PointQuery), responses((status = 200, body = GridView), (status = 404, body = ErrorBody)))]
-#[get("/grids/locate")]
-pub async fn locate_grid(
-    state: web::Data<AppState>,
-    _auth: Auth,
-    query: Query<PointQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let (lat, lng) = query.parse()?;
-    let grid = state.db.run(move |conn| queries::org::grid_at(conn, lat, lng)).await?;
-    Ok(HttpResponse::Ok().json(GridView::from(grid)))
-}
-
 #[utoipa::path(tag = "org", params(("id" = String, Path)), responses((status = 200, body = GridView)))]
 #[get("/grids/{id}")]
 pub async fn get_grid(
@@ -197,4 +183,26 @@ pub async fn create_department(
     let row =
         state.db.run(move |conn| service::org::add_department(conn, &principal, &origin, &county, &name, now)).await?;
     Ok(HttpResponse::Created().json(DepartmentView::from(row)))
+}
+
+/// Edits or re-draws a grid (`county_admin` or above over its unit): name, unified code, level,
+/// boundary. Cases keep the grid they were filed in and households their roster grid; reports
+/// made afterwards follow the new boundary. A code another grid has is 409 (`field: code`).
+#[utoipa::path(tag = "org", params(("id" = String, Path)), request_body = GridChange, responses((status = 200, body = GridView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[patch("/grids/{id}")]
+pub async fn change_grid(
+    state: web::Data<AppState>,
+    auth: Auth,
+    meta: RequestMeta,
+    id: web::Path<GridId>,
+    body: Json<GridChange>,
+) -> Result<HttpResponse, ApiError> {
+    let (principal, id, asked) = (auth.0, id.into_inner(), body.into_inner().parse()?);
+    let (origin, now) = (meta.origin(), state.clock.now().naive_utc());
+    let row = state
+        .db
+        .run(move |conn| service::org::change_grid(conn, &principal, &origin, &id, &asked.as_change(), now))
+        .await?;
+    session_cache::org_changed(&state.store, &state.cases_reference).await?;
+    Ok(HttpResponse::Ok().json(GridView::from(row)))
 }

@@ -11,11 +11,11 @@ CREATE UNIQUE INDEX grids_code ON grids (code);
 ALTER TABLE households ADD COLUMN grid_id TEXT REFERENCES grids (id);
 CREATE INDEX households_grid ON households (grid_id, id);
 
--- Full- or part-time (专职/兼职), and the contact a grid's worker or leader chose to publish.
+-- Full- or part-time (专职/兼职; null until set), and the contact a grid's worker or leader chose to publish.
 CREATE TABLE grid_staff (
     grid_id TEXT NOT NULL REFERENCES grids (id),
     user_id TEXT NOT NULL REFERENCES users (id),
-    employment TEXT NOT NULL,
+    employment TEXT,
     contact TEXT,
     contact_unmasked BOOLEAN NOT NULL DEFAULT FALSE,
     updated_at TIMESTAMP NOT NULL,

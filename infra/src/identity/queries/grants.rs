@@ -166,3 +166,23 @@ pub fn reachable_holders(
         .distinct()
         .load(conn)
 }
+
+/// The live holders of `roles` granted on the grid `grid_id` itself, each with the role and their
+/// display name (accounts not deleted), in one read, ordered by grant.
+pub fn grid_holders_named(
+    conn: &mut DbConn,
+    grid_id: &str,
+    roles: &[&str],
+) -> Result<Vec<(String, String, String)>, DieselError> {
+    use crate::schema::users::dsl as u;
+    rg::role_grants
+        .inner_join(u::users.on(u::id.eq(rg::user_id)))
+        .filter(rg::scope_kind.eq(ScopeKind::Grid.as_str()))
+        .filter(rg::scope_id.eq(grid_id))
+        .filter(rg::role.eq_any(roles.to_vec()))
+        .filter(rg::revoked_at.is_null())
+        .filter(u::deleted_at.is_null())
+        .select((rg::user_id, rg::role, u::display_name))
+        .order(rg::id.asc())
+        .load(conn)
+}

@@ -243,3 +243,16 @@ pub fn reachable_residents(
     }
     query.load(conn)
 }
+
+/// The grid on whose roster the household of `user_id` is (`households.grid_id`), if any:
+/// [`household_of`] and its grid in one read.
+pub fn grid_of_member(conn: &mut DbConn, user_id: &str) -> Result<Option<String>, DieselError> {
+    use crate::schema::households::dsl as h;
+    let found: Option<Option<String>> = hm::household_members
+        .inner_join(h::households.on(h::id.eq(hm::household_id)))
+        .filter(hm::user_id.eq(user_id))
+        .select(h::grid_id)
+        .first(conn)
+        .optional()?;
+    Ok(found.flatten())
+}

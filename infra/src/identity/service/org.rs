@@ -242,3 +242,71 @@ pub fn put_on_grid(conn: &mut DbConn, grid_id: &str, household_ids: &[String]) -
         .set(h::grid_id.eq(grid_id))
         .execute(conn)
 }
+
+/// What changes in a grid: each field left `None` stays.
+#[derive(Debug, Clone, Default)]
+pub struct GridChange<'a> {
+    pub name: Option<&'a str>,
+    /// The unified code, parsed (upper-case).
+    pub code: Option<&'a str>,
+    pub level: Option<GridLevel>,
+    /// The GeoJSON as stored, and its shape as parsed from it.
+    pub boundary: Option<(&'a str, &'a Boundary)>,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = crate::schema::grids)]
+struct GridUpdate<'a> {
+    name: Option<&'a str>,
+    code: Option<&'a str>,
+    level: Option<&'a str>,
+    boundary: Option<&'a str>,
+    min_lat: Option<f64>,
+    min_lng: Option<f64>,
+    max_lat: Option<f64>,
+    max_lng: Option<f64>,
+    updated_at: Option<NaiveDateTime>,
+}
+
+/// Edits or re-draws a grid (`ManageOrg` over its unit), in one transaction with its audit
+/// entry: a code another grid has is [`IdentityError::GridCodeTaken`]. Cases keep the grid they
+/// were filed in and households their roster grid; reports routed afterwards follow the new
+/// boundary (the caller tells the cases' reference data that the org tree changed).
+pub fn change_grid(
+    conn: &mut DbConn,
+    principal: &Principal,
+    origin: &Origin,
+    id: &domain::identity::ids::GridId,
+    change: &GridChange<'_>,
+    now: NaiveDateTime,
+) -> Result<GridRow, IdentityError> {
+    write_tx(conn, |conn| {
+        let grid = queries::org::grid(conn, id)?;
+        let path = queries::org::unit_path(conn, &grid.org_unit_id)?.ok_or(IdentityError::NotFound)?;
+        principal.require(&Place::in_org(path), Permission::ManageOrg)?;
+        let shape = change.boundary.map(|(_, shape)| shape);
+        let update = GridUpdate {
+            name: change.name,
+            code: change.code,
+            level: change.level.map(GridLevel::as_str),
+            boundary: change.boundary.map(|(text, _)| text),
+            min_lat: shape.map(|s| s.min_lat),
+            min_lng: shape.map(|s| s.min_lng),
+            max_lat: shape.map(|s| s.max_lat),
+            max_lng: shape.map(|s| s.max_lng),
+            updated_at: Some(now),
+        };
+        let write = |conn: &mut DbConn| diesel::update(g::grids.filter(g::id.eq(&grid.id))).set(&update).execute(conn);
+        if insert_unique(conn, write)? == Inserted::Duplicate {
+            return Err(IdentityError::GridCodeTaken);
+        }
+        let details = serde_json::json!({
+            "name": change.name,
+            "code": change.code,
+            "level": change.level.map(GridLevel::as_str),
+            "redrawn": change.boundary.is_some(),
+        });
+        audit::append(conn, &origin.entry(Some(principal), "grid_changed", "grid", &grid.id, details), now)?;
+        queries::org::find_grid(conn, &grid.id)?.ok_or(IdentityError::Corrupt("grid vanished"))
+    })
+}
