@@ -80,7 +80,7 @@ pub async fn record_visit(
     if new.visit.client_id().is_none() {
         let key = idempotency::key_from(&req, &principal.user_id, &body)?;
         return idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
-            Ok(VisitView::from(visits::record(conn, &principal, &origin, &rules, &new, now)?.0))
+            Ok(VisitView::from(visits::record_in_tx(conn, &principal, &origin, &rules, &new, now)?.0))
         })
         .await;
     }
@@ -170,7 +170,8 @@ pub async fn list_visits(
     let (principal, (of, from, to), limit) = (auth.0, query.parse()?, PageLimit::parse(query.limit)?);
     let window = Window { from, to, ..window(&state, "visits", query.cursor.as_ref(), limit)? };
     let rows = state.db.run(move |conn| visits::list(conn, &principal, &of, &window)).await?;
-    let page = Page::from_probe(rows, limit, &state.cursors, "visits", |v: &Whole| position(v.row.visited_at, &v.row.id))?;
+    let page =
+        Page::from_probe(rows, limit, &state.cursors, "visits", |v: &Whole| position(v.row.visited_at, &v.row.id))?;
     let items = page.items.into_iter().map(VisitView::from).collect();
     Ok(HttpResponse::Ok().json(VisitPage { items, next_cursor: page.next_cursor }))
 }
@@ -183,7 +184,11 @@ pub async fn list_visits(
     responses((status = 200, body = VisitView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
 #[get("/visits/{id}")]
-pub async fn get_visit(state: web::Data<AppState>, auth: Auth, id: web::Path<VisitId>) -> Result<HttpResponse, ApiError> {
+pub async fn get_visit(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<VisitId>,
+) -> Result<HttpResponse, ApiError> {
     let (principal, id) = (auth.0, id.into_inner());
     let seen = state.db.run(move |conn| visits::get(conn, &principal, &id)).await?;
     Ok(HttpResponse::Ok().json(VisitView::from(seen)))

@@ -318,9 +318,9 @@ impl VisitQuery {
     /// The grid or household, and the window's bounds.
     pub fn parse(&self) -> Result<(Of, Option<NaiveDateTime>, Option<NaiveDateTime>), ApiError> {
         let of = match (&self.grid_id, &self.household_id) {
-            (Some(grid), None) => Of::Grid(
-                GridId::parse(grid).ok_or_else(|| ApiError::invalid_field("grid_id", "an id"))?.into_string(),
-            ),
+            (Some(grid), None) => {
+                Of::Grid(GridId::parse(grid).ok_or_else(|| ApiError::invalid_field("grid_id", "an id"))?.into_string())
+            }
             (None, Some(household)) => Of::Household(
                 HouseholdId::parse(household)
                     .ok_or_else(|| ApiError::invalid_field("household_id", "an id"))?

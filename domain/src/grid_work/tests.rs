@@ -92,7 +92,10 @@ mod visits {
             assert_eq!(field(Visit::parse(&Draft { client_id: Some(bad), ..draft() }, now())), "client_id", "{bad}");
         }
         assert!(visits::client_id(&"x".repeat(64)).is_ok());
-        assert_eq!(Visit::parse(&Draft { client_id: None, ..draft() }, now()).map(|v| v.client_id().is_none()), Ok(true));
+        assert_eq!(
+            Visit::parse(&Draft { client_id: None, ..draft() }, now()).map(|v| v.client_id().is_none()),
+            Ok(true)
+        );
     }
 
     #[test]

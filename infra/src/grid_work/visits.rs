@@ -136,10 +136,7 @@ fn check_photos(conn: &mut DbConn, principal: &Principal, ids: &[String]) -> Res
     Ok(())
 }
 
-/// Records a visit in one write transaction: checked against the household's place
-/// (`RecordVisits`; a household on no grid is refused), its photos attached, the case it raises
-/// filed in the visit's grid and linked. A client id the visitor already synced returns that
-/// visit (`false`: nothing new) — also when two sends race, by the unique index.
+/// Records a visit in its own write transaction (see [`record_in_tx`]).
 pub fn record(
     conn: &mut DbConn,
     principal: &Principal,
@@ -148,40 +145,54 @@ pub fn record(
     new: &NewVisit,
     now: NaiveDateTime,
 ) -> Result<(VisitView, bool), GridWorkError> {
-    write_tx(conn, |conn| {
-        let visitor = principal.user_id.as_str();
-        if let Some(client_id) = new.visit.client_id() {
-            if let Some(row) = find_synced(conn, visitor, client_id)? {
-                return Ok((view_of(conn, row)?, false));
-            }
+    write_tx(conn, |conn| record_in_tx(conn, principal, origin, rules, new, now))
+}
+
+/// Records a visit in the caller's write transaction (an idempotency record's): checked against
+/// the household's place (`RecordVisits`; a household on no grid is refused), its photos
+/// attached, the case it raises filed in the visit's grid and linked. A client id the visitor
+/// already synced returns that visit (`false`: nothing new) — also when two sends race, by the
+/// unique index.
+pub fn record_in_tx(
+    conn: &mut DbConn,
+    principal: &Principal,
+    origin: &Origin,
+    rules: &Rules,
+    new: &NewVisit,
+    now: NaiveDateTime,
+) -> Result<(VisitView, bool), GridWorkError> {
+    let visitor = principal.user_id.as_str();
+    if let Some(client_id) = new.visit.client_id() {
+        if let Some(row) = find_synced(conn, visitor, client_id)? {
+            return Ok((view_of(conn, row)?, false));
         }
-        let household = residency::find_household(conn, &new.household_id)?.ok_or(GridWorkError::NotFound)?;
-        let place = household_place(conn, &household)?;
-        let Some(grid_id) = household.grid_id.clone() else {
-            return Err(match principal.require(&place, Permission::RecordVisits) {
-                Err(Denial::NotFound) => GridWorkError::NotFound,
-                _ => GridWorkError::invalid("household_id", "the household is on no grid"),
-            });
-        };
-        principal.require(&place, Permission::RecordVisits)?;
-        check_photos(conn, principal, &new.media)?;
-        let row = row_of(new, &household, grid_id, visitor, now);
-        if insert_unique(conn, |conn| diesel::insert_into(v::visits).values(&row).execute(conn))? == Inserted::Duplicate {
-            let client_id = row.client_id.as_deref().unwrap_or_default();
-            let first = find_synced(conn, visitor, client_id)?.ok_or(GridWorkError::NotFound)?;
-            return Ok((view_of(conn, first)?, false));
-        }
-        if crate::media::service::attach_to_visit(conn, &new.media, visitor, &row.id)? != new.media.len() {
-            return Err(GridWorkError::invalid("media", "each id must be an unattached upload of yours"));
-        }
-        let mut row = row;
-        if let Some(case) = &new.case {
-            row.case_id = Some(raise_case(conn, principal, rules, &row, case, now)?);
-        }
-        let details = json!({ "household_id": row.household_id, "grid_id": row.grid_id, "case_id": row.case_id });
-        audit::append(conn, &origin.entry(Some(principal), "visit.record", "visit", &row.id, details), now)?;
-        Ok((view_of(conn, row)?, true))
-    })
+    }
+    let household = residency::find_household(conn, &new.household_id)?.ok_or(GridWorkError::NotFound)?;
+    let place = household_place(conn, &household)?;
+    let Some(grid_id) = household.grid_id.clone() else {
+        return Err(match principal.require(&place, Permission::RecordVisits) {
+            Err(Denial::NotFound) => GridWorkError::NotFound,
+            _ => GridWorkError::invalid("household_id", "the household is on no grid"),
+        });
+    };
+    principal.require(&place, Permission::RecordVisits)?;
+    check_photos(conn, principal, &new.media)?;
+    let row = row_of(new, &household, grid_id, visitor, now);
+    if insert_unique(conn, |conn| diesel::insert_into(v::visits).values(&row).execute(conn))? == Inserted::Duplicate {
+        let client_id = row.client_id.as_deref().unwrap_or_default();
+        let first = find_synced(conn, visitor, client_id)?.ok_or(GridWorkError::NotFound)?;
+        return Ok((view_of(conn, first)?, false));
+    }
+    if crate::media::service::attach_to_visit(conn, &new.media, visitor, &row.id)? != new.media.len() {
+        return Err(GridWorkError::invalid("media", "each id must be an unattached upload of yours"));
+    }
+    let mut row = row;
+    if let Some(case) = &new.case {
+        row.case_id = Some(raise_case(conn, principal, rules, &row, case, now)?);
+    }
+    let details = json!({ "household_id": row.household_id, "grid_id": row.grid_id, "case_id": row.case_id });
+    audit::append(conn, &origin.entry(Some(principal), "visit.record", "visit", &row.id, details), now)?;
+    Ok((view_of(conn, row)?, true))
 }
 
 fn row_of(new: &NewVisit, household: &HouseholdRow, grid_id: String, visitor: &str, now: NaiveDateTime) -> VisitRow {
@@ -280,12 +291,7 @@ fn resident_views(conn: &mut DbConn, rows: Vec<VisitRow>) -> Result<Vec<Resident
 }
 
 /// Rows of a grid or household in a window, newest first; only `visitor`'s when given.
-fn rows_in(
-    conn: &mut DbConn,
-    of: &Of,
-    visitor: Option<&str>,
-    window: &Window,
-) -> Result<Vec<VisitRow>, DieselError> {
+fn rows_in(conn: &mut DbConn, of: &Of, visitor: Option<&str>, window: &Window) -> Result<Vec<VisitRow>, DieselError> {
     let mut query = v::visits
         .select(VisitRow::as_select())
         .order((v::visited_at.desc(), v::id.desc()))
@@ -328,7 +334,12 @@ fn list_place(conn: &mut DbConn, of: &Of) -> Result<Place, GridWorkError> {
 /// Visits of a grid or household, newest first: staff who read the place's visits see all;
 /// one who only records them (a volunteer) sees their own; others are refused (403 in scope,
 /// 404 outside).
-pub fn list(conn: &mut DbConn, principal: &Principal, of: &Of, window: &Window) -> Result<Vec<VisitView>, GridWorkError> {
+pub fn list(
+    conn: &mut DbConn,
+    principal: &Principal,
+    of: &Of,
+    window: &Window,
+) -> Result<Vec<VisitView>, GridWorkError> {
     let place = list_place(conn, of)?;
     let visitor = if principal.may(&place, Permission::ReadVisits) {
         None
