@@ -84,6 +84,9 @@ mod visits {
         assert_eq!(field(Visit::parse(&at(-Duration::days(60)), now())), "accepted");
         assert_eq!(field(Visit::parse(&at(-Duration::days(60) - Duration::seconds(1)), now())), "visited_at");
         assert_eq!(field(Visit::parse(&Draft { visited_at: None, ..draft() }, now())), "visited_at");
+        let fraction = now() - Duration::milliseconds(1500);
+        let kept = Visit::parse(&Draft { visited_at: Some(fraction), ..draft() }, now()).map(|v| v.visited_at());
+        assert_eq!(kept, Ok(now() - Duration::seconds(2)), "kept to the second, as shown");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! A visit to a household: what kind it was, who was met, what was noted, and the checks a
 //! visit passes before it is stored (an offline phone syncs late, not forever).
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Duration, NaiveDateTime, Timelike};
 
 use crate::text_enum;
 use crate::DomainError;
@@ -68,8 +68,10 @@ pub fn info_items(value: i64) -> Result<i32, DomainError> {
     i32::try_from(value).map_err(|_| invalid("info_items", "0 to 100"))
 }
 
-/// When the visit took place: at most 10 minutes after `now`, at most 60 days before it.
+/// When the visit took place, to the second (as it is shown): at most 10 minutes after `now`,
+/// at most 60 days before it.
 pub fn visited_at(at: NaiveDateTime, now: NaiveDateTime) -> Result<NaiveDateTime, DomainError> {
+    let at = at.with_nanosecond(0).unwrap_or(at);
     if at > now + Duration::minutes(FUTURE_SLACK_MINUTES) {
         return Err(invalid("visited_at", "not in the future"));
     }

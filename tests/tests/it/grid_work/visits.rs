@@ -318,7 +318,6 @@ async fn each_invalid_field_is_refused_and_nothing_is_stored() {
         if field == "lat" {
             bad["lng"] = json!(112.0);
         }
-        eprintln!("CASE {field} {}", bad[field]);
         assert_invalid_field(record_raw(&app, &w.worker_a, bad).await, field).await;
     }
     let mut half = good.clone();
