@@ -7,12 +7,12 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime};
 use domain::grid_work::VisitId;
 use domain::paging::PageLimit;
-use infra::grid_work::visits::{self, NewVisit, VisitView as Whole, Window};
+use infra::grid_work::visits::{self, VisitView as Whole, Window};
 use infra::grid_work::GridWorkError;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::visits_dto::{
-    MyVisitQuery, NewVisitBody, SyncAnswer, SyncBody, SyncError, SyncItem, VisitPage, VisitQuery, VisitView,
+    MyVisitQuery, NewVisitBody, SyncAnswer, SyncBody, SyncError, SyncItem, SyncItems, VisitPage, VisitQuery, VisitView,
 };
 use crate::auth::Auth;
 use crate::http::error::{ApiError, ErrorBody, ErrorCode, Lang};
@@ -117,7 +117,7 @@ fn record_each(
     principal: &domain::identity::principal::Principal,
     origin: &infra::identity::audit::Origin,
     rules: &infra::cases::service::Rules,
-    items: Vec<(String, Result<NewVisit, ApiError>)>,
+    items: SyncItems,
     now: NaiveDateTime,
 ) -> Result<Outcomes, GridWorkError> {
     Ok(items

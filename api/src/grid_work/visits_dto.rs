@@ -120,6 +120,9 @@ impl NewVisitBody {
     }
 }
 
+/// A sync's items: each one's client id and what parsing made of it.
+pub type SyncItems = Vec<(String, Result<NewVisit, ApiError>)>;
+
 /// Offline visits synced at once: up to 50, each with its `client_id`.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct SyncBody {
@@ -130,7 +133,7 @@ pub struct SyncBody {
 impl SyncBody {
     /// Each item checked on its own (a `client_id` required): its client id and what parsing
     /// made of it.
-    pub fn parse(self, now: NaiveDateTime) -> Result<Vec<(String, Result<NewVisit, ApiError>)>, ApiError> {
+    pub fn parse(self, now: NaiveDateTime) -> Result<SyncItems, ApiError> {
         if self.visits.is_empty() || self.visits.len() > rules::SYNC_MAX {
             return Err(ApiError::invalid_field("visits", "1 to 50 visits"));
         }

@@ -250,7 +250,7 @@ fn raise_case(
 }
 
 fn view_of(conn: &mut DbConn, row: VisitRow) -> Result<VisitView, GridWorkError> {
-    Ok(views(conn, vec![row])?.pop().ok_or(GridWorkError::NotFound)?)
+    views(conn, vec![row])?.pop().ok_or(GridWorkError::NotFound)
 }
 
 /// Whole views of rows: household and visitor names and photos read in one query each.
