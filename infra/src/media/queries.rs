@@ -46,3 +46,13 @@ pub fn readable(conn: &mut DbConn, principal: &Principal, id: &MediaId) -> Resul
     }
     Ok(row)
 }
+
+/// The ids of the uploads attached to these visits, oldest first, as (visit id, media id).
+pub fn of_visits(conn: &mut DbConn, visit_ids: &[String]) -> Result<Vec<(String, String)>, DieselError> {
+    let rows: Vec<(Option<String>, String)> = m::media
+        .filter(m::visit_id.eq_any(visit_ids.to_vec()))
+        .select((m::visit_id, m::id))
+        .order(m::id.asc())
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(visit, id)| visit.map(|v| (v, id))).collect())
+}

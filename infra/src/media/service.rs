@@ -98,3 +98,22 @@ pub fn attach_to_poll(conn: &mut DbConn, ids: &[String], owner: &str, poll_id: &
     .set(m::poll_id.eq(poll_id))
     .execute(conn)
 }
+
+/// Attaches unattached uploads of `owner` to a visit (its photos), in the caller's transaction.
+/// Returns how many it attached.
+pub fn attach_to_visit(conn: &mut DbConn, ids: &[String], owner: &str, visit_id: &str) -> Result<usize, DieselError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(
+        m::media
+            .filter(m::id.eq_any(ids.to_vec()))
+            .filter(m::owner_id.eq(owner))
+            .filter(m::case_id.is_null())
+            .filter(m::matter_id.is_null())
+            .filter(m::poll_id.is_null())
+            .filter(m::visit_id.is_null()),
+    )
+    .set(m::visit_id.eq(visit_id))
+    .execute(conn)
+}

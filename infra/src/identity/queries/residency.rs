@@ -256,3 +256,24 @@ pub fn grid_of_member(conn: &mut DbConn, user_id: &str) -> Result<Option<String>
         .optional()?;
     Ok(found.flatten())
 }
+
+/// Households' names, by id (a visit list names the households it shows).
+pub fn household_names(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, DieselError> {
+    let rows: Vec<(String, String)> =
+        h::households.filter(h::id.eq_any(ids.to_vec())).select((h::id, h::name)).load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Whether a person is a member of a household.
+pub fn is_member(conn: &mut DbConn, household_id: &str, user_id: &str) -> Result<bool, DieselError> {
+    let found: Option<String> = hm::household_members
+        .filter(hm::household_id.eq(household_id))
+        .filter(hm::user_id.eq(user_id))
+        .select(hm::user_id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
