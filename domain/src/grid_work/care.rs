@@ -110,7 +110,7 @@ pub fn care_status(
     today: NaiveDate,
     calendar: &WorkingCalendar,
 ) -> CareStatus {
-    let since = last_visit.map_or(marked_at, |v| v.max(marked_at));
+    let since = last_visit.unwrap_or(marked_at);
     let due = interval.due_day(beijing_day(since), calendar);
     CareStatus { due, overdue: today > due }
 }

@@ -80,9 +80,9 @@ mod care {
         // Never visited: counted from the marking.
         let never = care_status(interval, marked, None, day(2027, 3, 4), &calendar);
         assert_eq!((never.due, never.overdue), (day(2027, 3, 4), false));
-        // A visit before the marking counts from the marking.
-        let old = care_status(interval, marked, Some(beijing(2027, 1, 5, 9)), day(2027, 3, 4), &calendar);
-        assert_eq!(old.due, day(2027, 3, 4));
+        // A visit before the marking still counts: the household was seen then.
+        let old = care_status(interval, marked, Some(beijing(2027, 2, 25, 9)), day(2027, 3, 3), &calendar);
+        assert_eq!((old.due, old.overdue), (day(2027, 3, 2), true));
     }
 
     #[test]
