@@ -131,7 +131,8 @@ async fn coverage_of_a_prepared_grid_is_exact_and_named_only_for_the_village() {
     assert_eq!(status, StatusCode::OK, "{c}");
     assert_eq!((c["from"].as_str(), c["to"].as_str()), (Some("2027-03-01"), Some("2027-03-31")));
     assert_eq!(c["coverage"], json!({ "households": 40, "visited": 37, "rate": 0.925 }));
-    // Worker A: 25 households, 30 visits, info Σ(i%3, i<25) + 5 = 24 + 5; worker B: 12 households.
+    // Worker A: 25 households, 30 visits, info Σ(i%3, i<25) plus one item on each of five second
+    // visits; worker B: 12 households. January's five items are outside the month.
     let info_a: i64 = (0..25).map(|i| i % 3).sum::<i64>() + 5;
     let info_b: i64 = (25..37).map(|i| i % 3).sum();
     assert_eq!(c["visits"], 42);
@@ -202,11 +203,11 @@ async fn figures_add_up_from_grids_to_villages_to_the_township() {
         .map(|(h, _)| Prepared { household: h, visitor: &p.worker_b.id, info_items: 2, at: bj(2027, 3, 2, 9) })
         .collect();
     prepare_visits(&app, &grid_b, &w.village_b, &visits).await;
-    // One care household on each grid; grid A's is overdue (last visit 1 March, 7 days).
+    // One care household on each grid; grid A's is overdue (household 16, last seen 1 March; 7 days).
     let (s1, _) = set_care(
         &app,
         &w.cadre_a.token,
-        &p.households[30].0,
+        &p.households[16].0,
         json!({ "needs": ["elderly_alone"], "interval_days": 7 }),
     )
     .await;
@@ -222,7 +223,7 @@ async fn figures_add_up_from_grids_to_villages_to_the_township() {
     let line = |list: &Value, id: &str| list.as_array().unwrap().iter().find(|l| l["id"] == id).cloned().unwrap();
     let a = line(&f["grids"], &w.grid_a)["figures"].clone();
     let b = line(&f["grids"], &grid_b)["figures"].clone();
-    let info_a: i64 = (0..37).map(|i| i % 3).sum::<i64>() + 5;
+    let info_a: i64 = (0..37).map(|i| i % 3).sum::<i64>() + 5; // five second visits, one item each
     assert_eq!(
         a,
         json!({ "visits": 42, "coverage": { "households": 40, "visited": 37, "rate": 0.925 }, "info_items": info_a, "care_households": 1, "care_overdue": 1 })
