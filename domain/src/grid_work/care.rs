@@ -232,7 +232,12 @@ impl Coverage {
         (v / h * 10_000.0).round() / 10_000.0
     }
 
-    pub fn add(self, other: Coverage) -> Coverage {
+}
+
+impl std::ops::Add for Coverage {
+    type Output = Coverage;
+
+    fn add(self, other: Coverage) -> Coverage {
         Coverage { visited: self.visited + other.visited, households: self.households + other.households }
     }
 }

@@ -114,7 +114,7 @@ mod care {
         let c = Coverage::new(37, 40);
         assert_eq!(c.rate(), 0.925);
         assert_eq!(Coverage::new(0, 0).rate(), 0.0);
-        assert_eq!(c.add(Coverage::new(1, 2)), Coverage::new(38, 42));
+        assert_eq!(c + Coverage::new(1, 2), Coverage::new(38, 42));
         assert_eq!(Coverage::new(5, 3).visited, 3);
     }
 }

@@ -285,7 +285,7 @@ pub struct Figures {
 impl Figures {
     fn add(&mut self, other: &Figures) {
         self.visits += other.visits;
-        self.coverage = self.coverage.add(other.coverage);
+        self.coverage = self.coverage + other.coverage;
         self.info_items += other.info_items;
         self.care_households += other.care_households;
         self.care_overdue += other.care_overdue;
