@@ -7,7 +7,9 @@ use domain::identity::ids::{GridId, HouseholdId};
 use infra::grid_work::coverage::{self, CoverageAsk};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::coverage_dto::{CareBody, CareView, CoverageQuery, FiguresQuery, GridCoverageView, UnitFiguresView};
+use super::coverage_dto::{
+    CareBody, CareView, CoverageQuery, GridCoverageView, GridWorkFiguresQuery, GridWorkFiguresReport,
+};
 use crate::auth::Auth;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::Json;
@@ -118,9 +120,9 @@ pub async fn grid_coverage(
 /// total. Counts only: no names, no notes.
 #[utoipa::path(
     tag = "grid_work",
-    params(FiguresQuery),
+    params(GridWorkFiguresQuery),
     responses(
-        (status = 200, body = UnitFiguresView),
+        (status = 200, body = GridWorkFiguresReport),
         (status = 403, description = "In scope, without a role that reads figures", body = ErrorBody),
         (status = 404, description = "No such unit in the caller's scope", body = ErrorBody),
         (status = 422, description = "A bad period", body = ErrorBody),
@@ -130,7 +132,7 @@ pub async fn grid_coverage(
 pub async fn grid_work_figures(
     state: web::Data<AppState>,
     auth: Auth,
-    query: Query<FiguresQuery>,
+    query: Query<GridWorkFiguresQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (principal, today) = (auth.0, today(&state));
     let (unit, period) = query.parse(today)?;
@@ -142,5 +144,5 @@ pub async fn grid_work_figures(
             coverage::unit_figures(conn, &principal, &unit, period, today, &calendar)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(UnitFiguresView::from(found)))
+    Ok(HttpResponse::Ok().json(GridWorkFiguresReport::from(found)))
 }

@@ -127,7 +127,7 @@ impl CoverageQuery {
 /// A unit's figures over a period (the current Beijing month by default).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct FiguresQuery {
+pub struct GridWorkFiguresQuery {
     pub org_unit_id: String,
     #[param(format = Date, example = "2027-03-01")]
     pub from: Option<String>,
@@ -135,7 +135,7 @@ pub struct FiguresQuery {
     pub to: Option<String>,
 }
 
-impl FiguresQuery {
+impl GridWorkFiguresQuery {
     pub fn parse(&self, today: NaiveDate) -> Result<(OrgUnitId, Period), ApiError> {
         let unit = OrgUnitId::parse(&self.org_unit_id).ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
         Ok((unit, period(self.from.as_deref(), self.to.as_deref(), today)?))
@@ -269,7 +269,7 @@ impl From<GridCoverage> for GridCoverageView {
 
 /// Counts only: no names, no notes.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct FiguresView {
+pub struct GridWorkFiguresView {
     pub visits: i64,
     pub coverage: CoverageView,
     pub info_items: i64,
@@ -277,7 +277,7 @@ pub struct FiguresView {
     pub care_overdue: u64,
 }
 
-impl From<Figures> for FiguresView {
+impl From<Figures> for GridWorkFiguresView {
     fn from(f: Figures) -> Self {
         Self {
             visits: f.visits,
@@ -290,15 +290,15 @@ impl From<Figures> for FiguresView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct FiguresLineView {
+pub struct GridWorkFiguresLine {
     pub id: String,
     pub name: String,
     /// A grid's village (or unit), a village's township, a township's county.
     pub parent_id: Option<String>,
-    pub figures: FiguresView,
+    pub figures: GridWorkFiguresView,
 }
 
-impl From<FiguresLine> for FiguresLineView {
+impl From<FiguresLine> for GridWorkFiguresLine {
     fn from(l: FiguresLine) -> Self {
         Self { id: l.id, name: l.name, parent_id: l.parent_id, figures: l.figures.into() }
     }
@@ -306,19 +306,19 @@ impl From<FiguresLine> for FiguresLineView {
 
 /// A unit's grid-work figures: per grid, village and township, and the total under the unit.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct UnitFiguresView {
+pub struct GridWorkFiguresReport {
     pub org_unit_id: String,
     #[schema(format = Date)]
     pub from: String,
     #[schema(format = Date)]
     pub to: String,
-    pub grids: Vec<FiguresLineView>,
-    pub villages: Vec<FiguresLineView>,
-    pub townships: Vec<FiguresLineView>,
-    pub total: FiguresView,
+    pub grids: Vec<GridWorkFiguresLine>,
+    pub villages: Vec<GridWorkFiguresLine>,
+    pub townships: Vec<GridWorkFiguresLine>,
+    pub total: GridWorkFiguresView,
 }
 
-impl From<UnitFigures> for UnitFiguresView {
+impl From<UnitFigures> for GridWorkFiguresReport {
     fn from(u: UnitFigures) -> Self {
         Self {
             org_unit_id: u.org_unit_id,

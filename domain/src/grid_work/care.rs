@@ -231,7 +231,6 @@ impl Coverage {
         let (v, h) = (self.visited as f64, self.households as f64);
         (v / h * 10_000.0).round() / 10_000.0
     }
-
 }
 
 impl std::ops::Add for Coverage {
