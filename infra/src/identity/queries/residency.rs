@@ -277,3 +277,19 @@ pub fn is_member(conn: &mut DbConn, household_id: &str, user_id: &str) -> Result
         .optional()?;
     Ok(found.is_some())
 }
+
+/// The households on a grid's roster (`households.grid_id`): (id, name), in id order.
+pub fn households_on_grid(conn: &mut DbConn, grid_id: &str) -> Result<Vec<(String, String)>, DieselError> {
+    h::households.filter(h::grid_id.eq(grid_id)).select((h::id, h::name)).order(h::id.asc()).load(conn)
+}
+
+/// How many households each of `grid_ids` has on its roster, in one grouped query (a grid with
+/// none is absent).
+pub fn household_counts_by_grid(conn: &mut DbConn, grid_ids: &[String]) -> Result<Vec<(String, i64)>, DieselError> {
+    let rows: Vec<(Option<String>, i64)> = h::households
+        .filter(h::grid_id.eq_any(grid_ids.to_vec()))
+        .group_by(h::grid_id)
+        .select((h::grid_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(grid, n)| grid.map(|g| (g, n))).collect())
+}
