@@ -119,6 +119,22 @@ pub fn array_of(item: Object, min: usize, max: usize) -> utoipa::openapi::schema
     ArrayBuilder::new().items(item).min_items(Some(min)).max_items(Some(max)).build()
 }
 
+/// An array of `min` to `max` distinct items.
+pub fn distinct_array_of(item: Object, min: usize, max: usize) -> utoipa::openapi::schema::Array {
+    ArrayBuilder::new().items(item).min_items(Some(min)).max_items(Some(max)).unique_items(true).build()
+}
+
+/// 1 to 500 distinct households (a grid's roster).
+pub fn household_ids() -> utoipa::openapi::schema::Array {
+    distinct_array_of(ObjectBuilder::new().schema_type(Type::String).build(), 1, 500)
+}
+
+/// A household's care needs: 1 to 3, each once.
+pub fn care_needs() -> utoipa::openapi::schema::Array {
+    use domain::grid_work::care::CareNeed;
+    distinct_array_of(string_enum(CareNeed::ALL.iter().map(|n| n.as_str()), false), 1, CareNeed::ALL.len())
+}
+
 pub fn case_status() -> Object {
     string_enum(CaseStatus::ALL.map(CaseStatus::as_str), false)
 }
@@ -169,6 +185,16 @@ pub fn username() -> Object {
 /// A name as `domain::identity::org::parse_name` reads it: 1 to 64 characters once trimmed.
 pub fn name() -> Object {
     required_text(64).build()
+}
+
+/// A name to change, or null to leave it.
+pub fn optional_name() -> Object {
+    required_text(64).schema_type([Type::String, Type::Null].into_iter().collect::<SchemaType>()).build()
+}
+
+/// A grid level to change, or null to leave it.
+pub fn optional_grid_level() -> Object {
+    string_enum(domain::identity::org::GridLevel::ALL.map(domain::identity::org::GridLevel::as_str), true)
 }
 
 pub fn org_kind() -> Object {

@@ -256,6 +256,7 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
                 service::residency::join_household(conn, &id, &household, relation, now)?;
             }
             demo_cases(conn, &departments, now)?;
+            demo_visits(conn, group_one_grid, &heads, now)?;
             let township_ids: Vec<String> = townships.iter().map(|t| t.id.clone()).collect();
             demo_matters(conn, &township_ids, &tangwan.id, now)?;
             audit::append(
@@ -419,6 +420,55 @@ fn demo_matters(
 }
 
 /// The demo is fixed data: a refusal while seeding it is a bug in this file.
+/// Two visits by demo-gridworker to households of 塘湾村一组 (王家 three days ago, 刘家 a week
+/// ago, with information collected), so a grid's coverage and the figures show something.
+fn demo_visits(
+    conn: &mut infra::DbConn,
+    grid: &str,
+    heads: &[(String, String)],
+    now: NaiveDateTime,
+) -> Result<(), InfraError> {
+    use domain::grid_work::visits::{Draft, Visit};
+    use domain::identity::principal::{AccountKind, Principal};
+    use infra::grid_work::visits::{record_in_tx, NewVisit};
+    let worker = queries::users::find_by_username(conn, "demo-gridworker")?
+        .ok_or_else(|| InfraError::Task("demo grid worker missing".into()))?;
+    let grant = queries::grants::resolve_scope(conn, Role::GridWorker, ScopeKind::Grid, grid)?
+        .ok_or_else(|| InfraError::Task("demo grid missing".into()))?;
+    let principal = Principal {
+        user_id: worker.id,
+        session_id: String::new(),
+        kind: AccountKind::Staff,
+        grants: vec![grant],
+        acting_for: None,
+    };
+    let rules = infra::cases::service::Rules {
+        policy: domain::cases::DeadlinePolicy::default(),
+        require_phone: true,
+        reference: Default::default(),
+    };
+    for (surname, kind, met, note, info_items, days_ago) in [
+        ("王", "routine", "王建国及家人", "家中一切正常，提醒冬季用电安全。", 0, 3),
+        ("刘", "information", "刘桂英", "更新了家庭人口信息和联系方式。", 2, 7),
+    ] {
+        let Some((_, household)) = heads.iter().find(|(s, _)| s == surname) else { continue };
+        let draft = Draft {
+            kind,
+            met,
+            note,
+            info_items,
+            visited_at: Some(now - chrono::Duration::days(days_ago)),
+            client_id: None,
+            lat: None,
+            lng: None,
+        };
+        let visit = Visit::parse(&draft, now).map_err(demo_error)?;
+        let new = NewVisit { household_id: household.clone(), visit, media: Vec::new(), case: None };
+        record_in_tx(conn, &principal, &Default::default(), &rules, &new, now).map_err(demo_error)?;
+    }
+    Ok(())
+}
+
 fn demo_error(error: impl std::fmt::Display) -> InfraError {
     InfraError::Task(format!("demo seeding: {error}"))
 }

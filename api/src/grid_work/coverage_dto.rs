@@ -17,11 +17,12 @@ use crate::http::support::rfc3339;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CareBody {
-    /// At least one need.
-    #[schema(min_items = 1, max_items = 3)]
+    /// At least one need, each once.
+    #[schema(schema_with = crate::contract::care_needs)]
     pub needs: Vec<CareNeedWord>,
     /// Days between visits, 1 to 90.
     #[schema(minimum = 1, maximum = 90, example = 7)]
+    #[serde(deserialize_with = "crate::contract::integral")]
     pub interval_days: i64,
     /// Whether the interval counts working days (the holiday calendar) rather than calendar days.
     #[serde(default)]

@@ -1,7 +1,8 @@
 //! Patrols (巡查) over HTTP: started once per phone's client id, points sent in batches, ended,
 //! hazards found on the way filed as cases, read by the walker and the grid's staff.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use domain::grid_work::PatrolId;
 use domain::identity::principal::Principal;
@@ -15,6 +16,7 @@ use super::patrols_dto::{
 };
 use crate::auth::Auth;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::idempotency;
 use crate::http::json::Json;
 use crate::http::pagination::Page;
 use crate::http::query::Query;
@@ -39,10 +41,12 @@ fn caller(principal: Principal, meta: RequestMeta) -> Caller {
 }
 
 /// Starts a patrol of a grid (grid workers, leaders, cadres and volunteers of the grid). A
-/// `client_id` the walker already started answers that patrol with 200.
+/// `client_id` the walker already started answers that patrol with 200; without one, send an
+/// `Idempotency-Key`.
 #[utoipa::path(
     tag = "grid_work",
     request_body = NewPatrolBody,
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[A-Za-z0-9_-]{8,128}$", description = "Makes retries safe without a client_id: 8 to 128 letters, digits, - and _")),
     responses(
         (status = 201, body = PatrolView),
         (status = 200, description = "Already started with this client_id", body = PatrolView),
@@ -56,10 +60,19 @@ pub async fn start_patrol(
     state: web::Data<AppState>,
     auth: Auth,
     meta: RequestMeta,
-    body: Json<NewPatrolBody>,
+    req: HttpRequest,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let now = now_utc(&state);
-    let (new, caller) = (body.into_inner().parse(now)?, caller(auth.0, meta));
+    let new = crate::http::json::parse_bytes::<NewPatrolBody>(&req, &body)?.parse(now)?;
+    let caller = caller(auth.0, meta);
+    if new.client_id.is_none() {
+        let key = idempotency::key_from(&req, &caller.principal.user_id, &body)?;
+        return idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
+            Ok(PatrolView::from(service::start_in_tx(conn, &caller, &new, now)?.0))
+        })
+        .await;
+    }
     let (row, created) = state.db.run(move |conn| service::start(conn, &caller, &new, now)).await?;
     let mut answer = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
     Ok(answer.json(PatrolView::from(row)))
@@ -163,10 +176,11 @@ pub async fn end_patrol(
 
 /// Files a hazard found on a patrol as a case in the patrol's grid, the case's first timeline
 /// entry naming the patrol. Only its walker, while walking or within a day of the end. A
-/// `client_id` the walker already filed answers that case with 200.
+/// `client_id` the walker already filed answers that case with 200; without one, send an
+/// `Idempotency-Key`.
 #[utoipa::path(
     tag = "grid_work",
-    params(("id" = String, Path)),
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[A-Za-z0-9_-]{8,128}$", description = "Makes retries safe without a client_id: 8 to 128 letters, digits, - and _")),
     request_body = HazardBody,
     responses(
         (status = 201, body = HazardFiled),
@@ -182,12 +196,21 @@ pub async fn file_hazard(
     state: web::Data<AppState>,
     auth: Auth,
     id: web::Path<PatrolId>,
-    body: Json<HazardBody>,
+    req: HttpRequest,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (principal, id, now) = (auth.0, id.into_inner(), now_utc(&state));
     let max_age = chrono::Duration::from_std(state.config.cases.max_capture_age).unwrap_or(chrono::Duration::days(30));
-    let (report, rules) = (body.into_inner().parse(now, max_age)?, crate::cases::rules(&state));
-    let patrol_id = id.as_str().to_owned();
+    let report = crate::http::json::parse_bytes::<HazardBody>(&req, &body)?.parse(now, max_age)?;
+    let (rules, patrol_id) = (crate::cases::rules(&state), id.as_str().to_owned());
+    if report.client_id.is_none() {
+        let key = idempotency::key_from(&req, &principal.user_id, &body)?;
+        return idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
+            let (case_id, _) = service::file_hazard_in_tx(conn, &principal, id.as_str(), &report, &rules, now)?;
+            Ok(HazardFiled { case_id, patrol_id: id.as_str().to_owned() })
+        })
+        .await;
+    }
     let (case_id, new) =
         state.db.run(move |conn| service::file_hazard(conn, &principal, id.as_str(), &report, &rules, now)).await?;
     let mut answer = if new { HttpResponse::Created() } else { HttpResponse::Ok() };

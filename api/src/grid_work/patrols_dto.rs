@@ -68,6 +68,7 @@ impl NewPatrolBody {
 pub struct PointBody {
     /// The phone's number for the point, 0 or more: a point already stored under it is kept.
     #[schema(minimum = 0)]
+    #[serde(deserialize_with = "crate::contract::integral")]
     pub seq: i32,
     #[schema(minimum = -90, maximum = 90)]
     pub lat: f64,

@@ -74,7 +74,7 @@ pub struct NewVisitBody {
     #[schema(max_length = 500)]
     pub note: String,
     /// Pieces of information collected, 0 to 100.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::contract::integral")]
     #[schema(minimum = 0, maximum = 100)]
     pub info_items: i64,
     /// RFC 3339: at most 10 minutes ahead of the server, at most 60 days ago.

@@ -25,9 +25,13 @@ pub struct CareNeeds(BTreeSet<CareNeed>);
 
 impl CareNeeds {
     pub fn parse(needs: impl IntoIterator<Item = CareNeed>) -> Result<Self, DomainError> {
-        let set: BTreeSet<CareNeed> = needs.into_iter().collect();
+        let given: Vec<CareNeed> = needs.into_iter().collect();
+        let set: BTreeSet<CareNeed> = given.iter().copied().collect();
         if set.is_empty() {
             return Err(DomainError::Invalid { field: "needs", reason: "at least one need" });
+        }
+        if set.len() != given.len() {
+            return Err(DomainError::Invalid { field: "needs", reason: "each need once" });
         }
         Ok(Self(set))
     }
@@ -175,6 +179,11 @@ impl Period {
     pub fn parse(from: Option<NaiveDate>, to: Option<NaiveDate>, today: NaiveDate) -> Result<Self, DomainError> {
         let month = Self::month_of(today);
         let (from, to) = (from.unwrap_or(month.from), to.unwrap_or(month.to));
+        for (day, field) in [(from, "from"), (to, "to")] {
+            if !(2000..=2100).contains(&day.year()) {
+                return Err(DomainError::Invalid { field, reason: "a day of the years 2000 to 2100" });
+            }
+        }
         if to < from {
             return Err(DomainError::Invalid { field: "to", reason: "not before from" });
         }

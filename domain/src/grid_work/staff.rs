@@ -45,15 +45,25 @@ impl Contact {
 }
 
 /// A contact as residents see it: in full when its holder chose so; otherwise a phone number as
-/// `mask_phone` masks it (`138****5678`) and anything else (a WeChat id) with only its first and
+/// `mask_phone` masks it (`138****5678`), a shorter number (a landline) with at most two digits
+/// shown at each end and at least four hidden (`88****23`), and anything else (a WeChat id) with only its first and
 /// last character kept.
 pub fn shown_contact(contact: &str, unmasked: bool) -> String {
     if unmasked {
         return contact.to_owned();
     }
     let digits = contact.trim_start_matches('+');
-    if digits.len() >= 7 && digits.chars().all(|c| c.is_ascii_digit() || c == '-') {
+    if digits.len() >= 11 && digits.chars().all(|c| c.is_ascii_digit() || c == '-') {
         return crate::identity::accounts::mask_phone(contact);
+    }
+    if digits.len() >= 4 && digits.chars().all(|c| c.is_ascii_digit() || c == '-') {
+        // A shorter number (a landline): two digits each end at most, the rest hidden.
+        let chars: Vec<char> = contact.chars().collect();
+        let keep = ((chars.len() - 4) / 2).min(2);
+        let hidden = chars.len() - 2 * keep;
+        let head: String = chars[..keep].iter().collect();
+        let tail: String = chars[chars.len() - keep..].iter().collect();
+        return format!("{head}{}{tail}", "*".repeat(hidden));
     }
     let chars: Vec<char> = contact.chars().collect();
     match chars.as_slice() {

@@ -110,6 +110,11 @@ mod staff {
     fn contacts_are_masked_unless_chosen_otherwise() {
         assert_eq!(shown_contact("13812345678", false), "138****5678");
         assert_eq!(shown_contact("13812345678", true), "13812345678");
+        // A landline shows at most two digits at each end and hides at least four.
+        assert_eq!(shown_contact("88881234", false), "88****34");
+        assert_eq!(shown_contact("8888123", false), "8*****3");
+        assert_eq!(shown_contact("0738-8881234", false), "073****1234");
+        assert_eq!(shown_contact("1234", false), "****");
         assert_eq!(shown_contact("wangxiaoer88", false), "w****8");
         assert_eq!(shown_contact("abc", false), "a*c");
         assert_eq!(shown_contact("ab", false), "**");
@@ -269,8 +274,8 @@ mod care {
     #[test]
     fn needs_are_a_non_empty_set_read_back_as_stored() {
         assert!(CareNeeds::parse([]).is_err());
-        let needs =
-            CareNeeds::parse([CareNeed::LeftBehindChild, CareNeed::ElderlyAlone, CareNeed::ElderlyAlone]).unwrap();
+        assert!(CareNeeds::parse([CareNeed::ElderlyAlone, CareNeed::ElderlyAlone]).is_err(), "each need once");
+        let needs = CareNeeds::parse([CareNeed::LeftBehindChild, CareNeed::ElderlyAlone]).unwrap();
         assert_eq!(needs.to_stored(), "elderly_alone,left_behind_child");
         assert_eq!(CareNeeds::from_stored(&needs.to_stored()).unwrap(), needs);
         assert!(CareNeeds::from_stored("elderly_alone,rich").is_err());
@@ -346,5 +351,26 @@ mod care {
         assert_eq!(Coverage::new(0, 0).rate(), 0.0);
         assert_eq!(c + Coverage::new(1, 2), Coverage::new(38, 42));
         assert_eq!(Coverage::new(5, 3).visited, 3);
+    }
+}
+
+mod periods {
+    use chrono::NaiveDate;
+
+    use crate::grid_work::care::Period;
+    use crate::DomainError;
+
+    #[test]
+    fn a_period_stays_within_the_years_a_calendar_knows() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default();
+        let far = NaiveDate::from_ymd_opt(262_142, 12, 31);
+        let field = |r: Result<Period, DomainError>| match r {
+            Err(DomainError::Invalid { field, .. }) => field,
+            Ok(_) => "accepted",
+        };
+        assert_eq!(field(Period::parse(far, far, today)), "from");
+        assert_eq!(field(Period::parse(NaiveDate::from_ymd_opt(-5000, 1, 1), None, today)), "from");
+        assert_eq!(field(Period::parse(None, NaiveDate::from_ymd_opt(2101, 1, 1), today)), "to");
+        assert_eq!(field(Period::parse(None, None, today)), "accepted");
     }
 }

@@ -73,11 +73,13 @@ impl Reference {
         Ok(catalog.iter().find(|c| c.code == code).cloned())
     }
 
-    /// The working-day calendar from `from` on, read at most [`FRESH`] ago.
+    /// The working-day calendar from `from` on (or from earlier), read at most [`FRESH`] ago: one
+    /// held calendar answers every later start, so callers asking from different days (cases
+    /// from today, grid coverage from months back) do not evict each other.
     pub fn calendar(&self, conn: &mut DbConn, from: NaiveDate) -> Result<Arc<WorkingCalendar>, DieselError> {
         let (held, generation) = {
             let held = self.held();
-            (held.calendar.clone().filter(|(at, day, _)| at.elapsed() < FRESH && *day == from), held.generation)
+            (held.calendar.clone().filter(|(at, day, _)| at.elapsed() < FRESH && *day <= from), held.generation)
         };
         if let Some((_, _, calendar)) = held {
             return Ok(calendar);

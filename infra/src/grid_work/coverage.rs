@@ -61,11 +61,19 @@ pub fn set_care(
             set_by: principal.user_id.clone(),
             set_at: now,
         };
-        let updated = diesel::update(ch::care_households.filter(ch::household_id.eq(&row.household_id)))
-            .set(&row)
-            .execute(conn)?;
-        if updated == 0 {
-            diesel::insert_into(ch::care_households).values(&row).execute(conn)?;
+        // Marked once per household by the primary key: a second cadre marking it at the same
+        // moment changes the first one's setting instead of failing.
+        let insert = |conn: &mut DbConn| diesel::insert_into(ch::care_households).values(&row).execute(conn);
+        // A change keeps the first marking time: a never-visited household stays due from then.
+        if crate::db::insert_unique(conn, insert)? == crate::db::Inserted::Duplicate {
+            diesel::update(ch::care_households.filter(ch::household_id.eq(&row.household_id)))
+                .set((
+                    ch::needs.eq(&row.needs),
+                    ch::interval_days.eq(row.interval_days),
+                    ch::working_days.eq(row.working_days),
+                    ch::set_by.eq(&row.set_by),
+                ))
+                .execute(conn)?;
         }
         let details =
             json!({ "needs": row.needs, "interval_days": row.interval_days, "working_days": row.working_days });
@@ -175,18 +183,31 @@ pub fn grid_coverage(
 
     let roster = residency::households_on_grid(conn, &row.id)?;
     let (start, end) = ask.period.bounds();
-    // Last visit of every household visited on this grid (one grouped statement).
+    // A past period is judged as it stood at its end.
+    let today = ask.today.min(ask.period.to());
+    // The last visit (on any grid, before the period's end) of every household on the roster,
+    // and which of them were visited in the period: one grouped statement each.
     let last: HashMap<String, Option<NaiveDateTime>> = v::visits
-        .filter(v::grid_id.eq(&row.id))
+        .inner_join(h::households.on(h::id.eq(v::household_id)))
+        .filter(h::grid_id.eq(&row.id))
+        .filter(v::visited_at.lt(end))
         .group_by(v::household_id)
         .select((v::household_id, max(v::visited_at)))
         .load::<(String, Option<NaiveDateTime>)>(conn)?
         .into_iter()
         .collect();
+    let visited: HashSet<String> = v::visits
+        .inner_join(h::households.on(h::id.eq(v::household_id)))
+        .filter(h::grid_id.eq(&row.id))
+        .filter(v::visited_at.ge(start))
+        .filter(v::visited_at.lt(end))
+        .select(v::household_id)
+        .distinct()
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
     let in_period =
         v::visits.filter(v::grid_id.eq(&row.id)).filter(v::visited_at.ge(start)).filter(v::visited_at.lt(end));
-    let visited: HashSet<String> =
-        in_period.select(v::household_id).distinct().load::<String>(conn)?.into_iter().collect();
     let by_visitor: Vec<VisitorRow> = in_period
         .group_by(v::visitor_id)
         .select((v::visitor_id, count_star(), count(v::household_id).aggregate_distinct(), sum(v::info_items)))
@@ -198,7 +219,7 @@ pub fn grid_coverage(
         .iter()
         .filter_map(|(id, name)| {
             let last_visit = last.get(id).copied().flatten();
-            ask.stale.is_stale(last_visit, ask.today).then(|| StaleHousehold {
+            ask.stale.is_stale(last_visit, today).then(|| StaleHousehold {
                 household_id: id.clone(),
                 name: name.clone(),
                 last_visit,
@@ -230,7 +251,7 @@ pub fn grid_coverage(
         .into_iter()
         .map(|c| {
             let last_visit = last.get(&c.household_id).copied().flatten();
-            let line = care_line(&c, last_visit, ask.today, calendar)?;
+            let line = care_line(&c, last_visit, today, calendar)?;
             Ok(CareLine {
                 name: names_by_id.get(c.household_id.as_str()).copied().unwrap_or_default().to_owned(),
                 ..line
@@ -328,7 +349,7 @@ pub fn unit_figures(
 }
 
 /// The figures of every grid under the unit at `unit_path`, summed by village, township and in
-/// total: reusable by other features (the monthly transparency figures). Six statements however
+/// total: reusable by other features (the monthly transparency figures). Seven statements however
 /// many grids and households: the subtree, its grids, households per grid, visits per grid, care
 /// households with their grid, and the last visit of each care household.
 pub fn figures(
@@ -347,17 +368,32 @@ pub fn figures(
     let mut per_grid: BTreeMap<String, Figures> = grid_ids.iter().map(|g| (g.clone(), Figures::default())).collect();
     let households: HashMap<String, i64> = residency::household_counts_by_grid(conn, &grid_ids)?.into_iter().collect();
     let (start, end) = period.bounds();
-    let visits: Vec<(String, i64, i64, Option<i64>)> = v::visits
+    // A past period is judged as it stood at its end.
+    let today = today.min(period.to());
+    // The work done on each grid (visits, information), and the households of each grid's
+    // roster visited in the period (on whichever grid): as a grid's own coverage counts them.
+    let visits: Vec<(String, i64, Option<i64>)> = v::visits
         .filter(v::grid_id.eq_any(&grid_ids))
         .filter(v::visited_at.ge(start))
         .filter(v::visited_at.lt(end))
         .group_by(v::grid_id)
-        .select((v::grid_id, count_star(), count(v::household_id).aggregate_distinct(), sum(v::info_items)))
+        .select((v::grid_id, count_star(), sum(v::info_items)))
         .load(conn)?;
-    let visited: HashMap<String, (i64, i64, i64)> =
-        visits.into_iter().map(|(g, n, hh, info)| (g, (n, hh, info.unwrap_or(0)))).collect();
+    let reached: HashMap<Option<String>, i64> = v::visits
+        .inner_join(h::households.on(h::id.eq(v::household_id)))
+        .filter(h::grid_id.eq_any(&grid_ids))
+        .filter(v::visited_at.ge(start))
+        .filter(v::visited_at.lt(end))
+        .group_by(h::grid_id)
+        .select((h::grid_id, count(v::household_id).aggregate_distinct()))
+        .load::<(Option<String>, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let visited: HashMap<String, (i64, i64)> =
+        visits.into_iter().map(|(g, n, info)| (g, (n, info.unwrap_or(0)))).collect();
     for (grid, f) in &mut per_grid {
-        let (n, hh, info) = visited.get(grid).copied().unwrap_or_default();
+        let (n, info) = visited.get(grid).copied().unwrap_or_default();
+        let hh = reached.get(&Some(grid.clone())).copied().unwrap_or(0);
         let on_roll = u64::try_from(households.get(grid).copied().unwrap_or(0)).unwrap_or(0);
         f.visits = n;
         f.info_items = info;
@@ -370,12 +406,16 @@ pub fn figures(
         .filter(h::grid_id.eq_any(&grid_ids))
         .select((CareRow::as_select(), h::grid_id))
         .load(conn)?;
-    let care_ids: Vec<String> = care.iter().map(|(c, _)| c.household_id.clone()).collect();
-    let last: HashMap<String, Option<NaiveDateTime>> = if care_ids.is_empty() {
+    // Joined, not an id list: a county's care households may outnumber SQLite's bound
+    // parameters.
+    let last: HashMap<String, Option<NaiveDateTime>> = if care.is_empty() {
         HashMap::new()
     } else {
         v::visits
-            .filter(v::household_id.eq_any(&care_ids))
+            .inner_join(ch::care_households.on(ch::household_id.eq(v::household_id)))
+            .inner_join(h::households.on(h::id.eq(v::household_id)))
+            .filter(h::grid_id.eq_any(&grid_ids))
+            .filter(v::visited_at.lt(end))
             .group_by(v::household_id)
             .select((v::household_id, max(v::visited_at)))
             .load::<(String, Option<NaiveDateTime>)>(conn)?

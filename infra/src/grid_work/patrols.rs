@@ -127,7 +127,18 @@ pub fn start(
     new: &NewPatrol,
     now: NaiveDateTime,
 ) -> Result<(PatrolRow, bool), GridWorkError> {
-    write_tx(conn, |conn| {
+    write_tx(conn, |conn| start_in_tx(conn, caller, new, now))
+}
+
+/// [`start`] in the caller's write transaction (an idempotency record's, for a start sent
+/// without a client id).
+pub fn start_in_tx(
+    conn: &mut DbConn,
+    caller: &Caller,
+    new: &NewPatrol,
+    now: NaiveDateTime,
+) -> Result<(PatrolRow, bool), GridWorkError> {
+    {
         let grid = org::find_grid(conn, &new.grid_id)?.ok_or(GridWorkError::NotFound)?;
         let place = grid_place(conn, &grid.id, &grid.org_unit_id)?;
         caller.principal.require(&place, Permission::RecordVisits)?;
@@ -164,7 +175,7 @@ pub fn start(
                 Ok((first, false))
             }
         }
-    })
+    }
 }
 
 /// Claims a walking patrol for a change: an UPDATE that changes nothing but holds the row until
@@ -266,7 +277,20 @@ pub fn file_hazard(
     case_rules: &Rules,
     now: NaiveDateTime,
 ) -> Result<(String, bool), GridWorkError> {
-    write_tx(conn, |conn| {
+    write_tx(conn, |conn| file_hazard_in_tx(conn, principal, id, report, case_rules, now))
+}
+
+/// [`file_hazard`] in the caller's write transaction (an idempotency record's, for a hazard sent
+/// without a client id).
+pub fn file_hazard_in_tx(
+    conn: &mut DbConn,
+    principal: &Principal,
+    id: &str,
+    report: &Report,
+    case_rules: &Rules,
+    now: NaiveDateTime,
+) -> Result<(String, bool), GridWorkError> {
+    {
         let row = walked_by(conn, principal, id)?;
         rules::hazard_in_time(status(&row)?, row.ended_at, now).map_err(GridWorkError::PatrolNotNow)?;
         if let Some(client_id) = &report.client_id {
@@ -281,7 +305,7 @@ pub fn file_hazard(
         let hazard = PatrolHazardRow { case_id: case.id.clone(), patrol_id: row.id.clone(), created_at: now };
         let inserted = insert_unique(conn, |conn| diesel::insert_into(h::table).values(&hazard).execute(conn))?;
         Ok((case.id, inserted == Inserted::New))
-    })
+    }
 }
 
 fn points_of(conn: &mut DbConn, id: &str) -> Result<Vec<PatrolPointRow>, GridWorkError> {

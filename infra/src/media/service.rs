@@ -51,7 +51,8 @@ pub fn attach(conn: &mut DbConn, ids: &[String], owners: &[&str], case_id: &str)
             .filter(m::owner_id.eq_any(owners))
             .filter(m::case_id.is_null())
             .filter(m::matter_id.is_null())
-            .filter(m::poll_id.is_null()),
+            .filter(m::poll_id.is_null())
+            .filter(m::visit_id.is_null()),
     )
     .set(m::case_id.eq(case_id))
     .execute(conn)
@@ -75,7 +76,8 @@ pub fn attach_to_matter(
             .filter(m::owner_id.eq_any(owners))
             .filter(m::case_id.is_null())
             .filter(m::matter_id.is_null())
-            .filter(m::poll_id.is_null()),
+            .filter(m::poll_id.is_null())
+            .filter(m::visit_id.is_null()),
     )
     .set(m::matter_id.eq(matter_id))
     .execute(conn)
@@ -93,6 +95,7 @@ pub fn attach_to_poll(conn: &mut DbConn, ids: &[String], owner: &str, poll_id: &
             .filter(m::id.eq_any(ids.to_vec()))
             .filter(m::case_id.is_null())
             .filter(m::matter_id.is_null())
+            .filter(m::visit_id.is_null())
             .filter(m::poll_id.is_null().and(m::owner_id.eq(owner)).or(m::poll_id.eq(poll_id))),
     )
     .set(m::poll_id.eq(poll_id))

@@ -153,8 +153,8 @@ pub struct NewGrid {
 /// Households to put on a grid's roster.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct GridHouseholds {
-    /// 1 to 500 households of the grid's village.
-    #[schema(min_items = 1, max_items = 500)]
+    /// 1 to 500 distinct households of the grid's village.
+    #[schema(schema_with = crate::contract::household_ids)]
     pub household_ids: Vec<String>,
 }
 
@@ -243,12 +243,13 @@ impl NewDepartment {
 /// What to change in a grid: each field left out stays.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct GridChange {
-    #[schema(schema_with = crate::contract::name)]
+    /// Null or absent: unchanged (so for every field).
+    #[schema(schema_with = crate::contract::optional_name)]
     pub name: Option<String>,
     /// The unified code (统一编码): 2–32 letters, digits and hyphens, unique (kept upper-case).
-    #[schema(pattern = "^[A-Za-z0-9-]{2,32}$")]
+    #[schema(pattern = "^[A-Za-z0-9-]{2,32}$", nullable)]
     pub code: Option<String>,
-    #[schema(schema_with = crate::contract::grid_level)]
+    #[schema(schema_with = crate::contract::optional_grid_level)]
     pub level: Option<String>,
     /// A GeoJSON Polygon or MultiPolygon in GCJ-02 ([lng, lat] positions): re-draws the grid.
     pub boundary: Option<serde_json::Value>,

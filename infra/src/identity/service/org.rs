@@ -206,8 +206,11 @@ pub fn assign_households(
     now: NaiveDateTime,
 ) -> Result<usize, IdentityError> {
     use crate::schema::households::dsl as h;
-    if household_ids.is_empty() || household_ids.len() > MAX_ASSIGNED {
-        return Err(DomainError::Invalid { field: "household_ids", reason: "1 to 500 households" }.into());
+    let mut distinct = household_ids.to_vec();
+    distinct.sort();
+    distinct.dedup();
+    if household_ids.is_empty() || household_ids.len() > MAX_ASSIGNED || distinct.len() != household_ids.len() {
+        return Err(DomainError::Invalid { field: "household_ids", reason: "1 to 500 distinct households" }.into());
     }
     write_tx(conn, |conn| {
         let grid = queries::org::find_grid(conn, grid_id)?.ok_or(IdentityError::NotFound)?;

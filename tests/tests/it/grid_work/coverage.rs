@@ -392,3 +392,61 @@ async fn count_care(app: &TestApp, household: &str) -> (i64, i64) {
         .await
         .unwrap()
 }
+
+/// Households moved to another grid of the village after their visits: each grid's figures say
+/// what its own coverage says (a household counts once, on the grid whose roster holds it), the
+/// work stays with the grid it was done on, and a past month is judged as it stood at its end.
+#[tokio::test]
+async fn figures_and_coverage_agree_when_households_move_between_grids() {
+    let app = coverage_app().await;
+    app.clock.set(bj(2027, 3, 17, 10));
+    let w = app.world().await;
+    let households = app.seed_households(&w.village_a, Some(&w.grid_a), 4).await;
+    let visits: Vec<Prepared> = households
+        .iter()
+        .map(|(h, _)| Prepared { household: h, visitor: &w.worker_a.id, info_items: 1, at: bj(2027, 3, 2, 9) })
+        .collect();
+    prepare_visits(&app, &w.grid_a, &w.village_a, &visits).await;
+    let boundary = json!({"type":"Polygon","coordinates":[[[112.02,27.70],[112.04,27.70],[112.04,27.72],[112.02,27.72],[112.02,27.70]]]});
+    let grid = json!({ "org_unit_id": w.village_a, "level": "small", "name": "杨家村二网格", "boundary": boundary });
+    let (status, second) = body(app.post(Some(&w.admin), "/api/v1/grids", grid).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    let second = second["id"].as_str().unwrap().to_owned();
+    let moved = json!({ "household_ids": [households[2].0, households[3].0] });
+    let (status, _) =
+        body(app.post(Some(&w.cadre_a.token), &format!("/api/v1/grids/{second}/households"), moved).await).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (_, f) = figures(&app, &w.cadre_a.token, &w.village_a).await;
+    let line = |id: &str| f["grids"].as_array().unwrap().iter().find(|l| l["id"] == id).cloned().unwrap();
+    for grid in [&w.grid_a, &second] {
+        let (status, c) = coverage(&app, &w.cadre_a.token, grid).await;
+        assert_eq!(status, StatusCode::OK, "{c}");
+        assert_eq!(line(grid)["figures"]["coverage"], c["coverage"], "grid {grid}: {f} against {c}");
+        assert_eq!(c["coverage"]["households"], 2);
+        assert_eq!(c["coverage"]["visited"], 2);
+    }
+    assert_eq!(
+        (line(&w.grid_a)["figures"]["visits"].clone(), line(&second)["figures"]["visits"].clone()),
+        (json!(4), json!(0))
+    );
+    assert_eq!(
+        f["total"]["coverage"],
+        json!({ "households": 4, "visited": 4, "rate": 1.0 }),
+        "no household twice: {f}"
+    );
+
+    // February, read in March: nobody was visited then, and nothing after it counts.
+    let feb = format!("/api/v1/grids/{}/coverage?from=2027-02-01&to=2027-02-28&stale_days=30", w.grid_a);
+    let (status, c) = get(&app, &w.cadre_a.token, &feb).await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!((c["coverage"]["visited"].clone(), c["stale_count"].clone()), (json!(0), json!(2)), "{c}");
+    // Years a calendar does not know are a bad request, not a server error.
+    let far = format!("/api/v1/grids/{}/coverage?from=2999-01-01&to=2999-01-02", w.grid_a);
+    let (status, e) = get(&app, &w.cadre_a.token, &far).await;
+    assert_eq!(
+        (status, e["error"]["details"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("from")),
+        "{e}"
+    );
+}

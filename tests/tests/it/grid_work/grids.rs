@@ -305,6 +305,10 @@ async fn a_resident_finds_their_grid_its_people_and_its_group() {
         .await
         .unwrap();
     let roster = format!("/api/v1/grids/{}/households", w.grid_a);
+    // A household named twice is a bad request, not an unknown one; nothing moves.
+    let twice = json!({ "household_ids": [household, household] });
+    yishi_tests::assert_invalid_field(app.post(Some(&w.cadre_a.token), &roster, twice).await, "household_ids").await;
+    assert_eq!(app.get_as(&resident.token, "/api/v1/me/grid").await.status(), StatusCode::NOT_FOUND);
     let res = app.post(Some(&w.cadre_a.token), &roster, json!({ "household_ids": [household] })).await;
     assert_eq!(res.status(), StatusCode::OK);
     let res = app.get_as(&resident.token, "/api/v1/me/grid").await;

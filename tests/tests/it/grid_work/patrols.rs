@@ -137,10 +137,21 @@ async fn a_patrol_is_walked_its_hazard_filed_and_ended() {
     let stored = pid.clone();
     assert_eq!(count(&app, move |c| pp::table.filter(pp::patrol_id.eq(stored)).count().get_result(c)).await, 20);
 
-    // A hazard synced after the end (the phone was offline) is still taken.
+    // A hazard synced after the end (the phone was offline) is still taken. Without a client id
+    // the Idempotency-Key makes a retry safe: sent twice, one case, the same answer.
     let later = json!({ "category": "road", "description": HOLE, "lat": P.0, "lng": P.1 + 0.001 });
-    let (status, filed) = send(&app, worker, &pid, "hazards", later).await;
+    let keyed = || {
+        app.client
+            .post(app.url(&format!("/api/v1/patrols/{pid}/hazards")))
+            .bearer_auth(worker)
+            .header("idempotency-key", "0195c1b2-cccc-7000-8000-000000000001")
+            .json(&later)
+            .send()
+    };
+    let (status, filed) = body(keyed().await.unwrap()).await;
     assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let (status, retried) = body(keyed().await.unwrap()).await;
+    assert_eq!((status, &retried["case_id"]), (StatusCode::CREATED, &filed["case_id"]));
     let linked = pid.clone();
     assert_eq!(count(&app, move |c| h::table.filter(h::patrol_id.eq(linked)).count().get_result(c)).await, 2);
 }
