@@ -12,6 +12,7 @@ pub mod identity;
 pub mod ids;
 pub mod notify;
 pub mod paging;
+pub mod points;
 pub mod text;
 pub mod text_enum;
 pub mod voting;
