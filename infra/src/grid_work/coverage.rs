@@ -36,8 +36,7 @@ pub struct CareSetting {
 /// The place a household sits at (its unit, and its grid if it has one).
 fn household_place(conn: &mut DbConn, household_id: &str) -> Result<(Place, Option<String>), GridWorkError> {
     let row = residency::find_household(conn, household_id)?.ok_or(GridWorkError::NotFound)?;
-    let org_path = org::unit_path(conn, &row.org_unit_id)?.ok_or(GridWorkError::NotFound)?;
-    Ok((Place { org_path, grid_id: row.grid_id.clone(), department_id: None }, row.grid_id))
+    Ok((super::place(conn, &row.org_unit_id, row.grid_id.as_deref())?, row.grid_id))
 }
 
 /// Marks a household as needing care (or changes its needs and interval): `ManageCare` over the
@@ -175,8 +174,7 @@ pub fn grid_coverage(
     calendar: &WorkingCalendar,
 ) -> Result<GridCoverage, GridWorkError> {
     let row = org::find_grid(conn, grid.as_str())?.ok_or(GridWorkError::NotFound)?;
-    let org_path = org::unit_path(conn, &row.org_unit_id)?.ok_or(GridWorkError::NotFound)?;
-    let place = Place { org_path, grid_id: Some(row.id.clone()), department_id: None };
+    let place = super::place(conn, &row.org_unit_id, Some(&row.id))?;
     principal.require(&place, Permission::ReadGridFigures)?;
     let named = principal.may(&place, Permission::ReadVisits)
         && principal.require_over_residents(&place, Permission::ReadHouseholds).is_ok();

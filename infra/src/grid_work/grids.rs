@@ -65,8 +65,7 @@ pub struct GridCard {
 
 /// Where a grid sits, for the permission rules.
 fn place_of(conn: &mut DbConn, grid: &GridRow) -> Result<Place, GridWorkError> {
-    let org_path = queries::org::unit_path(conn, &grid.org_unit_id)?.ok_or(GridWorkError::NotFound)?;
-    Ok(Place { org_path, grid_id: Some(grid.id.clone()), department_id: None })
+    Ok(super::place(conn, &grid.org_unit_id, Some(&grid.id))?)
 }
 
 fn grid_and_place(conn: &mut DbConn, grid_id: &str) -> Result<(GridRow, Place), GridWorkError> {

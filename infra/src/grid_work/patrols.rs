@@ -78,8 +78,7 @@ pub struct Walked {
 
 /// The place a grid's work is authorized at: the grid, under its unit's path.
 fn grid_place(conn: &mut DbConn, grid_id: &str, unit_id: &str) -> Result<Place, GridWorkError> {
-    let org_path = org::unit_path(conn, unit_id)?.unwrap_or_default();
-    Ok(Place { org_path, grid_id: Some(grid_id.to_owned()), department_id: None })
+    Ok(super::place(conn, unit_id, Some(grid_id))?)
 }
 
 fn status(row: &PatrolRow) -> Result<PatrolStatus, GridWorkError> {

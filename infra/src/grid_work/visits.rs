@@ -92,13 +92,11 @@ pub struct Window {
 
 /// The place a household is visited at: its unit's path and its grid.
 fn household_place(conn: &mut DbConn, household: &HouseholdRow) -> Result<Place, GridWorkError> {
-    let org_path = org::unit_path(conn, &household.org_unit_id)?.unwrap_or_default();
-    Ok(Place { org_path, grid_id: household.grid_id.clone(), department_id: None })
+    Ok(super::place(conn, &household.org_unit_id, household.grid_id.as_deref())?)
 }
 
 fn visit_place(conn: &mut DbConn, row: &VisitRow) -> Result<Place, DieselError> {
-    let org_path = org::unit_path(conn, &row.org_unit_id)?.unwrap_or_default();
-    Ok(Place { org_path, grid_id: Some(row.grid_id.clone()), department_id: None })
+    super::place(conn, &row.org_unit_id, Some(&row.grid_id))
 }
 
 fn find(conn: &mut DbConn, id: &str) -> Result<Option<VisitRow>, DieselError> {
@@ -321,8 +319,7 @@ fn list_place(conn: &mut DbConn, of: &Of) -> Result<Place, GridWorkError> {
     match of {
         Of::Grid(grid_id) => {
             let grid = org::find_grid(conn, grid_id)?.ok_or(GridWorkError::NotFound)?;
-            let org_path = org::unit_path(conn, &grid.org_unit_id)?.unwrap_or_default();
-            Ok(Place { org_path, grid_id: Some(grid.id), department_id: None })
+            Ok(super::place(conn, &grid.org_unit_id, Some(&grid.id))?)
         }
         Of::Household(household_id) => {
             let household = residency::find_household(conn, household_id)?.ok_or(GridWorkError::NotFound)?;
