@@ -17,6 +17,7 @@ pub mod middleware;
 pub mod notify;
 pub mod openapi;
 pub mod ops;
+pub mod points;
 pub mod routes;
 pub mod state;
 pub mod telemetry;

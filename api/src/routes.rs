@@ -14,7 +14,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(crate::cases::routes)
             .configure(crate::deliberation::routes)
             .configure(crate::voting::routes)
-            .configure(crate::grid_work::routes),
+            .configure(crate::grid_work::routes)
+            .configure(crate::points::routes),
     );
     cfg.service(scope::scope("/open311/v2").configure(crate::cases::open311_routes));
 }

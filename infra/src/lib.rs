@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod mail;
 pub mod media;
 pub mod notify;
+pub mod points;
 pub(crate) mod schema;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]

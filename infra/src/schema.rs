@@ -337,6 +337,7 @@ diesel::table! {
         matter_id -> Nullable<Text>,
         poll_id -> Nullable<Text>,
         visit_id -> Nullable<Text>,
+        points_entry_id -> Nullable<Text>,
     }
 }
 
@@ -932,6 +933,229 @@ diesel::joinable!(patrol_hazards -> patrols (patrol_id));
 diesel::joinable!(visits -> households (household_id));
 diesel::joinable!(care_households -> households (household_id));
 
+diesel::table! {
+    points_rule_sets (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        version -> Integer,
+        status -> Text,
+        note -> Text,
+        base_points -> Text,
+        star_thresholds -> Text,
+        poll_id -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        activated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    points_rules (id) {
+        id -> Text,
+        rule_set_id -> Text,
+        code -> Text,
+        name -> Text,
+        category -> Text,
+        points -> Integer,
+        cap -> Nullable<Integer>,
+        cap_period -> Nullable<Text>,
+        subject -> Text,
+        automatic -> Nullable<Text>,
+        recorders -> Text,
+        claimable -> Bool,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    points_postings (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        kind -> Text,
+        title -> Text,
+        status -> Text,
+        opened_at -> Timestamp,
+        ends_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    points_entries (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        user_id -> Text,
+        rule_id -> Text,
+        rule_code -> Text,
+        subject -> Text,
+        points -> Integer,
+        note -> Text,
+        occurred_on -> Date,
+        status -> Text,
+        source -> Text,
+        source_ref -> Nullable<Text>,
+        recorded_by -> Nullable<Text>,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        reject_reason -> Nullable<Text>,
+        posting_id -> Nullable<Text>,
+        effective_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    points_objections (id) {
+        id -> Text,
+        posting_id -> Text,
+        entry_id -> Nullable<Text>,
+        household_id -> Nullable<Text>,
+        objector_id -> Text,
+        reason -> Text,
+        status -> Text,
+        answer -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    points_accounts (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        holder -> Text,
+        holder_id -> Text,
+        subject -> Text,
+        balance -> BigInt,
+        earned -> BigInt,
+        seq -> BigInt,
+        last_hash -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    points_ledger (id) {
+        id -> Text,
+        account_id -> Text,
+        seq -> BigInt,
+        org_unit_id -> Text,
+        kind -> Text,
+        points -> BigInt,
+        reference -> Text,
+        memo -> Text,
+        at -> Timestamp,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    points_items (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        kind -> Text,
+        name -> Text,
+        description -> Text,
+        price -> Integer,
+        stock -> Integer,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    points_orders (id) {
+        id -> Text,
+        item_id -> Text,
+        org_unit_id -> Text,
+        user_id -> Text,
+        quantity -> Integer,
+        points -> Integer,
+        status -> Text,
+        handled_by -> Nullable<Text>,
+        handled_at -> Nullable<Timestamp>,
+        cancel_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    volunteer_teams (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        name -> Text,
+        leader_id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    volunteer_team_members (team_id, user_id) {
+        team_id -> Text,
+        user_id -> Text,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_sessions (id) {
+        id -> Text,
+        team_id -> Text,
+        org_unit_id -> Text,
+        title -> Text,
+        served_on -> Date,
+        status -> Text,
+        recorded_by -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        reject_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_hours (session_id, user_id) {
+        session_id -> Text,
+        user_id -> Text,
+        minutes -> Integer,
+    }
+}
+
+diesel::table! {
+    points_dividends (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        title -> Text,
+        total_fen -> BigInt,
+        cut_off -> Date,
+        status -> Text,
+        posting_id -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    points_dividend_shares (dividend_id, household_id) {
+        dividend_id -> Text,
+        household_id -> Text,
+        points -> BigInt,
+        fen -> BigInt,
+    }
+}
+
+diesel::joinable!(points_rules -> points_rule_sets (rule_set_id));
+diesel::joinable!(points_ledger -> points_accounts (account_id));
+diesel::joinable!(points_orders -> points_items (item_id));
+diesel::joinable!(volunteer_team_members -> volunteer_teams (team_id));
+diesel::joinable!(service_hours -> service_sessions (session_id));
+diesel::joinable!(points_dividend_shares -> points_dividends (dividend_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     job_leases,
@@ -1001,4 +1225,19 @@ diesel::allow_tables_to_appear_in_same_query!(
     patrols,
     patrol_points,
     patrol_hazards,
+    points_rule_sets,
+    points_rules,
+    points_postings,
+    points_entries,
+    points_objections,
+    points_accounts,
+    points_ledger,
+    points_items,
+    points_orders,
+    volunteer_teams,
+    volunteer_team_members,
+    service_sessions,
+    service_hours,
+    points_dividends,
+    points_dividend_shares,
 );

@@ -14,6 +14,7 @@ use infra::testing::{self, TestDb};
 pub use infra::testing::TestDb as Db;
 
 pub mod fake_wechat;
+pub mod points;
 pub mod smtp_sink;
 pub mod world;
 

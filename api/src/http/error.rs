@@ -100,6 +100,9 @@ error_codes! {
     MatterHasPoll = "matter_has_poll": CONFLICT, "该议题已有一项进行中的表决", "The matter has a poll already (cancel it to put another)";
     SubmissionsClosed = "submissions_closed": CONFLICT, "不在点子征集时间内", "The contest is not taking ideas now";
     NotOnRoll = "not_on_roll": FORBIDDEN, "您不在本次投票的选民名单中", "You are not on this poll's roll";
+    InsufficientPoints = "insufficient_points": CONFLICT, "积分不足", "Not enough points";
+    OutOfStock = "out_of_stock": CONFLICT, "库存不足", "Not enough left in stock";
+    NoPointsRules = "no_points_rules": CONFLICT, "本村尚无生效的积分规则", "The village has no points rules in force";
 }
 
 impl ErrorCode {
@@ -422,6 +425,30 @@ impl From<infra::grid_work::GridWorkError> for ApiError {
             E::Infra(e) => Self::from(e),
             E::PatrolNotNow(refusal) => Self::new(ErrorCode::InvalidTransition)
                 .with_details(json!({ "action": refusal.action.as_str(), "status": refusal.status.as_str() })),
+        }
+    }
+}
+
+impl From<infra::points::PointsError> for ApiError {
+    fn from(error: infra::points::PointsError) -> Self {
+        use infra::points::PointsError as E;
+        match error {
+            E::NotFound => Self::new(ErrorCode::NotFound),
+            E::Forbidden => Self::new(ErrorCode::Forbidden),
+            E::Invalid { field, reason } => Self::invalid_field(field, &reason),
+            E::Duplicate => Self::new(ErrorCode::AlreadyDone),
+            E::NotNow { action, status } => {
+                Self::new(ErrorCode::InvalidTransition).with_details(json!({ "action": action, "status": status }))
+            }
+            E::InsufficientPoints { balance, needed } => {
+                Self::new(ErrorCode::InsufficientPoints).with_details(json!({ "balance": balance, "needed": needed }))
+            }
+            E::OutOfStock => Self::new(ErrorCode::OutOfStock),
+            E::NoRules => Self::new(ErrorCode::NoPointsRules),
+            E::Identity(e) => Self::from(e),
+            E::Corrupt(what) => Self::internal(what),
+            E::Db(e) => Self::from(infra::InfraError::from(e)),
+            E::Infra(e) => Self::from(e),
         }
     }
 }

@@ -193,10 +193,19 @@ pub enum Permission {
     /// Mark the households that need care and set how often they are visited; arrange grid staff
     /// (full- or part-time).
     ManageCare,
+    /// Record points entries for the village's people (the rule names who may record it).
+    RecordPoints,
+    /// Review entries, post them publicly (公示), answer objections, confirm volunteer service,
+    /// hand over or cancel redemptions.
+    ReviewPoints,
+    /// A unit's points set-up: rule sets, the catalog, volunteer teams, dividends.
+    ManagePoints,
+    /// Read any account's ledger in scope and verify its chain.
+    ReadPoints,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 27] = [
+    pub const ALL: [Permission; 31] = [
         Permission::ReadCases,
         Permission::SeeReporter,
         Permission::HandleGridCase,
@@ -224,6 +233,10 @@ impl Permission {
         Permission::ReadVisits,
         Permission::ReadGridFigures,
         Permission::ManageCare,
+        Permission::RecordPoints,
+        Permission::ReviewPoints,
+        Permission::ManagePoints,
+        Permission::ReadPoints,
     ];
 
     /// The permission table.
@@ -269,7 +282,11 @@ impl Permission {
             Permission::ReadGridFigures => {
                 &[GridWorker, GridLeader, Supervisor, VillageCadre, TownshipOfficer, CountyAdmin, Admin]
             }
-            Permission::ManageCare => OFFICERS,
+            Permission::ManageCare | Permission::ReviewPoints | Permission::ManagePoints => OFFICERS,
+            Permission::RecordPoints => {
+                &[Volunteer, GridWorker, GridLeader, VillageCadre, TownshipOfficer, CountyAdmin, Admin]
+            }
+            Permission::ReadPoints => &[Supervisor, VillageCadre, TownshipOfficer, CountyAdmin, Admin],
             Permission::Administer => &[Admin],
         }
     }
@@ -464,7 +481,7 @@ mod tests {
     #[test]
     fn each_permission_names_exactly_its_roles() {
         use Permission as P;
-        let expected: [(P, &[Role]); 27] = [
+        let expected: [(P, &[Role]); 31] = [
             (
                 P::ReadCases,
                 &[
@@ -514,6 +531,10 @@ mod tests {
                 &[GridWorker, GridLeader, Supervisor, VillageCadre, TownshipOfficer, CountyAdmin, Admin],
             ),
             (P::ManageCare, &[VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
+            (P::RecordPoints, &[Volunteer, GridWorker, GridLeader, VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
+            (P::ReviewPoints, &[VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
+            (P::ManagePoints, &[VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
+            (P::ReadPoints, &[Supervisor, VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (permission, roles) in expected {
@@ -541,6 +562,7 @@ mod tests {
                 Permission::CouncilWork,
                 Permission::Supervise,
                 Permission::ReadGridFigures,
+                Permission::ReadPoints,
             ]
         );
         for civic in [CouncilMember, Representative, Supervisor, Volunteer] {

@@ -103,6 +103,42 @@ pub const TEMPLATES: &[Template] = &[
         body: "“{contest}”评比结果已公布，获奖点子：{winners}。",
     },
     Template {
+        kind: "points_reviewed", title: "积分审核结果", body: "您的积分“{rule}”{points}分{decision}。{reason}"
+    },
+    Template {
+        kind: "points_posted",
+        title: "积分公示",
+        body: "您的积分“{rule}”{points}分正在公示，公示期至{ends_at}。",
+    },
+    Template {
+        kind: "points_objected",
+        title: "积分收到异议",
+        body: "您公示中的积分“{rule}”{points}分收到一条异议，村里将核实答复。",
+    },
+    Template {
+        kind: "points_objection_answered",
+        title: "异议已答复",
+        body: "您对“{subject}”提出的异议{ruling}：{answer}",
+    },
+    Template {
+        kind: "points_effective", title: "积分已生效", body: "您的积分“{rule}”{points}分{outcome}。"
+    },
+    Template {
+        kind: "points_order",
+        title: "积分兑换",
+        body: "您兑换的“{item}”×{quantity}（{points}分）{outcome}。{reason}",
+    },
+    Template {
+        kind: "points_service",
+        title: "志愿服务时长",
+        body: "“{team}”{served_on}的志愿服务“{title}”{outcome}。",
+    },
+    Template {
+        kind: "points_dividend",
+        title: "积分分红公示",
+        body: "“{title}”已公示：您家{points}分，分得{yuan}元，公示期至{ends_at}。",
+    },
+    Template {
         kind: "commitment_overdue",
         title: "承诺事项已逾期",
         body: "“{commitment}”已超过承诺期限{deadline}，请尽快办理并反馈。",
@@ -178,11 +214,6 @@ pub const TEMPLATES: &[Template] = &[
         kind: "matter_rating_open",
         title: "请为议题办理结果评议",
         body: "“{matter}”已办结，请在{closes_at}前评议。",
-    },
-    Template {
-        kind: "points_posted",
-        title: "积分公示",
-        body: "您的积分变动{points}分（{reason}）已公示，如有异议请在公示期内提出。",
     },
 ];
 

@@ -9,6 +9,17 @@
 
 use std::cmp::Reverse;
 
+use crate::text_enum;
+
+text_enum!(
+    DividendStatus "status" "posted or final" {
+        /// On public posting: households may object.
+        Posted => "posted",
+        /// Settled: the shares stand.
+        Final => "final",
+    }
+);
+
 /// One household's share.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Share {

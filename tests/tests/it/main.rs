@@ -19,6 +19,7 @@ mod identity;
 mod mail;
 mod notifications;
 mod open311;
+mod points;
 mod storage;
 mod store;
 mod subscribe_messages;

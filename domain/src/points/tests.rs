@@ -1,0 +1,163 @@
+use chrono::NaiveDate;
+
+use super::entries::{self, EntryAction, EntryStatus};
+use super::ledger::{chain_hash, verify, BreakReason, LedgerKind, Link, GENESIS};
+use super::redemption::{self, cost, OrderAction, OrderStatus};
+use super::rules::{self, base_points, check_rule, check_set, stars, within_cap, AutoSource, BaseStep, Category, Rule};
+use super::rules::{RuleSetAction, RuleSetStatus, Subject};
+use super::volunteers::points_for;
+use crate::identity::roles::Role;
+
+fn rule(code: &str, points: i64) -> Rule {
+    Rule {
+        code: code.into(),
+        name: "垃圾分类".into(),
+        category: if points < 0 { Category::Misconduct } else { Category::Garbage },
+        points,
+        cap: None,
+        cap_period: None,
+        subject: Subject::Resident,
+        automatic: None,
+        recorders: vec![Role::GridWorker],
+        claimable: true,
+    }
+}
+
+#[test]
+fn an_entry_moves_only_along_its_path() {
+    use EntryAction as A;
+    use EntryStatus as S;
+    assert_eq!(entries::transition(S::Claimed, A::Approve), Ok(S::Approved));
+    assert_eq!(entries::transition(S::Recorded, A::Reject), Ok(S::Rejected));
+    assert_eq!(entries::transition(S::Approved, A::Post), Ok(S::Posted));
+    assert_eq!(entries::transition(S::Posted, A::Strike), Ok(S::Struck));
+    assert_eq!(entries::transition(S::Posted, A::TakeEffect), Ok(S::Effective));
+    for status in [S::Effective, S::Struck, S::Rejected] {
+        for action in EntryAction::ALL {
+            assert!(entries::transition(status, *action).is_err(), "{status:?} {action:?}");
+        }
+    }
+    assert!(entries::transition(S::Recorded, A::TakeEffect).is_err());
+    assert!(entries::transition(S::Approved, A::Strike).is_err());
+}
+
+#[test]
+fn a_rule_set_comes_into_force_at_once_or_by_its_vote() {
+    use RuleSetAction as A;
+    use RuleSetStatus as S;
+    assert_eq!(rules::transition(S::Draft, A::Activate), Ok(S::Active));
+    assert_eq!(rules::transition(S::Draft, A::SubmitToVote), Ok(S::PendingVote));
+    assert_eq!(rules::transition(S::PendingVote, A::VotePassed), Ok(S::Active));
+    assert_eq!(rules::transition(S::PendingVote, A::VoteFailed), Ok(S::Rejected));
+    assert!(rules::transition(S::PendingVote, A::Activate).is_err());
+    assert_eq!(rules::transition(S::Active, A::Supersede), Ok(S::Superseded));
+}
+
+#[test]
+fn rules_are_checked_for_sign_cap_recorders_and_uniqueness() {
+    assert!(check_rule(&rule("garbage_sorting", 5)).is_ok());
+    assert!(check_rule(&rule("Bad Code", 5)).is_err());
+    assert!(check_rule(&rule("zero", 0)).is_err());
+    assert!(check_rule(&rule("fight", -20)).is_ok());
+    let mut wrong_sign = rule("x", -5);
+    wrong_sign.category = Category::Charity;
+    assert!(check_rule(&wrong_sign).is_err());
+    let mut capped = rule("x", 5);
+    capped.cap = Some(20);
+    assert!(check_rule(&capped).is_err(), "a cap without a period");
+    capped.cap_period = Some(rules::CapPeriod::Month);
+    assert!(check_rule(&capped).is_ok());
+    let mut auto = rule("meeting", 2);
+    auto.automatic = Some(AutoSource::MeetingCheckin);
+    assert!(check_rule(&auto).is_err(), "automatic with recorders");
+    auto.recorders.clear();
+    auto.claimable = false;
+    assert!(check_rule(&auto).is_ok());
+    let mut no_one = rule("x", 5);
+    no_one.recorders.clear();
+    assert!(check_rule(&no_one).is_err());
+    let mut resident_recorder = rule("x", 5);
+    resident_recorder.recorders = vec![Role::Representative];
+    assert!(check_rule(&resident_recorder).is_err());
+    let mut cadre = rule("attend", 1);
+    cadre.category = Category::Attendance;
+    assert!(check_rule(&cadre).is_err(), "attendance is a cadre's");
+    cadre.subject = Subject::Cadre;
+    assert!(check_rule(&cadre).is_ok());
+
+    assert!(check_set(&[rule("a", 1), rule("a", 2)], &[], &[]).is_err());
+    let mut auto2 = auto.clone();
+    auto2.code = "meeting2".into();
+    assert!(check_set(&[auto.clone(), auto2], &[], &[]).is_err());
+    let base = [BaseStep { min_members: 1, points: 50 }, BaseStep { min_members: 3, points: 80 }];
+    assert!(check_set(&[rule("a", 1)], &base, &[100, 200]).is_ok());
+    assert!(check_set(&[rule("a", 1)], &[base[1], base[0]], &[]).is_err());
+    assert!(check_set(&[rule("a", 1)], &base, &[200, 100]).is_err());
+    assert!(check_set(&[], &base, &[]).is_err());
+}
+
+#[test]
+fn base_points_stars_and_caps() {
+    let base = [BaseStep { min_members: 1, points: 50 }, BaseStep { min_members: 3, points: 80 }];
+    assert_eq!(base_points(&base, 0), 0);
+    assert_eq!(base_points(&base, 2), 50);
+    assert_eq!(base_points(&base, 3), 80);
+    assert_eq!(base_points(&base, 9), 80);
+    assert_eq!(stars(&[100, 200, 300], 99), 0);
+    assert_eq!(stars(&[100, 200, 300], 200), 2);
+    assert_eq!(stars(&[100, 200, 300], 1000), 3);
+    assert_eq!(within_cap(5, 0, None), 5);
+    assert_eq!(within_cap(5, 17, Some(20)), 3);
+    assert_eq!(within_cap(5, 20, Some(20)), 0);
+    assert_eq!(within_cap(-10, -15, Some(20)), -5);
+}
+
+#[test]
+fn orders_cost_and_move() {
+    assert_eq!(cost(30, 2), Some(60));
+    assert_eq!(cost(30, 0), None);
+    assert_eq!(cost(30, 11), None);
+    assert_eq!(cost(0, 1), None);
+    assert_eq!(redemption::transition(OrderStatus::Ordered, OrderAction::Cancel), Ok(OrderStatus::Cancelled));
+    assert!(redemption::transition(OrderStatus::HandedOver, OrderAction::Cancel).is_err());
+    assert_eq!(points_for(10, 90), 15);
+    assert_eq!(points_for(10, 59), 9);
+}
+
+#[test]
+fn the_chain_names_the_first_row_that_was_edited_or_removed() {
+    let at = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(8, 0, 0).unwrap();
+    let ids = ["r1", "r2", "r3"];
+    let links: Vec<Link<'_>> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| Link {
+            id,
+            account_id: "acc",
+            seq: i as i64 + 1,
+            kind: LedgerKind::Earn,
+            points: 10,
+            reference: "entry",
+            memo: "",
+            at,
+        })
+        .collect();
+    let mut hashes = Vec::new();
+    let mut prev = GENESIS.to_owned();
+    for link in &links {
+        prev = chain_hash(&prev, link);
+        hashes.push(prev.clone());
+    }
+    let rows = || links.iter().cloned().zip(hashes.iter().map(String::as_str));
+    assert_eq!(verify(rows()).map(|(total, _)| total), Ok(30));
+
+    let mut edited: Vec<_> = rows().collect();
+    edited[1].0.points = 1000;
+    let broken = verify(edited).unwrap_err();
+    assert_eq!((broken.id.as_str(), broken.reason), ("r2", BreakReason::Hash));
+
+    let mut removed: Vec<_> = rows().collect();
+    removed.remove(1);
+    let broken = verify(removed).unwrap_err();
+    assert_eq!((broken.id.as_str(), broken.reason), ("r3", BreakReason::Sequence));
+}

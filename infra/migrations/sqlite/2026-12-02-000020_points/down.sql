@@ -1,0 +1,17 @@
+DROP TABLE points_dividend_shares;
+DROP TABLE points_dividends;
+DROP TABLE service_hours;
+DROP TABLE service_sessions;
+DROP TABLE volunteer_team_members;
+DROP TABLE volunteer_teams;
+DROP TABLE points_orders;
+DROP TABLE points_items;
+DROP TABLE points_ledger;
+DROP TABLE points_accounts;
+DROP TABLE points_objections;
+DROP INDEX media_points_entry;
+ALTER TABLE media DROP COLUMN points_entry_id;
+DROP TABLE points_entries;
+DROP TABLE points_postings;
+DROP TABLE points_rules;
+DROP TABLE points_rule_sets;

@@ -1,0 +1,239 @@
+//! The ledger: append-only rows, one hash chain per account, each account's balance and earned
+//! points cached on its row in the same transaction as the row that changes them. Every write
+//! to the ledger goes through [`append`]; nothing here updates or deletes a ledger row.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use domain::points::ledger::{self as chain, Break, BreakReason, HolderKind, LedgerKind, Link};
+use domain::points::rules::Subject;
+use domain::points::LedgerId;
+
+use super::rows::{AccountRow, LedgerRow};
+use super::PointsError;
+use crate::db::{insert_unique, DbConn};
+use crate::schema::points_accounts::dsl as a;
+use crate::schema::points_ledger::dsl as l;
+
+/// Whose account: a person's or a household's, in one village.
+#[derive(Debug, Clone, Copy)]
+pub struct Holder<'a> {
+    pub unit_id: &'a str,
+    pub kind: HolderKind,
+    pub id: &'a str,
+    /// Residents and cadres are ranked apart; an account takes the subject of its first row.
+    pub subject: Subject,
+}
+
+/// A row to append.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRow<'a> {
+    pub kind: LedgerKind,
+    /// Signed: spending and penalties below zero.
+    pub points: i64,
+    /// The entry, order or reversed row it records (unique per account and kind).
+    pub reference: &'a str,
+    pub memo: &'a str,
+}
+
+/// What an append left.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    pub ledger_id: String,
+    pub account_id: String,
+    pub seq: i64,
+    pub balance: i64,
+}
+
+/// How often an append re-reads a head that moved under it before giving up (each retry means
+/// another transaction appended to the same account and committed in between).
+const RETRIES: usize = 100;
+
+/// The account of `holder`, made (empty, at the chain's start) when it has none yet.
+pub fn account(conn: &mut DbConn, holder: Holder<'_>, now: NaiveDateTime) -> Result<AccountRow, PointsError> {
+    if let Some(row) = find_account(conn, holder.unit_id, holder.kind, holder.id)? {
+        return Ok(row);
+    }
+    let row = AccountRow {
+        id: LedgerId::generate().into_string(),
+        org_unit_id: holder.unit_id.to_owned(),
+        holder: holder.kind.as_str().to_owned(),
+        holder_id: holder.id.to_owned(),
+        subject: holder.subject.as_str().to_owned(),
+        balance: 0,
+        earned: 0,
+        seq: 0,
+        last_hash: chain::GENESIS.to_owned(),
+        updated_at: now,
+    };
+    insert_unique(conn, |conn| diesel::insert_into(a::points_accounts).values(&row).execute(conn))?;
+    find_account(conn, holder.unit_id, holder.kind, holder.id)?.ok_or(PointsError::NotFound)
+}
+
+/// An account by its holder, if it exists (one indexed read: a balance is O(1) in the ledger).
+pub fn find_account(
+    conn: &mut DbConn,
+    unit_id: &str,
+    kind: HolderKind,
+    holder_id: &str,
+) -> Result<Option<AccountRow>, PointsError> {
+    Ok(a::points_accounts
+        .filter(a::org_unit_id.eq(unit_id))
+        .filter(a::holder.eq(kind.as_str()))
+        .filter(a::holder_id.eq(holder_id))
+        .select(AccountRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Appends one row to `holder`'s chain and moves its cached balance (and earned points, for an
+/// earning row) in the same transaction (the caller's). With `guard`, the balance may not go
+/// below zero: the update that moves the head carries the condition, so parallel spenders of
+/// one account are decided by the database — one at a time, each seeing the last one's balance.
+///
+/// The head moves by compare-and-set on `seq`: a concurrent append that committed first makes
+/// this one re-read the head and hash again.
+pub fn append(
+    conn: &mut DbConn,
+    holder: Holder<'_>,
+    new: NewRow<'_>,
+    guard: bool,
+    now: NaiveDateTime,
+) -> Result<Appended, PointsError> {
+    let mut head = account(conn, holder, now)?;
+    let earned = if new.kind.is_earning() { new.points } else { 0 };
+    for _ in 0..RETRIES {
+        if guard && head.balance + new.points < 0 {
+            return Err(PointsError::InsufficientPoints { balance: head.balance, needed: -new.points });
+        }
+        let id = LedgerId::generate().into_string();
+        let seq = head.seq + 1;
+        let link = Link {
+            id: &id,
+            account_id: &head.id,
+            seq,
+            kind: new.kind,
+            points: new.points,
+            reference: new.reference,
+            memo: new.memo,
+            at: now,
+        };
+        let hash = chain::chain_hash(&head.last_hash, &link);
+        let mut moved = diesel::update(a::points_accounts.filter(a::id.eq(&head.id)).filter(a::seq.eq(head.seq)))
+            .set((
+                a::balance.eq(a::balance + new.points),
+                a::earned.eq(a::earned + earned),
+                a::seq.eq(seq),
+                a::last_hash.eq(&hash),
+                a::updated_at.eq(now),
+            ))
+            .into_boxed();
+        if guard {
+            moved = moved.filter((a::balance + new.points).ge(0));
+        }
+        if moved.execute(conn)? == 1 {
+            let row = LedgerRow {
+                id,
+                account_id: head.id.clone(),
+                seq,
+                org_unit_id: holder.unit_id.to_owned(),
+                kind: new.kind.as_str().to_owned(),
+                points: new.points,
+                reference: new.reference.to_owned(),
+                memo: new.memo.to_owned(),
+                at: now,
+                hash,
+            };
+            diesel::insert_into(l::points_ledger).values(&row).execute(conn)?;
+            return Ok(Appended {
+                ledger_id: row.id,
+                account_id: row.account_id,
+                seq,
+                balance: head.balance + new.points,
+            });
+        }
+        head = a::points_accounts.filter(a::id.eq(&head.id)).select(AccountRow::as_select()).first(conn)?;
+    }
+    Err(PointsError::Infra(crate::InfraError::Task("points account too contended".into())))
+}
+
+/// An account's rows in chain order, after `after_seq`, at most `limit`.
+pub fn rows(conn: &mut DbConn, account_id: &str, after_seq: i64, limit: i64) -> Result<Vec<LedgerRow>, PointsError> {
+    Ok(l::points_ledger
+        .filter(l::account_id.eq(account_id))
+        .filter(l::seq.gt(after_seq))
+        .order(l::seq.asc())
+        .limit(limit)
+        .select(LedgerRow::as_select())
+        .load(conn)?)
+}
+
+/// What verifying found.
+#[derive(Debug, Clone, Default)]
+pub struct Verified {
+    pub accounts: u64,
+    pub rows: u64,
+    /// Each broken account's first bad row.
+    pub breaks: Vec<(AccountRow, Break)>,
+}
+
+/// Verifies accounts (all, or those of the units given): each chain recomputed from its rows in
+/// pages, then held against the account's cached balance, sequence and head.
+pub fn verify(conn: &mut DbConn, units: Option<&[String]>) -> Result<Verified, PointsError> {
+    const PAGE: i64 = 5_000;
+    let mut query = a::points_accounts.select(AccountRow::as_select()).order(a::id.asc()).into_boxed();
+    if let Some(units) = units {
+        query = query.filter(a::org_unit_id.eq_any(units.to_vec()));
+    }
+    let accounts = query.load(conn)?;
+    let mut verified = Verified { accounts: accounts.len() as u64, ..Verified::default() };
+    for account in accounts {
+        let (mut prev, mut seq, mut total, mut broken) = (chain::GENESIS.to_owned(), 0_i64, 0_i64, None);
+        loop {
+            let page = rows(conn, &account.id, seq, PAGE)?;
+            let Some(last) = page.last() else { break };
+            let last_seq = last.seq;
+            verified.rows += page.len() as u64;
+            match verify_page(&prev, seq, &page) {
+                Ok((sum, head)) => (total, prev, seq) = (total + sum, head, last_seq),
+                Err(found) => {
+                    broken = Some(found);
+                    break;
+                }
+            }
+        }
+        let balance_off = account.balance != total || account.seq != seq || account.last_hash != prev;
+        if broken.is_none() && balance_off {
+            broken = Some(Break { id: account.id.clone(), seq: account.seq, reason: BreakReason::Balance });
+        }
+        if let Some(found) = broken {
+            verified.breaks.push((account, found));
+        }
+    }
+    Ok(verified)
+}
+
+/// One page of a chain, continuing from `prev` after `seq`.
+fn verify_page(prev: &str, seq: i64, page: &[LedgerRow]) -> Result<(i64, String), Break> {
+    let mut links = Vec::with_capacity(page.len());
+    for row in page {
+        let kind = LedgerKind::parse(&row.kind).map_err(|_| Break {
+            id: row.id.clone(),
+            seq: row.seq,
+            reason: BreakReason::Hash,
+        })?;
+        links.push((
+            Link {
+                id: &row.id,
+                account_id: &row.account_id,
+                seq: row.seq,
+                kind,
+                points: row.points,
+                reference: &row.reference,
+                memo: &row.memo,
+                at: row.at,
+            },
+            row.hash.as_str(),
+        ));
+    }
+    chain::verify_from(prev, seq, links)
+}
