@@ -1,4 +1,5 @@
-//! `yishi`: the server (`serve`, the default), `migrate` and `openapi`.
+//! `yishi`: the server (`serve`, the default), `migrate`, `openapi`, `seed-demo` and
+//! `points-verify`.
 
 use std::process::ExitCode;
 
@@ -22,6 +23,13 @@ enum Command {
     Openapi,
     /// Load the demo county (development only; a second run changes nothing).
     SeedDemo,
+    /// Verify the points ledger's hash chains (all, or one unit's subtree): one line per broken
+    /// account naming its first bad row; exit code 1 if any is broken.
+    PointsVerify {
+        /// Only the accounts of this org unit and the units below it.
+        #[arg(long)]
+        unit: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -45,6 +53,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(Command::PointsVerify { unit }) = &cli.command {
+        return points_verify(&config, unit.as_deref());
+    }
     telemetry::init(config.log_json);
     let runtime = actix_web::rt::System::new();
     let result: Result<(), Box<dyn std::error::Error>> = runtime.block_on(async move {
@@ -94,4 +105,40 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     );
     application.run_until_stopped().await?;
     Ok(())
+}
+
+/// `yishi points-verify [--unit ID]`: reads the chains with the server's `DATABASE_URL`.
+fn points_verify(config: &Config, unit: Option<&str>) -> ExitCode {
+    let db = match app::open_database(config) {
+        Ok(db) => db,
+        Err(error) => {
+            eprintln!("cannot open the database: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let unit = unit.map(str::to_owned);
+    let runtime = actix_web::rt::System::new();
+    let verified = runtime
+        .block_on(async move { db.run(move |conn| infra::points::ledger::verify_under(conn, unit.as_deref())).await });
+    let verified = match verified {
+        Ok(verified) => verified,
+        Err(error) => {
+            eprintln!("cannot verify the points ledger: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for (account, found) in &verified.breaks {
+        let reason = yishi_api::points::ledger_dto::reason_text(found.reason);
+        let what = if found.reason == domain::points::ledger::BreakReason::Balance { "account" } else { "ledger row" };
+        println!(
+            "BROKEN account {} ({} {}, unit {}): {what} {} at seq {}: {reason}",
+            account.id, account.holder, account.holder_id, account.org_unit_id, found.id, found.seq
+        );
+    }
+    println!("verified {} accounts, {} rows: {} broken", verified.accounts, verified.rows, verified.breaks.len());
+    if verified.breaks.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

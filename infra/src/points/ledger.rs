@@ -237,3 +237,108 @@ fn verify_page(prev: &str, seq: i64, page: &[LedgerRow]) -> Result<(i64, String)
     }
     chain::verify_from(prev, seq, links)
 }
+
+// ---- Part B: the ledger's reads, corrections and verify by unit. ----
+
+/// One row by its id.
+pub fn find_row(conn: &mut DbConn, id: &str) -> Result<Option<LedgerRow>, PointsError> {
+    Ok(l::points_ledger.filter(l::id.eq(id)).select(LedgerRow::as_select()).first(conn).optional()?)
+}
+
+/// An account's rows newest first, before sequence `before` (all when `None`), at most `limit`:
+/// one indexed range read on (account_id, seq).
+pub fn page(
+    conn: &mut DbConn,
+    account_id: &str,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<LedgerRow>, PointsError> {
+    let mut query = l::points_ledger
+        .filter(l::account_id.eq(account_id))
+        .order(l::seq.desc())
+        .limit(limit)
+        .select(LedgerRow::as_select())
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(l::seq.lt(before));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Accounts by id (the holders of rows read together).
+pub fn accounts_by_id(conn: &mut DbConn, ids: &[String]) -> Result<Vec<AccountRow>, PointsError> {
+    Ok(a::points_accounts.filter(a::id.eq_any(ids.to_vec())).select(AccountRow::as_select()).load(conn)?)
+}
+
+/// The longest reason a reversal may give.
+pub const REASON_MAX: usize = 200;
+
+/// A correction: `row`'s points negated on the same account, as a Reversal row whose reference
+/// is `row`'s id and whose memo is the reason. Spending and refunds are not corrected this way
+/// (an order is cancelled instead), nor is a reversal. Once per row: a second answers
+/// [`PointsError::Duplicate`], also when two race (the unique index on account, kind and
+/// reference decides). No permission check: callers check.
+pub fn reverse_in_tx(
+    conn: &mut DbConn,
+    row: &LedgerRow,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<Appended, PointsError> {
+    let kind = LedgerKind::parse(&row.kind).map_err(|_| PointsError::Corrupt(format!("ledger row {}", row.id)))?;
+    if matches!(kind, LedgerKind::Spend | LedgerKind::Refund | LedgerKind::Reversal) {
+        return Err(PointsError::invalid("id", "spending, refunds and reversals are not reversed (cancel the order)"));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > REASON_MAX {
+        return Err(PointsError::invalid("reason", "1 to 200 characters"));
+    }
+    let already = l::points_ledger
+        .filter(l::account_id.eq(&row.account_id))
+        .filter(l::kind.eq(LedgerKind::Reversal.as_str()))
+        .filter(l::reference.eq(&row.id))
+        .select(l::id)
+        .first::<String>(conn)
+        .optional()?;
+    if already.is_some() {
+        return Err(PointsError::Duplicate);
+    }
+    let account = a::points_accounts.filter(a::id.eq(&row.account_id)).select(AccountRow::as_select()).first(conn)?;
+    let holder = holder_of(&account)?;
+    let new = NewRow { kind: LedgerKind::Reversal, points: -row.points, reference: &row.id, memo: reason };
+    append_once(conn, holder, new, now)?.ok_or(PointsError::Duplicate)
+}
+
+/// The holder an account row stands for.
+pub fn holder_of(account: &AccountRow) -> Result<Holder<'_>, PointsError> {
+    let corrupt = || PointsError::Corrupt(format!("points account {}", account.id));
+    Ok(Holder {
+        unit_id: &account.org_unit_id,
+        kind: HolderKind::parse(&account.holder).map_err(|_| corrupt())?,
+        id: &account.holder_id,
+        subject: Subject::parse(&account.subject).map_err(|_| corrupt())?,
+    })
+}
+
+/// [`append`] in a savepoint, unguarded: `None` when the account already holds a row of this kind
+/// and reference (the unique index said so), leaving the caller's transaction usable.
+pub fn append_once(
+    conn: &mut DbConn,
+    holder: Holder<'_>,
+    new: NewRow<'_>,
+    now: NaiveDateTime,
+) -> Result<Option<Appended>, PointsError> {
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+    match conn.transaction(|conn| append(conn, holder, new, false, now)) {
+        Ok(appended) => Ok(Some(appended)),
+        Err(PointsError::Db(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+/// Verifies the accounts of a unit's subtree (`Some`), or all of them: see [`verify`].
+pub fn verify_under(conn: &mut DbConn, unit_id: Option<&str>) -> Result<Verified, PointsError> {
+    let Some(unit_id) = unit_id else { return verify(conn, None) };
+    let path = crate::identity::queries::org::unit_path(conn, unit_id)?.ok_or(PointsError::NotFound)?;
+    let units = crate::identity::queries::residency::units_under(conn, &[crate::identity::rows::path_text(&path)])?;
+    verify(conn, Some(&units))
+}

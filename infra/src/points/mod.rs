@@ -13,6 +13,7 @@ pub mod postings;
 pub mod redemption;
 pub mod rows;
 pub mod rules;
+pub mod standings;
 pub mod volunteers;
 
 pub use error::PointsError;
