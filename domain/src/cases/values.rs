@@ -69,6 +69,13 @@ impl Outcome {
             reason: "fixed, unable_to_fix, referred, duplicate or withdrawn",
         })
     }
+
+    /// Whether the answer confirms the report as valid — a real problem, fixed, found beyond
+    /// repair or handed to whoever owns it — which is what earns its reporter points; a
+    /// duplicate or a withdrawn report does not.
+    pub fn confirms_report(self) -> bool {
+        matches!(self, Self::Fixed | Self::UnableToFix | Self::Referred)
+    }
 }
 
 /// Which of the grid workers' five duties (网格员五项职责) a category falls under.

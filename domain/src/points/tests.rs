@@ -161,3 +161,44 @@ fn the_chain_names_the_first_row_that_was_edited_or_removed() {
     let broken = verify(removed).unwrap_err();
     assert_eq!((broken.id.as_str(), broken.reason), ("r3", BreakReason::Sequence));
 }
+
+// Part D: volunteer teams and sessions.
+
+#[test]
+fn a_team_has_distinct_members_with_its_leader_among_them() {
+    use super::volunteers::check_team;
+    let people = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert!(check_team("一队", "a", &people(&["a", "b"])).is_ok());
+    let field = |r: Result<(), crate::DomainError>| match r {
+        Err(crate::DomainError::Invalid { field, .. }) => field,
+        Ok(()) => "ok",
+    };
+    assert_eq!(field(check_team(" ", "a", &people(&["a"]))), "name");
+    assert_eq!(field(check_team("一队", "a", &people(&["b"]))), "member_ids");
+    assert_eq!(field(check_team("一队", "a", &people(&["a", "a"]))), "member_ids");
+    assert_eq!(field(check_team("一队", "a", &[])), "member_ids");
+    let many: Vec<String> = (0..31).map(|i| i.to_string()).collect();
+    assert_eq!(field(check_team("一队", "0", &many)), "member_ids");
+}
+
+#[test]
+fn a_session_is_not_in_the_future_and_counts_each_member_once() {
+    use super::volunteers::{check_session, transition, SessionAction, SessionStatus, MAX_MINUTES};
+    let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+    let hours = |h: &[(&str, u32)]| h.iter().map(|(u, m)| (u.to_string(), *m)).collect::<Vec<_>>();
+    assert!(check_session("扫雪", today, today, &hours(&[("a", 90), ("b", MAX_MINUTES)])).is_ok());
+    assert!(check_session("扫雪", today.succ_opt().unwrap(), today, &hours(&[("a", 90)])).is_err());
+    assert!(check_session("扫雪", today, today, &hours(&[("a", 0)])).is_err());
+    assert!(check_session("扫雪", today, today, &hours(&[("a", MAX_MINUTES + 1)])).is_err());
+    assert!(check_session("扫雪", today, today, &hours(&[("a", 30), ("a", 30)])).is_err());
+    assert!(check_session("", today, today, &hours(&[("a", 30)])).is_err());
+    assert!(check_session("扫雪", today, today, &[]).is_err());
+    assert_eq!(points_for(10, 90), 15);
+    assert_eq!(points_for(10, 59), 9);
+    use SessionAction as A;
+    use SessionStatus as S;
+    assert_eq!(transition(S::Recorded, A::Confirm), Ok(S::Confirmed));
+    assert_eq!(transition(S::Recorded, A::Reject), Ok(S::Rejected));
+    assert!(transition(S::Confirmed, A::Confirm).is_err());
+    assert!(transition(S::Rejected, A::Confirm).is_err());
+}

@@ -203,6 +203,9 @@ pub(crate) fn apply(conn: &mut DbConn, case: &CaseRow, step: &Step, ctx: &Ctx<'_
         created_at: now,
     };
     rows::append_event(conn, &mut event)?;
+    if step.action == Action::Resolve && step.outcome.is_some_and(Outcome::confirms_report) {
+        award_reporter(conn, case, now)?;
+    }
     crate::media::service::attach(conn, &step.attachments, &owners(step), &case.id)?;
     let after = queries::find(conn, &case.id)?.ok_or(CasesError::Stale)?;
     tell_people(conn, &after, to_status, step.note.as_deref(), step.actor_id.as_deref(), now)?;
@@ -210,6 +213,23 @@ pub(crate) fn apply(conn: &mut DbConn, case: &CaseRow, step: &Step, ctx: &Ctx<'_
         tell_handlers(conn, &after, to_level, CASE_ASSIGNED, now)?;
     }
     Ok(after)
+}
+
+/// Points for a report confirmed as valid, by the village's automatic rule: once per case, to
+/// a resident who reported it under their name (an anonymous report stays anonymous; staff's
+/// own reports earn nothing).
+fn award_reporter(conn: &mut DbConn, case: &CaseRow, now: NaiveDateTime) -> Result<(), CasesError> {
+    use crate::points::award::{award_in_tx, Award};
+    let reporter = crate::identity::queries::users::find(conn, &case.reporter_id)?;
+    if case.anonymous || reporter.is_none_or(|u| u.kind != "resident") {
+        return Ok(());
+    }
+    let (source_ref, note) = (format!("case:{}", case.id), format!("反映问题属实：{}", short_name(case)));
+    let (on, source) = (domain::points::volunteers::beijing_day(now), domain::points::rules::AutoSource::CaseConfirmed);
+    let (unit_id, user_id) = (case.org_unit_id.as_str(), case.reporter_id.as_str());
+    let award = Award { unit_id, user_id, source, source_ref: &source_ref, minutes: None, on, note: &note };
+    award_in_tx(conn, &award, now).map_err(InfraError::from)?;
+    Ok(())
 }
 
 fn owners(step: &Step) -> Vec<&str> {

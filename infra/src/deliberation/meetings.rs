@@ -804,6 +804,7 @@ pub fn check_in_with(
         let status = seen.row.status()?;
         check_in(status, matches, stored.map(|(_, e)| e), already > 0, now).map_err(|r| refusal(r, status))?;
         attend(conn, id, principal.subject(), "code", None, now)?;
+        award_attendance(conn, &seen.row, principal.subject(), now)?;
         caller.audit(conn, "meeting.checkin", "meeting", id, json!({ "method": "code" }), now)?;
         view(conn, principal, id)
     })
@@ -844,6 +845,24 @@ fn attend(
     Ok(())
 }
 
+/// Points for attending, by the village's automatic rule: once per meeting and person (the
+/// points' unique key decides, also between a code and a paper record).
+fn award_attendance(
+    conn: &mut DbConn,
+    meeting: &MeetingRow,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> Result<(), DeliberationError> {
+    use crate::points::award::{award_in_tx, Award};
+    let (source_ref, note) = (format!("meeting:{}:{user_id}", meeting.id), format!("参加会议：{}", meeting.title));
+    let on = domain::points::volunteers::beijing_day(now);
+    let source = domain::points::rules::AutoSource::MeetingCheckin;
+    let award =
+        Award { unit_id: &meeting.scope_id, user_id, source, source_ref: &source_ref, minutes: None, on, note: &note };
+    award_in_tx(conn, &award, now).map_err(crate::InfraError::from)?;
+    Ok(())
+}
+
 /// Council staff record someone present on paper (an invitee or a resident of the scope).
 pub fn record_attendance(
     conn: &mut DbConn,
@@ -867,6 +886,7 @@ pub fn record_attendance(
             return Err(DeliberationError::invalid("user_id", "an invitee or a resident of the meeting's scope"));
         }
         attend(conn, id, user_id, "paper", Some(&principal.user_id), now)?;
+        award_attendance(conn, &seen.row, user_id, now)?;
         caller.audit(conn, "meeting.attendance", "meeting", id, json!({ "user_id": user_id }), now)?;
         attendance_of(conn, id)
     })

@@ -84,7 +84,28 @@ pub fn cast(
         cast_on: now.date(),
     };
     diesel::insert_into(b::ballots).values(&row).execute(conn)?;
+    award_ballot(conn, &poll.row, &voter, now)?;
     Ok(row)
+}
+
+/// Points for voting, by the village's automatic rule: once per poll and person, keyed by who
+/// voted (as the participation row is), never by the ballot.
+fn award_ballot(conn: &mut DbConn, poll: &PollRow, voter: &str, now: NaiveDateTime) -> Result<(), VotingError> {
+    use crate::points::award::{award_in_tx, Award};
+    let (source_ref, note) = (format!("poll:{}:{voter}", poll.id), format!("参加投票：{}", poll.title));
+    let on = domain::points::volunteers::beijing_day(now);
+    let source = domain::points::rules::AutoSource::Ballot;
+    let award = Award {
+        unit_id: &poll.scope_id,
+        user_id: voter,
+        source,
+        source_ref: &source_ref,
+        minutes: None,
+        on,
+        note: &note,
+    };
+    award_in_tx(conn, &award, now).map_err(crate::InfraError::from)?;
+    Ok(())
 }
 
 /// A poll that takes this ballot: open, before its close, and the choices valid for it.

@@ -493,13 +493,21 @@ pub(crate) fn announce(
     Ok(())
 }
 
-/// POINTS: where the points feature (a later issue) awards the winning ideas' authors, inside
-/// the announcing transaction, once per idea (its unique key: the idea id). Nothing yet.
+/// Points for the winning ideas' authors, by the village's automatic rule, inside the
+/// announcing transaction: once per idea (the points' unique key: the idea id).
 fn award_winner_points(
-    _conn: &mut DbConn,
-    _contest: &ContestRow,
-    _winners: &[IdeaRow],
-    _now: NaiveDateTime,
+    conn: &mut DbConn,
+    contest: &ContestRow,
+    winners: &[IdeaRow],
+    now: NaiveDateTime,
 ) -> Result<(), VotingError> {
+    use crate::points::award::{award_in_tx, Award};
+    let (on, source) = (domain::points::volunteers::beijing_day(now), domain::points::rules::AutoSource::IdeaWon);
+    for idea in winners {
+        let (source_ref, note) = (format!("idea:{}", idea.id), format!("金点子获奖：{}", idea.title));
+        let (unit_id, user_id) = (contest.scope_id.as_str(), idea.author_id.as_str());
+        let award = Award { unit_id, user_id, source, source_ref: &source_ref, minutes: None, on, note: &note };
+        award_in_tx(conn, &award, now).map_err(crate::InfraError::from)?;
+    }
     Ok(())
 }
