@@ -9,16 +9,84 @@
 
 use std::cmp::Reverse;
 
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
 use crate::text_enum;
 
 text_enum!(
-    DividendStatus "status" "posted or final" {
+    DividendStatus "status" "posted, final or cancelled" {
         /// On public posting: households may object.
         Posted => "posted",
         /// Settled: the shares stand.
         Final => "final",
+        /// Withdrawn (an objection upheld, a wrong total): a new dividend is computed instead.
+        Cancelled => "cancelled",
     }
 );
+
+text_enum!(
+    DividendAction "action" "finalize or cancel" {
+        Finalize => "finalize",
+        Cancel => "cancel",
+    }
+);
+
+/// A move a dividend's status does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DividendNotNow {
+    pub action: DividendAction,
+    pub status: DividendStatus,
+}
+
+/// The one place a dividend moves: a posted one is finalized or cancelled, nothing else.
+pub fn transition(status: DividendStatus, action: DividendAction) -> Result<DividendStatus, DividendNotNow> {
+    match (action, status) {
+        (DividendAction::Finalize, DividendStatus::Posted) => Ok(DividendStatus::Final),
+        (DividendAction::Cancel, DividendStatus::Posted) => Ok(DividendStatus::Cancelled),
+        _ => Err(DividendNotNow { action, status }),
+    }
+}
+
+/// Whether a posted dividend may become final: its posting period is over, no objection waits
+/// for an answer, and none was upheld (an upheld objection means the shares are wrong: the
+/// dividend is cancelled and computed anew).
+pub fn may_finalize(ends_at: NaiveDateTime, pending: u64, upheld: u64, now: NaiveDateTime) -> bool {
+    super::entries::may_settle(ends_at, pending, now) && upheld == 0
+}
+
+/// The most one dividend may share: 100 million yuan.
+pub const MAX_TOTAL_FEN: i64 = 10_000_000_000;
+
+/// A total as a dividend may share (1 fen to [`MAX_TOTAL_FEN`]).
+pub fn check_total(total_fen: i64) -> Result<u64, crate::DomainError> {
+    match u64::try_from(total_fen) {
+        Ok(t) if (1..=MAX_TOTAL_FEN).contains(&total_fen) => Ok(t),
+        _ => Err(crate::DomainError::Invalid { field: "total_fen", reason: "1 to 10000000000 fen" }),
+    }
+}
+
+/// A cut-off date may not lie after today in Beijing.
+pub fn check_cut_off(cut_off: NaiveDate, now: NaiveDateTime) -> Result<NaiveDate, crate::DomainError> {
+    let today = now.and_utc().with_timezone(&crate::calendar::beijing()).date_naive();
+    if cut_off > today {
+        return Err(crate::DomainError::Invalid { field: "cut_off", reason: "not after today" });
+    }
+    Ok(cut_off)
+}
+
+/// The instant (naive UTC) a cut-off day ends: the start of the next day in Beijing. Rows at or
+/// after it do not count.
+pub fn cut_off_end(cut_off: NaiveDate) -> NaiveDateTime {
+    let next = cut_off.succ_opt().unwrap_or(cut_off).and_time(NaiveTime::MIN);
+    next - chrono::Duration::hours(8)
+}
+
+/// Fen as yuan with two decimals, exactly (`1234` → `12.34`, `-5` → `-0.05`).
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
 
 /// One household's share.
 #[derive(Debug, Clone, PartialEq, Eq)]

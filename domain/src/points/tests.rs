@@ -201,4 +201,47 @@ fn a_session_is_not_in_the_future_and_counts_each_member_once() {
     assert_eq!(transition(S::Recorded, A::Reject), Ok(S::Rejected));
     assert!(transition(S::Confirmed, A::Confirm).is_err());
     assert!(transition(S::Rejected, A::Confirm).is_err());
+
+#[test]
+fn a_dividend_is_finalized_or_cancelled_from_posted_only_and_never_with_an_upheld_objection() {
+    use super::dividends::{self as d, DividendAction as A, DividendStatus as S};
+    assert_eq!(d::transition(S::Posted, A::Finalize), Ok(S::Final));
+    assert_eq!(d::transition(S::Posted, A::Cancel), Ok(S::Cancelled));
+    for status in [S::Final, S::Cancelled] {
+        for action in A::ALL {
+            assert!(d::transition(status, *action).is_err(), "{status:?} {action:?}");
+        }
+    }
+    let ends = NaiveDate::from_ymd_opt(2026, 12, 9).unwrap().and_hms_opt(2, 0, 0).unwrap();
+    let after = ends + chrono::Duration::minutes(1);
+    assert!(d::may_finalize(ends, 0, 0, after));
+    assert!(!d::may_finalize(ends, 0, 0, ends - chrono::Duration::minutes(1)), "the period runs");
+    assert!(!d::may_finalize(ends, 1, 0, after), "an objection waits");
+    assert!(!d::may_finalize(ends, 0, 1, after), "an objection was upheld");
+}
+
+#[test]
+fn yuan_are_exact_and_a_cut_off_ends_at_beijing_midnight() {
+    use super::dividends::{check_cut_off, check_total, cut_off_end, yuan};
+    assert_eq!(
+        (yuan(1234), yuan(5), yuan(0), yuan(100), yuan(-5)),
+        ("12.34".into(), "0.05".into(), "0.00".into(), "1.00".into(), "-0.05".into())
+    );
+    let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    // 2026-12-01 00:00 in Beijing is 2026-11-30 16:00 UTC.
+    assert_eq!(cut_off_end(day), day.and_hms_opt(16, 0, 0).unwrap());
+    // At 2026-11-30 17:00 UTC it is already 1 December in Beijing.
+    let now = day.and_hms_opt(17, 0, 0).unwrap();
+    assert!(check_cut_off(day.succ_opt().unwrap(), now).is_ok());
+    assert!(check_cut_off(day.succ_opt().unwrap().succ_opt().unwrap(), now).is_err());
+    assert!(check_total(0).is_err() && check_total(-1).is_err() && check_total(1).is_ok());
+}
+
+#[test]
+fn an_items_stock_and_price_stay_in_bounds() {
+    use super::redemption::{check_price, check_stock, check_stock_delta, stock_after, MAX_STOCK};
+    assert!(check_price(0).is_err() && check_price(1).is_ok() && check_price(1_000_001).is_err());
+    assert!(check_stock(-1).is_err() && check_stock(0).is_ok() && check_stock(MAX_STOCK + 1).is_err());
+    assert!(check_stock_delta(0).is_err() && check_stock_delta(-3).is_ok());
+    assert_eq!((stock_after(3, -3), stock_after(3, -4), stock_after(MAX_STOCK, 1)), (Some(0), None, None));
 }
