@@ -161,11 +161,7 @@ fn jobs(ctx: JobContext, config: &Config, channels: infra::notify::Channels) -> 
         })
         .job("settle_points_postings", config.deliberation.sweep_interval, move |ctx| async move {
             let now = ctx.now();
-            ctx.db
-                .run(move |conn| {
-                    infra::points::postings::settle_due(conn, now).map_err(InfraError::from)
-                })
-                .await
+            ctx.db.run(move |conn| infra::points::postings::settle_due(conn, now).map_err(InfraError::from)).await
         })
         .job("mail_digests", Duration::from_secs(3600), {
             move |ctx| {

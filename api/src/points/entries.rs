@@ -139,7 +139,11 @@ pub async fn list_entries(
     responses((status = 200, body = PointsEntryView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
 #[get("/points/entries/{id}")]
-pub async fn get_entry(state: web::Data<AppState>, auth: Auth, id: web::Path<EntryId>) -> Result<HttpResponse, ApiError> {
+pub async fn get_entry(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<EntryId>,
+) -> Result<HttpResponse, ApiError> {
     let (principal, id) = (auth.0, id.into_inner());
     let view = state.db.run(move |conn| entries::get(conn, &principal, id.as_str())).await?;
     Ok(HttpResponse::Ok().json(PointsEntryView::from(view)))
@@ -211,7 +215,7 @@ pub async fn open_posting(
     let (title, days) = parse_bytes::<PointsPostingBody>(&req, &body)?.parse()?;
     let key = idempotency::key_from(&req, &principal.user_id, &body)?;
     idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
-        let posting = postings::open(conn, &principal, unit.as_str(), &title, days, now)?;
+        let posting = postings::open_in_tx(conn, &principal, unit.as_str(), &title, days, now)?;
         Ok(PointsPostingView::from(postings::Seen { posting, staff: true }))
     })
     .await
@@ -279,8 +283,7 @@ pub async fn object_to_entry(
 ) -> Result<HttpResponse, ApiError> {
     let (principal, id, now) = (auth.0, id.into_inner(), now(&state));
     let (entry, reason) = body.into_inner().parse()?;
-    let row =
-        state.db.run(move |conn| postings::object(conn, &principal, id.as_str(), &entry, &reason, now)).await?;
+    let row = state.db.run(move |conn| postings::object(conn, &principal, id.as_str(), &entry, &reason, now)).await?;
     Ok(HttpResponse::Created().json(PointsObjectionView::new(row, true)))
 }
 

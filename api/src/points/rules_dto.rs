@@ -4,8 +4,8 @@
 
 use domain::identity::roles::Role;
 use domain::points::rules::{AutoSource, BaseStep, CapPeriod, Category, Rule, Subject};
-use infra::points::rules::{InForce, SetDraft};
 use infra::points::rows::RuleSetRow;
+use infra::points::rules::{InForce, SetDraft};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 use utoipa::{IntoParams, ToSchema};
@@ -127,10 +127,17 @@ impl PointsRuleBody {
             category: field(Category::parse(&self.category), "category", "a category")?,
             points: self.points,
             cap: self.cap,
-            cap_period: self.cap_period.as_deref().map(CapPeriod::parse).transpose().map_err(|_| {
-                ApiError::invalid_field("cap_period", "month or year")
-            })?,
-            subject: field(Subject::parse(self.subject.as_deref().unwrap_or("resident")), "subject", "resident or cadre")?,
+            cap_period: self
+                .cap_period
+                .as_deref()
+                .map(CapPeriod::parse)
+                .transpose()
+                .map_err(|_| ApiError::invalid_field("cap_period", "month or year"))?,
+            subject: field(
+                Subject::parse(self.subject.as_deref().unwrap_or("resident")),
+                "subject",
+                "resident or cadre",
+            )?,
             automatic: self
                 .automatic
                 .as_deref()
@@ -280,7 +287,11 @@ impl From<InForce> for PointsRuleSetView {
         Self {
             set: PointsRuleSetSummary::from(&set.set),
             rules: set.rules.iter().map(|(_, rule)| PointsRuleView::from(rule)).collect(),
-            base_points: set.base.iter().map(|s| PointsBaseStepView { min_members: s.min_members, points: s.points }).collect(),
+            base_points: set
+                .base
+                .iter()
+                .map(|s| PointsBaseStepView { min_members: s.min_members, points: s.points })
+                .collect(),
             star_thresholds: set.stars,
         }
     }

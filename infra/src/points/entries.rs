@@ -117,13 +117,7 @@ fn check_day(on: NaiveDate, now: NaiveDateTime) -> Result<(), PointsError> {
 }
 
 /// Refuses an occurrence past the person's cap for the period, saying what is left.
-fn check_cap(
-    conn: &mut DbConn,
-    village: &str,
-    user_id: &str,
-    rule: &Rule,
-    on: NaiveDate,
-) -> Result<(), PointsError> {
+fn check_cap(conn: &mut DbConn, village: &str, user_id: &str, rule: &Rule, on: NaiveDate) -> Result<(), PointsError> {
     let (Some(cap), Some(period)) = (rule.cap, rule.cap_period) else { return Ok(()) };
     let already = super::award::given_in_period(conn, village, user_id, &rule.code, period, on)?;
     if within_cap(rule.points, already, Some(cap)) != rule.points {
@@ -183,9 +177,7 @@ fn recording_village(conn: &mut DbConn, principal: &Principal, user_id: &str) ->
         match principal.require_over_residents(&place, Permission::RecordPoints) {
             Ok(()) => return Ok((village, place)),
             // A resident of the village sees its people: refused, not hidden.
-            Err(Denial::NotFound) if rules::lives_in(conn, principal.subject(), &place)? => {
-                denial = Denial::Forbidden
-            }
+            Err(Denial::NotFound) if rules::lives_in(conn, principal.subject(), &place)? => denial = Denial::Forbidden,
             Err(Denial::Forbidden) => denial = Denial::Forbidden,
             Err(Denial::NotFound) => {}
         }
@@ -290,7 +282,12 @@ pub fn claim_in_tx(
 }
 
 pub(crate) fn find(conn: &mut DbConn, id: &str) -> Result<EntryRow, PointsError> {
-    e::points_entries.filter(e::id.eq(id)).select(EntryRow::as_select()).first(conn).optional()?.ok_or(PointsError::NotFound)
+    e::points_entries
+        .filter(e::id.eq(id))
+        .select(EntryRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(PointsError::NotFound)
 }
 
 fn view_of(conn: &mut DbConn, row: EntryRow) -> Result<EntryView, PointsError> {
@@ -418,7 +415,8 @@ pub fn review(
         if row.user_id == principal.user_id {
             return Err(PointsError::Forbidden);
         }
-        let status = EntryStatus::parse(&row.status).map_err(|_| PointsError::Corrupt(format!("entry {id}: status")))?;
+        let status =
+            EntryStatus::parse(&row.status).map_err(|_| PointsError::Corrupt(format!("entry {id}: status")))?;
         let (action, reason) = match decision {
             Decision::Approve => (EntryAction::Approve, None),
             Decision::Reject { reason } => (EntryAction::Reject, Some(reason.clone())),

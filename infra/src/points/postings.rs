@@ -74,7 +74,7 @@ fn reader(conn: &mut DbConn, principal: &Principal, place: &Place) -> Result<Opt
 
 /// Opens a posting of all the village's approved entries not yet posted (`ReviewPoints` over a
 /// village; none waiting → 422) for `days`, and tells each person.
-pub fn open(
+pub fn open_in_tx(
     conn: &mut DbConn,
     principal: &Principal,
     unit_id: &str,
@@ -82,44 +82,42 @@ pub fn open(
     days: u32,
     now: NaiveDateTime,
 ) -> Result<PostingView, PointsError> {
-    write_tx(conn, |conn| {
-        let place = rules::place_of(conn, unit_id)?;
-        principal.require(&place, Permission::ReviewPoints)?;
-        if place.org_path.len() != 3 {
-            return Err(PointsError::invalid("org_unit_id", "a village"));
-        }
-        let row = PostingRow {
-            id: PostingId::generate().into_string(),
-            org_unit_id: unit_id.to_owned(),
-            kind: PostingKind::Entries.as_str().to_owned(),
-            title: title.to_owned(),
-            status: PostingStatus::Open.as_str().to_owned(),
-            opened_at: now,
-            ends_at: posting_ends(now, days),
-            closed_at: None,
-            created_by: principal.user_id.clone(),
-        };
-        diesel::insert_into(p::points_postings).values(&row).execute(conn)?;
-        let posted = transition(EntryStatus::Approved, EntryAction::Post)?;
-        let moved = diesel::update(
-            e::points_entries
-                .filter(e::org_unit_id.eq(unit_id))
-                .filter(e::status.eq(EntryStatus::Approved.as_str()))
-                .filter(e::posting_id.is_null()),
-        )
-        .set((e::status.eq(posted.as_str()), e::posting_id.eq(&row.id), e::updated_at.eq(now)))
-        .execute(conn)?;
-        if moved == 0 {
-            return Err(PointsError::invalid("entries", "no approved entries waiting to be posted"));
-        }
-        let view = view_of(conn, row)?;
-        let ends_at = beijing(view.row.ends_at);
-        for posted in &view.entries {
-            let data = json!({ "rule": posted.entry.rule_name, "points": posted.entry.row.points, "ends_at": ends_at });
-            crate::notify::enqueue_to(conn, "points_posted", &[posted.entry.row.user_id.clone()], &data, now)?;
-        }
-        Ok(view)
-    })
+    let place = rules::place_of(conn, unit_id)?;
+    principal.require(&place, Permission::ReviewPoints)?;
+    if place.org_path.len() != 3 {
+        return Err(PointsError::invalid("org_unit_id", "a village"));
+    }
+    let row = PostingRow {
+        id: PostingId::generate().into_string(),
+        org_unit_id: unit_id.to_owned(),
+        kind: PostingKind::Entries.as_str().to_owned(),
+        title: title.to_owned(),
+        status: PostingStatus::Open.as_str().to_owned(),
+        opened_at: now,
+        ends_at: posting_ends(now, days),
+        closed_at: None,
+        created_by: principal.user_id.clone(),
+    };
+    diesel::insert_into(p::points_postings).values(&row).execute(conn)?;
+    let posted = transition(EntryStatus::Approved, EntryAction::Post)?;
+    let moved = diesel::update(
+        e::points_entries
+            .filter(e::org_unit_id.eq(unit_id))
+            .filter(e::status.eq(EntryStatus::Approved.as_str()))
+            .filter(e::posting_id.is_null()),
+    )
+    .set((e::status.eq(posted.as_str()), e::posting_id.eq(&row.id), e::updated_at.eq(now)))
+    .execute(conn)?;
+    if moved == 0 {
+        return Err(PointsError::invalid("entries", "no approved entries waiting to be posted"));
+    }
+    let view = view_of(conn, row)?;
+    let ends_at = beijing(view.row.ends_at);
+    for posted in &view.entries {
+        let data = json!({ "rule": posted.entry.rule_name, "points": posted.entry.row.points, "ends_at": ends_at });
+        crate::notify::enqueue_to(conn, "points_posted", &[posted.entry.row.user_id.clone()], &data, now)?;
+    }
+    Ok(view)
 }
 
 fn beijing(at: NaiveDateTime) -> String {
@@ -127,10 +125,16 @@ fn beijing(at: NaiveDateTime) -> String {
 }
 
 fn view_of(conn: &mut DbConn, row: PostingRow) -> Result<PostingView, PointsError> {
-    let rows: Vec<EntryRow> =
-        e::points_entries.filter(e::posting_id.eq(&row.id)).order(e::id.asc()).select(EntryRow::as_select()).load(conn)?;
-    let objections: Vec<ObjectionRow> =
-        o::points_objections.filter(o::posting_id.eq(&row.id)).order(o::id.asc()).select(ObjectionRow::as_select()).load(conn)?;
+    let rows: Vec<EntryRow> = e::points_entries
+        .filter(e::posting_id.eq(&row.id))
+        .order(e::id.asc())
+        .select(EntryRow::as_select())
+        .load(conn)?;
+    let objections: Vec<ObjectionRow> = o::points_objections
+        .filter(o::posting_id.eq(&row.id))
+        .order(o::id.asc())
+        .select(ObjectionRow::as_select())
+        .load(conn)?;
     let mut by_entry: HashMap<String, Vec<ObjectionRow>> = HashMap::new();
     for objection in objections {
         by_entry.entry(objection.entry_id.clone().unwrap_or_default()).or_default().push(objection);

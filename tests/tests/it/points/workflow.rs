@@ -82,6 +82,7 @@ async fn balances(app: &TestApp, village: &str, user: &str) -> (i64, i64) {
 /// How many notices of `kind` a user's inbox holds (read in the database: tokens expire while
 /// the tests move the clock by days).
 async fn inbox(app: &TestApp, user: &str, kind: &str) -> Vec<String> {
+    app.state.jobs.run_now("dispatch_outbox").await.unwrap();
     let (user, kind) = (user.to_owned(), kind.to_owned());
     app.state
         .db
@@ -180,7 +181,8 @@ async fn an_entry_goes_from_record_to_review_to_posting_to_the_ledger_and_an_uph
     let review = |entry: &Value| format!("/api/v1/points/entries/{}/review", id(entry));
     let res = app.post(Some(&w.cadre_a.token), &review(&cleaned), json!({ "decision": "reject" })).await;
     assert_invalid_field(res, "reason").await;
-    for (entry, decision) in [(&helped, json!({ "decision": "approve" })), (&claimed, json!({ "decision": "approve" }))] {
+    for (entry, decision) in [(&helped, json!({ "decision": "approve" })), (&claimed, json!({ "decision": "approve" }))]
+    {
         let (status, reviewed) = post(&app, &w.cadre_a.token, &review(entry), decision).await;
         assert_eq!((status, reviewed["status"].as_str()), (StatusCode::OK, Some("approved")), "{reviewed}");
     }
@@ -196,7 +198,8 @@ async fn an_entry_goes_from_record_to_review_to_posting_to_the_ledger_and_an_uph
 
     // Posted: both approved entries, each person told; nothing left to post a second time.
     let postings = format!("/api/v1/org-units/{}/points/postings", w.village_a);
-    let (status, posting) = post(&app, &w.officer.token, &postings, json!({ "title": "十二月积分公示", "days": 1 })).await;
+    let (status, posting) =
+        post(&app, &w.officer.token, &postings, json!({ "title": "十二月积分公示", "days": 1 })).await;
     assert_eq!(status, StatusCode::CREATED, "{posting}");
     assert_eq!(posting["entries"].as_array().map(Vec::len), Some(2), "{posting}");
     let res = app.post(Some(&w.officer.token), &postings, json!({ "title": "再次公示" })).await;
@@ -205,7 +208,11 @@ async fn an_entry_goes_from_record_to_review_to_posting_to_the_ledger_and_an_uph
     let posting_path = format!("/api/v1/points/postings/{}", id(&posting));
     let (status, seen) = get(&app, &neighbour.token, &posting_path).await;
     assert_eq!(status, StatusCode::OK, "{seen}");
-    assert!(seen["entries"].as_array().unwrap().iter().all(|e| e["person_name"].is_string() && e.get("phone").is_none()));
+    assert!(seen["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["person_name"].is_string() && e.get("phone").is_none()));
     let (status, list) = get(&app, &neighbour.token, &postings).await;
     assert_eq!((status, list["items"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "{list}");
 
@@ -221,25 +228,30 @@ async fn an_entry_goes_from_record_to_review_to_posting_to_the_ledger_and_an_uph
     assert_eq!(status, StatusCode::CREATED, "{second}");
     assert_eq!(inbox(&app, &person.id, "points_objected").await.len(), 2);
     let (_, seen) = get(&app, &person.token, &posting_path).await;
-    let shown: Vec<&Value> = seen["entries"].as_array().unwrap().iter().flat_map(|e| e["objections"].as_array().unwrap()).collect();
+    let shown: Vec<&Value> =
+        seen["entries"].as_array().unwrap().iter().flat_map(|e| e["objections"].as_array().unwrap()).collect();
     assert_eq!(shown.len(), 2, "{seen}");
     assert!(shown.iter().all(|o| o.get("objector_id").is_none()), "a resident never sees who objected: {seen}");
     let (_, seen) = get(&app, &w.cadre_a.token, &posting_path).await;
-    let shown: Vec<&Value> = seen["entries"].as_array().unwrap().iter().flat_map(|e| e["objections"].as_array().unwrap()).collect();
+    let shown: Vec<&Value> =
+        seen["entries"].as_array().unwrap().iter().flat_map(|e| e["objections"].as_array().unwrap()).collect();
     assert!(shown.iter().all(|o| o["objector_id"] == neighbour.id.as_str()), "{seen}");
     let first = shown.iter().find(|o| o["entry_id"] == id(&helped).as_str()).map(|o| id(o)).unwrap();
     let other = shown.iter().find(|o| o["entry_id"] == id(&claimed).as_str()).map(|o| id(o)).unwrap();
 
     // Answered: the first upheld (struck, never counts), the second dismissed.
     let answer = |objection: &str| format!("/api/v1/points/objections/{objection}/answer");
-    let res = app.post(Some(&neighbour.token), &answer(&first), json!({ "ruling": "uphold", "answer": "核实属实" })).await;
+    let res =
+        app.post(Some(&neighbour.token), &answer(&first), json!({ "ruling": "uphold", "answer": "核实属实" })).await;
     assert!(matches!(res.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "a resident never answers");
-    let (status, upheld) = post(&app, &w.cadre_a.token, &answer(&first), json!({ "ruling": "uphold", "answer": "核实属实" })).await;
+    let (status, upheld) =
+        post(&app, &w.cadre_a.token, &answer(&first), json!({ "ruling": "uphold", "answer": "核实属实" })).await;
     assert_eq!((status, upheld["status"].as_str()), (StatusCode::OK, Some("upheld")), "{upheld}");
     let (status, dismissed) =
         post(&app, &w.cadre_a.token, &answer(&other), json!({ "ruling": "dismiss", "answer": "照片为证" })).await;
     assert_eq!((status, dismissed["status"].as_str()), (StatusCode::OK, Some("dismissed")), "{dismissed}");
-    let (status, _) = post(&app, &w.cadre_a.token, &answer(&other), json!({ "ruling": "uphold", "answer": "再议" })).await;
+    let (status, _) =
+        post(&app, &w.cadre_a.token, &answer(&other), json!({ "ruling": "uphold", "answer": "再议" })).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(inbox(&app, &neighbour.id, "points_objection_answered").await.len(), 2);
     let effective = inbox(&app, &person.id, "points_effective").await;
@@ -274,7 +286,8 @@ async fn an_entry_goes_from_record_to_review_to_posting_to_the_ledger_and_an_uph
     let (status, refused) = post(&app, &neighbour_token, &objections, late).await;
     assert_eq!(status, StatusCode::CONFLICT, "after the period: {refused}");
     let cadre = relogin_staff(&app, "cadre-a").await;
-    let (status, effective) = get(&app, &cadre, &format!("/api/v1/points/entries?unit={}&status=effective", w.village_a)).await;
+    let (status, effective) =
+        get(&app, &cadre, &format!("/api/v1/points/entries?unit={}&status=effective", w.village_a)).await;
     assert_eq!((status, effective["items"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "{effective}");
 }
 
@@ -285,7 +298,10 @@ async fn entries_are_refused_to_those_who_may_not_record_review_or_object() {
     let person = app.member("pd-person", &w.village_a, &w.cadre_a.token).await;
     let other = app.member("pd-other", &w.village_a, &w.cadre_a.token).await;
     let cadre_b = app.staff(&w.admin, "cadre-b", &w.village_b).await;
-    assert_eq!(app.grant(&w.admin, &cadre_b.id, "village_cadre", "org_unit", &w.village_b).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.grant(&w.admin, &cadre_b.id, "village_cadre", "org_unit", &w.village_b).await.status(),
+        StatusCode::CREATED
+    );
     let before = entry_count(&app).await;
 
     // Another village's cadre: the person is not found; a resident: refused; a grid worker for a
@@ -304,7 +320,10 @@ async fn entries_are_refused_to_those_who_may_not_record_review_or_object() {
         (json!({ "user_id": person.id, "rule_code": "no_such_rule", "occurred_on": today(&app) }), "rule_code"),
         (json!({ "user_id": person.id, "rule_code": "meeting_checkin", "occurred_on": today(&app) }), "rule_code"),
         (json!({ "user_id": "nobody", "rule_code": "help_neighbour", "occurred_on": today(&app) }), "user_id"),
-        (json!({ "user_id": person.id, "rule_code": "help_neighbour", "occurred_on": today(&app), "note": "长".repeat(501) }), "note"),
+        (
+            json!({ "user_id": person.id, "rule_code": "help_neighbour", "occurred_on": today(&app), "note": "长".repeat(501) }),
+            "note",
+        ),
     ] {
         assert_invalid_field(app.post(Some(&w.cadre_a.token), "/api/v1/points/entries", body).await, field).await;
     }
@@ -332,7 +351,8 @@ async fn entries_are_refused_to_those_who_may_not_record_review_or_object() {
     let res = app.post(Some(&w.officer.token), &review, json!({ "decision": "maybe" })).await;
     assert_invalid_field(res, "decision").await;
     assert_eq!(post(&app, &w.officer.token, &review, json!({ "decision": "approve" })).await.0, StatusCode::OK);
-    let resident_on_cadre_rule = json!({ "user_id": person.id, "rule_code": "duty_attendance", "occurred_on": today(&app) });
+    let resident_on_cadre_rule =
+        json!({ "user_id": person.id, "rule_code": "duty_attendance", "occurred_on": today(&app) });
     let res = app.post(Some(&w.officer.token), "/api/v1/points/entries", resident_on_cadre_rule).await;
     assert_invalid_field(res, "user_id").await;
 
@@ -355,7 +375,8 @@ async fn entries_are_refused_to_those_who_may_not_record_review_or_object() {
     let objections = format!("{posting_path}/objections");
     assert_eq!(post(&app, &cadre_b.token, &objections, object.clone()).await.0, StatusCode::NOT_FOUND);
     assert_eq!(post(&app, &w.cadre_a.token, &objections, object).await.0, StatusCode::FORBIDDEN);
-    let res = app.post(Some(&other.token), &objections, json!({ "entry_id": domain::new_id(), "reason": "不属实" })).await;
+    let res =
+        app.post(Some(&other.token), &objections, json!({ "entry_id": domain::new_id(), "reason": "不属实" })).await;
     assert_invalid_field(res, "entry_id").await;
     assert_eq!(post(&app, &cadre_b.token, &postings, json!({ "title": "公示" })).await.0, StatusCode::NOT_FOUND);
 }
@@ -382,7 +403,8 @@ async fn hold_vote(app: &TestApp, cadre: &Account, poll: &str, voters: &[Account
     app.clock.advance(chrono::Duration::minutes(11));
     app.state.jobs.run_now("open_polls").await.unwrap();
     for voter in voters {
-        let (status, ballot) = post(app, &voter.token, &format!("/api/v1/polls/{poll}/ballots"), json!({ "choices": [choice] })).await;
+        let (status, ballot) =
+            post(app, &voter.token, &format!("/api/v1/polls/{poll}/ballots"), json!({ "choices": [choice] })).await;
         assert_eq!(status, StatusCode::CREATED, "{ballot}");
     }
     app.clock.advance(chrono::Duration::hours(3));
@@ -422,12 +444,20 @@ async fn rule_sets_are_versioned_and_a_vote_decides_a_new_one() {
 
     // Version 1, activated at once.
     let (status, v1) = post(&app, &w.cadre_a.token, &sets, rule_set("help_v1")).await;
-    assert_eq!((status, v1["version"].as_i64(), v1["status"].as_str()), (StatusCode::CREATED, Some(1), Some("draft")), "{v1}");
-    let (status, active) = post(&app, &w.cadre_a.token, &format!("/api/v1/points/rule-sets/{}/activate", id(&v1)), json!({})).await;
+    assert_eq!(
+        (status, v1["version"].as_i64(), v1["status"].as_str()),
+        (StatusCode::CREATED, Some(1), Some("draft")),
+        "{v1}"
+    );
+    let (status, active) =
+        post(&app, &w.cadre_a.token, &format!("/api/v1/points/rule-sets/{}/activate", id(&v1)), json!({})).await;
     assert_eq!((status, active["status"].as_str()), (StatusCode::OK, Some("active")), "{active}");
     let (status, rules) = get(&app, &voters[0].token, &in_force).await;
     assert_eq!(status, StatusCode::OK, "{rules}");
-    assert_eq!((rules["from_unit_id"].as_str(), rules["inherited"].as_bool()), (Some(w.village_a.as_str()), Some(false)));
+    assert_eq!(
+        (rules["from_unit_id"].as_str(), rules["inherited"].as_bool()),
+        (Some(w.village_a.as_str()), Some(false))
+    );
     assert_eq!(rules["rule_set"]["rules"][0]["code"], "help_v1");
 
     // Version 2 tied to a vote that passes: in force once the poll is published.
@@ -440,7 +470,11 @@ async fn rule_sets_are_versioned_and_a_vote_decides_a_new_one() {
     assert_eq!((status, pending["status"].as_str()), (StatusCode::OK, Some("pending_vote")), "{pending}");
     hold_vote(&app, &w.cadre_a, &poll, &voters, 0).await;
     let (_, rules) = get(&app, &voters[0].token, &in_force).await;
-    assert_eq!((rules["rule_set"]["version"].as_i64(), rules["rule_set"]["rules"][0]["code"].as_str()), (Some(2), Some("help_v2")), "{rules}");
+    assert_eq!(
+        (rules["rule_set"]["version"].as_i64(), rules["rule_set"]["rules"][0]["code"].as_str()),
+        (Some(2), Some("help_v2")),
+        "{rules}"
+    );
 
     // Version 3 tied to a vote that fails: rejected, version 2 still in force.
     let (_, v3) = post(&app, &w.cadre_a.token, &sets, rule_set("help_v3")).await;
@@ -469,11 +503,18 @@ async fn rule_sets_are_versioned_and_a_vote_decides_a_new_one() {
     let township_sets = format!("/api/v1/org-units/{}/points/rule-sets", w.township);
     let (_, t1) = post(&app, &w.officer.token, &township_sets, rule_set("township_help")).await;
     post(&app, &w.officer.token, &format!("/api/v1/points/rule-sets/{}/activate", id(&t1)), json!({})).await;
-    let (status, inherited) = get(&app, &w.officer.token, &format!("/api/v1/org-units/{}/points/rules", w.village_b)).await;
+    let (status, inherited) =
+        get(&app, &w.officer.token, &format!("/api/v1/org-units/{}/points/rules", w.village_b)).await;
     assert_eq!(status, StatusCode::OK, "{inherited}");
-    assert_eq!((inherited["from_unit_id"].as_str(), inherited["inherited"].as_bool()), (Some(w.township.as_str()), Some(true)));
+    assert_eq!(
+        (inherited["from_unit_id"].as_str(), inherited["inherited"].as_bool()),
+        (Some(w.township.as_str()), Some(true))
+    );
     let cadre_b = app.staff(&w.admin, "cadre-vb", &w.village_b).await;
-    assert_eq!(app.grant(&w.admin, &cadre_b.id, "village_cadre", "org_unit", &w.village_b).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.grant(&w.admin, &cadre_b.id, "village_cadre", "org_unit", &w.village_b).await.status(),
+        StatusCode::CREATED
+    );
     assert_eq!(get(&app, &cadre_b.token, &sets).await.0, StatusCode::NOT_FOUND);
     assert_eq!(get(&app, &cadre_b.token, &in_force).await.0, StatusCode::NOT_FOUND);
 }
