@@ -56,3 +56,17 @@ pub fn of_visits(conn: &mut DbConn, visit_ids: &[String]) -> Result<Vec<(String,
         .load(conn)?;
     Ok(rows.into_iter().filter_map(|(visit, id)| visit.map(|v| (v, id))).collect())
 }
+
+/// The ids of the uploads attached to these points entries (claims' evidence), oldest first, as
+/// (entry id, media id).
+pub fn of_points_entries(conn: &mut DbConn, entry_ids: &[String]) -> Result<Vec<(String, String)>, DieselError> {
+    if entry_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(Option<String>, String)> = m::media
+        .filter(m::points_entry_id.eq_any(entry_ids.to_vec()))
+        .select((m::points_entry_id, m::id))
+        .order(m::id.asc())
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(entry, id)| entry.map(|e| (e, id))).collect())
+}

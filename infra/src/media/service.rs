@@ -120,3 +120,28 @@ pub fn attach_to_visit(conn: &mut DbConn, ids: &[String], owner: &str, visit_id:
     .set(m::visit_id.eq(visit_id))
     .execute(conn)
 }
+
+/// Attaches unattached uploads of `owner` to a points claim (its evidence), in the caller's
+/// transaction. Returns how many it attached.
+pub fn attach_to_points_entry(
+    conn: &mut DbConn,
+    ids: &[String],
+    owner: &str,
+    entry_id: &str,
+) -> Result<usize, DieselError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(
+        m::media
+            .filter(m::id.eq_any(ids.to_vec()))
+            .filter(m::owner_id.eq(owner))
+            .filter(m::case_id.is_null())
+            .filter(m::matter_id.is_null())
+            .filter(m::poll_id.is_null())
+            .filter(m::visit_id.is_null())
+            .filter(m::points_entry_id.is_null()),
+    )
+    .set(m::points_entry_id.eq(entry_id))
+    .execute(conn)
+}

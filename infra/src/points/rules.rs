@@ -196,3 +196,182 @@ pub fn activate_in_tx(
 fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
 }
+
+// ---- Part A: rule sets over the API (versions, activation, the vote tie, what is in force) ----
+
+use domain::identity::principal::Principal;
+use domain::identity::roles::{Denial, Permission, Place};
+use domain::points::rules::{RuleSetAction, RuleSetStatus};
+
+/// Where a unit sits, for authorization: its path from the root (404 for an unknown unit).
+pub fn place_of(conn: &mut DbConn, unit_id: &str) -> Result<Place, PointsError> {
+    let path = crate::identity::queries::org::unit_path(conn, unit_id)?.ok_or(PointsError::NotFound)?;
+    Ok(Place::in_org(path))
+}
+
+/// Whether a person lives at or below `place` (an approved residency there).
+pub fn lives_in(conn: &mut DbConn, user_id: &str, place: &Place) -> Result<bool, PointsError> {
+    let homes = crate::identity::queries::residency::member_places(conn, user_id)?;
+    Ok(homes.iter().any(|home| home.org_path.starts_with(&place.org_path)))
+}
+
+fn find_set(conn: &mut DbConn, id: &str) -> Result<RuleSetRow, PointsError> {
+    rs::points_rule_sets
+        .filter(rs::id.eq(id))
+        .select(RuleSetRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(PointsError::NotFound)
+}
+
+/// A set whose unit the caller manages points at (404 outside every scope, 403 without the role).
+fn managed_set(conn: &mut DbConn, principal: &Principal, id: &str) -> Result<RuleSetRow, PointsError> {
+    let set = find_set(conn, id)?;
+    principal.require(&place_of(conn, &set.org_unit_id)?, Permission::ManagePoints)?;
+    Ok(set)
+}
+
+/// Writes a new draft version of a unit's rules (a county, township or village; `ManagePoints`
+/// over it), in the caller's write transaction.
+pub fn create_in_tx(
+    conn: &mut DbConn,
+    principal: &Principal,
+    unit_id: &str,
+    draft: &SetDraft,
+    now: chrono::NaiveDateTime,
+) -> Result<InForce, PointsError> {
+    let place = place_of(conn, unit_id)?;
+    principal.require(&place, Permission::ManagePoints)?;
+    if place.org_path.len() > 3 {
+        return Err(PointsError::invalid("org_unit_id", "rules are set for a county, township or village"));
+    }
+    let set = create_set(conn, unit_id, &principal.user_id, draft, now)?;
+    with_rules(conn, set)
+}
+
+/// A unit's versions, newest first, before the version `before` (`ReadPoints` over the unit).
+pub fn versions(
+    conn: &mut DbConn,
+    principal: &Principal,
+    unit_id: &str,
+    before: Option<i32>,
+    limit: i64,
+) -> Result<Vec<RuleSetRow>, PointsError> {
+    principal.require(&place_of(conn, unit_id)?, Permission::ReadPoints)?;
+    let mut query = rs::points_rule_sets
+        .filter(rs::org_unit_id.eq(unit_id))
+        .order(rs::version.desc())
+        .limit(limit)
+        .select(RuleSetRow::as_select())
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(rs::version.lt(before));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// One version with its rules (`ReadPoints` over its unit).
+pub fn get(conn: &mut DbConn, principal: &Principal, id: &str) -> Result<InForce, PointsError> {
+    let set = find_set(conn, id)?;
+    principal.require(&place_of(conn, &set.org_unit_id)?, Permission::ReadPoints)?;
+    with_rules(conn, set)
+}
+
+/// Puts a draft in force at once (`ManagePoints`): the unit's active set is superseded.
+pub fn activate(
+    conn: &mut DbConn,
+    principal: &Principal,
+    id: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<InForce, PointsError> {
+    crate::db::write_tx(conn, |conn| {
+        let set = managed_set(conn, principal, id)?;
+        activate_in_tx(conn, &set, RuleSetAction::Activate, now)?;
+        let set = find_set(conn, id)?;
+        with_rules(conn, set)
+    })
+}
+
+/// Ties a draft to an assembly vote: a poll of the set's own unit, not yet closed, that decides
+/// (has a threshold). The set waits (`pending_vote`, one per unit) until the poll is published.
+pub fn submit_to_vote(
+    conn: &mut DbConn,
+    principal: &Principal,
+    id: &str,
+    poll_id: &str,
+) -> Result<InForce, PointsError> {
+    crate::db::write_tx(conn, |conn| {
+        let set = managed_set(conn, principal, id)?;
+        let status = RuleSetStatus::parse(&set.status).map_err(|_| corrupt(&set.id, "status"))?;
+        let next = domain::points::rules::transition(status, RuleSetAction::SubmitToVote)?;
+        let poll = match crate::voting::queries::seen(conn, principal, poll_id) {
+            Ok(seen) => seen,
+            Err(crate::voting::VotingError::NotFound) => return Err(PointsError::invalid("poll_id", "no such poll")),
+            Err(other) => return Err(PointsError::Corrupt(format!("poll {poll_id}: {other}"))),
+        };
+        if poll.row.scope_id != set.org_unit_id {
+            return Err(PointsError::invalid("poll_id", "a poll of the rule set's own unit"));
+        }
+        if !matches!(poll.row.status.as_str(), "draft" | "scheduled" | "open") || poll.row.threshold.is_none() {
+            return Err(PointsError::invalid("poll_id", "a poll not yet closed, with a threshold that decides"));
+        }
+        let moved = crate::db::insert_unique(conn, |conn| {
+            diesel::update(rs::points_rule_sets.filter(rs::id.eq(&set.id)).filter(rs::status.eq(&set.status)))
+                .set((rs::status.eq(next.as_str()), rs::poll_id.eq(poll_id)))
+                .execute(conn)
+        })?;
+        if moved == crate::db::Inserted::Duplicate {
+            return Err(PointsError::Duplicate);
+        }
+        let set = find_set(conn, id)?;
+        with_rules(conn, set)
+    })
+}
+
+/// A poll was published (called by voting inside its transaction): the sets waiting for it come
+/// into force when it passed, and are rejected otherwise. Returns how many sets it decided.
+pub fn decide_by_vote(
+    conn: &mut DbConn,
+    poll_id: &str,
+    passed: bool,
+    now: chrono::NaiveDateTime,
+) -> Result<usize, PointsError> {
+    let waiting: Vec<RuleSetRow> = rs::points_rule_sets
+        .filter(rs::poll_id.eq(poll_id))
+        .filter(rs::status.eq(RuleSetStatus::PendingVote.as_str()))
+        .select(RuleSetRow::as_select())
+        .load(conn)?;
+    for set in &waiting {
+        if passed {
+            activate_in_tx(conn, set, RuleSetAction::VotePassed, now)?;
+        } else {
+            let rejected = domain::points::rules::transition(RuleSetStatus::PendingVote, RuleSetAction::VoteFailed)?;
+            diesel::update(rs::points_rule_sets.filter(rs::id.eq(&set.id)).filter(rs::status.eq(&set.status)))
+                .set(rs::status.eq(rejected.as_str()))
+                .execute(conn)?;
+        }
+    }
+    Ok(waiting.len())
+}
+
+/// The rules in force at a unit, for its residents and the staff over it (404 for others).
+pub fn in_force_for(conn: &mut DbConn, principal: &Principal, unit_id: &str) -> Result<InForce, PointsError> {
+    let place = place_of(conn, unit_id)?;
+    let staff = principal.require_over_residents(&place, Permission::RecordPoints) != Err(Denial::NotFound)
+        || principal.sees(&place);
+    if !staff && !lives_in(conn, principal.subject(), &place)? {
+        return Err(PointsError::NotFound);
+    }
+    in_force(conn, unit_id)?.ok_or(PointsError::NoRules)
+}
+
+/// What voting answers when a poll's publication decides a rule set and that fails.
+impl From<PointsError> for crate::voting::VotingError {
+    fn from(error: PointsError) -> Self {
+        match error {
+            PointsError::Db(e) => Self::Db(e),
+            PointsError::Infra(e) => Self::Infra(e),
+            other => Self::Corrupt(format!("points rule set decided by a vote: {other}")),
+        }
+    }
+}

@@ -201,6 +201,7 @@ fn close_one(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<usize, V
     if let Some(matter) = &seen.row.matter_id {
         crate::deliberation::votes::record_vote(conn, matter, &result_of(&seen, &counts, outcome, &ballots, now), now)?;
     }
+    crate::points::rules::decide_by_vote(conn, id, outcome == Outcome::Passed, now)?;
     let data = json!({ "poll": seen.row.title, "outcome": outcome.as_str(), "counts": summary.join("，") });
     let people = electorate_people(conn, id)?;
     crate::notify::enqueue_to(conn, POLL_PUBLISHED, &people, &data, now)?;

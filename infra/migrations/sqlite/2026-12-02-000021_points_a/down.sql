@@ -1,0 +1,1 @@
+DROP INDEX points_objections_entry_once;
