@@ -442,7 +442,7 @@ pub fn review(
             "decision": if next == EntryStatus::Approved { "已通过" } else { "未通过" },
             "reason": reason.map(|r| format!("理由：{r}")).unwrap_or_default(),
         });
-        crate::notify::enqueue_to(conn, "points_reviewed", &[view.row.user_id.clone()], &data, now)?;
+        crate::notify::enqueue_to(conn, "points_reviewed", std::slice::from_ref(&view.row.user_id), &data, now)?;
         Ok(view)
     })
 }

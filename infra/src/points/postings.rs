@@ -115,7 +115,7 @@ pub fn open_in_tx(
     let ends_at = beijing(view.row.ends_at);
     for posted in &view.entries {
         let data = json!({ "rule": posted.entry.rule_name, "points": posted.entry.row.points, "ends_at": ends_at });
-        crate::notify::enqueue_to(conn, "points_posted", &[posted.entry.row.user_id.clone()], &data, now)?;
+        crate::notify::enqueue_to(conn, "points_posted", std::slice::from_ref(&posted.entry.row.user_id), &data, now)?;
     }
     Ok(view)
 }
@@ -229,7 +229,7 @@ pub fn object(
         }
         let view = entries::views(conn, vec![entry])?.pop().ok_or(PointsError::NotFound)?;
         let data = json!({ "rule": view.rule_name, "points": view.row.points });
-        crate::notify::enqueue_to(conn, "points_objected", &[view.row.user_id.clone()], &data, now)?;
+        crate::notify::enqueue_to(conn, "points_objected", std::slice::from_ref(&view.row.user_id), &data, now)?;
         Ok(row)
     })
 }
@@ -275,7 +275,13 @@ pub fn answer(
         }
         let ruled = if ruling == Ruling::Uphold { "成立" } else { "不成立" };
         let data = json!({ "subject": view.rule_name, "ruling": ruled, "answer": answer });
-        crate::notify::enqueue_to(conn, "points_objection_answered", &[row.objector_id.clone()], &data, now)?;
+        crate::notify::enqueue_to(
+            conn,
+            "points_objection_answered",
+            std::slice::from_ref(&row.objector_id),
+            &data,
+            now,
+        )?;
         Ok(o::points_objections.filter(o::id.eq(id)).select(ObjectionRow::as_select()).first(conn)?)
     })
 }
@@ -288,7 +294,7 @@ fn strike(conn: &mut DbConn, view: &EntryView, now: NaiveDateTime) -> Result<(),
         .execute(conn)?;
     if moved == 1 {
         let data = json!({ "rule": view.rule_name, "points": view.row.points, "outcome": "未生效" });
-        crate::notify::enqueue_to(conn, "points_effective", &[view.row.user_id.clone()], &data, now)?;
+        crate::notify::enqueue_to(conn, "points_effective", std::slice::from_ref(&view.row.user_id), &data, now)?;
     }
     Ok(())
 }
@@ -355,6 +361,6 @@ fn take_effect(conn: &mut DbConn, view: &EntryView, now: NaiveDateTime) -> Resul
     let new = NewRow { kind, points: i64::from(row.points), reference: &row.id, memo: &view.rule_name };
     ledger::append(conn, holder, new, false, now)?;
     let data = json!({ "rule": view.rule_name, "points": row.points, "outcome": "已生效" });
-    crate::notify::enqueue_to(conn, "points_effective", &[row.user_id.clone()], &data, now)?;
+    crate::notify::enqueue_to(conn, "points_effective", std::slice::from_ref(&row.user_id), &data, now)?;
     Ok(())
 }
