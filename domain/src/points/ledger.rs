@@ -108,8 +108,7 @@ pub fn verify_from<'a>(
 ) -> Result<(i64, String), Break> {
     let mut prev = prev.to_owned();
     let mut total = 0_i64;
-    let mut expected_seq = after_seq + 1;
-    for (link, stored) in rows {
+    for (expected_seq, (link, stored)) in (after_seq + 1..).zip(rows) {
         let broken = |reason| Break { id: link.id.to_owned(), seq: link.seq, reason };
         if link.seq != expected_seq {
             return Err(broken(BreakReason::Sequence));
@@ -120,7 +119,6 @@ pub fn verify_from<'a>(
         }
         total += link.points;
         prev = hash;
-        expected_seq += 1;
     }
     Ok((total, prev))
 }

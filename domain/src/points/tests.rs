@@ -201,6 +201,7 @@ fn a_session_is_not_in_the_future_and_counts_each_member_once() {
     assert_eq!(transition(S::Recorded, A::Reject), Ok(S::Rejected));
     assert!(transition(S::Confirmed, A::Confirm).is_err());
     assert!(transition(S::Rejected, A::Confirm).is_err());
+}
 
 #[test]
 fn a_dividend_is_finalized_or_cancelled_from_posted_only_and_never_with_an_upheld_objection() {
