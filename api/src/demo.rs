@@ -259,6 +259,7 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
             demo_visits(conn, group_one_grid, &heads, now)?;
             let township_ids: Vec<String> = townships.iter().map(|t| t.id.clone()).collect();
             demo_matters(conn, &township_ids, &tangwan.id, now)?;
+            demo_points(conn, &tangwan.id, group_one_grid, &heads, now)?;
             audit::append(
                 conn,
                 &audit::Entry {
@@ -465,6 +466,124 @@ fn demo_visits(
         let visit = Visit::parse(&draft, now).map_err(demo_error)?;
         let new = NewVisit { household_id: household.clone(), visit, media: Vec::new(), case: None };
         record_in_tx(conn, &principal, &Default::default(), &rules, &new, now).map_err(demo_error)?;
+    }
+    Ok(())
+}
+
+/// 塘湾村's points scheme (积分制) in force — manual rules the grid worker and cadres record,
+/// automatic ones for meetings, ballots, confirmed reports, winning ideas and volunteer hours,
+/// a penalty, a cadre's attendance, base points by household size and star thresholds — a
+/// catalog of three items, and two entries demo-gridworker recorded for 王家 and 刘家 waiting for
+/// demo-cadre's review.
+fn demo_points(
+    conn: &mut infra::DbConn,
+    village: &str,
+    grid: &str,
+    heads: &[(String, String)],
+    now: NaiveDateTime,
+) -> Result<(), InfraError> {
+    use domain::identity::principal::{AccountKind, Principal};
+    use domain::points::redemption::ItemKind;
+    use domain::points::rules::{AutoSource as A, BaseStep, CapPeriod, Category as C, Rule, RuleSetAction, Subject};
+    use infra::points::{entries, redemption, rules};
+    let staff = |conn: &mut infra::DbConn, username: &str, role: Role, scope_kind: ScopeKind, scope: &str| {
+        let user = queries::users::find_by_username(conn, username)?
+            .ok_or_else(|| InfraError::Task(format!("{username} missing")))?;
+        let grant = queries::grants::resolve_scope(conn, role, scope_kind, scope)?
+            .ok_or_else(|| InfraError::Task("demo scope missing".into()))?;
+        Ok::<_, InfraError>(Principal {
+            user_id: user.id,
+            session_id: String::new(),
+            kind: AccountKind::Staff,
+            grants: vec![grant],
+            acting_for: None,
+        })
+    };
+    let cadre = staff(conn, "demo-cadre", Role::VillageCadre, ScopeKind::OrgUnit, village)?;
+    let manual = |code: &str, name: &str, category: C, points: i64, recorders: Vec<Role>| Rule {
+        code: code.to_owned(),
+        name: name.to_owned(),
+        category,
+        points,
+        cap: None,
+        cap_period: None,
+        subject: Subject::Resident,
+        automatic: None,
+        recorders,
+        claimable: points > 0,
+    };
+    let auto = |code: &str, name: &str, category: C, points: i64, source: A| Rule {
+        automatic: Some(source),
+        recorders: vec![],
+        claimable: false,
+        ..manual(code, name, category, points, vec![])
+    };
+    let grid_staff = vec![Role::GridWorker, Role::GridLeader, Role::VillageCadre];
+    let set = rules::SetDraft {
+        note: "2026年村民代表会议通过的积分细则".to_owned(),
+        rules: vec![
+            Rule {
+                cap: Some(20),
+                cap_period: Some(CapPeriod::Month),
+                ..manual("garbage_sorting", "垃圾分类", C::Garbage, 2, grid_staff.clone())
+            },
+            manual("neighbour_help", "邻里互助", C::Neighbourly, 5, grid_staff.clone()),
+            manual("charity", "慈善捐助", C::Charity, 10, vec![Role::VillageCadre]),
+            manual("safety_patrol", "义务巡逻", C::Safety, 3, grid_staff),
+            manual("misconduct", "违反村规民约", C::Misconduct, -20, vec![Role::VillageCadre]),
+            Rule {
+                cap: Some(8),
+                cap_period: Some(CapPeriod::Month),
+                ..auto("meeting", "参加议事会议", C::Deliberation, 2, A::MeetingCheckin)
+            },
+            auto("vote", "参与投票", C::Deliberation, 1, A::Ballot),
+            auto("case_report", "随手拍问题属实", C::Safety, 3, A::CaseConfirmed),
+            auto("golden_idea", "金点子获奖", C::Deliberation, 20, A::IdeaWon),
+            auto("volunteer", "志愿服务（每小时）", C::Service, 4, A::ServiceHours),
+            Rule {
+                subject: Subject::Cadre,
+                claimable: false,
+                ..manual(
+                    "cadre_attendance",
+                    "干部出勤",
+                    C::Attendance,
+                    1,
+                    vec![Role::VillageCadre, Role::TownshipOfficer],
+                )
+            },
+        ],
+        base: vec![
+            BaseStep { min_members: 1, points: 50 },
+            BaseStep { min_members: 3, points: 60 },
+            BaseStep { min_members: 5, points: 70 },
+        ],
+        stars: vec![60, 100, 150, 200, 300],
+    };
+    let created = rules::create_set(conn, village, &cadre.user_id, &set, now).map_err(demo_error)?;
+    rules::activate_in_tx(conn, &created, RuleSetAction::Activate, now).map_err(demo_error)?;
+    let caller = infra::deliberation::service::Caller { principal: cadre, origin: Default::default() };
+    for (kind, name, description, price, stock) in [
+        (ItemKind::Goods, "洗衣粉", "一袋（1kg），村部小卖部领取", 20, 50),
+        (ItemKind::Service, "免费理发", "每月第一个周六，村部", 10, 30),
+        (ItemKind::Credit, "信用贷款利率优惠", "凭三星及以上文明户证明到农商行办理", 100, 10),
+    ] {
+        let item =
+            redemption::NewItem { kind, name: name.to_owned(), description: description.to_owned(), price, stock };
+        redemption::create_item_in_tx(conn, &caller, village, &item, now).map_err(demo_error)?;
+    }
+    let worker = staff(conn, "demo-gridworker", Role::GridWorker, ScopeKind::Grid, grid)?;
+    for (surname, rule, note, days_ago) in
+        [("王", "neighbour_help", "帮邻居抢收晾晒的稻谷", 2), ("刘", "garbage_sorting", "垃圾分类入户检查合格", 1)]
+    {
+        let Some((_, household)) = heads.iter().find(|(s, _)| s == surname) else { continue };
+        let Some(member) = queries::residency::members(conn, household)?.into_iter().next() else { continue };
+        let new = entries::NewEntry {
+            user_id: member.user_id,
+            rule_code: rule.to_owned(),
+            occurred_on: (now - chrono::Duration::days(days_ago)).date(),
+            note: note.to_owned(),
+        };
+        entries::record_in_tx(conn, &worker, &new, now).map_err(demo_error)?;
     }
     Ok(())
 }

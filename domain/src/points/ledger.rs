@@ -42,8 +42,20 @@ impl LedgerKind {
     }
 }
 
-/// The hash before an account's first row.
+/// The hash before the first row of a chain tested on its own (the domain's tests).
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The hash before an account's first row: over the account's identity (its id, village,
+/// holder and subject), so moving a chain to another holder or village in the database breaks
+/// it at its first row.
+pub fn genesis(account_id: &str, unit_id: &str, holder: HolderKind, holder_id: &str, subject: &str) -> String {
+    let mut hasher = Sha256::new();
+    for field in ["yishi-points-account", account_id, unit_id, holder.as_str(), holder_id, subject] {
+        hasher.update((field.len() as u64).to_be_bytes());
+        hasher.update(field.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
 
 /// What a row's hash covers.
 #[derive(Debug, Clone, PartialEq, Eq)]

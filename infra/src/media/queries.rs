@@ -38,7 +38,12 @@ pub fn readable(conn: &mut DbConn, principal: &Principal, id: &MediaId) -> Resul
             (None, Some(matter_id), ..) => crate::deliberation::queries::may_see(conn, principal, matter_id)?,
             (None, None, Some(poll_id), _) => crate::voting::queries::may_see(conn, principal, poll_id)?,
             (None, None, None, Some(visit_id)) => crate::grid_work::visits::may_see(conn, principal, visit_id)?,
-            (None, None, None, None) => crate::grid_work::grids::is_group_qr(conn, &row.id)?,
+            (None, None, None, None) => match &row.points_entry_id {
+                // Evidence for a claim: seen by whoever may see the entry (its person, the staff
+                // reviewing it).
+                Some(entry_id) => crate::points::entries::get(conn, principal, entry_id).is_ok(),
+                None => crate::grid_work::grids::is_group_qr(conn, &row.id)?,
+            },
         };
         if !seen {
             return Err(MediaError::NotFound);

@@ -24,12 +24,18 @@ pub struct MediaRow {
     pub poll_id: Option<String>,
     /// The household visit it was taken on.
     pub visit_id: Option<String>,
+    /// The points claim it is evidence for.
+    pub points_entry_id: Option<String>,
 }
 
 impl MediaRow {
-    /// Whether it belongs to nothing yet (a case, a matter, a poll or a visit).
+    /// Whether it belongs to nothing yet (a case, a matter, a poll, a visit or a points claim).
     pub fn is_free(&self) -> bool {
-        self.case_id.is_none() && self.matter_id.is_none() && self.poll_id.is_none() && self.visit_id.is_none()
+        self.case_id.is_none()
+            && self.matter_id.is_none()
+            && self.poll_id.is_none()
+            && self.visit_id.is_none()
+            && self.points_entry_id.is_none()
     }
 }
 

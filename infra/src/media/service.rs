@@ -35,6 +35,7 @@ pub fn store(
         matter_id: None,
         poll_id: None,
         visit_id: None,
+        points_entry_id: None,
     };
     files.put(&row.id, &upload.bytes).map_err(|e| MediaError::Files(e.to_string()))?;
     rows::insert(conn, &row)?;
@@ -52,7 +53,8 @@ pub fn attach(conn: &mut DbConn, ids: &[String], owners: &[&str], case_id: &str)
             .filter(m::case_id.is_null())
             .filter(m::matter_id.is_null())
             .filter(m::poll_id.is_null())
-            .filter(m::visit_id.is_null()),
+            .filter(m::visit_id.is_null())
+            .filter(m::points_entry_id.is_null()),
     )
     .set(m::case_id.eq(case_id))
     .execute(conn)
@@ -77,7 +79,8 @@ pub fn attach_to_matter(
             .filter(m::case_id.is_null())
             .filter(m::matter_id.is_null())
             .filter(m::poll_id.is_null())
-            .filter(m::visit_id.is_null()),
+            .filter(m::visit_id.is_null())
+            .filter(m::points_entry_id.is_null()),
     )
     .set(m::matter_id.eq(matter_id))
     .execute(conn)
@@ -96,6 +99,7 @@ pub fn attach_to_poll(conn: &mut DbConn, ids: &[String], owner: &str, poll_id: &
             .filter(m::case_id.is_null())
             .filter(m::matter_id.is_null())
             .filter(m::visit_id.is_null())
+            .filter(m::points_entry_id.is_null())
             .filter(m::poll_id.is_null().and(m::owner_id.eq(owner)).or(m::poll_id.eq(poll_id))),
     )
     .set(m::poll_id.eq(poll_id))
@@ -115,7 +119,8 @@ pub fn attach_to_visit(conn: &mut DbConn, ids: &[String], owner: &str, visit_id:
             .filter(m::case_id.is_null())
             .filter(m::matter_id.is_null())
             .filter(m::poll_id.is_null())
-            .filter(m::visit_id.is_null()),
+            .filter(m::visit_id.is_null())
+            .filter(m::points_entry_id.is_null()),
     )
     .set(m::visit_id.eq(visit_id))
     .execute(conn)

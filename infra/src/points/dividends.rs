@@ -133,6 +133,7 @@ fn household_points(
         l::points_ledger
             .inner_join(a::points_accounts)
             .filter(l::org_unit_id.eq(&village_id))
+            .filter(a::subject.eq(domain::points::rules::Subject::Resident.as_str()))
             .filter(l::kind.eq_any(earning))
             .filter(l::at.lt(rules::cut_off_end(cut_off)))
             .group_by((a::holder, a::holder_id))
@@ -141,11 +142,16 @@ fn household_points(
     };
     let by_holder: HashMap<(String, String), i64> = sums.into_iter().map(|(k, id, s)| ((k, id), s)).collect();
     let points_of = |kind: HolderKind, id: &str| by_holder.get(&(kind.as_str().to_owned(), id.to_owned())).copied();
+    let ids: Vec<String> = households.iter().map(|h| h.id.clone()).collect();
+    let mut members: HashMap<String, Vec<String>> = HashMap::new();
+    for (household, user) in residency::members_by_household(conn, &ids)? {
+        members.entry(household).or_default().push(user);
+    }
     let mut out = Vec::with_capacity(households.len());
     for household in households {
         let mut points = points_of(HolderKind::Household, &household.id).unwrap_or(0);
-        for member in residency::members(conn, &household.id)? {
-            points += points_of(HolderKind::User, &member.user_id).unwrap_or(0);
+        for member in members.remove(&household.id).unwrap_or_default() {
+            points += points_of(HolderKind::User, &member).unwrap_or(0);
         }
         out.push((household.id, household.name, points));
     }
@@ -209,9 +215,13 @@ pub fn create_in_tx(
         diesel::insert_into(sh::points_dividend_shares).values(share).execute(conn)?;
     }
     let ends_at = posting.ends_at.and_utc().with_timezone(&domain::calendar::beijing()).format("%Y-%m-%d %H:%M");
+    let ids: Vec<String> = rows.iter().map(|s| s.household_id.clone()).collect();
+    let mut people: HashMap<String, Vec<String>> = HashMap::new();
+    for (household, user) in residency::members_by_household(conn, &ids)? {
+        people.entry(household).or_default().push(user);
+    }
     for share in &rows {
-        let members: Vec<String> =
-            residency::members(conn, &share.household_id)?.into_iter().map(|m| m.user_id).collect();
+        let members: Vec<String> = people.remove(&share.household_id).unwrap_or_default();
         let data = json!({
             "title": row.title, "points": share.points, "yuan": rules::yuan(share.fen), "ends_at": ends_at.to_string(),
         });

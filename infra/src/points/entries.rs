@@ -172,8 +172,19 @@ fn row_of(
 fn recording_village(conn: &mut DbConn, principal: &Principal, user_id: &str) -> Result<(String, Place), PointsError> {
     users::find(conn, user_id)?.ok_or(PointsError::NotFound)?;
     let mut denial = Denial::NotFound;
+    // Where the person lives (a group or building: a grid's staff reach the residents of their
+    // grid's unit), then the villages they serve in (cadre rules).
+    let mut places: Vec<(String, Place)> = Vec::new();
+    for home in residency::member_places(conn, user_id)? {
+        if let Some(village) = home.org_path.get(2).cloned() {
+            places.push((village, home));
+        }
+    }
     for village in villages_of_person(conn, user_id)? {
         let place = rules::place_of(conn, &village)?;
+        places.push((village, place));
+    }
+    for (village, place) in places {
         match principal.require_over_residents(&place, Permission::RecordPoints) {
             Ok(()) => return Ok((village, place)),
             // A resident of the village sees its people: refused, not hidden.
@@ -412,7 +423,8 @@ pub fn review(
     write_tx(conn, |conn| {
         let row = find(conn, id)?;
         principal.require(&rules::place_of(conn, &row.org_unit_id)?, Permission::ReviewPoints)?;
-        if row.user_id == principal.user_id {
+        // Four eyes: nobody reviews an entry of their own, or one they recorded.
+        if row.user_id == principal.user_id || row.recorded_by.as_deref() == Some(principal.user_id.as_str()) {
             return Err(PointsError::Forbidden);
         }
         let status =

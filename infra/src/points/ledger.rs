@@ -20,7 +20,7 @@ pub struct Holder<'a> {
     pub unit_id: &'a str,
     pub kind: HolderKind,
     pub id: &'a str,
-    /// Residents and cadres are ranked apart; an account takes the subject of its first row.
+    /// Residents and cadres are ranked apart: each has an account of its own.
     pub subject: Subject,
 }
 
@@ -50,11 +50,13 @@ const RETRIES: usize = 100;
 
 /// The account of `holder`, made (empty, at the chain's start) when it has none yet.
 pub fn account(conn: &mut DbConn, holder: Holder<'_>, now: NaiveDateTime) -> Result<AccountRow, PointsError> {
-    if let Some(row) = find_account(conn, holder.unit_id, holder.kind, holder.id)? {
+    if let Some(row) = find_account(conn, holder.unit_id, holder.kind, holder.id, holder.subject)? {
         return Ok(row);
     }
+    let id = LedgerId::generate().into_string();
+    let genesis = chain::genesis(&id, holder.unit_id, holder.kind, holder.id, holder.subject.as_str());
     let row = AccountRow {
-        id: LedgerId::generate().into_string(),
+        id,
         org_unit_id: holder.unit_id.to_owned(),
         holder: holder.kind.as_str().to_owned(),
         holder_id: holder.id.to_owned(),
@@ -62,24 +64,28 @@ pub fn account(conn: &mut DbConn, holder: Holder<'_>, now: NaiveDateTime) -> Res
         balance: 0,
         earned: 0,
         seq: 0,
-        last_hash: chain::GENESIS.to_owned(),
+        last_hash: genesis,
         updated_at: now,
     };
     insert_unique(conn, |conn| diesel::insert_into(a::points_accounts).values(&row).execute(conn))?;
-    find_account(conn, holder.unit_id, holder.kind, holder.id)?.ok_or(PointsError::NotFound)
+    find_account(conn, holder.unit_id, holder.kind, holder.id, holder.subject)?.ok_or(PointsError::NotFound)
 }
 
 /// An account by its holder, if it exists (one indexed read: a balance is O(1) in the ledger).
+/// A cadre who lives in the village holds two accounts there: a resident's and a cadre's, so
+/// cadre work is ranked apart and never counts toward the household.
 pub fn find_account(
     conn: &mut DbConn,
     unit_id: &str,
     kind: HolderKind,
     holder_id: &str,
+    subject: Subject,
 ) -> Result<Option<AccountRow>, PointsError> {
     Ok(a::points_accounts
         .filter(a::org_unit_id.eq(unit_id))
         .filter(a::holder.eq(kind.as_str()))
         .filter(a::holder_id.eq(holder_id))
+        .filter(a::subject.eq(subject.as_str()))
         .select(AccountRow::as_select())
         .first(conn)
         .optional()?)
@@ -176,8 +182,10 @@ pub struct Verified {
     pub breaks: Vec<(AccountRow, Break)>,
 }
 
-/// Verifies accounts (all, or those of the units given): each chain recomputed from its rows in
-/// pages, then held against the account's cached balance, sequence and head.
+/// Verifies accounts (all, or those of the units given): each chain recomputed from its
+/// account's genesis through its rows in pages (up to the head the account had when read, so
+/// rows appended meanwhile are no false alarm), every row in its account's village, then held
+/// against the account's cached balance, earned points, sequence and head.
 pub fn verify(conn: &mut DbConn, units: Option<&[String]>) -> Result<Verified, PointsError> {
     const PAGE: i64 = 5_000;
     let mut query = a::points_accounts.select(AccountRow::as_select()).order(a::id.asc()).into_boxed();
@@ -187,22 +195,26 @@ pub fn verify(conn: &mut DbConn, units: Option<&[String]>) -> Result<Verified, P
     let accounts = query.load(conn)?;
     let mut verified = Verified { accounts: accounts.len() as u64, ..Verified::default() };
     for account in accounts {
-        let (mut prev, mut seq, mut total, mut broken) = (chain::GENESIS.to_owned(), 0_i64, 0_i64, None);
-        loop {
-            let page = rows(conn, &account.id, seq, PAGE)?;
+        let holder = HolderKind::parse(&account.holder).unwrap_or(HolderKind::User);
+        let mut prev = chain::genesis(&account.id, &account.org_unit_id, holder, &account.holder_id, &account.subject);
+        let (mut seq, mut total, mut earned, mut broken) = (0_i64, 0_i64, 0_i64, None);
+        while seq < account.seq {
+            let page: Vec<LedgerRow> =
+                rows(conn, &account.id, seq, PAGE)?.into_iter().filter(|r| r.seq <= account.seq).collect();
             let Some(last) = page.last() else { break };
             let last_seq = last.seq;
             verified.rows += page.len() as u64;
-            match verify_page(&prev, seq, &page) {
-                Ok((sum, head)) => (total, prev, seq) = (total + sum, head, last_seq),
+            match verify_page(&prev, seq, &account.org_unit_id, &page) {
+                Ok((sum, gained, head)) => (total, earned, prev, seq) = (total + sum, earned + gained, head, last_seq),
                 Err(found) => {
                     broken = Some(found);
                     break;
                 }
             }
         }
-        let balance_off = account.balance != total || account.seq != seq || account.last_hash != prev;
-        if broken.is_none() && balance_off {
+        let off =
+            account.balance != total || account.earned != earned || account.seq != seq || account.last_hash != prev;
+        if broken.is_none() && off {
             broken = Some(Break { id: account.id.clone(), seq: account.seq, reason: BreakReason::Balance });
         }
         if let Some(found) = broken {
@@ -212,15 +224,20 @@ pub fn verify(conn: &mut DbConn, units: Option<&[String]>) -> Result<Verified, P
     Ok(verified)
 }
 
-/// One page of a chain, continuing from `prev` after `seq`.
-fn verify_page(prev: &str, seq: i64, page: &[LedgerRow]) -> Result<(i64, String), Break> {
+/// One page of a chain, continuing from `prev` after `seq`: the points, the earned points and
+/// the last hash, or the first row that breaks (a row of another village breaks too).
+fn verify_page(prev: &str, seq: i64, unit_id: &str, page: &[LedgerRow]) -> Result<(i64, i64, String), Break> {
     let mut links = Vec::with_capacity(page.len());
+    let mut earned = 0;
     for row in page {
-        let kind = LedgerKind::parse(&row.kind).map_err(|_| Break {
-            id: row.id.clone(),
-            seq: row.seq,
-            reason: BreakReason::Hash,
-        })?;
+        let broken = || Break { id: row.id.clone(), seq: row.seq, reason: BreakReason::Hash };
+        let kind = LedgerKind::parse(&row.kind).map_err(|_| broken())?;
+        if row.org_unit_id != unit_id {
+            return Err(broken());
+        }
+        if kind.is_earning() {
+            earned += row.points;
+        }
         links.push((
             Link {
                 id: &row.id,
@@ -235,7 +252,7 @@ fn verify_page(prev: &str, seq: i64, page: &[LedgerRow]) -> Result<(i64, String)
             row.hash.as_str(),
         ));
     }
-    chain::verify_from(prev, seq, links)
+    chain::verify_from(prev, seq, links).map(|(total, head)| (total, earned, head))
 }
 
 // ---- Part B: the ledger's reads, corrections and verify by unit. ----

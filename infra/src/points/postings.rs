@@ -65,9 +65,16 @@ fn corrupt(what: &str, id: &str) -> PointsError {
 
 /// Whether the caller reads a village's postings: `Some(true)` staff over it, `Some(false)` a
 /// resident of it, `None` neither.
+/// Only those who answer objections or read points (ReviewPoints, ReadPoints) see who objected
+/// and why; recorders (grid staff, volunteers) read a posting as residents do.
 fn reader(conn: &mut DbConn, principal: &Principal, place: &Place) -> Result<Option<bool>, PointsError> {
-    if entries::staff_over(principal, place).is_ok() {
+    let answers = principal.require(place, Permission::ReviewPoints).is_ok()
+        || principal.require(place, Permission::ReadPoints).is_ok();
+    if answers {
         return Ok(Some(true));
+    }
+    if entries::staff_over(principal, place).is_ok() {
+        return Ok(Some(false));
     }
     Ok(rules::lives_in(conn, principal.subject(), place)?.then_some(false))
 }
@@ -202,6 +209,14 @@ pub fn object(
         if !may_object(status, posting.ends_at, now) {
             return Err(PointsError::NotNow { action: "object", status: PostingStatus::Closed.as_str() });
         }
+        // Holds the posting open while the objection is stored: a settlement racing it waits,
+        // then sees the objection (or, having closed the posting first, turns this one away).
+        let held = diesel::update(p::points_postings.filter(p::id.eq(posting_id)).filter(p::status.eq("open")))
+            .set(p::status.eq("open"))
+            .execute(conn)?;
+        if held == 0 {
+            return Err(PointsError::NotNow { action: "object", status: PostingStatus::Closed.as_str() });
+        }
         let entry = match entries::find(conn, entry_id) {
             Ok(entry) if entry.posting_id.as_deref() == Some(posting_id) && entry.status == "posted" => entry,
             Ok(_) | Err(PointsError::NotFound) => {
@@ -253,6 +268,11 @@ pub fn answer(
             .ok_or(PointsError::NotFound)?;
         let posting = find(conn, &row.posting_id)?;
         principal.require(&rules::place_of(conn, &posting.org_unit_id)?, Permission::ReviewPoints)?;
+        let entry = entries::find(conn, row.entry_id.as_deref().unwrap_or_default())?;
+        // Nobody answers an objection to their own points.
+        if entry.user_id == principal.user_id {
+            return Err(PointsError::Forbidden);
+        }
         let next = match ruling {
             Ruling::Uphold => ObjectionStatus::Upheld,
             Ruling::Dismiss => ObjectionStatus::Dismissed,
@@ -268,7 +288,6 @@ pub fn answer(
         if moved == 0 {
             return Err(PointsError::NotNow { action: ruling.as_str(), status: "answered" });
         }
-        let entry = entries::find(conn, row.entry_id.as_deref().unwrap_or_default())?;
         let view = entries::views(conn, vec![entry])?.pop().ok_or(PointsError::NotFound)?;
         if ruling == Ruling::Uphold {
             strike(conn, &view, now)?;
@@ -302,10 +321,13 @@ fn strike(conn: &mut DbConn, view: &EntryView, now: NaiveDateTime) -> Result<(),
 /// Settles the postings of entries whose days are over, each in its own write transaction:
 /// returns how many it settled.
 pub fn settle_due(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize, PointsError> {
+    let waiting =
+        o::points_objections.filter(o::posting_id.eq(p::id)).filter(o::status.eq(ObjectionStatus::Pending.as_str()));
     let due: Vec<String> = p::points_postings
         .filter(p::kind.eq(PostingKind::Entries.as_str()))
         .filter(p::status.eq(PostingStatus::Open.as_str()))
         .filter(p::ends_at.le(now))
+        .filter(diesel::dsl::not(diesel::dsl::exists(waiting)))
         .order(p::ends_at.asc())
         .select(p::id)
         .limit(100)
@@ -317,22 +339,30 @@ pub fn settle_due(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize, Points
     Ok(settled)
 }
 
-/// One posting: nothing while an objection waits for its answer; else claimed by a conditional
-/// update (two instances never settle it twice), and each entry still posted takes effect.
+/// One posting: claimed by a conditional update (two instances never settle it twice), then —
+/// the claim holding the posting's row, so an objection being stored has committed or waits —
+/// nothing while an objection waits for its answer (the claim undone), else each entry still
+/// posted takes effect.
 fn settle_one(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<usize, PointsError> {
     let row = find(conn, id)?;
-    let pending: i64 = o::points_objections
-        .filter(o::posting_id.eq(id))
-        .filter(o::status.eq(ObjectionStatus::Pending.as_str()))
-        .select(count_star())
-        .first(conn)?;
-    if !may_settle(row.ends_at, pending as u64, now) {
+    if now < row.ends_at {
         return Ok(0);
     }
     let claimed = diesel::update(p::points_postings.filter(p::id.eq(id)).filter(p::status.eq("open")))
         .set((p::status.eq(PostingStatus::Closed.as_str()), p::closed_at.eq(now)))
         .execute(conn)?;
     if claimed == 0 {
+        return Ok(0);
+    }
+    let pending: i64 = o::points_objections
+        .filter(o::posting_id.eq(id))
+        .filter(o::status.eq(ObjectionStatus::Pending.as_str()))
+        .select(count_star())
+        .first(conn)?;
+    if !may_settle(row.ends_at, pending as u64, now) {
+        diesel::update(p::points_postings.filter(p::id.eq(id)))
+            .set((p::status.eq(PostingStatus::Open.as_str()), p::closed_at.eq(None::<NaiveDateTime>)))
+            .execute(conn)?;
         return Ok(0);
     }
     let posted: Vec<EntryRow> = e::points_entries
@@ -352,9 +382,12 @@ fn settle_one(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<usize, 
 fn take_effect(conn: &mut DbConn, view: &EntryView, now: NaiveDateTime) -> Result<(), PointsError> {
     let row = &view.row;
     let effective = transition(EntryStatus::Posted, EntryAction::TakeEffect)?;
-    diesel::update(e::points_entries.filter(e::id.eq(&row.id)).filter(e::status.eq("posted")))
+    let moved = diesel::update(e::points_entries.filter(e::id.eq(&row.id)).filter(e::status.eq("posted")))
         .set((e::status.eq(effective.as_str()), e::effective_at.eq(now), e::updated_at.eq(now)))
         .execute(conn)?;
+    if moved == 0 {
+        return Ok(());
+    }
     let subject = Subject::parse(&row.subject).map_err(|_| corrupt("entry subject", &row.id))?;
     let holder = Holder { unit_id: &row.org_unit_id, kind: HolderKind::User, id: &row.user_id, subject };
     let kind = if row.points > 0 { LedgerKind::Earn } else { LedgerKind::Penalty };

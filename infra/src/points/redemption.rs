@@ -117,7 +117,18 @@ pub fn create_item(
     new: &NewItem,
     now: NaiveDateTime,
 ) -> Result<ItemRow, PointsError> {
-    write_tx(conn, |conn| {
+    write_tx(conn, |conn| create_item_in_tx(conn, caller, unit_id, new, now))
+}
+
+/// [`create_item`] in the caller's write transaction (the demo's seeding).
+pub fn create_item_in_tx(
+    conn: &mut DbConn,
+    caller: &Caller,
+    unit_id: &str,
+    new: &NewItem,
+    now: NaiveDateTime,
+) -> Result<ItemRow, PointsError> {
+    {
         let place = unit_place(conn, unit_id)?;
         caller.principal.require(&place, Permission::ManagePoints)?;
         require_village(&place)?;
@@ -137,7 +148,7 @@ pub fn create_item(
         let details = json!({ "unit_id": unit_id, "name": row.name, "price": row.price, "stock": row.stock });
         record(caller, conn, "points.item.create", "points_item", &row.id, details, now)?;
         Ok(row)
-    })
+    }
 }
 
 /// Changes an item (`ManagePoints` over its village): its texts, price and whether it is

@@ -306,7 +306,10 @@ pub fn submit_to_vote(
         let next = domain::points::rules::transition(status, RuleSetAction::SubmitToVote)?;
         let poll = match crate::voting::queries::seen(conn, principal, poll_id) {
             Ok(seen) => seen,
-            Err(crate::voting::VotingError::NotFound) => return Err(PointsError::invalid("poll_id", "no such poll")),
+            Err(crate::voting::VotingError::NotFound | crate::voting::VotingError::Forbidden) => {
+                return Err(PointsError::invalid("poll_id", "no such poll"))
+            }
+            Err(crate::voting::VotingError::Db(e)) => return Err(PointsError::Db(e)),
             Err(other) => return Err(PointsError::Corrupt(format!("poll {poll_id}: {other}"))),
         };
         if poll.row.scope_id != set.org_unit_id {

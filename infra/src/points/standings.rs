@@ -120,6 +120,7 @@ fn accounts_of(
         .filter(a::org_unit_id.eq(village))
         .filter(a::holder.eq(kind.as_str()))
         .filter(a::holder_id.eq_any(holders.to_vec()))
+        .filter(a::subject.eq(Subject::Resident.as_str()))
         .select(AccountRow::as_select())
         .load(conn)?)
 }
@@ -176,6 +177,7 @@ pub fn mine(conn: &mut DbConn, principal: &Principal) -> Result<Vec<MyVillage>, 
     let accounts: Vec<AccountRow> = a::points_accounts
         .filter(a::holder.eq(HolderKind::User.as_str()))
         .filter(a::holder_id.eq(me))
+        .filter(a::subject.eq(Subject::Resident.as_str()))
         .select(AccountRow::as_select())
         .load(conn)?;
     let mut villages: Vec<String> = accounts.iter().map(|acc| acc.org_unit_id.clone()).collect();
@@ -240,7 +242,7 @@ fn person_ledger(
     name: String,
     window: RowsWindow,
 ) -> Result<PersonLedger, PointsError> {
-    let account = ledger::find_account(conn, village, HolderKind::User, user_id)?;
+    let account = ledger::find_account(conn, village, HolderKind::User, user_id, Subject::Resident)?;
     let rows = match &account {
         Some(acc) => ledger::page(conn, &acc.id, window.before, window.limit)?,
         None => Vec::new(),
@@ -265,7 +267,7 @@ pub fn person(
 ) -> Result<PersonLedger, PointsError> {
     let path = staff_over(conn, principal, unit_id, &[Permission::ReadPoints])?;
     let village = as_village(unit_id, path)?;
-    let has_account = ledger::find_account(conn, &village.id, HolderKind::User, user_id)?.is_some();
+    let has_account = ledger::find_account(conn, &village.id, HolderKind::User, user_id, Subject::Resident)?.is_some();
     let places = residency::member_places(conn, user_id)?;
     if !has_account && !places.iter().any(|p| p.org_path.starts_with(&village.path)) {
         return Err(PointsError::NotFound);
@@ -309,9 +311,14 @@ fn village_households(conn: &mut DbConn, path: &[String]) -> Result<Vec<(Househo
         let rows = residency::households_in(conn, &[path_text(path)], before.as_deref(), PAGE)?;
         let full = rows.len() as i64 == PAGE;
         before = rows.last().map(|h| h.id.clone());
+        let ids: Vec<String> = rows.iter().map(|h| h.id.clone()).collect();
+        let mut members: HashMap<String, Vec<String>> = HashMap::new();
+        for (household, user) in residency::members_by_household(conn, &ids)? {
+            members.entry(household).or_default().push(user);
+        }
         for row in rows {
-            let members = residency::members(conn, &row.id)?.into_iter().map(|m| m.user_id).collect();
-            out.push((row, members));
+            let theirs = members.remove(&row.id).unwrap_or_default();
+            out.push((row, theirs));
         }
         if !full {
             return Ok(out);
@@ -356,7 +363,8 @@ pub fn post_base_points(
                 subject: Subject::Resident,
             };
             let (posted, this_set) =
-                match ledger::find_account(conn, &village.id, HolderKind::Household, &household.id)? {
+                match ledger::find_account(conn, &village.id, HolderKind::Household, &household.id, Subject::Resident)?
+                {
                     Some(acc) => base_so_far(conn, &acc.id, &set_id)?,
                     None => (0, false),
                 };
@@ -394,6 +402,15 @@ pub fn reverse(
     write_tx(conn, |conn| {
         let row = ledger::find_row(conn, row_id)?.ok_or(PointsError::NotFound)?;
         staff_over(conn, principal, &row.org_unit_id, &[Permission::ManagePoints])?;
+        // Nobody corrects their own or their household's points.
+        let account = ledger::accounts_by_id(conn, std::slice::from_ref(&row.account_id))?;
+        let own = account.iter().any(|acc| match HolderKind::parse(&acc.holder) {
+            Ok(HolderKind::User) => acc.holder_id == principal.user_id,
+            _ => residency::household_of(conn, &principal.user_id).ok().flatten().as_deref() == Some(&acc.holder_id),
+        });
+        if own {
+            return Err(PointsError::Forbidden);
+        }
         let appended = ledger::reverse_in_tx(conn, &row, reason, now)?;
         let details = json!({ "reversal_id": appended.ledger_id, "points": -row.points, "reason": reason.trim() });
         crate::identity::audit::append(

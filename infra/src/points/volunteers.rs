@@ -416,6 +416,15 @@ pub fn decide(
             .optional()?
             .ok_or(PointsError::NotFound)?;
         principal.require(&place_of(conn, &row.org_unit_id)?, Permission::ReviewPoints)?;
+        // Nobody confirms hours of their own.
+        let served: i64 = crate::schema::service_hours::table
+            .filter(crate::schema::service_hours::session_id.eq(&row.id))
+            .filter(crate::schema::service_hours::user_id.eq(&principal.user_id))
+            .count()
+            .get_result(conn)?;
+        if served > 0 {
+            return Err(PointsError::Forbidden);
+        }
         let status = SessionStatus::parse(&row.status)
             .map_err(|_| PointsError::Corrupt(format!("status of service session {}", row.id)))?;
         let (action, reason) = match decision {

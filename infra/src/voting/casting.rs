@@ -104,7 +104,10 @@ fn award_ballot(conn: &mut DbConn, poll: &PollRow, voter: &str, now: NaiveDateTi
         on,
         note: &note,
     };
-    award_in_tx(conn, &award, now).map_err(crate::InfraError::from)?;
+    // Stamped with the day only, as participation is: the entry must not tell when a secret
+    // ballot was cast.
+    let day = on.and_time(chrono::NaiveTime::MIN);
+    award_in_tx(conn, &award, day).map_err(crate::InfraError::from)?;
     Ok(())
 }
 

@@ -276,6 +276,8 @@ pub(crate) fn cancel_within(
     if let Some(matter) = &seen.row.matter_id {
         votes::record_cancel(conn, caller, matter, id, reason, now)?;
     }
+    // A points rule set waiting for this vote is not adopted.
+    crate::points::rules::decide_by_vote(conn, id, false, now)?;
     record(caller, conn, "poll.cancel", id, json!({ "reason": reason }), now)?;
     queries::seen(conn, &caller.principal, id)
 }

@@ -126,7 +126,7 @@ CREATE TABLE points_accounts (
     seq BIGINT NOT NULL DEFAULT 0,
     last_hash TEXT NOT NULL,
     updated_at TIMESTAMP NOT NULL,
-    UNIQUE (org_unit_id, holder, holder_id)
+    UNIQUE (org_unit_id, holder, holder_id, subject)
 );
 CREATE INDEX points_accounts_holder ON points_accounts (holder, holder_id);
 CREATE INDEX points_accounts_rank ON points_accounts (org_unit_id, holder, subject, earned);

@@ -126,6 +126,15 @@ pub fn members_of_households(conn: &mut DbConn, households: &[String]) -> Result
     hm::household_members.filter(hm::household_id.eq_any(households)).select(hm::user_id).load(conn)
 }
 
+/// The members of these households as (household id, user id) pairs, in one query.
+pub fn members_by_household(conn: &mut DbConn, households: &[String]) -> Result<Vec<(String, String)>, DieselError> {
+    hm::household_members
+        .filter(hm::household_id.eq_any(households))
+        .select((hm::household_id, hm::user_id))
+        .order((hm::household_id.asc(), hm::joined_at.asc()))
+        .load(conn)
+}
+
 /// Approved residencies of a person: the org units they belong to.
 pub fn memberships(conn: &mut DbConn, user_id: &str) -> Result<Vec<String>, DieselError> {
     r::residencies.filter(r::user_id.eq(user_id)).filter(r::status.eq("approved")).select(r::org_unit_id).load(conn)

@@ -179,7 +179,7 @@ async fn an_entry_goes_from_record_to_review_to_posting_to_the_ledger_and_an_uph
 
     // Reviewed: two approved, one rejected with its reason (a reason is required to reject).
     let review = |entry: &Value| format!("/api/v1/points/entries/{}/review", id(entry));
-    let res = app.post(Some(&w.cadre_a.token), &review(&cleaned), json!({ "decision": "reject" })).await;
+    let res = app.post(Some(&w.officer.token), &review(&cleaned), json!({ "decision": "reject" })).await;
     assert_invalid_field(res, "reason").await;
     for (entry, decision) in [(&helped, json!({ "decision": "approve" })), (&claimed, json!({ "decision": "approve" }))]
     {
@@ -187,9 +187,12 @@ async fn an_entry_goes_from_record_to_review_to_posting_to_the_ledger_and_an_uph
         assert_eq!((status, reviewed["status"].as_str()), (StatusCode::OK, Some("approved")), "{reviewed}");
     }
     let reject = json!({ "decision": "reject", "reason": "当天未核实到" });
-    let (status, rejected) = post(&app, &w.cadre_a.token, &review(&cleaned), reject).await;
+    // Four eyes: the cadre who recorded it does not review it; the township officer does.
+    let (status, own) = post(&app, &w.cadre_a.token, &review(&cleaned), reject.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{own}");
+    let (status, rejected) = post(&app, &w.officer.token, &review(&cleaned), reject).await;
     assert_eq!((status, rejected["status"].as_str()), (StatusCode::OK, Some("rejected")), "{rejected}");
-    let (status, again) = post(&app, &w.cadre_a.token, &review(&cleaned), json!({ "decision": "approve" })).await;
+    let (status, again) = post(&app, &w.officer.token, &review(&cleaned), json!({ "decision": "approve" })).await;
     assert_eq!(status, StatusCode::CONFLICT, "{again}");
     let reviewed = inbox(&app, &person.id, "points_reviewed").await;
     assert_eq!(reviewed.len(), 3, "{reviewed:?}");
@@ -350,14 +353,16 @@ async fn entries_are_refused_to_those_who_may_not_record_review_or_object() {
     assert_eq!(post(&app, &w.cadre_a.token, &review, json!({ "decision": "approve" })).await.0, StatusCode::FORBIDDEN);
     let res = app.post(Some(&w.officer.token), &review, json!({ "decision": "maybe" })).await;
     assert_invalid_field(res, "decision").await;
-    assert_eq!(post(&app, &w.officer.token, &review, json!({ "decision": "approve" })).await.0, StatusCode::OK);
+    // Nor by who recorded it: the county's administrator approves.
+    assert_eq!(post(&app, &w.officer.token, &review, json!({ "decision": "approve" })).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(post(&app, &w.admin, &review, json!({ "decision": "approve" })).await.0, StatusCode::OK);
     let resident_on_cadre_rule =
         json!({ "user_id": person.id, "rule_code": "duty_attendance", "occurred_on": today(&app) });
     let res = app.post(Some(&w.officer.token), "/api/v1/points/entries", resident_on_cadre_rule).await;
     assert_invalid_field(res, "user_id").await;
 
     // An entry is seen by its person and the staff over it, nobody else.
-    let (_, helped) = record(&app, &w.cadre_a.token, &person.id, "help_neighbour").await;
+    let (_, helped) = record(&app, &w.worker_a.token, &person.id, "help_neighbour").await;
     let path = format!("/api/v1/points/entries/{}", id(&helped));
     assert_eq!(get(&app, &person.token, &path).await.0, StatusCode::OK);
     assert_eq!(get(&app, &w.worker_a.token, &path).await.0, StatusCode::OK);
