@@ -14,12 +14,15 @@ pub mod http;
 pub mod identity;
 pub mod media;
 pub mod middleware;
+pub mod notices;
 pub mod notify;
 pub mod openapi;
 pub mod ops;
 pub mod points;
+pub mod reports;
 pub mod routes;
 pub mod state;
+pub mod stats;
 pub mod telemetry;
 pub mod voting;
 

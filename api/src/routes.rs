@@ -15,7 +15,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(crate::deliberation::routes)
             .configure(crate::voting::routes)
             .configure(crate::grid_work::routes)
-            .configure(crate::points::routes),
+            .configure(crate::points::routes)
+            .configure(crate::notices::routes)
+            .configure(crate::reports::routes)
+            .configure(crate::stats::routes),
     );
     cfg.service(scope::scope("/open311/v2").configure(crate::cases::open311_routes));
 }

@@ -13,9 +13,12 @@ pub mod identity;
 pub mod jobs;
 pub mod mail;
 pub mod media;
+pub mod notices;
 pub mod notify;
 pub mod points;
+pub mod reports;
 pub(crate) mod schema;
+pub mod stats;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -2,6 +2,7 @@
 //! permission table, and the principal of a request.
 
 pub mod accounts;
+pub mod audit_chain;
 pub mod ids;
 pub mod org;
 pub mod principal;

@@ -202,10 +202,21 @@ pub enum Permission {
     ManagePoints,
     /// Read any account's ledger in scope and verify its chain.
     ReadPoints,
+    /// Post a unit's public notices (阳光村务) and answer objections to them; keep its public
+    /// board: cadres' posts and duties, the small-powers list, the village's rules and lists.
+    PostNotices,
+    /// Read and answer anonymous reports (举报) sent to a unit: the supervisory committee and
+    /// the officers above the village, never the village's own cadres.
+    HandleReports,
+    /// Read a unit's monthly figures, rankings and reports across all features.
+    ReadFigures,
+    /// Set a township's or county's ranking rules (red and black lists), its good-governance
+    /// contest (善治大比拼) and the scores entered by hand.
+    ManageRankings,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 31] = [
+    pub const ALL: [Permission; 35] = [
         Permission::ReadCases,
         Permission::SeeReporter,
         Permission::HandleGridCase,
@@ -237,6 +248,10 @@ impl Permission {
         Permission::ReviewPoints,
         Permission::ManagePoints,
         Permission::ReadPoints,
+        Permission::PostNotices,
+        Permission::HandleReports,
+        Permission::ReadFigures,
+        Permission::ManageRankings,
     ];
 
     /// The permission table.
@@ -286,7 +301,12 @@ impl Permission {
             Permission::RecordPoints => {
                 &[Volunteer, GridWorker, GridLeader, VillageCadre, TownshipOfficer, CountyAdmin, Admin]
             }
-            Permission::ReadPoints => &[Supervisor, VillageCadre, TownshipOfficer, CountyAdmin, Admin],
+            Permission::ReadPoints | Permission::ReadFigures => {
+                &[Supervisor, VillageCadre, TownshipOfficer, CountyAdmin, Admin]
+            }
+            Permission::PostNotices => OFFICERS,
+            Permission::HandleReports => &[Supervisor, TownshipOfficer, CountyAdmin, Admin],
+            Permission::ManageRankings => &[TownshipOfficer, CountyAdmin, Admin],
             Permission::Administer => &[Admin],
         }
     }
@@ -481,7 +501,7 @@ mod tests {
     #[test]
     fn each_permission_names_exactly_its_roles() {
         use Permission as P;
-        let expected: [(P, &[Role]); 31] = [
+        let expected: [(P, &[Role]); 35] = [
             (
                 P::ReadCases,
                 &[
@@ -535,6 +555,10 @@ mod tests {
             (P::ReviewPoints, &[VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
             (P::ManagePoints, &[VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
             (P::ReadPoints, &[Supervisor, VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
+            (P::PostNotices, &[VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
+            (P::HandleReports, &[Supervisor, TownshipOfficer, CountyAdmin, Admin]),
+            (P::ReadFigures, &[Supervisor, VillageCadre, TownshipOfficer, CountyAdmin, Admin]),
+            (P::ManageRankings, &[TownshipOfficer, CountyAdmin, Admin]),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (permission, roles) in expected {
@@ -563,6 +587,8 @@ mod tests {
                 Permission::Supervise,
                 Permission::ReadGridFigures,
                 Permission::ReadPoints,
+                Permission::HandleReports,
+                Permission::ReadFigures,
             ]
         );
         for civic in [CouncilMember, Representative, Supervisor, Volunteer] {

@@ -1,0 +1,5 @@
+//! Village affairs in public (阳光村务): notices with their posting period and objections, and the
+//! board a resident sees after scanning the code at the village gate (五亮: cadres' posts and
+//! duties, the small-powers list, the notices, who supervises, the village's results), with the
+//! village's own rules and lists as versioned public documents. `infra::notices` stores them and
+//! `api::notices` serves them.

@@ -1,0 +1,1 @@
+//! Notices, their objections and the public board in the database.

@@ -1,0 +1,1 @@
+//! Anonymous reports and their follow-up in the database.

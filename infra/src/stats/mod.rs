@@ -1,0 +1,3 @@
+//! Figures drawn from every feature's queries, rankings, the contest and the monthly report.
+
+pub mod figures;

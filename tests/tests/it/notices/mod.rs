@@ -1,0 +1,1 @@
+//! notices: end-to-end tests.

@@ -1,0 +1,1 @@
+//! reports: end-to-end tests.
