@@ -159,6 +159,10 @@ fn jobs(ctx: JobContext, config: &Config, channels: infra::notify::Channels) -> 
             let now = ctx.now();
             ctx.db.run(move |conn| infra::voting::sweep::close_due(conn, now).map_err(InfraError::from)).await
         })
+        .job("seal_audit_log", config.audit_seal_interval, move |ctx| async move {
+            let now = ctx.now();
+            ctx.db.run(move |conn| infra::identity::audit::seal(conn, now).map_err(InfraError::from)).await
+        })
         .job("settle_points_postings", config.deliberation.sweep_interval, move |ctx| async move {
             let now = ctx.now();
             ctx.db.run(move |conn| infra::points::postings::settle_due(conn, now).map_err(InfraError::from)).await

@@ -41,6 +41,8 @@ pub struct Config {
     /// Largest JSON body accepted, in bytes.
     pub max_json_bytes: usize,
     pub idempotency_retention: Duration,
+    /// How often the audit log's new entries are sealed into its hash chain.
+    pub audit_seal_interval: Duration,
     pub log_json: bool,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
@@ -211,6 +213,7 @@ impl Config {
             max_json_bytes: usize::try_from(number("YISHI_MAX_JSON_BYTES", 256 * 1024)?)
                 .map_err(|_| invalid("YISHI_MAX_JSON_BYTES", "too large"))?,
             idempotency_retention: Duration::from_secs(3600 * number("YISHI_IDEMPOTENCY_RETENTION_HOURS", 48)?.max(1)),
+            audit_seal_interval: Duration::from_secs(number("YISHI_AUDIT_SEAL_INTERVAL_SECS", 5)?.clamp(1, 3600)),
             log_json: get("YISHI_LOG_FORMAT").as_deref() == Some("json"),
             access_token_ttl: Duration::from_secs(number("YISHI_ACCESS_TOKEN_TTL_SECS", 900)?.clamp(30, 86_400)),
             refresh_token_ttl: Duration::from_secs(86_400 * number("YISHI_REFRESH_TOKEN_TTL_DAYS", 30)?.clamp(1, 365)),
@@ -347,6 +350,7 @@ impl Config {
             ("YISHI_REQUEST_TIMEOUT_SECS", self.request_timeout.as_secs().to_string()),
             ("YISHI_MAX_JSON_BYTES", self.max_json_bytes.to_string()),
             ("YISHI_IDEMPOTENCY_RETENTION_HOURS", (self.idempotency_retention.as_secs() / 3600).to_string()),
+            ("YISHI_AUDIT_SEAL_INTERVAL_SECS", self.audit_seal_interval.as_secs().to_string()),
             ("YISHI_LOG_FORMAT", if self.log_json { "json" } else { "text" }.into()),
             ("YISHI_MEDIA_DIR", self.media_dir.display().to_string()),
             ("YISHI_DISPATCH_LEASE_SECS", self.dispatch_lease.as_secs().to_string()),

@@ -1,5 +1,5 @@
 //! `yishi`: the server (`serve`, the default), `migrate`, `openapi`, `seed-demo` and
-//! `points-verify`.
+//! `points-verify` and `audit-verify`.
 
 use std::process::ExitCode;
 
@@ -30,6 +30,9 @@ enum Command {
         #[arg(long)]
         unit: Option<String>,
     },
+    /// Verify the audit log's hash chain from its start: names the first entry edited, deleted
+    /// or inserted in the database, or a cut-off tail; exit code 1 if broken.
+    AuditVerify,
 }
 
 fn main() -> ExitCode {
@@ -55,6 +58,9 @@ fn main() -> ExitCode {
     };
     if let Some(Command::PointsVerify { unit }) = &cli.command {
         return points_verify(&config, unit.as_deref());
+    }
+    if let Some(Command::AuditVerify) = &cli.command {
+        return audit_verify(&config);
     }
     telemetry::init(config.log_json);
     let runtime = actix_web::rt::System::new();
@@ -137,6 +143,42 @@ fn points_verify(config: &Config, unit: Option<&str>) -> ExitCode {
     }
     println!("verified {} accounts, {} rows: {} broken", verified.accounts, verified.rows, verified.breaks.len());
     if verified.breaks.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// `yishi audit-verify`: recomputes the audit chain with the server's `DATABASE_URL`.
+fn audit_verify(config: &Config) -> ExitCode {
+    let db = match app::open_database(config) {
+        Ok(db) => db,
+        Err(error) => {
+            eprintln!("cannot open the database: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = actix_web::rt::System::new();
+    let verified = runtime.block_on(async move {
+        db.run(|conn| infra::identity::audit::verify(conn).map_err(infra::InfraError::from)).await
+    });
+    let verified = match verified {
+        Ok(verified) => verified,
+        Err(error) => {
+            eprintln!("cannot verify the audit log: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(found) = &verified.broken {
+        println!("BROKEN audit entry {} at seq {}: {}", found.id, found.seq, found.reason.as_str());
+    }
+    println!(
+        "verified {} sealed entries ({} not yet sealed): {}",
+        verified.sealed,
+        verified.unsealed,
+        if verified.broken.is_some() { "broken" } else { "intact" }
+    );
+    if verified.broken.is_none() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

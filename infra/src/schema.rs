@@ -169,6 +169,17 @@ diesel::table! {
         ip -> Nullable<Text>,
         request_id -> Nullable<Text>,
         created_at -> Timestamp,
+        seq -> Nullable<BigInt>,
+        hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_chain (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+        sealed_at -> Timestamp,
     }
 }
 
@@ -1170,6 +1181,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     households,
     household_members,
     residencies,
+    audit_chain,
     audit_log,
     outbox,
     notifications,

@@ -60,6 +60,25 @@ pub const BOOTSTRAP_PASSWORD: &str = "bootstrap-Passw0rd";
 pub const ADMIN_PASSWORD: &str = "village-Passw0rd-2026";
 
 impl TestApp {
+    /// How many audit entries record `action` on `object_id`.
+    pub async fn audited(&self, action: &str, object_id: &str) -> i64 {
+        use diesel::prelude::*;
+        use infra::testing::schema::audit_log::dsl as a;
+        let (action, object_id) = (action.to_owned(), object_id.to_owned());
+        self.state
+            .db
+            .run(move |conn| {
+                a::audit_log
+                    .filter(a::action.eq(action))
+                    .filter(a::object_id.eq(object_id))
+                    .count()
+                    .get_result(conn)
+                    .map_err(infra::InfraError::from)
+            })
+            .await
+            .unwrap_or_else(|e| panic!("reading the audit log: {e}"))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -40,6 +40,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(users::create_staff)
         .service(users::get_user)
         .service(users::reveal_phone)
+        .service(audit::verify_audit_log)
         .service(audit::list_audit_log)
         .service(residency::apply_residency)
         .service(residency::my_residencies)

@@ -128,10 +128,11 @@ pub async fn list_points_dividends(
 pub async fn points_dividend_csv(
     state: web::Data<AppState>,
     auth: Auth,
+    meta: RequestMeta,
     id: web::Path<DividendId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (principal, id) = (auth.0, id.into_inner().into_string());
-    let view = state.db.run(move |conn| dividends::shares_for_export(conn, &principal, &id)).await?;
+    let (caller, id, now) = (caller(auth.0, &meta), id.into_inner().into_string(), state.clock.now().naive_utc());
+    let view = state.db.run(move |conn| dividends::shares_for_export(conn, &caller, &id, now)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")))
         .insert_header((header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"dividend.csv\"")))

@@ -111,12 +111,16 @@ pub async fn person_points(
     state: web::Data<AppState>,
     auth: Auth,
     path: web::Path<(OrgUnitId, UserId)>,
+    meta: RequestMeta,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (principal, (unit, user), limit) = (auth.0, path.into_inner(), PageLimit::parse(query.limit)?);
     let window = rows_window(&state, query.cursor.as_ref(), limit)?;
-    let found =
-        state.db.run(move |conn| standings::person(conn, &principal, unit.as_str(), user.as_str(), window)).await?;
+    let (origin, now) = (meta.origin(), state.clock.now().naive_utc());
+    let found = state
+        .db
+        .run(move |conn| standings::person(conn, &principal, &origin, unit.as_str(), user.as_str(), window, now))
+        .await?;
     Ok(HttpResponse::Ok().json(ledger_page(&state, found, limit)?))
 }
 

@@ -257,4 +257,7 @@ pub struct AuditRow {
     pub ip: Option<String>,
     pub request_id: Option<String>,
     pub created_at: NaiveDateTime,
+    /// Its place in the chain, once sealed.
+    pub seq: Option<i64>,
+    pub hash: Option<String>,
 }

@@ -317,14 +317,22 @@ pub fn list(
     rows.into_iter().map(|row| Ok(DividendSummary { posting: posting_of(conn, &row)?, row })).collect()
 }
 
-/// The shares for the CSV export (`ReadPoints` over the village; its residents: 403).
-pub fn shares_for_export(conn: &mut DbConn, principal: &Principal, id: &str) -> Result<DividendView, PointsError> {
+/// The shares for the CSV export (`ReadPoints` over the village; its residents: 403). Every
+/// household's share leaves the system in it: the export is audited.
+pub fn shares_for_export(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<DividendView, PointsError> {
+    let principal = &caller.principal;
     let row = find(conn, id)?;
     let place = unit_place(conn, &row.org_unit_id)?;
     match principal.require(&place, Permission::ReadPoints) {
         Err(Denial::NotFound) if lives_in(conn, principal.subject(), &place)? => return Err(PointsError::Forbidden),
         other => other?,
     }
+    write_tx(conn, |conn| record(caller, conn, "points.dividend_exported", id, json!({}), now))?;
     let mut view = view(conn, principal, row, true)?;
     view.shares.sort_by(|a, b| a.household_name.cmp(&b.household_name).then(a.household_id.cmp(&b.household_id)));
     Ok(view)

@@ -258,12 +258,16 @@ fn person_ledger(
 
 /// One person's balance and ledger in a village, for staff reading points over it. Someone who
 /// neither holds an account there nor lives there is not found.
+/// A staff read of someone's ledger is a personal-data action: audited (the first page only,
+/// so paging through one ledger is one entry).
 pub fn person(
     conn: &mut DbConn,
     principal: &Principal,
+    origin: &Origin,
     unit_id: &str,
     user_id: &str,
     window: RowsWindow,
+    now: NaiveDateTime,
 ) -> Result<PersonLedger, PointsError> {
     let path = staff_over(conn, principal, unit_id, &[Permission::ReadPoints])?;
     let village = as_village(unit_id, path)?;
@@ -271,6 +275,11 @@ pub fn person(
     let places = residency::member_places(conn, user_id)?;
     if !has_account && !places.iter().any(|p| p.org_path.starts_with(&village.path)) {
         return Err(PointsError::NotFound);
+    }
+    if window.before.is_none() {
+        let entry =
+            origin.entry(Some(principal), "points.ledger_read", "user", user_id, json!({ "org_unit_id": village.id }));
+        write_tx(conn, |conn| crate::identity::audit::append(conn, &entry, now))?;
     }
     let name = users::names(conn, &[user_id.to_owned()])?.remove(user_id).unwrap_or_default();
     person_ledger(conn, &village.id, user_id, name, window)

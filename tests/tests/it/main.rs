@@ -5,6 +5,7 @@
 
 mod access;
 mod announcements;
+mod audit;
 mod auth;
 mod auth_races;
 mod bad_input;

@@ -19,6 +19,8 @@ pub struct AuditView {
     pub ip: Option<String>,
     pub request_id: Option<String>,
     pub created_at: String,
+    /// Its place in the hash chain; empty until the sealer (every few seconds) reaches it.
+    pub seq: Option<i64>,
 }
 
 impl From<AuditRow> for AuditView {
@@ -34,6 +36,7 @@ impl From<AuditRow> for AuditView {
             ip: r.ip,
             request_id: r.request_id,
             created_at: rfc3339(r.created_at),
+            seq: r.seq,
         }
     }
 }
@@ -51,4 +54,37 @@ pub struct AuditQuery {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+}
+
+/// The audit chain recomputed from its start.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditVerifyView {
+    /// Whether every sealed entry verifies and the chain ends at its recorded head.
+    pub intact: bool,
+    /// Sealed entries checked (up to the first break).
+    pub sealed: i64,
+    /// Entries appended but not yet sealed.
+    pub unsealed: i64,
+    /// The first break: `hash` (an entry edited), `sequence` (one deleted or inserted) or
+    /// `head` (the last ones cut off).
+    pub broken: Option<AuditBreakView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditBreakView {
+    /// The entry that fails (empty for `head`).
+    pub id: String,
+    pub seq: i64,
+    pub reason: String,
+}
+
+impl From<infra::identity::audit::Verification> for AuditVerifyView {
+    fn from(v: infra::identity::audit::Verification) -> Self {
+        Self {
+            intact: v.broken.is_none(),
+            sealed: v.sealed,
+            unsealed: v.unsealed,
+            broken: v.broken.map(|b| AuditBreakView { id: b.id, seq: b.seq, reason: b.reason.as_str().to_owned() }),
+        }
+    }
 }

@@ -236,6 +236,7 @@ async fn the_shares_as_csv_with_a_bom() {
     assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
     let bytes = res.bytes().await.unwrap();
+    assert_eq!(app.audited("points.dividend_exported", &id(&dividend)).await, 1, "an export is audited");
     assert_eq!(&bytes[..3], b"\xef\xbb\xbf", "a BOM");
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     let lines: Vec<&str> = text.lines().collect();

@@ -266,6 +266,7 @@ async fn balances_equal_the_ledger_and_base_points_post_once_per_version() {
     let (status, seen) = get(&app, &w.cadre_a.token, &format!("{person}?limit=5")).await;
     assert_eq!(status, StatusCode::OK, "{seen}");
     assert_eq!((seen["person"]["balance"].as_i64(), seen["items"].as_array().map(Vec::len)), (Some(5), Some(2)));
+    assert_eq!(app.audited("points.ledger_read", &alice.id).await, 1, "a staff read of a ledger is audited");
     assert_eq!(app.get_as(&cadre_b.token, &person).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.get_as(&carol.token, &person).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.get_as(&w.worker_a.token, &person).await.status(), StatusCode::FORBIDDEN);
