@@ -163,15 +163,10 @@ pub fn file(
             created_at: at,
             updated_at: at,
         };
+        // No audit entry: an entry's id is a UUIDv7 of the very millisecond, and sits in the
+        // log beside the filer's own entries (a phone bound, a login): it would time and place
+        // the filing. The report row itself, with its hour, is the record.
         diesel::insert_into(r::reports).values(&row).execute(conn)?;
-        let entry = audit::Entry {
-            action: "report.filed",
-            object_kind: "report",
-            object_id: &row.id,
-            details: json!({ "subject": row.subject }),
-            ..audit::Entry::default()
-        };
-        audit::append(conn, &entry, at)?;
         notify(conn, "report_received", &row, now)?;
         Ok(Filed { id: row.id, status: ReportStatus::Received, created_at: at, follow_up_code: follow_up_code.clone() })
     })
@@ -237,15 +232,8 @@ pub fn add(
             author_id: None,
             created_at: at,
         };
+        // Not audited, as filing is not: the entry's precise id would time the reporter.
         diesel::insert_into(crate::schema::report_messages::table).values(&message).execute(conn)?;
-        let entry = audit::Entry {
-            action: "report.added_to",
-            object_kind: "report",
-            object_id: &row.id,
-            details: json!({}),
-            ..audit::Entry::default()
-        };
-        audit::append(conn, &entry, at)?;
         notify(conn, "report_added_to", &row, now)?;
         queries::follow_up_of(conn, row)
     })
