@@ -72,6 +72,20 @@ pub struct Config {
     pub media_max_voice_bytes: usize,
     /// The `jurisdiction_id` this deployment answers to in Open311.
     pub open311_jurisdiction: String,
+    /// Anonymous reports: the key of the hash of (person, day) that counts a person's reports
+    /// (`YISHI_REPORT_SECRET`; in development a random one per start), and the follow-up code
+    /// attempts allowed per client address.
+    pub reports: ReportSettings,
+}
+
+/// Anonymous reports (举报).
+#[derive(Clone)]
+pub struct ReportSettings {
+    pub filer_secret: SecretString,
+    /// Whether `filer_secret` was generated at start (development only).
+    pub generated: bool,
+    /// Follow-up code attempts per client IP (`YISHI_LIMIT_REPORT_CODES_PER_IP_PER_HOUR`).
+    pub codes_per_ip: (u64, Duration),
 }
 
 /// Grid cases: deadlines, duplicate detection, the real-name rule.
@@ -272,6 +286,13 @@ impl Config {
             media_max_voice_bytes: usize::try_from(number("YISHI_MEDIA_MAX_VOICE_BYTES", 5 * 1024 * 1024)?)
                 .map_err(|_| invalid("YISHI_MEDIA_MAX_VOICE_BYTES", "too large"))?,
             open311_jurisdiction: get("YISHI_OPEN311_JURISDICTION").unwrap_or_else(|| "yishi.local".into()),
+            reports: ReportSettings {
+                generated: get("YISHI_REPORT_SECRET").is_none(),
+                filer_secret: SecretString::from(
+                    get("YISHI_REPORT_SECRET").unwrap_or_else(|| hex::encode(rand::random::<[u8; 32]>())),
+                ),
+                codes_per_ip: (number("YISHI_LIMIT_REPORT_CODES_PER_IP_PER_HOUR", 30)?, Duration::from_secs(3600)),
+            },
             demo_data: match get("YISHI_DEMO_DATA").as_deref() {
                 None | Some("auto") => mode == RunMode::Development,
                 Some("off") => false,
@@ -299,6 +320,9 @@ impl Config {
                 "WECHAT_APPID",
                 "production needs WECHAT_APPID and WECHAT_SECRET (the development WeChat is refused)",
             ));
+        }
+        if self.reports.generated || self.reports.filer_secret.expose_secret().len() < 32 {
+            return Err(invalid("YISHI_REPORT_SECRET", "production needs a secret of at least 32 characters"));
         }
         if let Some(password) = &self.bootstrap_admin_password {
             if password.expose_secret().chars().count() < 12 {
@@ -359,6 +383,11 @@ impl Config {
             ("YISHI_CASE_REQUIRE_PHONE", self.cases.require_phone.to_string()),
             ("YISHI_CASE_SATISFIED_MIN_RATING", self.cases.satisfied_from.value().to_string()),
             ("YISHI_OPEN311_JURISDICTION", self.open311_jurisdiction.clone()),
+            (
+                "YISHI_REPORT_SECRET",
+                if self.reports.generated { "(generated at start: development)" } else { "(set)" }.into(),
+            ),
+            ("YISHI_LIMIT_REPORT_CODES_PER_IP_PER_HOUR", self.reports.codes_per_ip.0.to_string()),
             ("YISHI_MATTER_TRIAGE_DAYS", self.deliberation.triage_days.to_string()),
             ("YISHI_MATTER_SOLICIT_MIN_DAYS", self.deliberation.solicit_min_days.to_string()),
             ("YISHI_MATTER_RATING_DAYS", self.deliberation.rating_days.to_string()),
@@ -400,9 +429,11 @@ mod tests {
         assert!(prod(&short).is_err());
         let long = "x".repeat(40);
         assert!(prod(&[("YISHI_JWT_SECRET", long.as_str())]).is_err(), "development WeChat must be refused");
-        let ok = [wechat[0], wechat[1], ("YISHI_JWT_SECRET", long.as_str())];
+        let no_report_secret = [wechat[0], wechat[1], ("YISHI_JWT_SECRET", long.as_str())];
+        assert!(prod(&no_report_secret).is_err(), "a generated report secret must be refused");
+        let ok = [wechat[0], wechat[1], ("YISHI_JWT_SECRET", long.as_str()), ("YISHI_REPORT_SECRET", long.as_str())];
         assert!(prod(&ok).is_ok());
-        assert!(prod(&[ok[0], ok[1], ok[2], ("YISHI_BOOTSTRAP_ADMIN_PASSWORD", "admin")]).is_err());
+        assert!(prod(&[ok[0], ok[1], ok[2], ok[3], ("YISHI_BOOTSTRAP_ADMIN_PASSWORD", "admin")]).is_err());
     }
 
     #[test]
@@ -438,9 +469,10 @@ mod tests {
             ("DATABASE_URL", "postgres://yishi:dbpw@db/yishi"),
             ("WECHAT_SECRET", "wxsecret"),
             ("YISHI_BOOTSTRAP_ADMIN_PASSWORD", "adminpw"),
+            ("YISHI_REPORT_SECRET", "report-filer-secret"),
         ]);
         let text = c.map(|c| format!("{:?} {:?}", c.summary(), c)).unwrap_or_default();
-        for secret in ["super-secret-jwt-value", "redispw", "dbpw", "wxsecret", "adminpw"] {
+        for secret in ["super-secret-jwt-value", "redispw", "dbpw", "wxsecret", "adminpw", "report-filer-secret"] {
             assert!(!text.contains(secret), "{secret} leaked: {text}");
         }
     }

@@ -23,6 +23,8 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
     "GET /open311/v2/requests/{file}",
     "GET /open311/v2/tokens/{file}",
     "GET /api/v1/org-units/{id}/matter-showcase",
+    "POST /api/v1/reports/follow-up",
+    "POST /api/v1/reports/follow-up/additions",
 ];
 
 #[derive(OpenApi)]

@@ -1160,12 +1160,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reports (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        subject -> Text,
+        body -> Text,
+        named_user_id -> Nullable<Text>,
+        named_name -> Nullable<Text>,
+        township_only -> Bool,
+        status -> Text,
+        follow_up_hash -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_messages (id) {
+        id -> Text,
+        report_id -> Text,
+        kind -> Text,
+        body -> Text,
+        status -> Nullable<Text>,
+        author_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_quota (filer_hash, slot) {
+        filer_hash -> Text,
+        slot -> BigInt,
+        day -> Date,
+    }
+}
+
 diesel::joinable!(points_rules -> points_rule_sets (rule_set_id));
 diesel::joinable!(points_ledger -> points_accounts (account_id));
 diesel::joinable!(points_orders -> points_items (item_id));
 diesel::joinable!(volunteer_team_members -> volunteer_teams (team_id));
 diesel::joinable!(service_hours -> service_sessions (session_id));
 diesel::joinable!(points_dividend_shares -> points_dividends (dividend_id));
+diesel::joinable!(report_messages -> reports (report_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
@@ -1252,4 +1289,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_hours,
     points_dividends,
     points_dividend_shares,
+    reports,
+    report_messages,
+    report_quota,
 );

@@ -601,3 +601,23 @@ mod tests {
         }
     }
 }
+
+impl From<infra::reports::ReportsError> for ApiError {
+    fn from(error: infra::reports::ReportsError) -> Self {
+        use infra::reports::ReportsError as E;
+        match error {
+            E::NotFound => Self::new(ErrorCode::NotFound),
+            E::Forbidden => Self::new(ErrorCode::Forbidden),
+            E::Invalid { field, reason } => Self::invalid_field(field, &reason),
+            // The day's reports are used up: try again tomorrow (Beijing).
+            E::DailyLimit => Self::new(ErrorCode::RateLimited)
+                .with_details(json!({ "limit": domain::reports::DAILY_LIMIT, "per": "day" })),
+            E::NotNow { to, status } => {
+                Self::new(ErrorCode::InvalidTransition).with_details(json!({ "action": to, "status": status }))
+            }
+            E::Corrupt(what) => Self::internal(what),
+            E::Db(e) => Self::from(infra::InfraError::from(e)),
+            E::Infra(e) => Self::from(e),
+        }
+    }
+}

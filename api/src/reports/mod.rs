@@ -1,6 +1,12 @@
-//! The reports feature over HTTP.
+//! The reports feature over HTTP: anonymous reports (举报) filed by residents, handled by the
+//! village's supervisory committee and the township, followed up with a code.
+
+pub mod reports;
+pub mod reports_dto;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// The feature's routes under `/api/v1`. Each part adds its own, in its own block.
-pub fn routes(_cfg: &mut ServiceConfig) {}
+pub fn routes(cfg: &mut ServiceConfig) {
+    reports::routes(cfg);
+}

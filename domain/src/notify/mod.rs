@@ -215,6 +215,12 @@ pub const TEMPLATES: &[Template] = &[
         title: "请为议题办理结果评议",
         body: "“{matter}”已办结，请在{closes_at}前评议。",
     },
+    Template {
+        kind: "report_received", title: "新的举报", body: "{village}收到一条新的举报，请及时处理。"
+    },
+    Template {
+        kind: "report_added_to", title: "举报补充材料", body: "{village}的一条举报有补充材料，请查看。"
+    },
 ];
 
 pub fn template(kind: &str) -> Result<&'static Template, DomainError> {

@@ -1,1 +1,4 @@
 //! reports: end-to-end tests.
+
+mod anonymity;
+mod limits;

@@ -1,0 +1,3 @@
+DROP TABLE report_quota;
+DROP TABLE report_messages;
+DROP TABLE reports;
