@@ -338,6 +338,7 @@ diesel::table! {
         poll_id -> Nullable<Text>,
         visit_id -> Nullable<Text>,
         points_entry_id -> Nullable<Text>,
+        notice_id -> Nullable<Text>,
     }
 }
 
@@ -1156,6 +1157,51 @@ diesel::joinable!(volunteer_team_members -> volunteer_teams (team_id));
 diesel::joinable!(service_hours -> service_sessions (session_id));
 diesel::joinable!(points_dividend_shares -> points_dividends (dividend_id));
 
+diesel::table! {
+    notices (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        is_public -> Bool,
+        posted_from -> Timestamp,
+        posted_to -> Timestamp,
+        status -> Text,
+        withdraw_reason -> Nullable<Text>,
+        withdrawn_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notice_objections (id) {
+        id -> Text,
+        notice_id -> Text,
+        objector_id -> Text,
+        reason -> Text,
+        status -> Text,
+        answer -> Nullable<Text>,
+        answered_by -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notice_board_codes (org_unit_id) {
+        org_unit_id -> Text,
+        scene -> Text,
+        mime -> Text,
+        image -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(notice_objections -> notices (notice_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     job_leases,
@@ -1240,4 +1286,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_hours,
     points_dividends,
     points_dividend_shares,
+    notices,
+    notice_objections,
+    notice_board_codes,
 );
