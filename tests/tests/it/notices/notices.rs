@@ -5,6 +5,7 @@
 
 use chrono::Duration;
 use diesel::prelude::*;
+use domain::clock::Clock;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use yishi_tests::fake_wechat::{self, CODE_PNG};
