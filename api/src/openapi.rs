@@ -25,6 +25,9 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
     "GET /api/v1/org-units/{id}/matter-showcase",
     "POST /api/v1/reports/follow-up",
     "POST /api/v1/reports/follow-up/additions",
+    "GET /api/v1/public/org-units/{id}/notices",
+    "GET /api/v1/public/notices/{id}",
+    "GET /api/v1/public/org-units/{id}/notices/code.png",
 ];
 
 #[derive(OpenApi)]

@@ -349,6 +349,7 @@ diesel::table! {
         poll_id -> Nullable<Text>,
         visit_id -> Nullable<Text>,
         points_entry_id -> Nullable<Text>,
+        notice_id -> Nullable<Text>,
     }
 }
 
@@ -1204,6 +1205,51 @@ diesel::joinable!(service_hours -> service_sessions (session_id));
 diesel::joinable!(points_dividend_shares -> points_dividends (dividend_id));
 diesel::joinable!(report_messages -> reports (report_id));
 
+diesel::table! {
+    notices (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        is_public -> Bool,
+        posted_from -> Timestamp,
+        posted_to -> Timestamp,
+        status -> Text,
+        withdraw_reason -> Nullable<Text>,
+        withdrawn_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notice_objections (id) {
+        id -> Text,
+        notice_id -> Text,
+        objector_id -> Text,
+        reason -> Text,
+        status -> Text,
+        answer -> Nullable<Text>,
+        answered_by -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notice_board_codes (org_unit_id) {
+        org_unit_id -> Text,
+        scene -> Text,
+        mime -> Text,
+        image -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(notice_objections -> notices (notice_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     job_leases,
@@ -1292,4 +1338,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     report_messages,
     report_quota,
+    notices,
+    notice_objections,
+    notice_board_codes,
 );

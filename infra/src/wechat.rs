@@ -110,6 +110,15 @@ impl WeChat {
         }
     }
 
+    /// A mini-program code (`wxacode.getUnlimited`) opening `page` with `scene`: the image's
+    /// content type and bytes. The development WeChat draws a plain placeholder PNG.
+    pub async fn unlimited_code(&self, scene: &str, page: &str) -> Result<(String, Vec<u8>), WeChatError> {
+        match self {
+            Self::Development => placeholder_code(scene).map(|png| ("image/png".to_owned(), png)),
+            Self::Real(real) => real.unlimited_code(scene, page).await,
+        }
+    }
+
     /// The phone number a `getPhoneNumber` code stands for.
     pub async fn phone_number(&self, code: &str) -> Result<String, WeChatError> {
         match self {
@@ -123,6 +132,22 @@ impl WeChat {
 /// `dev:<name>` logs in as that demo resident).
 pub fn dev_openid(name: &str) -> String {
     format!("dev-{}", hex::encode(&Sha256::digest(name.as_bytes())[..12]))
+}
+
+/// The development WeChat's stand-in for a mini-program code: a 43×43 PNG whose dark squares
+/// follow the scene's hash (not scannable; something to look at).
+fn placeholder_code(scene: &str) -> Result<Vec<u8>, WeChatError> {
+    let hash = Sha256::digest(scene.as_bytes());
+    let image = image::GrayImage::from_fn(43, 43, |x, y| {
+        let bit = (x / 5 + (y / 5) * 9) as usize;
+        let dark = hash.get(bit / 8 % 32).is_some_and(|b| b >> (bit % 8) & 1 == 1);
+        image::Luma([if dark { 0 } else { 255 }])
+    });
+    let mut png = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| WeChatError::Other { code: 0, message: format!("placeholder: {e}") })?;
+    Ok(png)
 }
 
 /// A subscribe message to send.
@@ -358,6 +383,51 @@ impl RealWeChat {
                 Some("risky") => Ok(Suggest::Risky),
                 other => Err(WeChatError::Other { code: 0, message: format!("unknown suggest {other:?}") }),
             };
+        }
+        Err(WeChatError::Other { code: 40001, message: "access token refused twice".into() })
+    }
+
+    /// `POST /wxa/getwxacodeunlimit`: the image itself on success (an `image/*` content type),
+    /// JSON `{errcode, errmsg}` on failure.
+    async fn unlimited_code(&self, scene: &str, page: &str) -> Result<(String, Vec<u8>), WeChatError> {
+        let body = serde_json::json!({ "scene": scene, "page": page, "check_path": false, "width": 430 });
+        let mut token = self.access_token(false).await?;
+        for attempt in 0..2 {
+            let mut url = self.url("/wxa/getwxacodeunlimit")?;
+            url.query_pairs_mut().append_pair("access_token", &token);
+            let response = self.client.post(url.clone()).json(&body).send().await.map_err(|e| {
+                let shown = redact_error(e);
+                tracing::warn!(url = %redact_url(&url), error = %shown, "WeChat unreachable");
+                WeChatError::Unavailable(shown)
+            })?;
+            let status = response.status();
+            if !status.is_success() {
+                tracing::warn!(url = %redact_url(&url), %status, "WeChat answered with an HTTP error");
+                return Err(WeChatError::Unavailable(format!("HTTP {status}")));
+            }
+            let mime = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| WeChatError::Unavailable(format!("unreadable answer: {}", redact_error(e))))?;
+            if mime.starts_with("image/") {
+                return Ok((mime, bytes.to_vec()));
+            }
+            let answer: Answer<serde_json::Value> = serde_json::from_slice(&bytes)
+                .map_err(|_| WeChatError::Unavailable("neither an image nor an error".into()))?;
+            match answer.errcode {
+                code if token_expired(code) && attempt == 0 => {
+                    self.forget_token(&token).await;
+                    token = self.access_token(true).await?;
+                }
+                0 => return Err(WeChatError::Other { code: 0, message: "no image".into() }),
+                code => return Err(classify(code, &answer.errmsg)),
+            }
         }
         Err(WeChatError::Other { code: 40001, message: "access token refused twice".into() })
     }

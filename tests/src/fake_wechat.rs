@@ -1,5 +1,5 @@
 //! A local stand-in for WeChat's server API, speaking its documented JSON: `jscode2session`,
-//! `stable_token`, `getuserphonenumber`, `subscribeMessage.send` and `msg_sec_check` (version 2),
+//! `stable_token`, `getuserphonenumber`, `subscribeMessage.send`, `msg_sec_check` (version 2) and `wxacode.getUnlimited`,
 //! with scripted errors and call counters.
 #![allow(
     clippy::disallowed_types,
@@ -40,6 +40,11 @@ pub struct FakeState {
     pub sec_delay_ms: std::sync::atomic::AtomicU64,
     /// Every `msg_sec_check` body received.
     pub sec_checks: Mutex<Vec<serde_json::Value>>,
+    /// `wxacode.getUnlimited` calls, and the errcodes the next ones answer with, in order.
+    pub code_calls: AtomicUsize,
+    pub code_script: Mutex<VecDeque<i64>>,
+    /// Every `wxacode.getUnlimited` body received.
+    pub code_requests: Mutex<Vec<serde_json::Value>>,
 }
 
 pub struct FakeWeChat {
@@ -86,6 +91,21 @@ impl FakeWeChat {
     /// The bodies `msg_sec_check` received.
     pub fn sec_checks(&self) -> Vec<serde_json::Value> {
         self.state.sec_checks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Scripts the next `wxacode.getUnlimited` answers: an errcode each.
+    pub fn script_codes(&self, answers: &[i64]) {
+        self.state.code_script.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend(answers);
+    }
+
+    /// How many `wxacode.getUnlimited` calls arrived.
+    pub fn code_calls(&self) -> usize {
+        self.state.code_calls.load(Ordering::SeqCst)
+    }
+
+    /// The bodies `wxacode.getUnlimited` received.
+    pub fn code_requests(&self) -> Vec<serde_json::Value> {
+        self.state.code_requests.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     pub fn stable_token_calls(&self) -> usize {
@@ -252,6 +272,41 @@ async fn msg_sec_check(
     }))
 }
 
+/// The image the fake's `wxacode.getUnlimited` answers with: a 1×1 PNG.
+pub const CODE_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0A, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00,
+    0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// `wxacode.getUnlimited` (`POST /wxa/getwxacodeunlimit`): `{scene, page, check_path, width…}`
+/// in; on success the image itself with an `image/*` content type, on failure JSON `{errcode,
+/// errmsg}` (a scene over 32 characters is 40169).
+async fn unlimited_code(
+    state: web::Data<FakeState>,
+    query: web::Query<TokenQuery>,
+    body: web::Json<serde_json::Value>,
+) -> HttpResponse {
+    let body = body.into_inner();
+    state.code_calls.fetch_add(1, Ordering::SeqCst);
+    state.code_requests.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(body.clone());
+    let known = state.issued.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&query.access_token);
+    let expired = state.expired.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&query.access_token);
+    if !known || expired {
+        return error(40001, "invalid credential, access_token is invalid or not latest");
+    }
+    if let Some(code) = state.code_script.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop_front() {
+        return error(code, "scripted");
+    }
+    match body["scene"].as_str() {
+        Some(scene) if !scene.is_empty() && scene.len() <= 32 => {
+            HttpResponse::Ok().content_type("image/png").body(CODE_PNG)
+        }
+        _ => error(40169, "invalid length for scene"),
+    }
+}
+
 /// Starts the fake on a free port.
 ///
 /// # Panics
@@ -269,6 +324,7 @@ pub async fn start() -> FakeWeChat {
             .route("/wxa/business/getuserphonenumber", web::post().to(phone_number))
             .route("/cgi-bin/message/subscribe/send", web::post().to(subscribe_send))
             .route("/wxa/msg_sec_check", web::post().to(msg_sec_check))
+            .route("/wxa/getwxacodeunlimit", web::post().to(unlimited_code))
     })
     .workers(2)
     .disable_signals()

@@ -98,6 +98,8 @@ error_codes! {
     HouseholdVoted = "household_voted": CONFLICT, "您家已有成员投过票（每户一票）", "Another member of your household has voted (one vote per household)";
     RemindedRecently = "reminded_recently": CONFLICT, "一小时内已提醒过，请稍后再试", "The electorate was reminded less than an hour ago";
     MatterHasPoll = "matter_has_poll": CONFLICT, "该议题已有一项进行中的表决", "The matter has a poll already (cancel it to put another)";
+    OutsidePostingPeriod = "outside_posting_period": UNPROCESSABLE_ENTITY, "不在公示期内，不能提出异议", "Objections are taken only within the notice's posting period";
+    WechatCodeFailed = "wechat_code_failed": BAD_GATEWAY, "微信未能生成小程序码，请稍后再试", "WeChat did not produce the mini-program code; retry later";
     SubmissionsClosed = "submissions_closed": CONFLICT, "不在点子征集时间内", "The contest is not taking ideas now";
     NotOnRoll = "not_on_roll": FORBIDDEN, "您不在本次投票的选民名单中", "You are not on this poll's roll";
     InsufficientPoints = "insufficient_points": CONFLICT, "积分不足", "Not enough points";
@@ -445,6 +447,36 @@ impl From<infra::points::PointsError> for ApiError {
             }
             E::OutOfStock => Self::new(ErrorCode::OutOfStock),
             E::NoRules => Self::new(ErrorCode::NoPointsRules),
+            E::Identity(e) => Self::from(e),
+            E::Corrupt(what) => Self::internal(what),
+            E::Db(e) => Self::from(infra::InfraError::from(e)),
+            E::Infra(e) => Self::from(e),
+        }
+    }
+}
+
+impl From<infra::notices::NoticeError> for ApiError {
+    fn from(error: infra::notices::NoticeError) -> Self {
+        use domain::notices::notices::NoticeRefusal;
+        use infra::notices::NoticeError as E;
+        match error {
+            E::NotFound => Self::new(ErrorCode::NotFound),
+            E::Forbidden => Self::new(ErrorCode::Forbidden),
+            E::Invalid { field, reason } => Self::invalid_field(field, &reason),
+            E::Duplicate => Self::new(ErrorCode::AlreadyDone),
+            E::Refused { action, refusal: NoticeRefusal::OutsidePeriod } => {
+                Self::new(ErrorCode::OutsidePostingPeriod).with_details(json!({ "action": action }))
+            }
+            E::Refused { action, refusal } => {
+                let status = match refusal {
+                    NoticeRefusal::Withdrawn => "withdrawn",
+                    _ => "period_started",
+                };
+                Self::new(ErrorCode::InvalidTransition).with_details(json!({ "action": action, "status": status }))
+            }
+            E::Answered => Self::new(ErrorCode::InvalidTransition)
+                .with_details(json!({ "action": "answer", "status": "answered" })),
+            E::WeChat(cause) => Self::new(ErrorCode::WechatCodeFailed).with_cause(cause),
             E::Identity(e) => Self::from(e),
             E::Corrupt(what) => Self::internal(what),
             E::Db(e) => Self::from(infra::InfraError::from(e)),

@@ -1,6 +1,12 @@
 //! The notices feature over HTTP.
 
+#[allow(clippy::module_inception, reason = "the feature's notices beside its board and documents")]
+pub mod notices;
+pub mod notices_dto;
+
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// The feature's routes under `/api/v1`. Each part adds its own, in its own block.
-pub fn routes(_cfg: &mut ServiceConfig) {}
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.configure(notices::routes);
+}

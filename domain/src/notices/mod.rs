@@ -3,3 +3,6 @@
 //! duties, the small-powers list, the notices, who supervises, the village's results), with the
 //! village's own rules and lists as versioned public documents. `infra::notices` stores them and
 //! `api::notices` serves them.
+
+#[allow(clippy::module_inception, reason = "the feature's notices beside its board and documents")]
+pub mod notices;

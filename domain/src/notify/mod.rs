@@ -134,6 +134,16 @@ pub const TEMPLATES: &[Template] = &[
         body: "“{team}”{served_on}的志愿服务“{title}”{outcome}。",
     },
     Template {
+        kind: "notice_objected",
+        title: "公示收到异议",
+        body: "您发布的公示“{title}”收到一条异议，请及时答复。",
+    },
+    Template {
+        kind: "notice_objection_answered",
+        title: "异议已答复",
+        body: "您对公示“{title}”提出的异议{decision}：{answer}",
+    },
+    Template {
         kind: "points_dividend",
         title: "积分分红公示",
         body: "“{title}”已公示：您家{points}分，分得{yuan}元，公示期至{ends_at}。",

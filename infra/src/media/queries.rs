@@ -32,7 +32,12 @@ pub fn is_own(principal: &Principal, row: &MediaRow) -> bool {
 /// (the cases, deliberation, voting or grid-work feature decides), or a grid's WeChat-group QR image; else not found.
 pub fn readable(conn: &mut DbConn, principal: &Principal, id: &MediaId) -> Result<MediaRow, MediaError> {
     let row = find(conn, id.as_str())?.ok_or(MediaError::NotFound)?;
-    if !is_own(principal, &row) {
+    if let (false, Some(notice_id)) = (is_own(principal, &row), &row.notice_id) {
+        // A notice's attachment: seen by whoever may read the notice.
+        if !crate::notices::notices::may_read(conn, Some(principal), notice_id)? {
+            return Err(MediaError::NotFound);
+        }
+    } else if !is_own(principal, &row) {
         let seen = match (&row.case_id, &row.matter_id, &row.poll_id, &row.visit_id) {
             (Some(case_id), ..) => crate::cases::queries::may_see(conn, principal, case_id)?,
             (None, Some(matter_id), ..) => crate::deliberation::queries::may_see(conn, principal, matter_id)?,
@@ -74,4 +79,17 @@ pub fn of_points_entries(conn: &mut DbConn, entry_ids: &[String]) -> Result<Vec<
         .order(m::id.asc())
         .load(conn)?;
     Ok(rows.into_iter().filter_map(|(entry, id)| entry.map(|e| (e, id))).collect())
+}
+
+/// The ids of the uploads attached to these notices, oldest first, as (notice id, media id).
+pub fn of_notices(conn: &mut DbConn, notice_ids: &[String]) -> Result<Vec<(String, String)>, DieselError> {
+    if notice_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(Option<String>, String)> = m::media
+        .filter(m::notice_id.eq_any(notice_ids.to_vec()))
+        .select((m::notice_id, m::id))
+        .order(m::id.asc())
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(notice, id)| notice.map(|n| (n, id))).collect())
 }

@@ -26,16 +26,19 @@ pub struct MediaRow {
     pub visit_id: Option<String>,
     /// The points claim it is evidence for.
     pub points_entry_id: Option<String>,
+    /// The notice (阳光村务) it is attached to.
+    pub notice_id: Option<String>,
 }
 
 impl MediaRow {
-    /// Whether it belongs to nothing yet (a case, a matter, a poll, a visit or a points claim).
+    /// Whether it belongs to nothing yet (a case, a matter, a poll, a visit, a points claim or a notice).
     pub fn is_free(&self) -> bool {
         self.case_id.is_none()
             && self.matter_id.is_none()
             && self.poll_id.is_none()
             && self.visit_id.is_none()
             && self.points_entry_id.is_none()
+            && self.notice_id.is_none()
     }
 }
 

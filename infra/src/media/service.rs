@@ -36,6 +36,7 @@ pub fn store(
         poll_id: None,
         visit_id: None,
         points_entry_id: None,
+        notice_id: None,
     };
     files.put(&row.id, &upload.bytes).map_err(|e| MediaError::Files(e.to_string()))?;
     rows::insert(conn, &row)?;
@@ -149,4 +150,39 @@ pub fn attach_to_points_entry(
     )
     .set(m::points_entry_id.eq(entry_id))
     .execute(conn)
+}
+
+/// Attaches uploads of `owners` to a notice (its attachments), in the caller's transaction: free
+/// ones, or ones this notice holds already (an edit keeps them). Returns how many of `ids` it
+/// holds.
+pub fn attach_to_notice(
+    conn: &mut DbConn,
+    ids: &[String],
+    owners: &[&str],
+    notice_id: &str,
+) -> Result<usize, DieselError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let owners: Vec<String> = owners.iter().map(|s| (*s).to_owned()).collect();
+    diesel::update(
+        m::media
+            .filter(m::id.eq_any(ids.to_vec()))
+            .filter(m::case_id.is_null())
+            .filter(m::matter_id.is_null())
+            .filter(m::poll_id.is_null())
+            .filter(m::visit_id.is_null())
+            .filter(m::points_entry_id.is_null())
+            .filter(m::notice_id.is_null().and(m::owner_id.eq_any(owners)).or(m::notice_id.eq(notice_id))),
+    )
+    .set(m::notice_id.eq(notice_id))
+    .execute(conn)
+}
+
+/// Lets go of a notice's uploads not in `keep` (an edit that dropped them), in the caller's
+/// transaction.
+pub fn detach_from_notice(conn: &mut DbConn, keep: &[String], notice_id: &str) -> Result<usize, DieselError> {
+    diesel::update(m::media.filter(m::notice_id.eq(notice_id)).filter(m::id.ne_all(keep.to_vec())))
+        .set(m::notice_id.eq(None::<String>))
+        .execute(conn)
 }
