@@ -3,3 +3,7 @@
 //! duties, the small-powers list, the notices, who supervises, the village's results), with the
 //! village's own rules and lists as versioned public documents. `infra::notices` stores them and
 //! `api::notices` serves them.
+
+pub mod board;
+pub mod documents;
+pub mod powers;
