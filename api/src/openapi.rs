@@ -23,6 +23,9 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
     "GET /open311/v2/requests/{file}",
     "GET /open311/v2/tokens/{file}",
     "GET /api/v1/org-units/{id}/matter-showcase",
+    "GET /api/v1/public/org-units/{id}/board",
+    "GET /api/v1/public/org-units/{id}/board/documents",
+    "GET /public/villages/{id}",
 ];
 
 #[derive(OpenApi)]

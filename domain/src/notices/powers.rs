@@ -30,9 +30,10 @@ fn invalid(field: &'static str, reason: &'static str) -> DomainError {
     DomainError::Invalid { field, reason }
 }
 
-/// Whether `text` (trimmed) has `min..=max` characters and no control characters but newlines.
+/// Whether `text` has at most `max` characters, at least `min` once trimmed, and no control
+/// characters but newline and tab.
 pub fn fits(text: &str, min: usize, max: usize) -> bool {
-    (min..=max).contains(&text.trim().chars().count()) && crate::text::is_plain(text)
+    text.trim().chars().count() >= min && text.chars().count() <= max && crate::text::is_plain(text)
 }
 
 /// Checks one power: a name, a category and who exercises it (1 to 60 characters each), 1 to

@@ -1,1 +1,3 @@
 //! notices: end-to-end tests.
+
+mod board;
