@@ -606,15 +606,33 @@ fn demo_board(
     let who = |name: &str| staff.iter().find(|(u, _)| *u == name).map(|(_, id)| id.clone()).unwrap_or_default();
     let by = who("demo-cadre");
     let posts = [
-        ("demo-cadre", "村党组织书记、村委会主任", "主持村党组织和村委会全面工作，负责村级重大事项决策“四议两公开”", "13807381234", 1),
-        ("demo-council", "村委会委员（民生）", "负责低保、养老、医保等民生事项办理和村民议事会日常工作", "13907385678", 2),
+        (
+            "demo-cadre",
+            "村党组织书记、村委会主任",
+            "主持村党组织和村委会全面工作，负责村级重大事项决策“四议两公开”",
+            "13807381234",
+            1,
+        ),
+        (
+            "demo-council",
+            "村委会委员（民生）",
+            "负责低保、养老、医保等民生事项办理和村民议事会日常工作",
+            "13907385678",
+            2,
+        ),
         ("demo-gridleader", "网格长", "负责全村网格事项收集、走访和矛盾纠纷排查调处", "13607382468", 3),
     ];
     for (user, title, duties, phone, position) in posts {
-        let draft = CadrePostDraft::parse(who(user), title, duties, Some(phone.to_owned()), position).map_err(demo_error)?;
+        let draft =
+            CadrePostDraft::parse(who(user), title, duties, Some(phone.to_owned()), position).map_err(demo_error)?;
         board::insert_post(conn, village, &by, &draft, now).map_err(demo_error)?;
     }
-    let committee = SupervisionDraft::parse("塘湾村村务监督委员会", Some("0738-6821234".to_owned()), "村部二楼监委会办公室，每周一、四上午接待").map_err(demo_error)?;
+    let committee = SupervisionDraft::parse(
+        "塘湾村村务监督委员会",
+        Some("0738-6821234".to_owned()),
+        "村部二楼监委会办公室，每周一、四上午接待",
+    )
+    .map_err(demo_error)?;
     board::seed_supervision(conn, village, &by, &committee, now).map_err(demo_error)?;
     let power = |name: &str, category: &str, by: &str, steps: &[&str], basis: &str| Power {
         name: name.to_owned(),
@@ -645,7 +663,13 @@ fn demo_board(
             &["经办人提供票据", "村主任审核", "监委会审签", "镇三资中心记账", "每月公开"],
             "农村集体财务管理规定",
         ),
-        power("低保申请初审", "便民服务", "村委会", &["村民申请", "入户调查", "村民代表评议", "公示七天", "报镇审核"], "社会救助暂行办法"),
+        power(
+            "低保申请初审",
+            "便民服务",
+            "村委会",
+            &["村民申请", "入户调查", "村民代表评议", "公示七天", "报镇审核"],
+            "社会救助暂行办法",
+        ),
     ];
     let drafts = [
         DocumentDraft::parse(DocumentKind::SmallPowers, "塘湾村小微权力清单（2026年版）", "", powers).map_err(demo_error)?,

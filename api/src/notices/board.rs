@@ -145,7 +145,10 @@ pub async fn public_board(state: web::Data<AppState>, id: web::Path<OrgUnitId>) 
     responses((status = 200, content_type = "text/html", body = String), (status = 404, body = ErrorBody)),
 )]
 #[get("/public/villages/{id}")]
-pub async fn public_village_page(state: web::Data<AppState>, id: web::Path<OrgUnitId>) -> Result<HttpResponse, ApiError> {
+pub async fn public_village_page(
+    state: web::Data<AppState>,
+    id: web::Path<OrgUnitId>,
+) -> Result<HttpResponse, ApiError> {
     let (unit, month) = (id.into_inner(), last_month(&state));
     let board = state.db.run(move |conn| board::public_board(conn, unit.as_str(), month)).await?;
     let page = super::board_html::render(&BoardView::from(board)).into_string();

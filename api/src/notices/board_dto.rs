@@ -278,7 +278,12 @@ impl From<Board> for BoardView {
             cadres: b
                 .posts
                 .into_iter()
-                .map(|p| BoardCadreView { name: p.name, title: p.title, duties: p.duties, phone_masked: p.phone_masked })
+                .map(|p| BoardCadreView {
+                    name: p.name,
+                    title: p.title,
+                    duties: p.duties,
+                    phone_masked: p.phone_masked,
+                })
                 .collect(),
             small_powers,
             documents: b

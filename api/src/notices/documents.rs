@@ -13,7 +13,9 @@ use infra::notices::board_rows::DocumentRow;
 use infra::notices::documents;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::documents_dto::{BoardDocumentBody, BoardDocumentPage, BoardDocumentQuery, BoardDocumentView, BoardSubmitToVoteBody};
+use super::documents_dto::{
+    BoardDocumentBody, BoardDocumentPage, BoardDocumentQuery, BoardDocumentView, BoardSubmitToVoteBody,
+};
 use crate::auth::Auth;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::idempotency;
@@ -158,7 +160,8 @@ pub async fn public_board_documents(
     let (unit, limit) = (id.into_inner(), PageLimit::parse(query.limit)?);
     let kind = query.kind.as_deref().map(DocumentKind::parse).transpose()?;
     let before = query.cursor.as_ref().map(|c| state.cursors.decode::<String>("board_documents", c)).transpose()?;
-    let rows = state.db.run(move |conn| documents::public_history(conn, unit.as_str(), kind, before, limit.probe())).await?;
+    let rows =
+        state.db.run(move |conn| documents::public_history(conn, unit.as_str(), kind, before, limit.probe())).await?;
     let page = Page::from_probe(rows, limit, &state.cursors, "board_documents", |r: &DocumentRow| r.id.clone())?;
     let items = page.items.into_iter().map(BoardDocumentView::try_from).collect::<Result<_, _>>()?;
     Ok(HttpResponse::Ok().json(BoardDocumentPage { items, next_cursor: page.next_cursor }))

@@ -13,7 +13,8 @@ use crate::http::error::ApiError;
 use crate::http::support::rfc3339;
 
 fn kind_schema() -> Object {
-    let values: Vec<serde_json::Value> = DocumentKind::ALL.iter().map(|k| serde_json::Value::from(k.as_str())).collect();
+    let values: Vec<serde_json::Value> =
+        DocumentKind::ALL.iter().map(|k| serde_json::Value::from(k.as_str())).collect();
     ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values)).build()
 }
 

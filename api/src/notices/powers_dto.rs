@@ -42,7 +42,13 @@ pub struct BoardPowerBody {
 
 impl From<BoardPowerBody> for Power {
     fn from(body: BoardPowerBody) -> Self {
-        Power { name: body.name, category: body.category, exercised_by: body.exercised_by, steps: body.steps, basis: body.basis }
+        Power {
+            name: body.name,
+            category: body.category,
+            exercised_by: body.exercised_by,
+            steps: body.steps,
+            basis: body.basis,
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use domain::identity::principal::Principal;
-use domain::identity::roles::{Permission, Place, Role};
+use domain::identity::roles::{Denial, Permission, Place, Role};
 use domain::notices::board::{public_phone, CadrePostDraft, CadrePostId, SupervisionDraft, MAX_POSTS};
 use domain::notices::powers::Power;
 use domain::stats::figures::{Month, MonthlyFigures};
@@ -76,13 +76,24 @@ pub fn village(conn: &mut DbConn, unit_id: &str) -> Result<(OrgUnitRow, Place), 
     Ok((unit, Place::in_org(path)))
 }
 
+/// Whether a person lives at or below `place` (an approved residency there).
+fn lives_in(conn: &mut DbConn, user_id: &str, place: &Place) -> Result<bool, BoardError> {
+    let homes = crate::identity::queries::residency::member_places(conn, user_id)?;
+    Ok(homes.iter().any(|home| home.org_path.starts_with(&place.org_path)))
+}
+
 /// A village whose board the caller keeps (`PostNotices`; 404 outside every scope, 403 without
-/// the permission). A unit that is not a village is refused as invalid to those who see it.
+/// the permission, as for a resident of the village). A unit that is not a village is refused as invalid to those who see it.
 pub fn kept_village(conn: &mut DbConn, principal: &Principal, unit_id: &str) -> Result<Place, BoardError> {
     let unit = crate::identity::queries::org::find_unit(conn, unit_id)?.ok_or(BoardError::NotFound)?;
     let path = crate::identity::queries::org::unit_path(conn, unit_id)?.ok_or(BoardError::NotFound)?;
     let place = Place::in_org(path);
-    principal.require(&place, Permission::PostNotices)?;
+    match principal.require(&place, Permission::PostNotices) {
+        Ok(()) => {}
+        // A resident of the village sees its board: refused, not hidden.
+        Err(Denial::NotFound) if lives_in(conn, principal.subject(), &place)? => return Err(BoardError::Forbidden),
+        Err(denial) => return Err(denial.into()),
+    }
     if unit.kind != "village" {
         return Err(BoardError::invalid("org_unit_id", "a village"));
     }
@@ -110,8 +121,12 @@ fn serves_in(conn: &mut DbConn, person_id: &str, village: &Place) -> Result<bool
     if grants.iter().any(|g| g.org_path.starts_with(&village.org_path)) {
         return Ok(true);
     }
-    let serves: Option<Option<String>> =
-        u::users.filter(u::id.eq(person_id)).filter(u::deleted_at.is_null()).select(u::serves_unit_id).first(conn).optional()?;
+    let serves: Option<Option<String>> = u::users
+        .filter(u::id.eq(person_id))
+        .filter(u::deleted_at.is_null())
+        .select(u::serves_unit_id)
+        .first(conn)
+        .optional()?;
     let Some(unit) = serves.flatten() else { return Ok(false) };
     let path = crate::identity::queries::org::unit_path(conn, &unit)?.unwrap_or_default();
     Ok(path.starts_with(&village.org_path))
@@ -220,8 +235,9 @@ pub fn set_supervision(
             updated_by: caller.principal.user_id.clone(),
             updated_at: now,
         };
-        let inserted =
-            crate::db::insert_unique(conn, |conn| diesel::insert_into(sv::board_supervision).values(&row).execute(conn))?;
+        let inserted = crate::db::insert_unique(conn, |conn| {
+            diesel::insert_into(sv::board_supervision).values(&row).execute(conn)
+        })?;
         if inserted == crate::db::Inserted::Duplicate {
             diesel::update(sv::board_supervision.filter(sv::org_unit_id.eq(unit_id))).set(&row).execute(conn)?;
         }
@@ -310,7 +326,8 @@ pub fn public_board(conn: &mut DbConn, unit_id: &str, month: Month) -> Result<Bo
         Some(doc) => Some((doc.clone(), super::powers::of_document(doc)?)),
         None => None,
     };
-    let units: Vec<String> = crate::identity::queries::org::subtree(conn, &village.path)?.into_iter().map(|u| u.id).collect();
+    let units: Vec<String> =
+        crate::identity::queries::org::subtree(conn, &village.path)?.into_iter().map(|u| u.id).collect();
     let holders =
         crate::identity::queries::grants::holders(conn, "org_unit", &units, &[Role::Supervisor.as_str().to_owned()])?;
     let supervisors: Vec<(String, Option<String>)> = u::users
@@ -319,8 +336,11 @@ pub fn public_board(conn: &mut DbConn, unit_id: &str, month: Month) -> Result<Bo
         .order(u::id.asc())
         .select((u::display_name, u::phone))
         .load(conn)?;
-    let committee =
-        sv::board_supervision.filter(sv::org_unit_id.eq(unit_id)).select(SupervisionRow::as_select()).first(conn).optional()?;
+    let committee = sv::board_supervision
+        .filter(sv::org_unit_id.eq(unit_id))
+        .select(SupervisionRow::as_select())
+        .first(conn)
+        .optional()?;
     Ok(Board {
         notices: notices_for(conn, unit_id)?,
         figures: figures_for(conn, unit_id, month)?,

@@ -4,6 +4,7 @@
 //! no row written); the page escaping what staff wrote.
 
 use diesel::prelude::*;
+use domain::clock::Clock;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use yishi_tests::world::Account;
@@ -45,26 +46,25 @@ fn rules_doc(title: &str) -> Value {
 async fn published(app: &TestApp, cadre: &Account, village: &str, doc: Value) -> Value {
     let (status, draft) = post(app, &cadre.token, &format!("/api/v1/org-units/{village}/board/documents"), doc).await;
     assert_eq!((status, draft["status"].as_str()), (StatusCode::CREATED, Some("draft")), "{draft}");
-    let (status, doc) = post(app, &cadre.token, &format!("/api/v1/board/documents/{}/publish", id(&draft)), json!({})).await;
+    let (status, doc) =
+        post(app, &cadre.token, &format!("/api/v1/board/documents/{}/publish", id(&draft)), json!({})).await;
     assert_eq!((status, doc["status"].as_str()), (StatusCode::OK, Some("in_force")), "{doc}");
     doc
 }
 
-fn count(app: &TestApp, table: &'static str) -> impl std::future::Future<Output = i64> + '_ {
-    async move {
-        app.state
-            .db
-            .run(move |conn| -> Result<i64, diesel::result::Error> {
-                use infra::testing::schema::{board_cadre_posts as p, board_documents as d, board_supervision as s};
-                match table {
-                    "posts" => p::table.count().get_result(conn),
-                    "documents" => d::table.count().get_result(conn),
-                    _ => s::table.count().get_result(conn),
-                }
+async fn count(app: &TestApp, table: &'static str) -> i64 {
+    app.state
+        .db
+        .run(move |conn| -> Result<i64, infra::InfraError> {
+            use infra::testing::schema::{board_cadre_posts as p, board_documents as d, board_supervision as s};
+            Ok(match table {
+                "posts" => p::table.count().get_result(conn)?,
+                "documents" => d::table.count().get_result(conn)?,
+                _ => s::table.count().get_result(conn)?,
             })
-            .await
-            .unwrap_or_else(|e| panic!("counting {table}: {e}"))
-    }
+        })
+        .await
+        .unwrap_or_else(|e| panic!("counting {table}: {e}"))
 }
 
 #[tokio::test]
@@ -77,10 +77,13 @@ async fn the_board_is_public_with_every_section_filled() {
     assert_eq!(res.status(), StatusCode::CREATED);
 
     let post_body = json!({ "person_id": w.cadre_a.id, "title": "村党组织书记", "duties": "主持村党组织全面工作", "phone": "13812348888", "position": 1 });
-    let (status, created) = post(&app, &w.cadre_a.token, &format!("/api/v1/org-units/{village}/board/cadre-posts"), post_body.clone()).await;
+    let (status, created) =
+        post(&app, &w.cadre_a.token, &format!("/api/v1/org-units/{village}/board/cadre-posts"), post_body.clone())
+            .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["phone_masked"], "138****8888");
-    let again = post(&app, &w.cadre_a.token, &format!("/api/v1/org-units/{village}/board/cadre-posts"), post_body).await;
+    let again =
+        post(&app, &w.cadre_a.token, &format!("/api/v1/org-units/{village}/board/cadre-posts"), post_body).await;
     assert_eq!(again.0, StatusCode::CONFLICT, "the same post twice: {}", again.1);
     let committee = json!({ "committee": "杨家村村务监督委员会", "phone": "0738-5551234", "address": "村部二楼" });
     let res = app.put(&w.cadre_a.token, &format!("/api/v1/org-units/{village}/board/supervision"), committee).await;
@@ -108,7 +111,15 @@ async fn the_board_is_public_with_every_section_filled() {
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.headers()["content-type"].to_str().unwrap_or_default().starts_with("text/html"));
     let html = page.text().await.unwrap_or_default();
-    for shown in ["干部亮职", "村党组织书记", "138****8888", "村级工程项目", "杨家村村规民约", "杨家村村务监督委员会", "清廉亮效"] {
+    for shown in [
+        "干部亮职",
+        "村党组织书记",
+        "138****8888",
+        "村级工程项目",
+        "杨家村村规民约",
+        "杨家村村务监督委员会",
+        "清廉亮效",
+    ] {
         assert!(html.contains(shown), "the page shows {shown}");
     }
     assert!(!html.contains("13812348888"));
@@ -149,7 +160,10 @@ async fn hold_vote(app: &TestApp, cadre: &Account, poll: &str, voters: &[Account
 async fn rules_in_force(app: &TestApp, village: &str) -> Value {
     let (status, board) = public(app, &format!("/api/v1/public/org-units/{village}/board")).await;
     assert_eq!(status, StatusCode::OK);
-    board["documents"].as_array().and_then(|d| d.iter().find(|d| d["kind"] == "village_rules").cloned()).unwrap_or_default()
+    board["documents"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["kind"] == "village_rules").cloned())
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -168,7 +182,11 @@ async fn a_version_tied_to_a_poll_comes_into_force_only_when_the_poll_passes() {
     // Version 2 tied to a vote that passes: in force once the poll is published.
     let (_, v2) = post(&app, &w.cadre_a.token, &documents, rules_doc("村规民约（2026）")).await;
     let submit = format!("/api/v1/board/documents/{}/submit-to-vote", id(&v2));
-    assert_invalid_field(app.post(Some(&w.cadre_a.token), &submit, json!({ "poll_id": domain::new_id() })).await, "poll_id").await;
+    assert_invalid_field(
+        app.post(Some(&w.cadre_a.token), &submit, json!({ "poll_id": domain::new_id() })).await,
+        "poll_id",
+    )
+    .await;
     let poll = motion(&app, &w.cadre_a, village).await;
     let (status, pending) = post(&app, &w.cadre_a.token, &submit, json!({ "poll_id": poll })).await;
     assert_eq!((status, pending["status"].as_str()), (StatusCode::OK, Some("pending_vote")), "{pending}");
@@ -188,14 +206,23 @@ async fn a_version_tied_to_a_poll_comes_into_force_only_when_the_poll_passes() {
 
     // The history: version 2 in force, version 1 superseded and still readable; no draft, no
     // rejected version in public.
-    let (status, history) = public(&app, &format!("/api/v1/public/org-units/{village}/board/documents?kind=village_rules")).await;
+    let (status, history) =
+        public(&app, &format!("/api/v1/public/org-units/{village}/board/documents?kind=village_rules")).await;
     assert_eq!(status, StatusCode::OK, "{history}");
     let seen: Vec<(i64, String)> = history["items"]
         .as_array()
-        .map(|items| items.iter().map(|d| (d["version"].as_i64().unwrap_or(0), d["status"].as_str().unwrap_or("").to_owned())).collect())
+        .map(|items| {
+            items
+                .iter()
+                .map(|d| (d["version"].as_i64().unwrap_or(0), d["status"].as_str().unwrap_or("").to_owned()))
+                .collect()
+        })
         .unwrap_or_default();
     assert_eq!(seen, vec![(2, "in_force".to_owned()), (1, "superseded".to_owned())]);
-    assert_eq!(post(&app, &w.cadre_a.token, &format!("/api/v1/board/documents/{}/publish", id(&v2)), json!({})).await.0, StatusCode::CONFLICT);
+    assert_eq!(
+        post(&app, &w.cadre_a.token, &format!("/api/v1/board/documents/{}/publish", id(&v2)), json!({})).await.0,
+        StatusCode::CONFLICT
+    );
 }
 
 #[tokio::test]
@@ -204,7 +231,10 @@ async fn only_the_villages_keepers_edit_its_board_and_bad_input_writes_nothing()
     let w = app.world().await;
     let village = &w.village_a;
     let cadre_b = app.staff(&w.admin, "cadre-b", &w.village_b).await;
-    assert_eq!(app.grant(&w.admin, &cadre_b.id, "village_cadre", "org_unit", &w.village_b).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.grant(&w.admin, &cadre_b.id, "village_cadre", "org_unit", &w.village_b).await.status(),
+        StatusCode::CREATED
+    );
     let resident = app.member("br-1", village, &w.cadre_a.token).await;
     let posts = format!("/api/v1/org-units/{village}/board/cadre-posts");
     let documents = format!("/api/v1/org-units/{village}/board/documents");
@@ -224,7 +254,13 @@ async fn only_the_villages_keepers_edit_its_board_and_bad_input_writes_nothing()
     let delete = app.client.delete(app.url(&format!("/api/v1/board/cadre-posts/{}", id(&post_a))));
     let res = delete.bearer_auth(&cadre_b.token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let res = app.client.get(app.url(&format!("/api/v1/board/documents/{}", id(&doc)))).bearer_auth(&resident.token).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url(&format!("/api/v1/board/documents/{}", id(&doc))))
+        .bearer_auth(&resident.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let (posts_before, documents_before) = (count(&app, "posts").await, count(&app, "documents").await);
 
