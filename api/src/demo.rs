@@ -188,8 +188,10 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
                 ("demo-gridworker", "网格员", Role::GridWorker, ScopeKind::Grid, group_one_grid),
                 ("demo-volunteer", "志愿者", Role::Volunteer, ScopeKind::Grid, group_one_grid),
             ];
+            let mut staff_ids: Vec<(&str, String)> = Vec::new();
             for (username, display_name, role, scope_kind, scope_id) in staff {
                 let id = domain::new_id();
+                staff_ids.push((username, id.clone()));
                 service::users::insert(
                     conn,
                     &rows::NewUser {
@@ -260,6 +262,7 @@ pub async fn seed(db: &Database, now: NaiveDateTime, policy_version: &str) -> Re
             let township_ids: Vec<String> = townships.iter().map(|t| t.id.clone()).collect();
             demo_matters(conn, &township_ids, &tangwan.id, now)?;
             demo_points(conn, &tangwan.id, group_one_grid, &heads, now)?;
+            demo_board(conn, &tangwan.id, &staff_ids, now)?;
             audit::append(
                 conn,
                 &audit::Entry {
@@ -584,6 +587,109 @@ fn demo_points(
             note: note.to_owned(),
         };
         entries::record_in_tx(conn, &worker, &new, now).map_err(demo_error)?;
+    }
+    Ok(())
+}
+
+/// 塘湾村's public board (五亮): three cadre posts, the supervisory committee's contact, the
+/// small-powers list and the village rules in force.
+fn demo_board(
+    conn: &mut infra::DbConn,
+    village: &str,
+    staff: &[(&str, String)],
+    now: NaiveDateTime,
+) -> Result<(), InfraError> {
+    use domain::notices::board::{CadrePostDraft, SupervisionDraft};
+    use domain::notices::documents::{DocumentDraft, DocumentKind};
+    use domain::notices::powers::Power;
+    use infra::notices::{board, documents};
+    let who = |name: &str| staff.iter().find(|(u, _)| *u == name).map(|(_, id)| id.clone()).unwrap_or_default();
+    let by = who("demo-cadre");
+    let posts = [
+        (
+            "demo-cadre",
+            "村党组织书记、村委会主任",
+            "主持村党组织和村委会全面工作，负责村级重大事项决策“四议两公开”",
+            "13807381234",
+            1,
+        ),
+        (
+            "demo-council",
+            "村委会委员（民生）",
+            "负责低保、养老、医保等民生事项办理和村民议事会日常工作",
+            "13907385678",
+            2,
+        ),
+        ("demo-gridleader", "网格长", "负责全村网格事项收集、走访和矛盾纠纷排查调处", "13607382468", 3),
+    ];
+    for (user, title, duties, phone, position) in posts {
+        let draft =
+            CadrePostDraft::parse(who(user), title, duties, Some(phone.to_owned()), position).map_err(demo_error)?;
+        board::insert_post(conn, village, &by, &draft, now).map_err(demo_error)?;
+    }
+    let committee = SupervisionDraft::parse(
+        "塘湾村村务监督委员会",
+        Some("0738-6821234".to_owned()),
+        "村部二楼监委会办公室，每周一、四上午接待",
+    )
+    .map_err(demo_error)?;
+    board::seed_supervision(conn, village, &by, &committee, now).map_err(demo_error)?;
+    let power = |name: &str, category: &str, by: &str, steps: &[&str], basis: &str| Power {
+        name: name.to_owned(),
+        category: category.to_owned(),
+        exercised_by: by.to_owned(),
+        steps: steps.iter().map(|s| (*s).to_owned()).collect(),
+        basis: basis.to_owned(),
+    };
+    let powers = vec![
+        power(
+            "村级重大事项决策",
+            "重大事项决策",
+            "村党组织、村委会",
+            &["村党组织提议", "村两委会议商议", "党员大会审议", "村民代表会议决议", "决议公开、实施结果公开"],
+            "《中华人民共和国村民委员会组织法》",
+        ),
+        power(
+            "村级工程项目建设",
+            "项目管理",
+            "村委会",
+            &["立项申请", "村民代表会议决议", "公开招标或比选", "施工监督", "竣工验收并公示"],
+            "双峰县村级小微权力清单",
+        ),
+        power(
+            "村级财务收支",
+            "资金管理",
+            "村报账员、村务监督委员会",
+            &["经办人提供票据", "村主任审核", "监委会审签", "镇三资中心记账", "每月公开"],
+            "农村集体财务管理规定",
+        ),
+        power(
+            "低保申请初审",
+            "便民服务",
+            "村委会",
+            &["村民申请", "入户调查", "村民代表评议", "公示七天", "报镇审核"],
+            "社会救助暂行办法",
+        ),
+    ];
+    let drafts = [
+        DocumentDraft::parse(DocumentKind::SmallPowers, "塘湾村小微权力清单（2026年版）", "", powers).map_err(demo_error)?,
+        DocumentDraft::parse(
+            DocumentKind::VillageRules,
+            "塘湾村村规民约",
+            "一、爱党爱国，遵纪守法，维护村内和谐稳定。\n二、移风易俗，红白喜事简办，不搞攀比，不大操大办。\n三、垃圾分类投放，门前三包，不乱堆乱放。\n四、邻里互助，尊老爱幼，有事好商量。\n五、积极参加村民议事和志愿服务，按积分制获得奖励。",
+            vec![],
+        )
+        .map_err(demo_error)?,
+        DocumentDraft::parse(
+            DocumentKind::NegativeList,
+            "塘湾村村级组织负面清单",
+            "不得违规举债搞建设；不得擅自处置集体资产；不得优亲厚友办理低保。",
+            vec![],
+        )
+        .map_err(demo_error)?,
+    ];
+    for draft in &drafts {
+        documents::seed_in_force(conn, village, &by, draft, now).map_err(demo_error)?;
     }
     Ok(())
 }

@@ -28,6 +28,9 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
     "GET /api/v1/public/org-units/{id}/notices",
     "GET /api/v1/public/notices/{id}",
     "GET /api/v1/public/org-units/{id}/notices/code.png",
+    "GET /api/v1/public/org-units/{id}/board",
+    "GET /api/v1/public/org-units/{id}/board/documents",
+    "GET /public/villages/{id}",
 ];
 
 #[derive(OpenApi)]

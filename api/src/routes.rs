@@ -6,6 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// Every documented route: each feature adds its own.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.configure(crate::ops::routes);
+    cfg.configure(crate::notices::board::page_routes);
     cfg.service(
         scope::scope("/api/v1")
             .configure(crate::identity::routes)

@@ -727,6 +727,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    board_cadre_posts (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        person_id -> Text,
+        title -> Text,
+        duties -> Text,
+        phone -> Nullable<Text>,
+        position -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    board_supervision (org_unit_id) {
+        org_unit_id -> Text,
+        committee -> Text,
+        phone -> Nullable<Text>,
+        address -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    board_documents (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        kind -> Text,
+        version -> Integer,
+        status -> Text,
+        title -> Text,
+        body -> Text,
+        powers -> Text,
+        poll_id -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        in_force_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(grids -> org_units (org_unit_id));
@@ -1250,6 +1292,8 @@ diesel::table! {
 
 diesel::joinable!(notice_objections -> notices (notice_id));
 
+diesel::joinable!(board_cadre_posts -> users (person_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     job_leases,
@@ -1341,4 +1385,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notices,
     notice_objections,
     notice_board_codes,
+    board_cadre_posts,
+    board_supervision,
+    board_documents,
 );

@@ -4,5 +4,8 @@
 //! village's own rules and lists as versioned public documents. `infra::notices` stores them and
 //! `api::notices` serves them.
 
+pub mod board;
+pub mod documents;
 #[allow(clippy::module_inception, reason = "the feature's notices beside its board and documents")]
 pub mod notices;
+pub mod powers;

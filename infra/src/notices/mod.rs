@@ -7,3 +7,7 @@ pub mod notice_rows;
 pub mod notices;
 
 pub use notice_error::NoticeError;
+pub mod board;
+pub mod board_rows;
+pub mod documents;
+pub mod powers;

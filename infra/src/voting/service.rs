@@ -278,6 +278,8 @@ pub(crate) fn cancel_within(
     }
     // A points rule set waiting for this vote is not adopted.
     crate::points::rules::decide_by_vote(conn, id, false, now)?;
+    // A board document waiting for this vote is not adopted either.
+    crate::notices::documents::decide_by_vote(conn, id, false, now)?;
     record(caller, conn, "poll.cancel", id, json!({ "reason": reason }), now)?;
     queries::seen(conn, &caller.principal, id)
 }

@@ -202,6 +202,7 @@ fn close_one(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<usize, V
         crate::deliberation::votes::record_vote(conn, matter, &result_of(&seen, &counts, outcome, &ballots, now), now)?;
     }
     crate::points::rules::decide_by_vote(conn, id, outcome == Outcome::Passed, now)?;
+    crate::notices::documents::decide_by_vote(conn, id, outcome == Outcome::Passed, now)?;
     let data = json!({ "poll": seen.row.title, "outcome": outcome.as_str(), "counts": summary.join("，") });
     let people = electorate_people(conn, id)?;
     crate::notify::enqueue_to(conn, POLL_PUBLISHED, &people, &data, now)?;

@@ -1,3 +1,4 @@
 //! notices: end-to-end tests.
 
+mod board;
 mod notices;
