@@ -1,6 +1,11 @@
 //! The stats feature over HTTP.
 
+pub mod figures;
+pub mod figures_dto;
+
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// The feature's routes under `/api/v1`. Each part adds its own, in its own block.
-pub fn routes(_cfg: &mut ServiceConfig) {}
+pub fn routes(cfg: &mut ServiceConfig) {
+    figures::routes(cfg);
+}

@@ -59,6 +59,14 @@ impl Month {
         }
     }
 
+    pub fn next(self) -> Self {
+        if self.month == 12 {
+            Self { year: self.year + 1, month: 1 }
+        } else {
+            Self { year: self.year, month: self.month + 1 }
+        }
+    }
+
     /// The `count` months ending with this one, oldest first.
     pub fn trailing(self, count: usize) -> Vec<Month> {
         let mut months = Vec::with_capacity(count);

@@ -998,3 +998,12 @@ pub fn facts(
         .select(FactRow::as_select())
         .load(conn)
 }
+
+/// Who reported cases over `[from, to)`, anywhere (the figures' active residents).
+pub fn reporters_between(
+    conn: &mut DbConn,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<String>, DieselError> {
+    c::cases.filter(c::reported_at.ge(from)).filter(c::reported_at.lt(to)).select(c::reporter_id).distinct().load(conn)
+}

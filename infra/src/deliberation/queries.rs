@@ -394,3 +394,77 @@ pub fn triage_items_of_unit(conn: &mut DbConn, unit_id: &str) -> Result<Vec<Tria
     let path = org::unit_path(conn, unit_id)?.ok_or(DeliberationError::NotFound)?;
     triage_items_on(conn, &path)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Read by the figures (`infra::stats`)
+
+/// A matter raised over `[from, to)` in one of `units`: (scope, tier, route, author).
+pub type RaisedFact = (String, Option<String>, Option<String>, String);
+
+/// Matters raised over `[from, to)` in `units`, merged ones left out.
+pub fn raised_between(
+    conn: &mut DbConn,
+    units: &[String],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<RaisedFact>, DieselError> {
+    m::matters
+        .filter(m::scope_id.eq_any(units.to_vec()))
+        .filter(m::raised_at.ge(from))
+        .filter(m::raised_at.lt(to))
+        .filter(m::merged_into.is_null())
+        .select((m::scope_id, m::tier, m::route, m::author_id))
+        .load(conn)
+}
+
+/// A commitment due over `[from, to)`: (its matter's scope, status, due, done).
+pub type DueFact = (String, String, NaiveDateTime, Option<NaiveDateTime>);
+
+/// Commitments due over `[from, to)` on matters of `units`.
+pub fn commitments_due(
+    conn: &mut DbConn,
+    units: &[String],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<DueFact>, DieselError> {
+    use crate::schema::commitments::dsl as cm;
+    cm::commitments
+        .inner_join(m::matters.on(m::id.eq(cm::matter_id)))
+        .filter(m::scope_id.eq_any(units.to_vec()))
+        .filter(cm::due_at.ge(from))
+        .filter(cm::due_at.lt(to))
+        .select((m::scope_id, cm::status, cm::due_at, cm::done_at))
+        .load(conn)
+}
+
+/// Residents' ratings given over `[from, to)` on matters of `units`: (scope, rating).
+pub fn ratings_between(
+    conn: &mut DbConn,
+    units: &[String],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<(String, i32)>, DieselError> {
+    use crate::schema::evaluations::dsl as e;
+    e::evaluations
+        .inner_join(m::matters.on(m::id.eq(e::matter_id)))
+        .filter(m::scope_id.eq_any(units.to_vec()))
+        .filter(e::created_at.ge(from))
+        .filter(e::created_at.lt(to))
+        .select((m::scope_id, e::rating))
+        .load(conn)
+}
+
+/// Who gave an opinion over `[from, to)`, anywhere.
+pub fn opinion_authors_between(
+    conn: &mut DbConn,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<String>, DieselError> {
+    use crate::schema::opinions::dsl as op;
+    op::opinions
+        .filter(op::created_at.ge(from))
+        .filter(op::created_at.lt(to))
+        .select(op::author_id)
+        .distinct()
+        .load(conn)
+}

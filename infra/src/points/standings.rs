@@ -690,3 +690,40 @@ mod tests {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Read by the figures (`infra::stats`)
+
+/// Entries of `units` that took effect over `[from, to)`: (unit, user, points).
+pub fn effective_between(
+    conn: &mut DbConn,
+    units: &[String],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<(String, String, i32)>, diesel::result::Error> {
+    use crate::schema::points_entries::dsl as pe;
+    pe::points_entries
+        .filter(pe::org_unit_id.eq_any(units.to_vec()))
+        .filter(pe::status.eq(domain::points::entries::EntryStatus::Effective.as_str()))
+        .filter(pe::effective_at.ge(from))
+        .filter(pe::effective_at.lt(to))
+        .select((pe::org_unit_id, pe::user_id, pe::points))
+        .load(conn)
+}
+
+/// Orders of `units` handed over during `[from, to)`: (unit, points).
+pub fn handed_over_between(
+    conn: &mut DbConn,
+    units: &[String],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<(String, i32)>, diesel::result::Error> {
+    use crate::schema::points_orders::dsl as po;
+    po::points_orders
+        .filter(po::org_unit_id.eq_any(units.to_vec()))
+        .filter(po::status.eq(domain::points::redemption::OrderStatus::HandedOver.as_str()))
+        .filter(po::handled_at.ge(from))
+        .filter(po::handled_at.lt(to))
+        .select((po::org_unit_id, po::points))
+        .load(conn)
+}

@@ -1,3 +1,6 @@
 //! Figures drawn from every feature's queries, rankings, the contest and the monthly report.
 
+pub mod error;
 pub mod figures;
+
+pub use error::StatsError;

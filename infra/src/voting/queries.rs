@@ -363,3 +363,45 @@ pub fn sha256_hex(text: &str) -> String {
 pub fn digest(poll_id: &str, ballots: &[BallotRow]) -> String {
     ballots.iter().fold(sha256_hex(poll_id), |chain, b| sha256_hex(&format!("{chain}|{}|{}", b.receipt, b.choices)))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Read by the figures (`infra::stats`)
+
+/// Polls of `units` closed over `[from, to)` (closed or published): (id, scope, frozen electorate).
+pub fn closed_between(
+    conn: &mut DbConn,
+    units: &[String],
+    from: chrono::NaiveDateTime,
+    to: chrono::NaiveDateTime,
+) -> Result<Vec<(String, String, Option<i32>)>, diesel::result::Error> {
+    p::polls
+        .filter(p::scope_id.eq_any(units.to_vec()))
+        .filter(p::status.eq_any([PollStatus::Closed.as_str(), PollStatus::Published.as_str()]))
+        .filter(p::closes_at.ge(from))
+        .filter(p::closes_at.lt(to))
+        .select((p::id, p::scope_id, p::electorate_size))
+        .load(conn)
+}
+
+/// The poll of each ballot cast in `polls` (one row a ballot).
+pub fn ballot_polls(conn: &mut DbConn, polls: &[String]) -> Result<Vec<String>, diesel::result::Error> {
+    if polls.is_empty() {
+        return Ok(Vec::new());
+    }
+    b::ballots.filter(b::poll_id.eq_any(polls.to_vec())).select(b::poll_id).load(conn)
+}
+
+/// Who voted on the Beijing days `[from, to)`, anywhere.
+pub fn voters_between(
+    conn: &mut DbConn,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<Vec<String>, diesel::result::Error> {
+    use crate::schema::poll_participation::dsl as pp;
+    pp::poll_participation
+        .filter(pp::voted_on.ge(from))
+        .filter(pp::voted_on.lt(to))
+        .select(pp::voter_id)
+        .distinct()
+        .load(conn)
+}

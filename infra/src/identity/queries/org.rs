@@ -324,3 +324,20 @@ pub fn units_by_id(
     let rows: Vec<OrgUnitRow> = o::org_units.filter(o::id.eq_any(ids)).select(OrgUnitRow::as_select()).load(conn)?;
     Ok(rows.into_iter().map(|r| (r.id.clone(), r)).collect())
 }
+
+/// The units of `ids` (any order; unknown ids left out).
+pub fn units_by_ids(conn: &mut DbConn, ids: &[String]) -> Result<Vec<OrgUnitRow>, DieselError> {
+    o::org_units.filter(o::id.eq_any(ids.to_vec())).select(OrgUnitRow::as_select()).load(conn)
+}
+
+/// (id, path) of every unit at or below any of `paths`, in one statement.
+pub fn under_paths(conn: &mut DbConn, paths: &[String]) -> Result<Vec<(String, String)>, DieselError> {
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = o::org_units.select((o::id, o::path)).into_boxed::<crate::db::DbBackend>();
+    for path in paths {
+        query = query.or_filter(o::path.like(format!("{path}%")));
+    }
+    query.load(conn)
+}

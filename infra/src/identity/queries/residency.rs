@@ -302,3 +302,12 @@ pub fn household_counts_by_grid(conn: &mut DbConn, grid_ids: &[String]) -> Resul
         .load(conn)?;
     Ok(rows.into_iter().filter_map(|(grid, n)| grid.map(|g| (g, n))).collect())
 }
+
+/// (unit, user) of every approved residency in `units`.
+pub fn residents_in(conn: &mut DbConn, units: &[String]) -> Result<Vec<(String, String)>, DieselError> {
+    r::residencies
+        .filter(r::org_unit_id.eq_any(units.to_vec()))
+        .filter(r::status.eq(ResidencyStatus::Approved.as_str()))
+        .select((r::org_unit_id, r::user_id))
+        .load(conn)
+}
