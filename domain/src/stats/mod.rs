@@ -4,3 +4,5 @@
 //! `infra::stats` reads each feature's own queries and `api::stats` serves them.
 
 pub mod figures;
+pub mod contest;
+pub mod rankings;
