@@ -1156,6 +1156,46 @@ diesel::joinable!(volunteer_team_members -> volunteer_teams (team_id));
 diesel::joinable!(service_hours -> service_sessions (session_id));
 diesel::joinable!(points_dividend_shares -> points_dividends (dividend_id));
 
+diesel::table! {
+    ranking_configs (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        version -> Integer,
+        weights -> Text,
+        lists -> Text,
+        dimensions -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contest_scores (id) {
+        id -> Text,
+        township_id -> Text,
+        village_id -> Text,
+        year -> Integer,
+        dimension -> Text,
+        score -> Double,
+        reason -> Text,
+        entered_by -> Text,
+        entered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    leadership_gradings (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        term -> Integer,
+        poll_id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(leadership_gradings -> polls (poll_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     job_leases,
@@ -1240,4 +1280,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_hours,
     points_dividends,
     points_dividend_shares,
+    ranking_configs,
+    contest_scores,
+    leadership_gradings,
 );

@@ -1,1 +1,3 @@
 //! stats: end-to-end tests.
+
+mod rankings;
