@@ -3,6 +3,7 @@
 //! run as a poll and shown with the ranking — and who may read and change what.
 
 use diesel::prelude::*;
+use domain::clock::Clock;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use yishi_tests::world::Account;
