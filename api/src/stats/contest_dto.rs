@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
-use infra::stats::contest::{Contest, GradingDraft, Grading, GradingRow, ScoreDraft, ScoreRow, GRADES};
+use infra::stats::contest::{Contest, Grading, GradingDraft, GradingRow, ScoreDraft, ScoreRow, GRADES};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::Object;
 use utoipa::{IntoParams, ToSchema};
@@ -215,12 +215,22 @@ impl RankingGradingView {
 impl From<&Grading> for RankingGradingView {
     fn from(g: &Grading) -> Self {
         let grades = g.counts.as_ref().map(|counts| {
-            GRADES.iter().zip(counts).map(|(grade, count)| RankingGradeCountView { grade: (*grade).to_owned(), count: *count }).collect()
+            GRADES
+                .iter()
+                .zip(counts)
+                .map(|(grade, count)| RankingGradeCountView { grade: (*grade).to_owned(), count: *count })
+                .collect()
         });
         let turnout = match (g.ballots, g.electorate) {
             (Some(b), Some(e)) if e > 0 => Some(b as f64 / e as f64),
             _ => None,
         };
-        Self { grades, ballots: g.ballots, electorate: g.electorate, turnout, ..Self::created(g.row.clone(), g.status.clone()) }
+        Self {
+            grades,
+            ballots: g.ballots,
+            electorate: g.electorate,
+            turnout,
+            ..Self::created(g.row.clone(), g.status.clone())
+        }
     }
 }

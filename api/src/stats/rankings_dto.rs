@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use domain::stats::contest::{Dimension, Source};
 use domain::stats::rankings::{ListRules, RankingConfig};
-use infra::stats::rankings::{Config, Ranking, RankedUnit, RankingsError};
+use infra::stats::rankings::{Config, RankedUnit, Ranking, RankingsError};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa::{IntoParams, ToSchema};
@@ -111,7 +111,8 @@ fn figures_view(unit: &RankedUnit) -> RankingFiguresView {
 
 impl From<Ranking> for RankingView {
     fn from(r: Ranking) -> Self {
-        let names: BTreeMap<String, String> = r.units.iter().map(|u| (u.unit.id.clone(), u.unit.name.clone())).collect();
+        let names: BTreeMap<String, String> =
+            r.units.iter().map(|u| (u.unit.id.clone(), u.unit.name.clone())).collect();
         let units = r
             .units
             .iter()
@@ -224,7 +225,12 @@ impl RankingConfigBody {
             Some(dims) => dims
                 .into_iter()
                 .map(|d| {
-                    Ok(Dimension { code: d.code, name: d.name.trim().to_owned(), weight: d.weight, source: Source::parse(&d.source)? })
+                    Ok(Dimension {
+                        code: d.code,
+                        name: d.name.trim().to_owned(),
+                        weight: d.weight,
+                        source: Source::parse(&d.source)?,
+                    })
                 })
                 .collect::<Result<_, domain::DomainError>>()?,
         };

@@ -49,7 +49,8 @@ pub struct Dimension {
 
 /// The four dimensions of Jiande's contest, equally weighted; governance from the figures.
 pub fn default_dimensions() -> Vec<Dimension> {
-    let dim = |code: &str, name: &str, source| Dimension { code: code.to_owned(), name: name.to_owned(), weight: 25, source };
+    let dim =
+        |code: &str, name: &str, source| Dimension { code: code.to_owned(), name: name.to_owned(), weight: 25, source };
     vec![
         dim("industry", "产业兴不兴", Source::Hand),
         dim("appearance", "村庄美不美", Source::Hand),
@@ -105,7 +106,8 @@ pub fn year_totals(org_unit_id: &str, months: &[MonthlyFigures]) -> MonthlyFigur
         total.cases.received += m.cases.received;
         total.cases.resolved = total.cases.resolved.add(m.cases.resolved);
         total.cases.satisfied = total.cases.satisfied.add(m.cases.satisfied);
-        total.participation.active_residents = total.participation.active_residents.add(m.participation.active_residents);
+        total.participation.active_residents =
+            total.participation.active_residents.add(m.participation.active_residents);
     }
     total
 }
@@ -116,8 +118,7 @@ pub fn computed(source: Source, year: &MonthlyFigures) -> Option<f64> {
     match source {
         Source::Hand => None,
         Source::Governance => {
-            let rates: Vec<f64> =
-                [year.cases.resolved, year.cases.satisfied].into_iter().filter_map(percent).collect();
+            let rates: Vec<f64> = [year.cases.resolved, year.cases.satisfied].into_iter().filter_map(percent).collect();
             (!rates.is_empty()).then(|| rates.iter().sum::<f64>() / rates.len() as f64)
         }
         Source::Participation => percent(year.participation.active_residents),

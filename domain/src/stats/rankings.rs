@@ -217,7 +217,9 @@ fn normalise(group: &[MonthlyFigures], metric: Metric) -> Vec<Option<f64>> {
             let worst = group.iter().map(|f| f.deliberation.commitments_overdue).max().unwrap_or(0);
             group
                 .iter()
-                .map(|f| Some(if worst == 0 { 1.0 } else { 1.0 - f.deliberation.commitments_overdue as f64 / worst as f64 }))
+                .map(|f| {
+                    Some(if worst == 0 { 1.0 } else { 1.0 - f.deliberation.commitments_overdue as f64 / worst as f64 })
+                })
                 .collect()
         }
         rated => group.iter().map(|f| rate(f, rated)).collect(),
@@ -336,7 +338,13 @@ mod tests {
     }
 
     fn no_lists() -> ListRules {
-        ListRules { red_top: None, red_min_score: None, black_bottom: None, black_resolution_below: None, black_on_overdue: false }
+        ListRules {
+            red_top: None,
+            red_min_score: None,
+            black_bottom: None,
+            black_resolution_below: None,
+            black_on_overdue: false,
+        }
     }
 
     #[test]
@@ -367,7 +375,8 @@ mod tests {
 
     #[test]
     fn the_lists_follow_the_rules_and_black_outweighs_red() {
-        let group = [unit("a", (10, 10), 0, 0), unit("b", (9, 10), 1, 0), unit("c", (7, 10), 0, 0), unit("d", (85, 100), 0, 0)];
+        let group =
+            [unit("a", (10, 10), 0, 0), unit("b", (9, 10), 1, 0), unit("c", (7, 10), 0, 0), unit("d", (85, 100), 0, 0)];
         let lists = ListRules { red_top: Some(2), ..ListRules::default() };
         let ranked = rank(&group, &only(&[(Metric::CaseResolution, 1)], lists));
         let listed: Vec<_> = ranked.iter().map(|r| (r.org_unit_id.as_str(), r.listing)).collect();
@@ -385,7 +394,8 @@ mod tests {
 
     #[test]
     fn a_configuration_is_checked() {
-        let ok = RankingConfig::parse(vec![("turnout".into(), 10), ("case_resolution".into(), 90)], ListRules::default());
+        let ok =
+            RankingConfig::parse(vec![("turnout".into(), 10), ("case_resolution".into(), 90)], ListRules::default());
         assert_eq!(ok.unwrap().weights, [(Metric::CaseResolution, 90), (Metric::Turnout, 10)]);
         for weights in [vec![("nope".to_owned(), 1)], vec![("turnout".into(), 0)], vec![("turnout".into(), 101)]] {
             assert!(RankingConfig::parse(weights, ListRules::default()).is_err());

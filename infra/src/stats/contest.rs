@@ -108,8 +108,10 @@ pub fn contest_of(
             }
         }
     }
-    let totals: HashMap<String, _> =
-        ids.iter().map(|id| (id.clone(), contest::year_totals(id, months.get(id).map_or(&[][..], Vec::as_slice)))).collect();
+    let totals: HashMap<String, _> = ids
+        .iter()
+        .map(|id| (id.clone(), contest::year_totals(id, months.get(id).map_or(&[][..], Vec::as_slice))))
+        .collect();
     let standings = contest::standings(
         &ids,
         dimensions,
@@ -260,7 +262,13 @@ pub fn create_grading_in_tx(
         return Err(RankingsError::Duplicate);
     }
     let details = json!({ "org_unit_id": row.org_unit_id, "term": row.term, "poll_id": row.poll_id });
-    let entry = caller.origin.entry(Some(&caller.principal), "leadership_grading.create", "leadership_grading", &row.id, details);
+    let entry = caller.origin.entry(
+        Some(&caller.principal),
+        "leadership_grading.create",
+        "leadership_grading",
+        &row.id,
+        details,
+    );
     audit::append(conn, &entry, now)?;
     Ok((row, seen))
 }

@@ -1,5 +1,5 @@
 //! Figures drawn from every feature's queries, rankings, the contest and the monthly report.
 
-pub mod figures;
 pub mod contest;
+pub mod figures;
 pub mod rankings;

@@ -231,7 +231,8 @@ pub fn set_config(
                 "org_unit_id": row.org_unit_id, "version": row.version,
                 "weights": ranking.weights, "lists": ranking.lists, "dimensions": dimensions,
             });
-            let entry = caller.origin.entry(Some(&caller.principal), "ranking_config.set", "ranking_config", &row.id, details);
+            let entry =
+                caller.origin.entry(Some(&caller.principal), "ranking_config.set", "ranking_config", &row.id, details);
             audit::append(conn, &entry, now)?;
             return parse_config(row);
         }
@@ -260,7 +261,12 @@ pub struct Ranking {
 
 /// The ranking of the unit's villages (or townships) for `month` (`ReadFigures` over the unit,
 /// or over one of the ranked units).
-pub fn ranking(conn: &mut DbConn, principal: &Principal, unit_id: &str, month: Month) -> Result<Ranking, RankingsError> {
+pub fn ranking(
+    conn: &mut DbConn,
+    principal: &Principal,
+    unit_id: &str,
+    month: Month,
+) -> Result<Ranking, RankingsError> {
     let unit = readable(conn, principal, unit_id)?;
     let config = config_of(conn, &unit.row.id)?;
     let ids: Vec<String> = unit.members.iter().map(|m| m.id.clone()).collect();
@@ -279,6 +285,7 @@ pub fn ranking(conn: &mut DbConn, principal: &Principal, unit_id: &str, month: M
     } else {
         None
     };
-    let gradings = if unit.is_township() { super::contest::latest_gradings(conn, principal, &ids)? } else { HashMap::new() };
+    let gradings =
+        if unit.is_township() { super::contest::latest_gradings(conn, principal, &ids)? } else { HashMap::new() };
     Ok(Ranking { unit: unit.row, month, config, units, contest, gradings })
 }

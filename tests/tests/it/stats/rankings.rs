@@ -104,7 +104,10 @@ async fn a_township_ranks_its_villages_with_lists_by_its_rules_and_its_contest()
         (json!({"weights": {"nope": 1}, "lists": rules["lists"]}), "weights"),
         (json!({"weights": {"turnout": 0}, "lists": rules["lists"]}), "weights"),
         (json!({"weights": {"turnout": 1}, "lists": {"red_top": 0, "black_on_overdue": false}}), "red_top"),
-        (json!({"weights": {"turnout": 1}, "lists": {"black_resolution_below": 180, "black_on_overdue": false}}), "black_resolution_below"),
+        (
+            json!({"weights": {"turnout": 1}, "lists": {"black_resolution_below": 180, "black_on_overdue": false}}),
+            "black_resolution_below",
+        ),
         (json!({"weights": {"turnout": 1}, "lists": rules["lists"], "dimensions": []}), "dimensions"),
     ] {
         let (status, refused) = put(&app, &w.officer.token, &config, bad).await;
@@ -125,16 +128,17 @@ async fn a_township_ranks_its_villages_with_lists_by_its_rules_and_its_contest()
 
     // The contest: hand scores with reasons rank the villages; a later entry supersedes an
     // earlier one and the history keeps both.
-    let score = |village: &str, value: f64, reason: &str| {
-        json!({"village_id": village, "year": 2026, "dimension": "industry", "score": value, "reason": reason})
-    };
+    let score = |village: &str, value: f64, reason: &str| json!({"village_id": village, "year": 2026, "dimension": "industry", "score": value, "reason": reason});
     for (who, status) in [(&w.cadre_a.token, StatusCode::FORBIDDEN), (&other.token, StatusCode::NOT_FOUND)] {
         assert_eq!(post(&app, who, &scores, score(&w.village_a, 90.0, "产业园投产")).await.0, status);
     }
     for (bad, field) in [
         (score(&w.village_a, 120.0, "产业园投产"), "score"),
         (score(&w.village_a, 50.0, " "), "reason"),
-        (json!({"village_id": w.village_a, "year": 2026, "dimension": "nope", "score": 5, "reason": "理由充分"}), "dimension"),
+        (
+            json!({"village_id": w.village_a, "year": 2026, "dimension": "nope", "score": 5, "reason": "理由充分"}),
+            "dimension",
+        ),
         (score(&w.township, 50.0, "不是本镇的村"), "village_id"),
     ] {
         let (status, refused) = post(&app, &w.officer.token, &scores, bad).await;
@@ -145,12 +149,21 @@ async fn a_township_ranks_its_villages_with_lists_by_its_rules_and_its_contest()
     assert_eq!(get(&app, &w.officer.token, &history).await.1["items"], json!([]));
     let (status, entered) = post(&app, &w.officer.token, &scores, score(&w.village_b, 90.0, "产业园投产")).await;
     assert_eq!(status, StatusCode::CREATED, "{entered}");
-    assert_eq!(post(&app, &w.officer.token, &scores, score(&w.village_a, 60.0, "合作社起步")).await.0, StatusCode::CREATED);
+    assert_eq!(
+        post(&app, &w.officer.token, &scores, score(&w.village_a, 60.0, "合作社起步")).await.0,
+        StatusCode::CREATED
+    );
     let (_, contest) = get(&app, &w.officer.token, &ranking).await;
     let order = standings(&contest);
     assert_eq!((order[0].clone(), order[1].clone()), ((w.village_b.clone(), 22.5), (w.village_a.clone(), 15.0)));
-    assert_eq!(contest["contest"]["standings"][0]["scores"][0], json!({"dimension": "industry", "score": 90.0, "by_hand": true}));
-    assert_eq!(post(&app, &w.officer.token, &scores, score(&w.village_a, 100.0, "复核后上调：新增两家企业")).await.0, StatusCode::CREATED);
+    assert_eq!(
+        contest["contest"]["standings"][0]["scores"][0],
+        json!({"dimension": "industry", "score": 90.0, "by_hand": true})
+    );
+    assert_eq!(
+        post(&app, &w.officer.token, &scores, score(&w.village_a, 100.0, "复核后上调：新增两家企业")).await.0,
+        StatusCode::CREATED
+    );
     let (_, contest) = get(&app, &w.officer.token, &ranking).await;
     let order = standings(&contest);
     assert_eq!((order[0].clone(), order[1].clone()), ((w.village_a.clone(), 25.0), (w.village_b.clone(), 22.5)));
@@ -177,7 +190,10 @@ async fn a_villages_leadership_grading_is_a_poll_shown_with_the_ranking() {
     let backwards = json!({"term": 2026, "opens_at": grading["closes_at"], "closes_at": grading["opens_at"]});
     assert_eq!(post(&app, &w.officer.token, &gradings, backwards).await.0, StatusCode::UNPROCESSABLE_ENTITY);
     let township_gradings = format!("/api/v1/org-units/{}/leadership-gradings", w.township);
-    assert_eq!(post(&app, &w.officer.token, &township_gradings, grading.clone()).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        post(&app, &w.officer.token, &township_gradings, grading.clone()).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     let (status, created) = post(&app, &w.officer.token, &gradings, grading.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(post(&app, &w.officer.token, &gradings, grading).await.0, StatusCode::CONFLICT);
@@ -190,21 +206,27 @@ async fn a_villages_leadership_grading_is_a_poll_shown_with_the_ranking() {
     for name in ["gr-1", "gr-2", "gr-3", "gr-4"] {
         residents.push(app.member(name, &w.village_a, &w.cadre_a.token).await);
     }
-    assert_eq!(post(&app, &w.officer.token, &format!("/api/v1/polls/{poll}/schedule"), json!({})).await.0, StatusCode::OK);
+    assert_eq!(
+        post(&app, &w.officer.token, &format!("/api/v1/polls/{poll}/schedule"), json!({})).await.0,
+        StatusCode::OK
+    );
     app.clock.advance(chrono::Duration::minutes(11));
     app.state.jobs.run_now("open_polls").await.unwrap();
     for (resident, choice) in residents.iter().take(3).zip([0, 0, 1]) {
-        let (status, cast) = post(&app, &resident.token, &format!("/api/v1/polls/{poll}/ballots"), json!({"choices": [choice]})).await;
+        let (status, cast) =
+            post(&app, &resident.token, &format!("/api/v1/polls/{poll}/ballots"), json!({"choices": [choice]})).await;
         assert_eq!(status, StatusCode::CREATED, "{cast}");
     }
     let ranking = format!("/api/v1/org-units/{}/rankings?month=2026-11", w.township);
     let (_, open) = get(&app, &w.officer.token, &ranking).await;
-    let row = open["units"].as_array().unwrap().iter().find(|u| u["org_unit_id"] == w.village_a.as_str()).unwrap().clone();
+    let row =
+        open["units"].as_array().unwrap().iter().find(|u| u["org_unit_id"] == w.village_a.as_str()).unwrap().clone();
     assert_eq!((row["grading"]["status"].as_str(), &row["grading"]["grades"]), (Some("open"), &Value::Null), "{row}");
     app.clock.advance(chrono::Duration::hours(3));
     app.state.jobs.run_now("close_polls").await.unwrap();
     let (_, closed) = get(&app, &w.officer.token, &ranking).await;
-    let row = closed["units"].as_array().unwrap().iter().find(|u| u["org_unit_id"] == w.village_a.as_str()).unwrap().clone();
+    let row =
+        closed["units"].as_array().unwrap().iter().find(|u| u["org_unit_id"] == w.village_a.as_str()).unwrap().clone();
     let grades: Vec<(String, u64)> = row["grading"]["grades"]
         .as_array()
         .unwrap()
@@ -212,10 +234,15 @@ async fn a_villages_leadership_grading_is_a_poll_shown_with_the_ranking() {
         .map(|g| (g["grade"].as_str().unwrap().to_owned(), g["count"].as_u64().unwrap()))
         .collect();
     assert_eq!(grades, [("优秀".into(), 2), ("称职".into(), 1), ("基本称职".into(), 0), ("不称职".into(), 0)]);
-    assert_eq!((row["grading"]["ballots"].as_u64(), row["grading"]["electorate"].as_u64()), (Some(3), Some(4)), "{row}");
+    assert_eq!(
+        (row["grading"]["ballots"].as_u64(), row["grading"]["electorate"].as_u64()),
+        (Some(3), Some(4)),
+        "{row}"
+    );
     assert_eq!(row["grading"]["turnout"].as_f64(), Some(0.75));
     assert_eq!(audited(&app, "leadership_grading.create").await, 1);
-    let other = closed["units"].as_array().unwrap().iter().find(|u| u["org_unit_id"] == w.village_b.as_str()).unwrap().clone();
+    let other =
+        closed["units"].as_array().unwrap().iter().find(|u| u["org_unit_id"] == w.village_b.as_str()).unwrap().clone();
     assert_eq!(other["grading"], Value::Null);
     let _ = id(&created);
 }
