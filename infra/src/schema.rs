@@ -1294,6 +1294,46 @@ diesel::joinable!(notice_objections -> notices (notice_id));
 
 diesel::joinable!(board_cadre_posts -> users (person_id));
 
+diesel::table! {
+    ranking_configs (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        version -> Integer,
+        weights -> Text,
+        lists -> Text,
+        dimensions -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contest_scores (id) {
+        id -> Text,
+        township_id -> Text,
+        village_id -> Text,
+        year -> Integer,
+        dimension -> Text,
+        score -> Double,
+        reason -> Text,
+        entered_by -> Text,
+        entered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    leadership_gradings (id) {
+        id -> Text,
+        org_unit_id -> Text,
+        term -> Integer,
+        poll_id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(leadership_gradings -> polls (poll_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     job_leases,
@@ -1388,4 +1428,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     board_cadre_posts,
     board_supervision,
     board_documents,
+    ranking_configs,
+    contest_scores,
+    leadership_gradings,
 );

@@ -132,8 +132,8 @@ pub async fn set_board_supervision(
 )]
 #[get("/public/org-units/{id}/board")]
 pub async fn public_board(state: web::Data<AppState>, id: web::Path<OrgUnitId>) -> Result<HttpResponse, ApiError> {
-    let (unit, month) = (id.into_inner(), last_month(&state));
-    let board = state.db.run(move |conn| board::public_board(conn, unit.as_str(), month)).await?;
+    let (unit, month, now) = (id.into_inner(), last_month(&state), state.clock.now().naive_utc());
+    let board = state.db.run(move |conn| board::public_board(conn, unit.as_str(), month, now)).await?;
     Ok(HttpResponse::Ok().json(BoardView::from(board)))
 }
 
@@ -149,8 +149,8 @@ pub async fn public_village_page(
     state: web::Data<AppState>,
     id: web::Path<OrgUnitId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (unit, month) = (id.into_inner(), last_month(&state));
-    let board = state.db.run(move |conn| board::public_board(conn, unit.as_str(), month)).await?;
+    let (unit, month, now) = (id.into_inner(), last_month(&state), state.clock.now().naive_utc());
+    let board = state.db.run(move |conn| board::public_board(conn, unit.as_str(), month, now)).await?;
     let page = super::board_html::render(&BoardView::from(board)).into_string();
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page))
 }

@@ -3,4 +3,6 @@
 //! township's good-governance contest (善治大比拼) and the monthly report's charts and tables.
 //! `infra::stats` reads each feature's own queries and `api::stats` serves them.
 
+pub mod contest;
 pub mod figures;
+pub mod rankings;

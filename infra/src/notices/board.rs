@@ -288,21 +288,30 @@ pub struct Board {
     pub figures: MonthlyFigures,
 }
 
-/// The village's public notices for the board. The notices part's public list takes this
-/// function's place at merge (`infra::notices::…`); until then the board shows none.
-pub fn notices_for(_conn: &mut DbConn, _unit_id: &str) -> Result<Vec<PublicNotice>, BoardError> {
-    Ok(Vec::new())
+/// How many of the newest notices the board shows (the full list is a link away).
+const BOARD_NOTICES: i64 = 20;
+
+/// The village's public notices for the board, newest first: published, not withdrawn.
+pub fn notices_for(conn: &mut DbConn, unit_id: &str, now: NaiveDateTime) -> Result<Vec<PublicNotice>, BoardError> {
+    let seen = super::notices::list(conn, None, unit_id, None, BOARD_NOTICES, now).map_err(|error| match error {
+        super::NoticeError::NotFound => BoardError::NotFound,
+        other => BoardError::Corrupt(format!("reading the notices: {other}")),
+    })?;
+    Ok(seen
+        .into_iter()
+        .filter(|v| v.row.withdrawn_at.is_none())
+        .map(|v| PublicNotice { id: v.row.id, kind: v.row.kind, title: v.row.title, posted_at: v.row.posted_from })
+        .collect())
 }
 
-/// The village's figures of `month` for the board (清廉亮效). At merge this reads
-/// `crate::stats::figures::monthly`, which the stats part implements; until then zeros.
-pub fn figures_for(_conn: &mut DbConn, unit_id: &str, _month: Month) -> Result<MonthlyFigures, BoardError> {
-    Ok(MonthlyFigures { org_unit_id: unit_id.to_owned(), ..MonthlyFigures::default() })
+/// The village's figures of `month` for the board (清廉亮效), as the stats feature counts them.
+pub fn figures_for(conn: &mut DbConn, unit_id: &str, month: Month) -> Result<MonthlyFigures, BoardError> {
+    Ok(crate::stats::figures::monthly(conn, unit_id, month)?)
 }
 
 /// The board of a village, for anyone (no login): 404 for an unknown unit or one not a village.
 /// `month` is the month whose figures it shows.
-pub fn public_board(conn: &mut DbConn, unit_id: &str, month: Month) -> Result<Board, BoardError> {
+pub fn public_board(conn: &mut DbConn, unit_id: &str, month: Month, now: NaiveDateTime) -> Result<Board, BoardError> {
     let (village, _) = village(conn, unit_id)?;
     let posts: Vec<(CadrePostRow, String, Option<String>)> = cp::board_cadre_posts
         .inner_join(u::users.on(u::id.eq(cp::person_id)))
@@ -342,7 +351,7 @@ pub fn public_board(conn: &mut DbConn, unit_id: &str, month: Month) -> Result<Bo
         .first(conn)
         .optional()?;
     Ok(Board {
-        notices: notices_for(conn, unit_id)?,
+        notices: notices_for(conn, unit_id, now)?,
         figures: figures_for(conn, unit_id, month)?,
         village,
         posts,

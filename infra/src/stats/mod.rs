@@ -3,4 +3,7 @@
 pub mod error;
 pub mod figures;
 
+pub mod contest;
+pub mod rankings;
+
 pub use error::StatsError;

@@ -127,7 +127,19 @@ pub fn create(
     min_days: u32,
     now: NaiveDateTime,
 ) -> Result<Seen, VotingError> {
-    write_tx(conn, |conn| {
+    write_tx(conn, |conn| create_in_tx(conn, caller, draft, min_days, now))
+}
+
+/// As [`create`], inside the caller's write transaction (a feature that creates a poll with a
+/// record of its own, e.g. a village's leadership grading).
+pub fn create_in_tx(
+    conn: &mut DbConn,
+    caller: &Caller,
+    draft: &Draft,
+    min_days: u32,
+    now: NaiveDateTime,
+) -> Result<Seen, VotingError> {
+    {
         let scope = queries::managed_scope(conn, &caller.principal, &draft.scope_id)?;
         if let Some(matter) = &draft.matter_id {
             votes::check_attach(conn, &caller.principal, matter, &scope.unit_id, min_days, now)?;
@@ -173,7 +185,7 @@ pub fn create(
         insert_options(conn, caller, &row.id, draft)?;
         record(caller, conn, "poll.create", &row.id, json!({ "scope_id": row.scope_id }), now)?;
         queries::seen(conn, &caller.principal, &row.id)
-    })
+    }
 }
 
 /// A poll the caller manages, with the step it asks for allowed by the poll's life.

@@ -1,0 +1,3 @@
+DROP TABLE leadership_gradings;
+DROP TABLE contest_scores;
+DROP TABLE ranking_configs;
