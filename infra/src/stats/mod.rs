@@ -2,5 +2,6 @@
 
 pub mod error;
 pub mod figures;
+pub mod report;
 
 pub use error::StatsError;

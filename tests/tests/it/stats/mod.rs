@@ -1,3 +1,4 @@
 //! stats: end-to-end tests.
 
 mod figures;
+mod report;
