@@ -6,6 +6,7 @@ pub mod figures;
 pub mod figures_dto;
 pub mod rankings;
 pub mod rankings_dto;
+pub mod report;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -14,4 +15,5 @@ pub fn routes(cfg: &mut ServiceConfig) {
     figures::routes(cfg);
     rankings::routes(cfg);
     contest::routes(cfg);
+    report::routes(cfg);
 }

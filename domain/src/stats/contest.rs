@@ -104,10 +104,10 @@ pub fn year_totals(org_unit_id: &str, months: &[MonthlyFigures]) -> MonthlyFigur
     let mut total = MonthlyFigures { org_unit_id: org_unit_id.to_owned(), ..Default::default() };
     for m in months {
         total.cases.received += m.cases.received;
-        total.cases.resolved = total.cases.resolved.add(m.cases.resolved);
-        total.cases.satisfied = total.cases.satisfied.add(m.cases.satisfied);
+        total.cases.resolved = total.cases.resolved.plus(m.cases.resolved);
+        total.cases.satisfied = total.cases.satisfied.plus(m.cases.satisfied);
         total.participation.active_residents =
-            total.participation.active_residents.add(m.participation.active_residents);
+            total.participation.active_residents.plus(m.participation.active_residents);
     }
     total
 }

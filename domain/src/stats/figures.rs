@@ -103,7 +103,7 @@ impl Ratio {
         (self.whole > 0).then(|| self.part as f64 / self.whole as f64)
     }
 
-    pub fn add(self, other: Ratio) -> Ratio {
+    pub fn plus(self, other: Ratio) -> Ratio {
         Ratio { part: self.part + other.part, whole: self.whole + other.whole }
     }
 }
@@ -120,7 +120,7 @@ impl Score {
         (self.count > 0).then(|| self.sum as f64 / self.count as f64)
     }
 
-    pub fn add(self, other: Score) -> Score {
+    pub fn plus(self, other: Score) -> Score {
         Score { sum: self.sum + other.sum, count: self.count + other.count }
     }
 }
@@ -210,7 +210,7 @@ mod tests {
     #[test]
     fn an_empty_whole_has_no_rate() {
         assert_eq!(Ratio::new(0, 0).rate(), None);
-        assert_eq!(Ratio::new(1, 4).add(Ratio::new(1, 4)).rate(), Some(0.25));
+        assert_eq!(Ratio::new(1, 4).plus(Ratio::new(1, 4)).rate(), Some(0.25));
         assert_eq!(Score { sum: 9, count: 2 }.mean(), Some(4.5));
     }
 }

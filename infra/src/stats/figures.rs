@@ -114,7 +114,7 @@ pub fn for_units(conn: &mut DbConn, org_unit_ids: &[String], month: Month) -> Re
         let kept = done.is_some_and(|d| d <= due);
         for &i in tree.owners(&scope) {
             let d = &mut out[i].deliberation;
-            d.commitments_on_time = d.commitments_on_time.add(Ratio::new(u64::from(kept), 1));
+            d.commitments_on_time = d.commitments_on_time.plus(Ratio::new(u64::from(kept), 1));
             d.commitments_overdue += u64::from(!kept);
         }
     }
@@ -123,7 +123,7 @@ pub fn for_units(conn: &mut DbConn, org_unit_ids: &[String], month: Month) -> Re
         let ok = satisfied_from.satisfied(rating);
         for &i in tree.owners(&scope) {
             let d = &mut out[i].deliberation;
-            d.satisfied = d.satisfied.add(Ratio::new(u64::from(ok), 1));
+            d.satisfied = d.satisfied.plus(Ratio::new(u64::from(ok), 1));
         }
     }
     active.extend(deliberation::opinion_authors_between(conn, from, to)?);
@@ -141,7 +141,7 @@ pub fn for_units(conn: &mut DbConn, org_unit_ids: &[String], month: Month) -> Re
         for &i in tree.owners(scope) {
             let v = &mut out[i].voting;
             v.polls += 1;
-            v.turnout = v.turnout.add(Ratio::new(cast, size));
+            v.turnout = v.turnout.plus(Ratio::new(cast, size));
         }
     }
     active.extend(voting::voters_between(conn, month.first_day(), month.next().first_day())?);

@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod figures;
+pub mod report;
 
 pub mod contest;
 pub mod rankings;

@@ -33,9 +33,9 @@ async fn run_sql(app: &TestApp, sql: String) {
         .unwrap_or_else(|e| panic!("seeding: {e}"));
 }
 
-struct Seeded {
-    w: World,
-    ra1: Account,
+pub struct Seeded {
+    pub w: World,
+    pub ra1: Account,
 }
 
 /// The data set. Village A: residents ra1–ra4; 3 cases (ra1), 2 closed: 1 fixed rated 5, 1
@@ -45,7 +45,7 @@ struct Seeded {
 /// posted, 9 effective in October; a redemption of 4 handed over and one only ordered.
 /// Village B: residents rb1, rb2; a private matter referred to a department (rb1); a poll with
 /// electorate 2 and 1 ballot; one in December; 3 points effective (rb1).
-async fn seed(app: &TestApp) -> Seeded {
+pub async fn seed(app: &TestApp) -> Seeded {
     let nov10 =
         domain::calendar::beijing().with_ymd_and_hms(2026, 11, 10, 10, 0, 0).unwrap().with_timezone(&chrono::Utc);
     app.clock.set(nov10);
