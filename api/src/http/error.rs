@@ -599,6 +599,27 @@ pub fn query_error(error: QueryPayloadError, _req: &HttpRequest) -> actix_web::E
     ApiError::new(ErrorCode::InvalidQuery).with_details(json!({ "reason": reason })).with_cause(error).into()
 }
 
+
+impl From<infra::reports::ReportsError> for ApiError {
+    fn from(error: infra::reports::ReportsError) -> Self {
+        use infra::reports::ReportsError as E;
+        match error {
+            E::NotFound => Self::new(ErrorCode::NotFound),
+            E::Forbidden => Self::new(ErrorCode::Forbidden),
+            E::Invalid { field, reason } => Self::invalid_field(field, &reason),
+            // The day's reports are used up: try again tomorrow (Beijing).
+            E::DailyLimit => Self::new(ErrorCode::RateLimited)
+                .with_details(json!({ "limit": domain::reports::DAILY_LIMIT, "per": "day" })),
+            E::NotNow { to, status } => {
+                Self::new(ErrorCode::InvalidTransition).with_details(json!({ "action": to, "status": status }))
+            }
+            E::Corrupt(what) => Self::internal(what),
+            E::Db(e) => Self::from(infra::InfraError::from(e)),
+            E::Infra(e) => Self::from(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use actix_web::http::header::HeaderName;
@@ -630,26 +651,6 @@ mod tests {
             assert!(!code.message(Lang::Zh).is_ascii(), "{code:?} needs a Chinese message");
             assert!(code.message(Lang::En).is_ascii(), "{code:?} needs an English message");
             assert_eq!(serde_json::to_value(code).ok(), Some(json!(code.as_str())));
-        }
-    }
-}
-
-impl From<infra::reports::ReportsError> for ApiError {
-    fn from(error: infra::reports::ReportsError) -> Self {
-        use infra::reports::ReportsError as E;
-        match error {
-            E::NotFound => Self::new(ErrorCode::NotFound),
-            E::Forbidden => Self::new(ErrorCode::Forbidden),
-            E::Invalid { field, reason } => Self::invalid_field(field, &reason),
-            // The day's reports are used up: try again tomorrow (Beijing).
-            E::DailyLimit => Self::new(ErrorCode::RateLimited)
-                .with_details(json!({ "limit": domain::reports::DAILY_LIMIT, "per": "day" })),
-            E::NotNow { to, status } => {
-                Self::new(ErrorCode::InvalidTransition).with_details(json!({ "action": to, "status": status }))
-            }
-            E::Corrupt(what) => Self::internal(what),
-            E::Db(e) => Self::from(infra::InfraError::from(e)),
-            E::Infra(e) => Self::from(e),
         }
     }
 }

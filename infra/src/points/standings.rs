@@ -662,34 +662,6 @@ pub fn starred(
     Ok((thresholds, out))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn line(id: &str, pts: i64) -> (String, String, i64) {
-        (id.to_owned(), id.to_owned(), pts)
-    }
-
-    #[test]
-    fn ties_share_a_rank_and_the_next_rank_skips() {
-        let out = ranked(vec![line("a", 5), line("b", 9), line("c", 5), line("d", 1)], 10);
-        let ranks: Vec<(u32, &str)> = out.iter().map(|s| (s.rank, s.holder_id.as_str())).collect();
-        assert_eq!(ranks, vec![(1, "b"), (2, "a"), (2, "c"), (4, "d")]);
-        assert_eq!(ranked(vec![line("a", 1), line("b", 2)], 1).len(), 1);
-    }
-
-    #[test]
-    fn months_are_beijing_months() {
-        let (from, until) = month_bounds(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default());
-        assert_eq!(from.to_string(), "2026-11-30 16:00:00");
-        assert_eq!(until.to_string(), "2026-12-31 16:00:00");
-        assert_eq!(Period::parse("2026-02"), NaiveDate::from_ymd_opt(2026, 2, 1).map(Period::Month));
-        assert_eq!(Period::parse("all"), Some(Period::All));
-        for bad in ["2026-13", "26-01", "2026-1", "x"] {
-            assert_eq!(Period::parse(bad), None, "{bad}");
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Read by the figures (`infra::stats`)
@@ -726,4 +698,33 @@ pub fn handed_over_between(
         .filter(po::handled_at.lt(to))
         .select((po::org_unit_id, po::points))
         .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(id: &str, pts: i64) -> (String, String, i64) {
+        (id.to_owned(), id.to_owned(), pts)
+    }
+
+    #[test]
+    fn ties_share_a_rank_and_the_next_rank_skips() {
+        let out = ranked(vec![line("a", 5), line("b", 9), line("c", 5), line("d", 1)], 10);
+        let ranks: Vec<(u32, &str)> = out.iter().map(|s| (s.rank, s.holder_id.as_str())).collect();
+        assert_eq!(ranks, vec![(1, "b"), (2, "a"), (2, "c"), (4, "d")]);
+        assert_eq!(ranked(vec![line("a", 1), line("b", 2)], 1).len(), 1);
+    }
+
+    #[test]
+    fn months_are_beijing_months() {
+        let (from, until) = month_bounds(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default());
+        assert_eq!(from.to_string(), "2026-11-30 16:00:00");
+        assert_eq!(until.to_string(), "2026-12-31 16:00:00");
+        assert_eq!(Period::parse("2026-02"), NaiveDate::from_ymd_opt(2026, 2, 1).map(Period::Month));
+        assert_eq!(Period::parse("all"), Some(Period::All));
+        for bad in ["2026-13", "26-01", "2026-1", "x"] {
+            assert_eq!(Period::parse(bad), None, "{bad}");
+        }
+    }
 }

@@ -107,7 +107,7 @@ fn handlers(conn: &mut DbConn, row: &ReportRow, path: &[String]) -> Result<Vec<S
         people.extend(grants::holders(
             conn,
             "org_unit",
-            &[row.org_unit_id.clone()],
+            std::slice::from_ref(&row.org_unit_id),
             &[Role::Supervisor.as_str().into()],
         )?);
     }

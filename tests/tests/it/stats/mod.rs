@@ -1,5 +1,5 @@
 //! stats: end-to-end tests.
 
-mod figures;
+pub mod figures;
 mod rankings;
 mod report;

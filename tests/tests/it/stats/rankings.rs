@@ -246,3 +246,62 @@ async fn a_villages_leadership_grading_is_a_poll_shown_with_the_ranking() {
     assert_eq!(other["grading"], Value::Null);
     let _ = id(&created);
 }
+
+/// Acceptance 3, the rankings part: the prepared November of `stats::figures::seed` (village A:
+/// cases resolved 1 of 2, all on time, satisfied 1 of 2; commitments 1 of 2 on time and one
+/// overdue; matters satisfied 1 of 2; turnout 3 of 4; active 3 of 4; 2 points entries. Village
+/// B: no case, no commitment, turnout 1 of 2, active 1 of 2, 1 points entry) ranks by hand-worked
+/// scores. Default weights: A = (0.5·25 + 1·15 + 0.5·15 + 0.5·10 + 0·5 + 0.5·10 + 0.75·5 +
+/// 0.75·10 + 1·5) / 100 = 61.25; B = (1·5 + 0.5·5 + 0.5·10 + 0.5·5) / 25 = 60 (its figures with
+/// nothing to count leave their weights out). Weighing only overdue commitments turns it round.
+#[tokio::test]
+async fn a_prepared_month_ranks_in_the_hand_worked_order_and_its_lists_follow_the_figures() {
+    let app = rankings_app().await;
+    let super::figures::Seeded { w, .. } = super::figures::seed(&app).await;
+    let ranking = format!("/api/v1/org-units/{}/rankings?month=2026-11", w.township);
+    let config = format!("/api/v1/org-units/{}/ranking-config", w.township);
+    let scores = |r: &Value| -> Vec<(String, f64)> {
+        r["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| (u["org_unit_id"].as_str().unwrap().to_owned(), u["score"].as_f64().unwrap()))
+            .collect()
+    };
+
+    let (status, ranked) = get(&app, &w.officer.token, &ranking).await;
+    assert_eq!(status, StatusCode::OK, "{ranked}");
+    assert_eq!(scores(&ranked), [(w.village_a.clone(), 61.25), (w.village_b.clone(), 60.0)], "{ranked}");
+    assert_eq!(listings(&ranked), [Value::Null, Value::Null], "no rules, no lists");
+
+    // Lists by the figures: A's resolution (50 %) is under 80 % and it has a commitment overdue;
+    // B has no closed case, so no resolution rate to fall short of. A also heads the ranking,
+    // and a unit meeting both lists' rules is on the black one.
+    let lists = json!({"red_top": 1, "black_resolution_below": 80, "black_on_overdue": true});
+    let rules = json!({"weights": ranked_weights(), "lists": lists});
+    let (status, set) = put(&app, &w.officer.token, &config, rules).await;
+    assert_eq!(status, StatusCode::OK, "{set}");
+    let (_, listed) = get(&app, &w.officer.token, &ranking).await;
+    assert_eq!(ids(&listed), [w.village_a.clone(), w.village_b.clone()]);
+    assert_eq!(listings(&listed), [json!("black"), Value::Null], "{listed}");
+    assert_eq!(listed["units"][0]["reasons"], json!(["black_resolution_below", "black_on_overdue"]), "{listed}");
+
+    // Only overdue commitments weighed: B (none overdue) first and red, A black.
+    let flipped = json!({
+        "weights": {"commitments_overdue": 100},
+        "lists": {"red_top": 1, "black_resolution_below": 80, "black_on_overdue": true},
+    });
+    assert_eq!(put(&app, &w.officer.token, &config, flipped).await.0, StatusCode::OK);
+    let (_, flipped) = get(&app, &w.officer.token, &ranking).await;
+    assert_eq!(scores(&flipped), [(w.village_b.clone(), 100.0), (w.village_a.clone(), 0.0)], "{flipped}");
+    assert_eq!(listings(&flipped), [json!("red"), json!("black")], "{flipped}");
+}
+
+/// The default weights, as a configuration body.
+fn ranked_weights() -> Value {
+    json!({
+        "case_resolution": 25, "case_on_time": 15, "case_satisfaction": 15, "commitments_on_time": 10,
+        "commitments_overdue": 5, "deliberation_satisfaction": 10, "turnout": 5, "participation": 10,
+        "points_entries": 5,
+    })
+}
