@@ -599,7 +599,6 @@ pub fn query_error(error: QueryPayloadError, _req: &HttpRequest) -> actix_web::E
     ApiError::new(ErrorCode::InvalidQuery).with_details(json!({ "reason": reason })).with_cause(error).into()
 }
 
-
 impl From<infra::reports::ReportsError> for ApiError {
     fn from(error: infra::reports::ReportsError) -> Self {
         use infra::reports::ReportsError as E;

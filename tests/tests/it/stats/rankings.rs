@@ -272,19 +272,20 @@ async fn a_prepared_month_ranks_in_the_hand_worked_order_and_its_lists_follow_th
     let (status, ranked) = get(&app, &w.officer.token, &ranking).await;
     assert_eq!(status, StatusCode::OK, "{ranked}");
     assert_eq!(scores(&ranked), [(w.village_a.clone(), 61.25), (w.village_b.clone(), 60.0)], "{ranked}");
-    assert_eq!(listings(&ranked), [Value::Null, Value::Null], "no rules, no lists");
+    // The default lists (red: the first; black: resolution under 80 %, or a commitment overdue):
+    // A heads the ranking but resolved 50 % and has a commitment overdue, and black wins over
+    // red; B has no closed case, so no resolution rate to fall short of.
+    assert_eq!(listings(&ranked), [json!("black"), Value::Null], "{ranked}");
+    assert_eq!(ranked["units"][0]["reasons"], json!(["black_resolution_below", "black_on_overdue"]), "{ranked}");
 
-    // Lists by the figures: A's resolution (50 %) is under 80 % and it has a commitment overdue;
-    // B has no closed case, so no resolution rate to fall short of. A also heads the ranking,
-    // and a unit meeting both lists' rules is on the black one.
-    let lists = json!({"red_top": 1, "black_resolution_below": 80, "black_on_overdue": true});
-    let rules = json!({"weights": ranked_weights(), "lists": lists});
+    // The same weights with only the red rule: A red.
+    let rules = json!({"weights": ranked_weights(), "lists": {"red_top": 1, "black_on_overdue": false}});
     let (status, set) = put(&app, &w.officer.token, &config, rules).await;
     assert_eq!(status, StatusCode::OK, "{set}");
     let (_, listed) = get(&app, &w.officer.token, &ranking).await;
-    assert_eq!(ids(&listed), [w.village_a.clone(), w.village_b.clone()]);
-    assert_eq!(listings(&listed), [json!("black"), Value::Null], "{listed}");
-    assert_eq!(listed["units"][0]["reasons"], json!(["black_resolution_below", "black_on_overdue"]), "{listed}");
+    assert_eq!(scores(&listed), scores(&ranked));
+    assert_eq!(listings(&listed), [json!("red"), Value::Null], "{listed}");
+    assert_eq!(listed["units"][0]["reasons"], json!(["red_top"]), "{listed}");
 
     // Only overdue commitments weighed: B (none overdue) first and red, A black.
     let flipped = json!({
