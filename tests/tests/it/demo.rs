@@ -102,6 +102,7 @@ async fn the_demo_county_loads_once_and_can_be_used() {
     let mut env = std::collections::HashMap::new();
     env.insert("YISHI_ENV", "production".to_owned());
     env.insert("YISHI_JWT_SECRET", "a-production-secret-of-forty-characters!!".to_owned());
+    env.insert("YISHI_REPORT_SECRET", "another-production-secret-of-forty-chars".to_owned());
     env.insert("WECHAT_APPID", "wx1".to_owned());
     env.insert("WECHAT_SECRET", "s".to_owned());
     env.insert("DATABASE_URL", app.database_url.clone());
