@@ -10,7 +10,7 @@ use crate::http::error::ApiError;
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct StatsMonthQuery {
     /// YYYY-MM (Beijing time).
-    #[param(example = "2026-11", pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    #[param(example = "2026-11", pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")]
     pub month: String,
 }
 
