@@ -29,7 +29,11 @@ impl From<RankingsError> for ApiError {
 }
 
 fn month_schema() -> Object {
-    ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")).examples(["2026-11"]).build()
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"))
+        .examples(["2026-11"])
+        .build()
 }
 
 /// The month ranked.
