@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
 
 use crate::DomainError;
 
@@ -66,6 +66,16 @@ const BEIJING: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
 
 pub fn beijing() -> FixedOffset {
     BEIJING
+}
+
+/// The Beijing day of a UTC instant (as stored: naive UTC).
+pub fn beijing_day(at: NaiveDateTime) -> NaiveDate {
+    Utc.from_utc_datetime(&at).with_timezone(&BEIJING).date_naive()
+}
+
+/// The naive UTC instant a Beijing day begins.
+pub fn beijing_midnight(day: NaiveDate) -> NaiveDateTime {
+    day.and_time(NaiveTime::MIN) - Duration::hours(8)
 }
 
 /// The special days known to the product: holidays and make-up workdays by date.

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 
-use crate::calendar::{beijing, WorkingCalendar};
+use crate::calendar::{beijing_day, beijing_midnight, WorkingCalendar};
 use crate::{text_enum, DomainError};
 
 text_enum!(
@@ -117,16 +117,6 @@ pub fn care_status(
     let since = last_visit.unwrap_or(marked_at);
     let due = interval.due_day(beijing_day(since), calendar);
     CareStatus { due, overdue: today > due }
-}
-
-/// The Beijing day of a UTC instant (as stored: naive UTC).
-pub fn beijing_day(at: NaiveDateTime) -> NaiveDate {
-    Utc.from_utc_datetime(&at).with_timezone(&beijing()).date_naive()
-}
-
-/// The naive UTC instant a Beijing day begins.
-pub fn beijing_midnight(day: NaiveDate) -> NaiveDateTime {
-    day.and_hms_opt(0, 0, 0).unwrap_or_default() - Duration::hours(8)
 }
 
 /// The longest stale threshold one may ask for.

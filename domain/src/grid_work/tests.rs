@@ -248,10 +248,8 @@ mod visits {
 mod care {
     use chrono::{NaiveDate, NaiveDateTime};
 
-    use crate::calendar::{DayKind, WorkingCalendar};
-    use crate::grid_work::care::{
-        beijing_day, care_status, CareInterval, CareNeed, CareNeeds, Coverage, Period, StaleDays,
-    };
+    use crate::calendar::{beijing_day, DayKind, WorkingCalendar};
+    use crate::grid_work::care::{care_status, CareInterval, CareNeed, CareNeeds, Coverage, Period, StaleDays};
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

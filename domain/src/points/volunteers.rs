@@ -48,11 +48,6 @@ pub const MAX_NAME: usize = 40;
 /// The most characters of a rejection's reason.
 pub const MAX_REASON: usize = 200;
 
-/// The day something happened, in Beijing: the day an automatic entry occurred on.
-pub fn beijing_day(at: chrono::NaiveDateTime) -> chrono::NaiveDate {
-    at.and_utc().with_timezone(&crate::calendar::beijing()).date_naive()
-}
-
 /// Checks a team as staff write it: a name of 1 to [`MAX_NAME`] characters once trimmed, 1 to
 /// [`MAX_TEAM`] distinct members, the leader among them.
 pub fn check_team(name: &str, leader: &str, members: &[String]) -> Result<(), crate::DomainError> {

@@ -226,7 +226,7 @@ fn award_reporter(conn: &mut DbConn, case: &CaseRow, now: NaiveDateTime) -> Resu
     }
     // The entry is posted to the whole village: it says a report was confirmed, never which.
     let (source_ref, note) = (format!("case:{}", case.id), "随手拍反映问题属实".to_owned());
-    let (on, source) = (domain::points::volunteers::beijing_day(now), domain::points::rules::AutoSource::CaseConfirmed);
+    let (on, source) = (domain::calendar::beijing_day(now), domain::points::rules::AutoSource::CaseConfirmed);
     let (unit_id, user_id) = (case.org_unit_id.as_str(), case.reporter_id.as_str());
     let award = Award { unit_id, user_id, source, source_ref: &source_ref, minutes: None, on, note: &note };
     award_in_tx(conn, &award, now).map_err(InfraError::from)?;

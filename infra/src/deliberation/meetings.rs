@@ -855,7 +855,7 @@ fn award_attendance(
 ) -> Result<(), DeliberationError> {
     use crate::points::award::{award_in_tx, Award};
     let (source_ref, note) = (format!("meeting:{}:{user_id}", meeting.id), format!("参加会议：{}", meeting.title));
-    let on = domain::points::volunteers::beijing_day(now);
+    let on = domain::calendar::beijing_day(now);
     let source = domain::points::rules::AutoSource::MeetingCheckin;
     let award =
         Award { unit_id: &meeting.scope_id, user_id, source, source_ref: &source_ref, minutes: None, on, note: &note };

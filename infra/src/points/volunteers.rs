@@ -339,7 +339,7 @@ pub fn record_session_in_tx(
     if principal.subject() != team.leader_id && !principal.may(&place, Permission::ManagePoints) {
         return Err(PointsError::Forbidden);
     }
-    rules::check_session(&new.title, new.served_on, rules::beijing_day(now), &new.hours)?;
+    rules::check_session(&new.title, new.served_on, domain::calendar::beijing_day(now), &new.hours)?;
     let members: Vec<String> =
         tm::volunteer_team_members.filter(tm::team_id.eq(&team.id)).select(tm::user_id).load(conn)?;
     if new.hours.iter().any(|(user, _)| !members.contains(user)) {

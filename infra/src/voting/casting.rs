@@ -93,7 +93,7 @@ pub fn cast(
 fn award_ballot(conn: &mut DbConn, poll: &PollRow, voter: &str, now: NaiveDateTime) -> Result<(), VotingError> {
     use crate::points::award::{award_in_tx, Award};
     let (source_ref, note) = (format!("poll:{}:{voter}", poll.id), format!("参加投票：{}", poll.title));
-    let on = domain::points::volunteers::beijing_day(now);
+    let on = domain::calendar::beijing_day(now);
     let source = domain::points::rules::AutoSource::Ballot;
     let award = Award {
         unit_id: &poll.scope_id,

@@ -502,7 +502,7 @@ fn award_winner_points(
     now: NaiveDateTime,
 ) -> Result<(), VotingError> {
     use crate::points::award::{award_in_tx, Award};
-    let (on, source) = (domain::points::volunteers::beijing_day(now), domain::points::rules::AutoSource::IdeaWon);
+    let (on, source) = (domain::calendar::beijing_day(now), domain::points::rules::AutoSource::IdeaWon);
     for idea in winners {
         let (source_ref, note) = (format!("idea:{}", idea.id), format!("金点子获奖：{}", idea.title));
         let (unit_id, user_id) = (contest.scope_id.as_str(), idea.author_id.as_str());
