@@ -27,6 +27,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
     "POST /api/v1/reports/follow-up/additions",
     "GET /api/v1/public/org-units/{id}/notices",
     "GET /api/v1/public/notices/{id}",
+    "GET /api/v1/public/notices/{id}/attachments/{media_id}",
     "GET /api/v1/public/org-units/{id}/notices/code.png",
     "GET /api/v1/public/org-units/{id}/board",
     "GET /api/v1/public/org-units/{id}/board/documents",

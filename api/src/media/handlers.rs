@@ -9,7 +9,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use domain::cases::MediaId;
 use futures_util::TryStreamExt;
 use infra::media::service::Upload;
-use infra::media::{self, MediaError, MediaKind};
+use infra::media::{self, MediaError, MediaKind, MediaRow};
 
 use super::dto::{MediaUpload, MediaView};
 use crate::auth::Auth;
@@ -123,8 +123,13 @@ pub async fn get_media(
     auth: Auth,
     id: web::Path<MediaId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (principal, id) = (auth.0, id.into_inner());
-    let row = state.db.run(move |conn| media::queries::readable(conn, &principal, &id)).await?;
+    let (principal, id, now) = (auth.0, id.into_inner(), state.clock.now().naive_utc());
+    let row = state.db.run(move |conn| media::queries::readable(conn, &principal, &id, now)).await?;
+    serve(&state, row, "private, max-age=86400").await
+}
+
+/// Answers an upload's bytes, with its stored type and the given caching.
+pub async fn serve(state: &AppState, row: MediaRow, cache: &'static str) -> Result<HttpResponse, ApiError> {
     let (files, file_id) = (state.media.clone(), row.id.clone());
     let bytes = web::block(move || files.get(&file_id))
         .await
@@ -134,6 +139,6 @@ pub async fn get_media(
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, HeaderValue::from_str(&row.mime).map_err(ApiError::internal)?))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400")))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static(cache)))
         .body(bytes))
 }

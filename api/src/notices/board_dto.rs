@@ -181,7 +181,21 @@ pub struct BoardNoticeView {
     pub id: String,
     pub kind: String,
     pub title: String,
+    pub body: String,
     pub posted_at: String,
+    pub posted_to: String,
+    /// Its attachments, each with the link that opens it without logging in.
+    pub attachments: Vec<BoardAttachmentView>,
+}
+
+/// A public notice's attachment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoardAttachmentView {
+    pub id: String,
+    /// The file's type, e.g. `image/jpeg`.
+    pub mime: String,
+    /// `/api/v1/public/notices/{id}/attachments/{media_id}`.
+    pub url: String,
 }
 
 /// A supervisor of the village.
@@ -302,7 +316,23 @@ impl From<Board> for BoardView {
             notices: b
                 .notices
                 .into_iter()
-                .map(|n| BoardNoticeView { id: n.id, kind: n.kind, title: n.title, posted_at: rfc3339(n.posted_at) })
+                .map(|n| BoardNoticeView {
+                    attachments: n
+                        .attachments
+                        .into_iter()
+                        .map(|(id, mime)| BoardAttachmentView {
+                            url: format!("/api/v1/public/notices/{}/attachments/{id}", n.id),
+                            id,
+                            mime,
+                        })
+                        .collect(),
+                    id: n.id,
+                    kind: n.kind,
+                    title: n.title,
+                    body: n.body,
+                    posted_at: rfc3339(n.posted_at),
+                    posted_to: rfc3339(n.posted_to),
+                })
                 .collect(),
             supervision: BoardSupervisionView {
                 supervisors: b

@@ -24,7 +24,15 @@ ol{margin:4px 0 4px 1.2em;padding:0}
 .fig b{display:block;font-size:28px;color:#b71c1c}
 .report{display:block;margin-top:12px;padding:14px;text-align:center;background:#b71c1c;color:#fff;border-radius:8px;font-size:22px;text-decoration:none}
 .doc{white-space:pre-wrap}
+img.attachment{display:block;max-width:100%;margin-top:8px;border-radius:6px}
 ";
+
+/// The Beijing date of an RFC 3339 instant, as a resident reads it (2026年11月30日).
+fn day(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| t.with_timezone(&domain::calendar::beijing()).format("%Y年%-m月%-d日").to_string())
+        .unwrap_or_else(|_| at.to_owned())
+}
 
 fn rate(r: &BoardRatioView) -> String {
     r.rate.map(|x| format!("{:.1}%", x * 100.0)).unwrap_or_else(|| "—".to_owned())
@@ -74,7 +82,20 @@ pub fn render(b: &BoardView) -> Markup {
                 section id="notices" {
                     h2 { "三、公开亮项" }
                     @if b.notices.is_empty() { p.muted { "暂无公开事项" } }
-                    @for n in &b.notices { div.card { h3 { (n.title) } div.muted { (n.posted_at) } } }
+                    @for n in &b.notices {
+                        div.card {
+                            h3 { (n.title) }
+                            div.muted { "公示期：" (day(&n.posted_at)) " 至 " (day(&n.posted_to)) }
+                            div.doc { (n.body) }
+                            @for a in &n.attachments {
+                                @if a.mime.starts_with("image/") {
+                                    a href=(a.url) { img.attachment src=(a.url) alt="附件图片"; }
+                                } @else {
+                                    div { a href=(a.url) { "附件" } }
+                                }
+                            }
+                        }
+                    }
                     @for d in &b.documents {
                         @if d.kind != "small_powers" {
                             div.card {

@@ -4,6 +4,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
+use domain::cases::MediaId;
 use domain::identity::ids::OrgUnitId;
 use domain::notices::notices::{NoticeId, NoticeObjectionId};
 use domain::paging::PageLimit;
@@ -32,6 +33,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(answer_notice_objection)
         .service(public_notices)
         .service(public_notice)
+        .service(public_notice_attachment)
         .service(notice_board_code);
 }
 
@@ -259,6 +261,29 @@ pub async fn public_notice(state: web::Data<AppState>, id: web::Path<NoticeId>) 
     let (id, now) = (id.into_inner(), now(&state));
     let view = state.db.run(move |conn| notices::get(conn, None, id.as_str(), now)).await?;
     Ok(HttpResponse::Ok().json(NoticeView::from(view)))
+}
+
+/// An attachment of a public notice without logging in (the notice public and its period
+/// started; else 404): the file as uploaded, photos re-encoded without metadata.
+#[utoipa::path(
+    tag = "notices",
+    params(("id" = String, Path), ("media_id" = String, Path)),
+    responses(
+        (status = 200, description = "The file", content(
+            (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"),
+            (Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/aac"), (Vec<u8> = "audio/mp4"), (Vec<u8> = "audio/wav")
+        )),
+        (status = 404, body = ErrorBody),
+    )
+)]
+#[get("/public/notices/{id}/attachments/{media_id}")]
+pub async fn public_notice_attachment(
+    state: web::Data<AppState>,
+    path: web::Path<(NoticeId, MediaId)>,
+) -> Result<HttpResponse, ApiError> {
+    let ((id, media_id), now) = (path.into_inner(), now(&state));
+    let row = state.db.run(move |conn| notices::public_attachment(conn, id.as_str(), media_id.as_str(), now)).await?;
+    crate::media::handlers::serve(&state, row, "public, max-age=3600").await
 }
 
 /// The mini-program code (小程序码) that opens the unit's notice board: fetched from WeChat

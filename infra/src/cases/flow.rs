@@ -206,7 +206,12 @@ pub(crate) fn apply(conn: &mut DbConn, case: &CaseRow, step: &Step, ctx: &Ctx<'_
     if step.action == Action::Resolve && step.outcome.is_some_and(Outcome::confirms_report) {
         award_reporter(conn, case, now)?;
     }
-    crate::media::service::attach(conn, &step.attachments, &owners(step), &case.id)?;
+    crate::media::service::attach(
+        conn,
+        &step.attachments,
+        &owners(step),
+        crate::media::service::Target::Case(&case.id),
+    )?;
     let after = queries::find(conn, &case.id)?.ok_or(CasesError::Stale)?;
     tell_people(conn, &after, to_status, step.note.as_deref(), step.actor_id.as_deref(), now)?;
     if step.action == Action::Escalate {
@@ -344,7 +349,8 @@ pub(crate) fn file(conn: &mut DbConn, filing: &Filing) -> Result<(CaseRow, bool)
     rows::insert_event(conn, &filing.event)?;
     let owners: Vec<&str> = filing.owners.iter().map(String::as_str).collect();
     if !filing.media.is_empty()
-        && crate::media::service::attach(conn, &filing.media, &owners, &case.id)? != filing.media.len()
+        && crate::media::service::attach(conn, &filing.media, &owners, crate::media::service::Target::Case(&case.id))?
+            != filing.media.len()
     {
         // Checked before the transaction; attached to another report since.
         return Err(CasesError::invalid("media", "each id must be an unattached upload of yours"));

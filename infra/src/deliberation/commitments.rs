@@ -289,7 +289,7 @@ pub fn report(
         };
         diesel::insert_into(cp::commitment_progress).values(&progress).execute(conn)?;
         let owners = [principal.user_id.as_str(), principal.subject()];
-        crate::media::service::attach_to_matter(conn, &p.media, &owners, &row.matter_id)?;
+        crate::media::service::attach(conn, &p.media, &owners, crate::media::service::Target::Matter(&row.matter_id))?;
         if p.done {
             let n = diesel::update(c::commitments.filter(c::id.eq(id)).filter(c::version.eq(row.version)))
                 .set((

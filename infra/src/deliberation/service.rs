@@ -245,7 +245,7 @@ pub fn raise(
     });
     rows::insert_sheet(conn, &SheetRow::new(&row.id, "record", &record, Some(&principal.user_id), now))?;
     let owners = [principal.user_id.as_str(), principal.subject()];
-    crate::media::service::attach_to_matter(conn, &draft.media, &owners, &row.id)?;
+    crate::media::service::attach(conn, &draft.media, &owners, crate::media::service::Target::Matter(&row.id))?;
     caller.audit(
         conn,
         "matter.raise",

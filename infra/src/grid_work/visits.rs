@@ -181,7 +181,9 @@ pub fn record_in_tx(
         let first = find_synced(conn, visitor, client_id)?.ok_or(GridWorkError::NotFound)?;
         return Ok((view_of(conn, first)?, false));
     }
-    if crate::media::service::attach_to_visit(conn, &new.media, visitor, &row.id)? != new.media.len() {
+    if crate::media::service::attach(conn, &new.media, &[visitor], crate::media::service::Target::Visit(&row.id))?
+        != new.media.len()
+    {
         return Err(GridWorkError::invalid("media", "each id must be an unattached upload of yours"));
     }
     let mut row = row;

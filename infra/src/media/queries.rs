@@ -1,5 +1,6 @@
 //! Reading uploads.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use domain::cases::MediaId;
@@ -28,13 +29,19 @@ pub fn is_own(principal: &Principal, row: &MediaRow) -> bool {
     row.owner_id == principal.user_id || row.owner_id == principal.subject()
 }
 
-/// An upload the caller may fetch: their own, or attached to a case, matter or poll they may see
-/// (the cases, deliberation, voting or grid-work feature decides), or a grid's WeChat-group QR image; else not found.
-pub fn readable(conn: &mut DbConn, principal: &Principal, id: &MediaId) -> Result<MediaRow, MediaError> {
+/// An upload the caller may fetch at `now`: their own, or attached to a record they may see (a
+/// case, matter, poll, visit, points claim or notice: its feature decides), or a grid's
+/// WeChat-group QR image; else not found.
+pub fn readable(
+    conn: &mut DbConn,
+    principal: &Principal,
+    id: &MediaId,
+    now: NaiveDateTime,
+) -> Result<MediaRow, MediaError> {
     let row = find(conn, id.as_str())?.ok_or(MediaError::NotFound)?;
     if let (false, Some(notice_id)) = (is_own(principal, &row), &row.notice_id) {
         // A notice's attachment: seen by whoever may read the notice.
-        if !crate::notices::notices::may_read(conn, Some(principal), notice_id)? {
+        if !crate::notices::notices::may_read(conn, Some(principal), notice_id, now)? {
             return Err(MediaError::NotFound);
         }
     } else if !is_own(principal, &row) {

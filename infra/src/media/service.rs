@@ -1,11 +1,14 @@
-//! Storing uploads and attaching them to cases.
+//! Storing uploads and attaching them to the records that carry them.
 
 use chrono::NaiveDateTime;
+use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
+use diesel::sql_types::Bool;
 use domain::cases::MediaId;
 
 use super::{rows, MediaError, MediaKind, MediaRow, MediaStore, Sniffed};
+use crate::db::DbBackend;
 use crate::schema::media::dsl as m;
 use crate::DbConn;
 
@@ -43,140 +46,71 @@ pub fn store(
     Ok(row)
 }
 
-/// Attaches unattached uploads of `owners` to a case, in the caller's transaction. Returns how
-/// many it attached.
-pub fn attach(conn: &mut DbConn, ids: &[String], owners: &[&str], case_id: &str) -> Result<usize, DieselError> {
+/// What an upload is attached to: each feature's record that can carry photos or files.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    Case(&'a str),
+    /// A matter: its text, an opinion, a progress report on a commitment.
+    Matter(&'a str),
+    /// A poll: its options' pictures.
+    Poll(&'a str),
+    /// A household visit: its photos.
+    Visit(&'a str),
+    /// A points claim: its evidence.
+    PointsEntry(&'a str),
+    /// A notice: its attachments.
+    Notice(&'a str),
+}
+
+type Filter = Box<dyn BoxableExpression<m::media, DbBackend, SqlType = Bool>>;
+
+/// Uploads attached to nothing yet: every target column empty.
+fn unattached() -> Filter {
+    Box::new(
+        m::case_id
+            .is_null()
+            .and(m::matter_id.is_null())
+            .and(m::poll_id.is_null())
+            .and(m::visit_id.is_null())
+            .and(m::points_entry_id.is_null())
+            .and(m::notice_id.is_null()),
+    )
+}
+
+/// Of these ids, the uploads `target` holds already.
+fn held_by(ids: &[String], target: Target<'_>) -> Filter {
+    let ids = m::id.eq_any(ids.to_vec());
+    match target {
+        Target::Case(id) => Box::new(ids.and(m::case_id.eq(id.to_owned()).assume_not_null())),
+        Target::Matter(id) => Box::new(ids.and(m::matter_id.eq(id.to_owned()).assume_not_null())),
+        Target::Poll(id) => Box::new(ids.and(m::poll_id.eq(id.to_owned()).assume_not_null())),
+        Target::Visit(id) => Box::new(ids.and(m::visit_id.eq(id.to_owned()).assume_not_null())),
+        Target::PointsEntry(id) => Box::new(ids.and(m::points_entry_id.eq(id.to_owned()).assume_not_null())),
+        Target::Notice(id) => Box::new(ids.and(m::notice_id.eq(id.to_owned()).assume_not_null())),
+    }
+}
+
+/// Attaches uploads to `target`, in the caller's transaction: free uploads of `owners` (the caller
+/// and whom they act for), and ones `target` holds already (an edit keeps them). Returns how many
+/// of `ids` it holds; fewer than asked means some were another's, attached elsewhere or unknown.
+/// An upload belongs to one record only: two attaches racing for it, one wins (the update's filter
+/// is checked row by row under the row's lock).
+pub fn attach(conn: &mut DbConn, ids: &[String], owners: &[&str], target: Target<'_>) -> Result<usize, DieselError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let held: i64 = m::media.filter(held_by(ids, target)).count().get_result(conn)?;
     let owners: Vec<String> = owners.iter().map(|s| (*s).to_owned()).collect();
-    diesel::update(
-        m::media
-            .filter(m::id.eq_any(ids.to_vec()))
-            .filter(m::owner_id.eq_any(owners))
-            .filter(m::case_id.is_null())
-            .filter(m::matter_id.is_null())
-            .filter(m::poll_id.is_null())
-            .filter(m::visit_id.is_null())
-            .filter(m::points_entry_id.is_null()),
-    )
-    .set(m::case_id.eq(case_id))
-    .execute(conn)
-}
-
-/// Attaches unattached uploads of `owners` to a matter (its text, an opinion, a progress
-/// report), in the caller's transaction. Returns how many it attached.
-pub fn attach_to_matter(
-    conn: &mut DbConn,
-    ids: &[String],
-    owners: &[&str],
-    matter_id: &str,
-) -> Result<usize, DieselError> {
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    let owners: Vec<String> = owners.iter().map(|s| (*s).to_owned()).collect();
-    diesel::update(
-        m::media
-            .filter(m::id.eq_any(ids.to_vec()))
-            .filter(m::owner_id.eq_any(owners))
-            .filter(m::case_id.is_null())
-            .filter(m::matter_id.is_null())
-            .filter(m::poll_id.is_null())
-            .filter(m::visit_id.is_null())
-            .filter(m::points_entry_id.is_null()),
-    )
-    .set(m::matter_id.eq(matter_id))
-    .execute(conn)
-}
-
-/// Attaches uploads to a poll (its options' pictures), in the caller's transaction: free ones of
-/// `owner`'s, or ones this poll holds already (another organiser may edit it). Returns how many
-/// of `ids` it holds.
-pub fn attach_to_poll(conn: &mut DbConn, ids: &[String], owner: &str, poll_id: &str) -> Result<usize, DieselError> {
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    diesel::update(
-        m::media
-            .filter(m::id.eq_any(ids.to_vec()))
-            .filter(m::case_id.is_null())
-            .filter(m::matter_id.is_null())
-            .filter(m::visit_id.is_null())
-            .filter(m::points_entry_id.is_null())
-            .filter(m::poll_id.is_null().and(m::owner_id.eq(owner)).or(m::poll_id.eq(poll_id))),
-    )
-    .set(m::poll_id.eq(poll_id))
-    .execute(conn)
-}
-
-/// Attaches unattached uploads of `owner` to a visit (its photos), in the caller's transaction.
-/// Returns how many it attached.
-pub fn attach_to_visit(conn: &mut DbConn, ids: &[String], owner: &str, visit_id: &str) -> Result<usize, DieselError> {
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    diesel::update(
-        m::media
-            .filter(m::id.eq_any(ids.to_vec()))
-            .filter(m::owner_id.eq(owner))
-            .filter(m::case_id.is_null())
-            .filter(m::matter_id.is_null())
-            .filter(m::poll_id.is_null())
-            .filter(m::visit_id.is_null())
-            .filter(m::points_entry_id.is_null()),
-    )
-    .set(m::visit_id.eq(visit_id))
-    .execute(conn)
-}
-
-/// Attaches unattached uploads of `owner` to a points claim (its evidence), in the caller's
-/// transaction. Returns how many it attached.
-pub fn attach_to_points_entry(
-    conn: &mut DbConn,
-    ids: &[String],
-    owner: &str,
-    entry_id: &str,
-) -> Result<usize, DieselError> {
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    diesel::update(
-        m::media
-            .filter(m::id.eq_any(ids.to_vec()))
-            .filter(m::owner_id.eq(owner))
-            .filter(m::case_id.is_null())
-            .filter(m::matter_id.is_null())
-            .filter(m::poll_id.is_null())
-            .filter(m::visit_id.is_null())
-            .filter(m::points_entry_id.is_null()),
-    )
-    .set(m::points_entry_id.eq(entry_id))
-    .execute(conn)
-}
-
-/// Attaches uploads of `owners` to a notice (its attachments), in the caller's transaction: free
-/// ones, or ones this notice holds already (an edit keeps them). Returns how many of `ids` it
-/// holds.
-pub fn attach_to_notice(
-    conn: &mut DbConn,
-    ids: &[String],
-    owners: &[&str],
-    notice_id: &str,
-) -> Result<usize, DieselError> {
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    let owners: Vec<String> = owners.iter().map(|s| (*s).to_owned()).collect();
-    diesel::update(
-        m::media
-            .filter(m::id.eq_any(ids.to_vec()))
-            .filter(m::case_id.is_null())
-            .filter(m::matter_id.is_null())
-            .filter(m::poll_id.is_null())
-            .filter(m::visit_id.is_null())
-            .filter(m::points_entry_id.is_null())
-            .filter(m::notice_id.is_null().and(m::owner_id.eq_any(owners)).or(m::notice_id.eq(notice_id))),
-    )
-    .set(m::notice_id.eq(notice_id))
-    .execute(conn)
+    let free = m::media.filter(m::id.eq_any(ids.to_vec())).filter(m::owner_id.eq_any(owners)).filter(unattached());
+    let attached = match target {
+        Target::Case(id) => diesel::update(free).set(m::case_id.eq(id)).execute(conn)?,
+        Target::Matter(id) => diesel::update(free).set(m::matter_id.eq(id)).execute(conn)?,
+        Target::Poll(id) => diesel::update(free).set(m::poll_id.eq(id)).execute(conn)?,
+        Target::Visit(id) => diesel::update(free).set(m::visit_id.eq(id)).execute(conn)?,
+        Target::PointsEntry(id) => diesel::update(free).set(m::points_entry_id.eq(id)).execute(conn)?,
+        Target::Notice(id) => diesel::update(free).set(m::notice_id.eq(id)).execute(conn)?,
+    };
+    Ok(usize::try_from(held).unwrap_or(0) + attached)
 }
 
 /// Lets go of a notice's uploads not in `keep` (an edit that dropped them), in the caller's

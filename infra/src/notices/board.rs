@@ -3,6 +3,8 @@
 //! posts with masked phones, the small-powers list and documents in force, the notices, the
 //! village's supervisors and its figures.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use domain::identity::principal::Principal;
@@ -48,6 +50,21 @@ pub enum BoardError {
 }
 
 crate::feature_error!(BoardError);
+
+/// The notices' answers as the board's (the board reads public notices).
+impl From<super::NoticeError> for BoardError {
+    fn from(error: super::NoticeError) -> Self {
+        use super::NoticeError as N;
+        match error {
+            N::NotFound => BoardError::NotFound,
+            N::Forbidden => BoardError::Forbidden,
+            N::Invalid { field, reason } => BoardError::Invalid { field, reason },
+            N::Db(e) => BoardError::Db(e),
+            N::Infra(e) => BoardError::Infra(e),
+            other => BoardError::Corrupt(format!("reading the notices: {other}")),
+        }
+    }
+}
 
 impl From<domain::notices::documents::DocumentNotNow> for BoardError {
     fn from(refusal: domain::notices::documents::DocumentNotNow) -> Self {
@@ -269,7 +286,11 @@ pub struct PublicNotice {
     pub id: String,
     pub kind: String,
     pub title: String,
+    pub body: String,
     pub posted_at: NaiveDateTime,
+    pub posted_to: NaiveDateTime,
+    /// Its attachments as (upload id, type), oldest first.
+    pub attachments: Vec<(String, String)>,
 }
 
 /// Everything the board shows of a village.
@@ -293,14 +314,22 @@ const BOARD_NOTICES: i64 = 20;
 
 /// The village's public notices for the board, newest first: published, not withdrawn.
 pub fn notices_for(conn: &mut DbConn, unit_id: &str, now: NaiveDateTime) -> Result<Vec<PublicNotice>, BoardError> {
-    let seen = super::notices::list(conn, None, unit_id, None, BOARD_NOTICES, now).map_err(|error| match error {
-        super::NoticeError::NotFound => BoardError::NotFound,
-        other => BoardError::Corrupt(format!("reading the notices: {other}")),
-    })?;
+    let seen = super::notices::list(conn, None, unit_id, None, BOARD_NOTICES, now)?;
+    let ids: Vec<String> = seen.iter().flat_map(|v| v.attachments.iter().cloned()).collect();
+    let types: HashMap<String, String> =
+        crate::media::queries::of_ids(conn, &ids)?.into_iter().map(|m| (m.id, m.mime)).collect();
     Ok(seen
         .into_iter()
         .filter(|v| v.row.withdrawn_at.is_none())
-        .map(|v| PublicNotice { id: v.row.id, kind: v.row.kind, title: v.row.title, posted_at: v.row.posted_from })
+        .map(|v| PublicNotice {
+            attachments: v.attachments.iter().filter_map(|a| Some((a.clone(), types.get(a)?.clone()))).collect(),
+            id: v.row.id,
+            kind: v.row.kind,
+            title: v.row.title,
+            body: v.row.body,
+            posted_at: v.row.posted_from,
+            posted_to: v.row.posted_to,
+        })
         .collect())
 }
 

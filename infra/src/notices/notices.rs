@@ -130,7 +130,7 @@ fn posting_place(conn: &mut DbConn, principal: &Principal, unit_id: &str) -> Res
 fn attach(conn: &mut DbConn, principal: &Principal, draft: &NoticeDraft, id: &str) -> Result<(), NoticeError> {
     let ids = draft.attachments().to_vec();
     let owners = [principal.user_id.as_str(), principal.subject()];
-    let held = crate::media::service::attach_to_notice(conn, &ids, &owners, id)?;
+    let held = crate::media::service::attach(conn, &ids, &owners, crate::media::service::Target::Notice(id))?;
     if held != ids.len() {
         return Err(NoticeError::invalid("attachments", "your own uploads, attached to nothing else"));
     }
@@ -320,14 +320,33 @@ pub fn get(
     view_of(conn, row, reader == Reader::Staff)
 }
 
-/// Whether the caller may read a notice (its attachments follow it).
-pub fn may_read(conn: &mut DbConn, principal: Option<&Principal>, id: &str) -> Result<bool, diesel::result::Error> {
-    let now = chrono::Utc::now().naive_utc();
+/// Whether the caller may read a notice at `now` (its attachments follow it).
+pub fn may_read(
+    conn: &mut DbConn,
+    principal: Option<&Principal>,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<bool, diesel::result::Error> {
     match get(conn, principal, id, now) {
-        Ok(_) | Err(NoticeError::Forbidden) => Ok(true),
+        Ok(_) => Ok(true),
         Err(NoticeError::Db(e)) => Err(e),
         Err(_) => Ok(false),
     }
+}
+
+/// An attachment of a notice anyone may read without logging in (public, its period started):
+/// the upload's row, or not found when the notice is not public or does not hold it.
+pub fn public_attachment(
+    conn: &mut DbConn,
+    id: &str,
+    media_id: &str,
+    now: NaiveDateTime,
+) -> Result<crate::media::MediaRow, NoticeError> {
+    let notice = get(conn, None, id, now)?;
+    if !notice.attachments.iter().any(|a| a == media_id) {
+        return Err(NoticeError::NotFound);
+    }
+    crate::media::queries::find(conn, media_id)?.ok_or(NoticeError::NotFound)
 }
 
 /// A resident of the notice's unit objects within its period (422 outside it), once (409 the

@@ -286,7 +286,9 @@ pub fn claim_in_tx(
     let row =
         row_of(&village, &user, rule, new.occurred_on, note, EntryStatus::Claimed, EntrySource::Claim, None, now)?;
     diesel::insert_into(e::points_entries).values(&row).execute(conn)?;
-    if crate::media::service::attach_to_points_entry(conn, &new.media, &user, &row.id)? != new.media.len() {
+    if crate::media::service::attach(conn, &new.media, &[&user], crate::media::service::Target::PointsEntry(&row.id))?
+        != new.media.len()
+    {
         return Err(PointsError::invalid("media", "each id must be an unattached upload of yours"));
     }
     view_of(conn, row)

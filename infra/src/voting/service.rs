@@ -107,7 +107,12 @@ fn insert_options(conn: &mut DbConn, caller: &Caller, poll_id: &str, draft: &Dra
     let mut pictures: Vec<String> = draft.option_media.iter().flatten().cloned().collect();
     pictures.sort();
     pictures.dedup();
-    let held = crate::media::service::attach_to_poll(conn, &pictures, &caller.principal.user_id, poll_id)?;
+    let held = crate::media::service::attach(
+        conn,
+        &pictures,
+        &[&caller.principal.user_id],
+        crate::media::service::Target::Poll(poll_id),
+    )?;
     if held != pictures.len() {
         return Err(VotingError::invalid("options", "a picture must be your own upload, used by no other record"));
     }

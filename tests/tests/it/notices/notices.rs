@@ -279,3 +279,100 @@ async fn the_boards_code_is_fetched_from_wechat_once_and_a_wechat_error_stores_n
     assert_eq!(app.get(&unknown).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(fake.code_calls(), 3);
 }
+
+/// Which record an upload is attached to, by column (None: free).
+async fn holder(app: &TestApp, media_id: &str) -> (Option<String>, Option<String>) {
+    let media_id = media_id.to_owned();
+    app.state
+        .db
+        .run(move |conn| {
+            use infra::testing::schema::media as m;
+            m::table
+                .filter(m::id.eq(&media_id))
+                .select((m::notice_id, m::case_id))
+                .first::<(Option<String>, Option<String>)>(conn)
+                .map_err(infra::InfraError::from)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_public_notices_attachments_open_without_login_and_belong_to_it_alone() {
+    use infra::media::fixtures;
+    let app = notices_app().await;
+    let w = app.world().await;
+    let resident = app.member("nt-att-resident", &w.village_a, &w.cadre_a.token).await;
+    let outsider = app.member("nt-att-outsider", &w.village_b, &w.admin).await;
+    let notices = format!("/api/v1/org-units/{}/notices", w.village_a);
+    let mut uploads = Vec::new();
+    for name in ["发票.png", "名单.png", "预告.png", "另一张.png"] {
+        let (status, photo) = app.upload(&w.cadre_a.token, "image", name, &fixtures::png(24, 16)).await;
+        assert_eq!(status, StatusCode::CREATED, "{photo}");
+        uploads.push(id(&photo));
+    }
+    let [receipt, roster, early, stray] = [&uploads[0], &uploads[1], &uploads[2], &uploads[3]];
+
+    let mut public_notice = notice(&app, "十一月财务公开（附发票）", true);
+    public_notice["attachments"] = json!([receipt]);
+    let (status, posted) = post(&app, &w.cadre_a.token, &notices, public_notice).await;
+    assert_eq!((status, posted["attachments"].clone()), (StatusCode::CREATED, json!([receipt])), "{posted}");
+    let mut residents_only = notice(&app, "低保名单", false);
+    residents_only["attachments"] = json!([roster]);
+    let (status, private) = post(&app, &w.cadre_a.token, &notices, residents_only).await;
+    assert_eq!(status, StatusCode::CREATED, "{private}");
+    let mut not_yet = notice(&app, "下月工程预告", true);
+    not_yet["posted_from"] = json!(at(&app, Duration::days(2)));
+    not_yet["attachments"] = json!([early]);
+    let (status, upcoming) = post(&app, &w.cadre_a.token, &notices, not_yet).await;
+    assert_eq!(status, StatusCode::CREATED, "{upcoming}");
+
+    // Opened without logging in: the same bytes its poster sees, cacheable in public.
+    let link = |notice: &Value, media: &str| format!("/api/v1/public/notices/{}/attachments/{media}", id(notice));
+    let res = app.get(&link(&posted, receipt)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.headers()["cache-control"], "public, max-age=3600");
+    let opened = res.bytes().await.unwrap();
+    let own = app.get_as(&w.cadre_a.token, &format!("/api/v1/media/{receipt}")).await.bytes().await.unwrap();
+    assert!(!opened.is_empty() && opened == own);
+
+    // Not for a residents-only notice, one not started, or an upload the notice does not hold.
+    for (notice, media) in [(&private, roster), (&upcoming, early), (&posted, stray), (&posted, roster)] {
+        let res = app.get(&link(notice, media)).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{media} of {}", id(notice));
+    }
+    // The residents-only one is its residents' to open, logged in; not another village's.
+    assert_eq!(app.get_as(&resident.token, &format!("/api/v1/media/{roster}")).await.status(), StatusCode::OK);
+    assert_eq!(app.get_as(&outsider.token, &format!("/api/v1/media/{roster}")).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get_as(&outsider.token, &format!("/api/v1/media/{receipt}")).await.status(), StatusCode::OK);
+
+    // An upload belongs to one record: the notice's cannot go on a case or another notice.
+    let case = json!({ "category": "road", "description": "村口路灯不亮已经一周了", "media": [receipt] });
+    let (status, refused) = post(&app, &w.cadre_a.token, "/api/v1/cases", case).await;
+    assert_eq!(
+        (status, refused["error"]["details"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("media")),
+        "{refused}"
+    );
+    let mut again = notice(&app, "重复使用附件", true);
+    again["attachments"] = json!([receipt]);
+    let (status, refused) = post(&app, &w.cadre_a.token, &notices, again).await;
+    assert_eq!(
+        (status, refused["error"]["details"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("attachments")),
+        "{refused}"
+    );
+    assert_eq!(holder(&app, receipt).await, (Some(id(&posted)), None));
+    assert_eq!(holder(&app, stray).await, (None, None), "the stray upload is still free");
+
+    // The board shows the notice with its picture, linked for anyone.
+    let (status, board) = body(app.get(&format!("/api/v1/public/org-units/{}/board", w.village_a)).await).await;
+    assert_eq!(status, StatusCode::OK, "{board}");
+    let shown: Vec<&str> = board["notices"].as_array().unwrap().iter().filter_map(|n| n["title"].as_str()).collect();
+    assert_eq!(shown, vec!["十一月财务公开（附发票）"], "{board}");
+    assert_eq!(board["notices"][0]["attachments"][0]["url"], link(&posted, receipt));
+    let html = app.get(&format!("/public/villages/{}", w.village_a)).await.text().await.unwrap();
+    assert!(html.contains(&format!("src=\"{}\"", link(&posted, receipt))), "{html}");
+    assert!(html.contains("公示期："), "{html}");
+}
