@@ -1232,6 +1232,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    report_attachments (id) {
+        id -> Text,
+        report_id -> Text,
+        kind -> Text,
+        mime -> Text,
+        size_bytes -> Integer,
+    }
+}
+
+diesel::table! {
     report_quota (filer_hash, slot) {
         filer_hash -> Text,
         slot -> BigInt,
@@ -1246,6 +1256,7 @@ diesel::joinable!(volunteer_team_members -> volunteer_teams (team_id));
 diesel::joinable!(service_hours -> service_sessions (session_id));
 diesel::joinable!(points_dividend_shares -> points_dividends (dividend_id));
 diesel::joinable!(report_messages -> reports (report_id));
+diesel::joinable!(report_attachments -> reports (report_id));
 
 diesel::table! {
     notices (id) {
@@ -1421,6 +1432,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     points_dividend_shares,
     reports,
     report_messages,
+    report_attachments,
     report_quota,
     notices,
     notice_objections,

@@ -612,7 +612,7 @@ impl From<infra::reports::ReportsError> for ApiError {
             E::NotNow { to, status } => {
                 Self::new(ErrorCode::InvalidTransition).with_details(json!({ "action": to, "status": status }))
             }
-            E::Corrupt(what) => Self::internal(what),
+            E::Corrupt(what) | E::Files(what) => Self::internal(what),
             E::Db(e) => Self::from(infra::InfraError::from(e)),
             E::Infra(e) => Self::from(e),
         }

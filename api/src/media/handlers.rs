@@ -130,14 +130,19 @@ pub async fn get_media(
 
 /// Answers an upload's bytes, with its stored type and the given caching.
 pub async fn serve(state: &AppState, row: MediaRow, cache: &'static str) -> Result<HttpResponse, ApiError> {
-    let (files, file_id) = (state.media.clone(), row.id.clone());
+    serve_file(state, &row.id, &row.mime, cache).await
+}
+
+/// Answers a stored file's bytes (an upload, a report's copy), as `mime`, with the given caching.
+pub async fn serve_file(state: &AppState, id: &str, mime: &str, cache: &'static str) -> Result<HttpResponse, ApiError> {
+    let (files, file_id) = (state.media.clone(), id.to_owned());
     let bytes = web::block(move || files.get(&file_id))
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_str(&row.mime).map_err(ApiError::internal)?))
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_str(mime).map_err(ApiError::internal)?))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static(cache)))
         .body(bytes))

@@ -7,6 +7,7 @@
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
+use domain::cases::MediaId;
 use domain::paging::PageLimit;
 use domain::reports::ReportId;
 use hmac::{Hmac, Mac};
@@ -34,6 +35,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(file_report)
         .service(list_reports)
         .service(get_report)
+        .service(get_report_attachment)
         .service(answer_report)
         .service(follow_up_report)
         .service(add_to_report);
@@ -104,9 +106,10 @@ pub async fn file_report(
     let (principal, now) = (auth.0, now(&state));
     let new = body.into_inner().parse()?;
     let filer = filer(&state, &principal.user_id, now)?;
+    let files = state.media.clone();
     let filed = state
         .db
-        .run(move |conn| service::file(conn, &principal, &filer, &new, now))
+        .run(move |conn| service::file(conn, &files, &principal, &filer, &new, now))
         .await
         .map_err(|e| refused(e, now))?;
     Ok(HttpResponse::Created().json(ReportFiled::from(filed)))
@@ -151,6 +154,35 @@ pub async fn get_report(
     let (principal, id, now, origin) = (auth.0, id.into_inner(), now(&state), meta.origin());
     let view = state.db.run(move |conn| queries::read(conn, &principal, &origin, id.as_str(), now)).await?;
     Ok(HttpResponse::Ok().json(ReportView::from(view)))
+}
+
+/// A report's photo or voice note, for a handler of the report. Audited.
+#[utoipa::path(
+    tag = "reports",
+    params(("id" = String, Path), ("attachment_id" = String, Path)),
+    responses(
+        (status = 200, description = "The file", content(
+            (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"),
+            (Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/aac"), (Vec<u8> = "audio/mp4"), (Vec<u8> = "audio/wav")
+        )),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    )
+)]
+#[get("/reports/{id}/attachments/{attachment_id}")]
+pub async fn get_report_attachment(
+    state: web::Data<AppState>,
+    auth: Auth,
+    meta: RequestMeta,
+    path: web::Path<(ReportId, MediaId)>,
+) -> Result<HttpResponse, ApiError> {
+    let ((id, attachment), now, origin) = (path.into_inner(), now(&state), meta.origin());
+    let principal = auth.0;
+    let row = state
+        .db
+        .run(move |conn| queries::attachment(conn, &principal, &origin, id.as_str(), attachment.as_str(), now))
+        .await?;
+    crate::media::handlers::serve_file(&state, &row.id, &row.mime, "private, max-age=86400").await
 }
 
 /// A handler answers a report: moves it to investigating, answered or closed with a text the

@@ -54,6 +54,12 @@ pub struct ReportBody {
     #[serde(default)]
     #[schema(max_length = 40)]
     pub named_name: Option<String>,
+    /// Photos or voice notes: up to 9 of the caller's own unattached uploads (`POST /media`).
+    /// They are copied to the report without owner and the uploads deleted, so nothing ties
+    /// them to the caller.
+    #[serde(default)]
+    #[schema(max_items = 9)]
+    pub attachments: Vec<String>,
 }
 
 impl ReportBody {
@@ -68,6 +74,7 @@ impl ReportBody {
                 Some(name) => domain::reports::named_name(name)?,
                 None => None,
             },
+            attachments: domain::reports::attachments(&self.attachments)?,
         })
     }
 }
@@ -163,6 +170,19 @@ pub struct ReportView {
     pub updated_at: String,
     /// The thread, oldest first (empty in lists).
     pub messages: Vec<ReportMessageView>,
+    /// Its photos and voice notes (empty in lists).
+    pub attachments: Vec<ReportAttachmentView>,
+}
+
+/// A report's photo or voice note, for its handlers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportAttachmentView {
+    pub id: String,
+    /// `image` or `voice`.
+    pub kind: String,
+    pub mime: String,
+    /// `/api/v1/reports/{id}/attachments/{attachment_id}`.
+    pub url: String,
 }
 
 impl From<infra::reports::queries::ReportView> for ReportView {
@@ -181,6 +201,16 @@ impl From<infra::reports::queries::ReportView> for ReportView {
             created_at: rfc3339(r.created_at),
             updated_at: rfc3339(r.updated_at),
             messages: v.messages.into_iter().map(ReportMessageView::from).collect(),
+            attachments: v
+                .attachments
+                .into_iter()
+                .map(|a| ReportAttachmentView {
+                    url: format!("/api/v1/reports/{}/attachments/{}", a.report_id, a.id),
+                    id: a.id,
+                    kind: a.kind,
+                    mime: a.mime,
+                })
+                .collect(),
         }
     }
 }

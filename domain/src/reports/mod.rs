@@ -73,6 +73,20 @@ pub const DAILY_LIMIT: i64 = 5;
 /// The shortest and longest report or addition.
 pub const MIN_TEXT: usize = 5;
 pub const MAX_TEXT: usize = 2000;
+/// The most photos and voice notes one report carries.
+pub const MAX_ATTACHMENTS: usize = 9;
+
+/// A report's attachments as the reporter lists them: at most [`MAX_ATTACHMENTS`] distinct ids.
+pub fn attachments(ids: &[String]) -> Result<Vec<String>, crate::DomainError> {
+    let mut distinct = ids.to_vec();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.len() != ids.len() || ids.len() > MAX_ATTACHMENTS || !ids.iter().all(|i| crate::ids::is_valid_id(i)) {
+        return Err(crate::DomainError::Invalid { field: "attachments", reason: "up to 9 distinct upload ids" });
+    }
+    Ok(ids.to_vec())
+}
+
 /// The longest free-text name of a cadre.
 pub const MAX_NAME: usize = 40;
 /// The follow-up code: this many characters of [`CODE_ALPHABET`] (5 bits each: 125 bits).

@@ -113,6 +113,17 @@ pub fn attach(conn: &mut DbConn, ids: &[String], owners: &[&str], target: Target
     Ok(usize::try_from(held).unwrap_or(0) + attached)
 }
 
+/// Deletes free uploads of `owners` (their bytes stay: the caller deletes the files once its
+/// transaction commits), in the caller's transaction. Returns how many it deleted.
+pub fn delete_free(conn: &mut DbConn, ids: &[String], owners: &[&str]) -> Result<usize, DieselError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let owners: Vec<String> = owners.iter().map(|s| (*s).to_owned()).collect();
+    diesel::delete(m::media.filter(m::id.eq_any(ids.to_vec())).filter(m::owner_id.eq_any(owners)).filter(unattached()))
+        .execute(conn)
+}
+
 /// Lets go of a notice's uploads not in `keep` (an edit that dropped them), in the caller's
 /// transaction.
 pub fn detach_from_notice(conn: &mut DbConn, keep: &[String], notice_id: &str) -> Result<usize, DieselError> {

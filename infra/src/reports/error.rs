@@ -23,6 +23,9 @@ pub enum ReportsError {
     /// A stored value that does not parse (a server error).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+    /// The media store failed reading or writing an attachment (a server error).
+    #[error("media store: {0}")]
+    Files(String),
     #[error(transparent)]
     Db(DieselError),
     #[error(transparent)]

@@ -9,11 +9,12 @@ use domain::identity::principal::Principal;
 use domain::identity::roles::{Permission, Place, ScopeKind};
 use domain::reports::{may_handle, ReportScope, ReportStatus};
 
-use super::rows::{MessageRow, ReportRow};
+use super::rows::{AttachmentRow, MessageRow, ReportRow};
 use super::service::code_hash;
 use super::ReportsError;
 use crate::db::DbConn;
 use crate::identity::queries::{org, users};
+use crate::schema::report_attachments::dsl as ra;
 use crate::schema::report_messages::dsl as m;
 use crate::schema::reports::dsl as r;
 
@@ -25,6 +26,8 @@ pub struct ReportView {
     /// The named account's display name.
     pub named_display: Option<String>,
     pub messages: Vec<MessageRow>,
+    /// Its photos and voice notes (read with the thread).
+    pub attachments: Vec<AttachmentRow>,
 }
 
 /// What the follow-up code shows the reporter: the report, its status and its thread (answers
@@ -73,6 +76,14 @@ fn messages(conn: &mut DbConn, report_id: &str) -> Result<Vec<MessageRow>, Repor
         .load(conn)?)
 }
 
+fn attachments(conn: &mut DbConn, report_id: &str) -> Result<Vec<AttachmentRow>, ReportsError> {
+    Ok(ra::report_attachments
+        .filter(ra::report_id.eq(report_id))
+        .order(ra::id.asc())
+        .select(AttachmentRow::as_select())
+        .load(conn)?)
+}
+
 fn village_name(conn: &mut DbConn, unit_id: &str) -> Result<String, ReportsError> {
     Ok(org::find_unit(conn, unit_id)?.map(|u| u.name).unwrap_or_default())
 }
@@ -91,8 +102,13 @@ fn views(conn: &mut DbConn, rows: Vec<ReportRow>, with_messages: bool) -> Result
             let name = village_name(conn, &row.org_unit_id)?;
             villages.insert(row.org_unit_id.clone(), name);
         }
-        let messages = if with_messages { messages(conn, &row.id)? } else { Vec::new() };
+        let (messages, attachments) = if with_messages {
+            (messages(conn, &row.id)?, attachments(conn, &row.id)?)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         out.push(ReportView {
+            attachments,
             village_name: villages.get(&row.org_unit_id).cloned().unwrap_or_default(),
             named_display: row.named_user_id.as_ref().and_then(|id| names.get(id).cloned()),
             messages,
@@ -134,6 +150,32 @@ pub fn read(
         let entry = origin.entry(Some(principal), "report.read", "report", id, serde_json::json!({}));
         crate::identity::audit::append(conn, &entry, now)?;
         view(conn, row)
+    })
+}
+
+/// A photo or voice note of a report the caller handles, for its bytes; audited as the report's
+/// reading is.
+pub fn attachment(
+    conn: &mut DbConn,
+    principal: &Principal,
+    origin: &crate::identity::audit::Origin,
+    id: &str,
+    attachment_id: &str,
+    now: NaiveDateTime,
+) -> Result<AttachmentRow, ReportsError> {
+    crate::db::write_tx(conn, |conn| {
+        handled(conn, principal, id)?;
+        let row = ra::report_attachments
+            .filter(ra::id.eq(attachment_id))
+            .filter(ra::report_id.eq(id))
+            .select(AttachmentRow::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or(ReportsError::NotFound)?;
+        let details = serde_json::json!({ "attachment_id": attachment_id });
+        let entry = origin.entry(Some(principal), "report.attachment_read", "report", id, details);
+        crate::identity::audit::append(conn, &entry, now)?;
+        Ok(row)
     })
 }
 

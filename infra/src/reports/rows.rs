@@ -50,3 +50,16 @@ pub struct QuotaRow {
     pub slot: i64,
     pub day: NaiveDate,
 }
+
+/// A photo or voice note of a report: a copy of the reporter's upload with no owner and no time
+/// of its own (its id is a UUIDv7 of the report's hour); the bytes are in the media store.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::schema::report_attachments)]
+pub struct AttachmentRow {
+    pub id: String,
+    pub report_id: String,
+    /// `image` or `voice`.
+    pub kind: String,
+    pub mime: String,
+    pub size_bytes: i32,
+}

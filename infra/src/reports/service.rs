@@ -15,11 +15,13 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::queries::{self, FollowUpView, ReportView};
-use super::rows::{MessageRow, QuotaRow, ReportRow};
+use super::rows::{AttachmentRow, MessageRow, QuotaRow, ReportRow};
 use super::ReportsError;
 use crate::db::{write_tx, DbConn};
 use crate::identity::audit;
 use crate::identity::queries::{grants, org};
+use crate::media::MediaStore;
+use crate::schema::report_attachments::dsl as ra;
 use crate::schema::report_quota::dsl as q;
 use crate::schema::reports::dsl as r;
 
@@ -31,6 +33,8 @@ pub struct NewReport {
     pub text: String,
     pub named_user_id: Option<String>,
     pub named_name: Option<String>,
+    /// The reporter's own free uploads: copied to the report without owner, then deleted.
+    pub attachments: Vec<String>,
 }
 
 /// Who files, as far as the quota needs to know: a keyed hash of (person, day) the api computes
@@ -126,12 +130,54 @@ fn notify(conn: &mut DbConn, kind: &str, row: &ReportRow, now: NaiveDateTime) ->
     Ok(())
 }
 
+/// Moves the reporter's uploads to the report: each copied under a new id of the report's hour
+/// into `report_attachments` (no owner), its own row deleted (only if still the caller's and
+/// free, so a racing attach elsewhere makes this refuse). Returns the uploads' old ids, whose
+/// files go once the transaction commits, and the copies' new ids, whose files go if it does not.
+fn take_attachments(
+    conn: &mut DbConn,
+    files: &MediaStore,
+    principal: &Principal,
+    report: &ReportRow,
+    ids: &[String],
+) -> Result<(Vec<String>, Vec<String>), ReportsError> {
+    let refused = || ReportsError::invalid("attachments", "your own uploads, attached to nothing else");
+    let uploads = crate::media::queries::of_ids(conn, ids)?;
+    let usable = uploads.iter().filter(|m| m.is_free() && crate::media::queries::is_own(principal, m)).count();
+    if usable != ids.len() {
+        return Err(refused());
+    }
+    let mut copies = Vec::with_capacity(uploads.len());
+    for upload in &uploads {
+        let bytes = files.get(&upload.id).map_err(|e| ReportsError::Files(e.to_string()))?.ok_or_else(refused)?;
+        let copy = AttachmentRow {
+            id: coarse_id(report.created_at),
+            report_id: report.id.clone(),
+            kind: upload.kind.clone(),
+            mime: upload.mime.clone(),
+            size_bytes: upload.size_bytes,
+        };
+        files.put(&copy.id, &bytes).map_err(|e| ReportsError::Files(e.to_string()))?;
+        copies.push(copy.id.clone());
+        diesel::insert_into(ra::report_attachments).values(&copy).execute(conn)?;
+    }
+    if crate::media::service::delete_free(conn, ids, &upload_owners(principal))? != ids.len() {
+        return Err(refused());
+    }
+    Ok((ids.to_vec(), copies))
+}
+
+fn upload_owners(principal: &Principal) -> [&str; 2] {
+    [principal.user_id.as_str(), principal.subject()]
+}
+
 /// Files a report (in one write transaction): the filer's daily slot taken, the village checked,
-/// a named account checked to be staff of the village, the report stored with its times rounded
-/// to the hour, an audit entry without actor, address or request, and the handlers told "a new
-/// report in <village>". Filing by proxy is refused: the proxy would know.
+/// a named account checked to be staff of the village, the reporter's uploads moved to the report
+/// without owner, the report stored with its times rounded to the hour, and the handlers told "a
+/// new report in <village>". Filing by proxy is refused: the proxy would know.
 pub fn file(
     conn: &mut DbConn,
+    files: &MediaStore,
     principal: &Principal,
     filer: &Filer,
     new: &NewReport,
@@ -142,7 +188,8 @@ pub fn file(
     }
     let at = coarse_time(now);
     let follow_up_code = code_from_bytes(&rand::random::<[u8; 16]>());
-    write_tx(conn, |conn| {
+    let mut copied = Vec::new();
+    let filed = write_tx(conn, |conn| {
         let (_, path) = village(conn, &new.org_unit_id)?;
         if let Some(named) = &new.named_user_id {
             if !serves_in(conn, named, &path)? {
@@ -167,9 +214,28 @@ pub fn file(
         // log beside the filer's own entries (a phone bound, a login): it would time and place
         // the filing. The report row itself, with its hour, is the record.
         diesel::insert_into(r::reports).values(&row).execute(conn)?;
+        let (uploads, copies) = take_attachments(conn, files, principal, &row, &new.attachments)?;
+        copied = copies;
         notify(conn, "report_received", &row, now)?;
-        Ok(Filed { id: row.id, status: ReportStatus::Received, created_at: at, follow_up_code: follow_up_code.clone() })
-    })
+        let filed = Filed {
+            id: row.id,
+            status: ReportStatus::Received,
+            created_at: at,
+            follow_up_code: follow_up_code.clone(),
+        };
+        Ok((filed, uploads))
+    });
+    // Files are not in the transaction: the uploads' go once it committed, the copies' if not.
+    let (gone, filed) = match filed {
+        Ok((filed, uploads)) => (uploads, Ok(filed)),
+        Err(error) => (copied, Err(error)),
+    };
+    for id in gone {
+        if let Err(error) = files.delete(&id) {
+            tracing::warn!(%error, "a report attachment's leftover file was not deleted");
+        }
+    }
+    filed
 }
 
 /// A handler answers a report (`HandleReports` over it, never the person it names), moving its

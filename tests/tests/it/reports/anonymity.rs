@@ -295,3 +295,99 @@ async fn no_route_reveals_the_reporter_and_the_code_follows_up() {
         }
     }
 }
+
+/// The media rows owned by a user, and whether a report attachment row has this id.
+async fn uploads_of(app: &TestApp, owner: &str) -> Vec<String> {
+    let owner = owner.to_owned();
+    app.state
+        .db
+        .run(move |conn| {
+            use infra::testing::schema::media as m;
+            m::table.filter(m::owner_id.eq(&owner)).select(m::id).load::<String>(conn).map_err(infra::InfraError::from)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_reports_photo_is_copied_without_its_uploader_and_only_handlers_open_it() {
+    use infra::media::fixtures;
+    let app = reports_app(&[]).await;
+    let c = cast(&app).await;
+    let w = &c.world;
+    let (status, upload) = app.upload(&c.reporter.token, "image", "工地.png", &fixtures::png(32, 24)).await;
+    assert_eq!(status, StatusCode::CREATED, "{upload}");
+    let upload_id = upload["id"].as_str().unwrap().to_owned();
+    let uploaded = app.get_as(&c.reporter.token, &format!("/api/v1/media/{upload_id}")).await.bytes().await.unwrap();
+    assert!(!uploaded.is_empty());
+    assert_eq!(uploads_of(&app, &c.reporter.id).await, vec![upload_id.clone()], "control: the upload is theirs");
+
+    // Refused, changing nothing: another's upload, the same id twice, more than nine.
+    let (_, others) = app.upload(&w.cadre_a.token, "image", "别人的.png", &fixtures::png(8, 8)).await;
+    let mut refused_bodies = Vec::new();
+    for attachments in [
+        json!([others["id"]]),
+        json!([upload_id, upload_id]),
+        json!((0..10).map(|_| domain::new_id()).collect::<Vec<_>>()),
+    ] {
+        let mut filing = report(&w.village_a);
+        filing["attachments"] = attachments;
+        let (status, refused) = post(&app, Some(&c.reporter.token), "/api/v1/reports", filing).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert_eq!(refused["error"]["details"]["field"], "attachments", "{refused}");
+        refused_bodies.push(refused);
+    }
+    assert_eq!(count(&app, "reports").await, 0, "no report for a refused filing");
+    assert_eq!(count(&app, "quota").await, 0, "nor a quota slot");
+    assert_eq!(uploads_of(&app, &c.reporter.id).await, vec![upload_id.clone()], "the upload untouched");
+
+    // Filed with the photo: the upload and its file are gone, the report holds a copy.
+    let mut filing = report(&w.village_a);
+    filing["attachments"] = json!([upload_id]);
+    let (status, filed) = post(&app, Some(&c.reporter.token), "/api/v1/reports", filing).await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let report_id = filed["id"].as_str().unwrap().to_owned();
+    assert_eq!(uploads_of(&app, &c.reporter.id).await, Vec::<String>::new(), "no upload row names the reporter");
+    assert_eq!(app.state.media.get(&upload_id).unwrap(), None, "the upload's file is deleted");
+    let (status, _) = body(app.get_as(&c.reporter.token, &format!("/api/v1/media/{upload_id}")).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, seen) = body(app.get_as(&w.officer.token, &format!("/api/v1/reports/{report_id}")).await).await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    let attachments = seen["attachments"].as_array().unwrap();
+    assert_eq!(attachments.len(), 1, "{seen}");
+    let copy_id = attachments[0]["id"].as_str().unwrap().to_owned();
+    assert_ne!(copy_id, upload_id, "a new id");
+    let copy_ms = uuid::Uuid::parse_str(&copy_id).unwrap().get_timestamp().unwrap().to_unix();
+    assert_eq!((copy_ms.0 % 3600, copy_ms.1), (0, 0), "the copy's id is of the hour: {copy_id}");
+    let url = attachments[0]["url"].as_str().unwrap().to_owned();
+    assert_eq!(url, format!("/api/v1/reports/{report_id}/attachments/{copy_id}"));
+
+    // The handler opens it: the very bytes uploaded; audited. Nobody else does.
+    let res = app.get_as(&w.officer.token, &url).await;
+    assert_eq!((res.status(), res.headers()["content-type"].to_str().unwrap()), (StatusCode::OK, "image/png"));
+    assert_eq!(res.bytes().await.unwrap(), uploaded);
+    assert_eq!(app.audited("report.attachment_read", &report_id).await, 1);
+    assert_eq!(app.get_as(&c.supervisor.token, &url).await.status(), StatusCode::OK, "the village's committee");
+    for (who, status) in [
+        (&c.reporter, StatusCode::NOT_FOUND),
+        (&c.other_officer, StatusCode::NOT_FOUND),
+        (&w.cadre_a, StatusCode::FORBIDDEN),
+    ] {
+        assert_eq!(app.get_as(&who.token, &url).await.status(), status, "{}", who.id);
+        assert_eq!(app.get_as(&who.token, &format!("/api/v1/media/{copy_id}")).await.status(), StatusCode::NOT_FOUND);
+    }
+    let elsewhere = format!("/api/v1/reports/{report_id}/attachments/{}", domain::new_id());
+    assert_eq!(app.get_as(&w.officer.token, &elsewhere).await.status(), StatusCode::NOT_FOUND);
+
+    // Nothing the handlers or the filer got names the reporter or the upload.
+    let masked = format!("{}****{}", &REPORTER_PHONE[..3], &REPORTER_PHONE[7..]);
+    let (_, log) = body(app.get_as(&w.admin, &format!("/api/v1/audit-log?object_id={report_id}")).await).await;
+    let texts = [seen.to_string(), filed.to_string(), log.to_string()];
+    for text in &texts {
+        for secret in [c.reporter.id.as_str(), REPORTER_PHONE, masked.as_str(), REPORTER_NAME, upload_id.as_str()] {
+            assert!(!text.contains(secret), "reveals {secret}: {text}");
+        }
+    }
+    assert!(log.to_string().contains("report.attachment_read"), "control: the log was read: {log}");
+}
