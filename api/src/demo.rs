@@ -691,6 +691,55 @@ fn demo_board(
     for draft in &drafts {
         documents::seed_in_force(conn, village, &by, draft, now).map_err(demo_error)?;
     }
+    demo_notices(conn, village, now)
+}
+
+/// 塘湾村's public notices (阳光村务): last month's accounts and a road project, posted by the
+/// village's cadre, their objection windows open.
+fn demo_notices(conn: &mut infra::DbConn, village: &str, now: NaiveDateTime) -> Result<(), InfraError> {
+    use domain::identity::principal::{AccountKind, Principal};
+    use domain::notices::notices::{DraftInput, NoticeDraft};
+    let cadre = queries::users::find_by_username(conn, "demo-cadre")?
+        .ok_or_else(|| InfraError::Task("demo-cadre missing".into()))?;
+    let grant = queries::grants::resolve_scope(conn, Role::VillageCadre, ScopeKind::OrgUnit, village)?
+        .ok_or_else(|| InfraError::Task("demo scope missing".into()))?;
+    let principal = Principal {
+        user_id: cadre.id,
+        session_id: String::new(),
+        kind: AccountKind::Staff,
+        grants: vec![grant],
+        acting_for: None,
+    };
+    let notices = [
+        (
+            "finance",
+            "塘湾村2026年11月村级财务收支公开",
+            "本月收入：上级转移支付 48,000 元，集体资产租金 12,600 元，合计 60,600 元。\n本月支出：\
+             村道路灯电费 1,240 元，保洁员工资 6,000 元，村部办公 1,880 元，\
+             小广场路灯安装（第一期）23,500 元，合计 32,620 元。\n月末结余 27,980 元。\n\
+             对以上收支有疑问的，请在公示期内在小程序中对本公示提出异议，或到村部监委会办公室反映。",
+        ),
+        (
+            "project",
+            "塘湾村村口道路硬化工程公示",
+            "工程内容：村口至一组路段硬化，长 860 米、宽 4.5 米。\n预算：258,000 元（县交通局以奖代补 180,000 元，\
+             村集体 78,000 元）。\n施工单位：经村民代表会议决议，比选确定。\n工期：2026年12月至2027年2月。\n\
+             监督：村务监督委员会全程监督，竣工后公示验收结果。",
+        ),
+    ];
+    for (kind, title, body) in notices {
+        let draft = NoticeDraft::parse(DraftInput {
+            kind,
+            title,
+            body,
+            from: now - chrono::Duration::days(1),
+            to: now + chrono::Duration::days(6),
+            public: true,
+            attachments: Vec::new(),
+        })
+        .map_err(demo_error)?;
+        infra::notices::notices::create_in_tx(conn, &principal, village, &draft, now).map_err(demo_error)?;
+    }
     Ok(())
 }
 

@@ -92,6 +92,10 @@ async fn the_demo_county_loads_once_and_can_be_used() {
         .await
         .unwrap();
     assert_eq!(scheme["scheme"].as_str(), Some("wuyi"));
+    // 塘湾村's board shows its two public notices to anyone, with their periods running.
+    let board: Value = app.get(&format!("/api/v1/public/org-units/{village}/board")).await.json().await.unwrap();
+    let titles: Vec<&str> = board["notices"].as_array().unwrap().iter().filter_map(|n| n["title"].as_str()).collect();
+    assert_eq!(titles, vec!["塘湾村村口道路硬化工程公示", "塘湾村2026年11月村级财务收支公开"], "{board}");
 
     // The demo grid answers a point in 塘湾村.
     let grid =
