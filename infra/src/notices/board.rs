@@ -93,12 +93,6 @@ pub fn village(conn: &mut DbConn, unit_id: &str) -> Result<(OrgUnitRow, Place), 
     Ok((unit, Place::in_org(path)))
 }
 
-/// Whether a person lives at or below `place` (an approved residency there).
-fn lives_in(conn: &mut DbConn, user_id: &str, place: &Place) -> Result<bool, BoardError> {
-    let homes = crate::identity::queries::residency::member_places(conn, user_id)?;
-    Ok(homes.iter().any(|home| home.org_path.starts_with(&place.org_path)))
-}
-
 /// A village whose board the caller keeps (`PostNotices`; 404 outside every scope, 403 without
 /// the permission, as for a resident of the village). A unit that is not a village is refused as invalid to those who see it.
 pub fn kept_village(conn: &mut DbConn, principal: &Principal, unit_id: &str) -> Result<Place, BoardError> {
@@ -108,7 +102,11 @@ pub fn kept_village(conn: &mut DbConn, principal: &Principal, unit_id: &str) -> 
     match principal.require(&place, Permission::PostNotices) {
         Ok(()) => {}
         // A resident of the village sees its board: refused, not hidden.
-        Err(Denial::NotFound) if lives_in(conn, principal.subject(), &place)? => return Err(BoardError::Forbidden),
+        Err(Denial::NotFound)
+            if crate::identity::queries::residency::lives_in(conn, principal.subject(), &place.org_path)? =>
+        {
+            return Err(BoardError::Forbidden)
+        }
         Err(denial) => return Err(denial.into()),
     }
     if unit.kind != "village" {

@@ -20,6 +20,7 @@ use super::notice_rows::{NoticeObjectionRow, NoticeRow};
 use super::NoticeError;
 use crate::db::{insert_unique, write_tx, DbConn, Inserted};
 use crate::identity::audit;
+use crate::identity::queries::{org, residency};
 use crate::schema::notice_objections::dsl as o;
 use crate::schema::notices::dsl as n;
 use crate::schema::users::dsl as u;
@@ -52,13 +53,7 @@ enum Reader {
 }
 
 fn place_of(conn: &mut DbConn, unit_id: &str) -> Result<Place, NoticeError> {
-    let path = crate::identity::queries::org::unit_path(conn, unit_id)?.ok_or(NoticeError::NotFound)?;
-    Ok(Place::in_org(path))
-}
-
-fn lives_in(conn: &mut DbConn, user_id: &str, place: &Place) -> Result<bool, NoticeError> {
-    let homes = crate::identity::queries::residency::member_places(conn, user_id)?;
-    Ok(homes.iter().any(|home| home.org_path.starts_with(&place.org_path)))
+    org::place_of(conn, unit_id)?.ok_or(NoticeError::NotFound)
 }
 
 fn reader(conn: &mut DbConn, principal: Option<&Principal>, place: &Place) -> Result<Reader, NoticeError> {
@@ -66,7 +61,7 @@ fn reader(conn: &mut DbConn, principal: Option<&Principal>, place: &Place) -> Re
     if principal.require(place, Permission::PostNotices).is_ok() {
         return Ok(Reader::Staff);
     }
-    if lives_in(conn, principal.subject(), place)? {
+    if residency::lives_in(conn, principal.subject(), &place.org_path)? {
         return Ok(Reader::Resident);
     }
     Ok(Reader::Public)
@@ -118,7 +113,9 @@ fn posting_place(conn: &mut DbConn, principal: &Principal, unit_id: &str) -> Res
     match principal.require(&place, Permission::PostNotices) {
         Ok(()) => {}
         // A resident of the unit sees its notices: refused, not hidden.
-        Err(Denial::NotFound) if lives_in(conn, principal.subject(), &place)? => return Err(NoticeError::Forbidden),
+        Err(Denial::NotFound) if residency::lives_in(conn, principal.subject(), &place.org_path)? => {
+            return Err(NoticeError::Forbidden)
+        }
         Err(denial) => return Err(denial.into()),
     }
     if place.org_path.len() > 3 {
@@ -361,7 +358,7 @@ pub fn object(
     write_tx(conn, |conn| {
         let notice = find(conn, id)?;
         let place = place_of(conn, &notice.org_unit_id)?;
-        if !lives_in(conn, principal.subject(), &place)? {
+        if !residency::lives_in(conn, principal.subject(), &place.org_path)? {
             let seen = visible(&notice, reader(conn, Some(principal), &place)?, now);
             return Err(if seen { NoticeError::Forbidden } else { NoticeError::NotFound });
         }

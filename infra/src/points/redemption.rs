@@ -30,8 +30,7 @@ pub const POINTS_ORDER: &str = "points_order";
 
 /// Where a unit sits: its id path from the root (404 when there is no such unit).
 pub(crate) fn unit_place(conn: &mut DbConn, unit_id: &str) -> Result<Place, PointsError> {
-    let path = org::unit_path(conn, unit_id)?.ok_or(PointsError::NotFound)?;
-    Ok(Place::in_org(path))
+    org::place_of(conn, unit_id)?.ok_or(PointsError::NotFound)
 }
 
 /// A unit where the catalog and dividends are kept: a village (county → township → village).
@@ -45,8 +44,7 @@ pub(crate) fn require_village(place: &Place) -> Result<(), PointsError> {
 
 /// Whether `user_id` lives (an approved residency) in the unit at `place` or below it.
 pub(crate) fn lives_in(conn: &mut DbConn, user_id: &str, place: &Place) -> Result<bool, PointsError> {
-    let homes = residency::member_places(conn, user_id)?;
-    Ok(homes.iter().any(|home| home.org_path.starts_with(&place.org_path)))
+    Ok(residency::lives_in(conn, user_id, &place.org_path)?)
 }
 
 /// A new catalog item, checked.

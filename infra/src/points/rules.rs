@@ -200,20 +200,10 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 // ---- Part A: rule sets over the API (versions, activation, the vote tie, what is in force) ----
 
 use domain::identity::principal::Principal;
-use domain::identity::roles::{Denial, Permission, Place};
+use domain::identity::roles::{Denial, Permission};
 use domain::points::rules::{RuleSetAction, RuleSetStatus};
 
-/// Where a unit sits, for authorization: its path from the root (404 for an unknown unit).
-pub fn place_of(conn: &mut DbConn, unit_id: &str) -> Result<Place, PointsError> {
-    let path = crate::identity::queries::org::unit_path(conn, unit_id)?.ok_or(PointsError::NotFound)?;
-    Ok(Place::in_org(path))
-}
-
-/// Whether a person lives at or below `place` (an approved residency there).
-pub fn lives_in(conn: &mut DbConn, user_id: &str, place: &Place) -> Result<bool, PointsError> {
-    let homes = crate::identity::queries::residency::member_places(conn, user_id)?;
-    Ok(homes.iter().any(|home| home.org_path.starts_with(&place.org_path)))
-}
+pub(crate) use super::redemption::{lives_in, unit_place as place_of};
 
 fn find_set(conn: &mut DbConn, id: &str) -> Result<RuleSetRow, PointsError> {
     rs::points_rule_sets

@@ -68,17 +68,11 @@ fn as_village(unit_id: &str, path: Vec<String>) -> Result<Village, PointsError> 
     Ok(Village { id: unit_id.to_owned(), path })
 }
 
-/// Whether the caller (or the resident acted for) lives in the village at `path`.
-fn lives_in(conn: &mut DbConn, principal: &Principal, path: &[String]) -> Result<bool, PointsError> {
-    let places = residency::member_places(conn, principal.subject())?;
-    Ok(places.iter().any(|p| p.org_path.starts_with(path)))
-}
-
 /// The village `unit_id` for a reader of its standings: a resident living there, or staff
 /// reading points over it.
 fn readable_village(conn: &mut DbConn, principal: &Principal, unit_id: &str) -> Result<Village, PointsError> {
     let path = unit_place(conn, unit_id)?;
-    if !lives_in(conn, principal, &path)? {
+    if !residency::lives_in(conn, principal.subject(), &path)? {
         require_any(principal, &Place::in_org(path.clone()), &[Permission::ReadPoints])?;
     }
     as_village(unit_id, path)

@@ -13,11 +13,12 @@ use domain::points::{SessionId, TeamId};
 use serde_json::json;
 
 use super::award::{award_in_tx, Award};
+use super::redemption::unit_place as place_of;
 use super::rows::{SessionRow, TeamRow};
 use super::PointsError;
 use crate::db::{insert_unique, write_tx, DbConn, Inserted};
 use crate::identity::audit::{self, Origin};
-use crate::identity::queries::{org, residency, users};
+use crate::identity::queries::{residency, users};
 use crate::schema::service_hours::dsl as sh;
 use crate::schema::service_sessions::dsl as ss;
 use crate::schema::volunteer_team_members::dsl as tm;
@@ -88,10 +89,6 @@ pub struct SessionView {
 pub struct Window {
     pub before: Option<String>,
     pub limit: i64,
-}
-
-fn place_of(conn: &mut DbConn, unit_id: &str) -> Result<Place, PointsError> {
-    Ok(Place::in_org(org::unit_path(conn, unit_id)?.ok_or(PointsError::NotFound)?))
 }
 
 /// Whether a person is an approved resident of the village `village` (or a unit inside it).

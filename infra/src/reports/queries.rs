@@ -53,8 +53,7 @@ pub(crate) fn find(conn: &mut DbConn, id: &str) -> Result<ReportRow, ReportsErro
 }
 
 fn place_of(conn: &mut DbConn, unit_id: &str) -> Result<Place, ReportsError> {
-    let path = org::unit_path(conn, unit_id)?.ok_or(ReportsError::NotFound)?;
-    Ok(Place::in_org(path))
+    org::place_of(conn, unit_id)?.ok_or(ReportsError::NotFound)
 }
 
 /// A report the caller handles (see `may_handle`), or not found / forbidden.

@@ -67,8 +67,7 @@ impl Seen {
 
 /// Whether a caller lives in the scope (a resident of it or of a unit inside it).
 pub fn lives_in(conn: &mut DbConn, principal: &Principal, scope_path: &[String]) -> Result<bool, VotingError> {
-    let homes = residency::member_places(conn, principal.subject())?;
-    Ok(homes.iter().any(|home| home.org_path.starts_with(scope_path)))
+    Ok(residency::lives_in(conn, principal.subject(), scope_path)?)
 }
 
 /// Refuses a caller who may not manage polls and contests at `path`: 403 for one inside it (its

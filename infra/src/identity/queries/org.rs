@@ -252,6 +252,11 @@ pub fn unit_path(conn: &mut DbConn, unit_id: &str) -> Result<Option<Vec<String>>
     Ok(unit_paths(conn, &[unit_id.to_owned()])?.remove(unit_id))
 }
 
+/// Where a unit sits, for authorization: its place from the root (`None` for an unknown unit).
+pub fn place_of(conn: &mut DbConn, unit_id: &str) -> Result<Option<domain::identity::roles::Place>, DieselError> {
+    Ok(unit_path(conn, unit_id)?.map(domain::identity::roles::Place::in_org))
+}
+
 /// The org paths of several units at once: those read before from the path cache, the others
 /// in one query (none when all were cached); an unknown id is absent.
 pub fn unit_paths(conn: &mut DbConn, unit_ids: &[String]) -> Result<HashMap<String, Vec<String>>, DieselError> {

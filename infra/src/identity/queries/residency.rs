@@ -152,6 +152,13 @@ pub fn member_places(conn: &mut DbConn, user_id: &str) -> Result<Vec<domain::ide
     Ok(paths.iter().map(|p| domain::identity::roles::Place::in_org(split_path(p))).collect())
 }
 
+/// Whether a person lives at or below the unit at `path`: an approved residency there. The one
+/// answer every feature gives to "is this a resident of the place".
+pub fn lives_in(conn: &mut DbConn, user_id: &str, path: &[String]) -> Result<bool, DieselError> {
+    let homes = member_places(conn, user_id)?;
+    Ok(homes.iter().any(|home| home.org_path.starts_with(path)))
+}
+
 /// A household with its members.
 #[derive(Debug, Clone)]
 pub struct Household {
