@@ -564,7 +564,7 @@ fn demo_points(
     };
     let created = rules::create_set(conn, village, &cadre.user_id, &set, now).map_err(demo_error)?;
     rules::activate_in_tx(conn, &created, RuleSetAction::Activate, now).map_err(demo_error)?;
-    let caller = infra::deliberation::service::Caller { principal: cadre, origin: Default::default() };
+    let caller = infra::identity::audit::Caller { principal: cadre, origin: Default::default() };
     for (kind, name, description, price, stock) in [
         (ItemKind::Goods, "洗衣粉", "一袋（1kg），村部小卖部领取", 20, 50),
         (ItemKind::Service, "免费理发", "每月第一个周六，村部", 10, 30),

@@ -9,7 +9,7 @@ use infra::deliberation::service::written;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::decisions::{caller, now_utc, parse_time};
+use super::decisions::{now_utc, parse_time};
 use crate::auth::Auth;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::Json;
@@ -133,7 +133,7 @@ pub async fn report_progress(
     id: web::Path<CommitmentId>,
     body: Json<ProgressBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id, body) = (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.into_inner());
+    let (caller, now, id, body) = (meta.caller(auth.0), now_utc(&state), id.into_inner(), body.into_inner());
     let progress = Progress { body: required(body.body, "body")?, done: body.done, media: body.media };
     let view = state.db.run(move |conn| commitments::report(conn, &caller, id.as_str(), &progress, now)).await?;
     Ok(HttpResponse::Ok().json(CommitmentView::from(view)))
@@ -149,7 +149,7 @@ pub async fn extend_commitment(
     id: web::Path<SheetId>,
     body: Json<ExtendBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id, body) = (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.into_inner());
+    let (caller, now, id, body) = (meta.caller(auth.0), now_utc(&state), id.into_inner(), body.into_inner());
     let (due, reason) = (parse_time(&body.due_at, "due_at")?, required(body.reason, "reason")?);
     let view = state.db.run(move |conn| commitments::extend(conn, &caller, id.as_str(), due, reason, now)).await?;
     Ok(HttpResponse::Ok().json(CommitmentView::from(view)))
@@ -165,7 +165,7 @@ pub async fn escalate_commitment(
     id: web::Path<SheetId>,
     body: Json<SheetEscalateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, meta), now_utc(&state), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), now_utc(&state), id.into_inner());
     let note = written(body.into_inner().note, "note", OPINION_MAX, false)?;
     let view = state.db.run(move |conn| commitments::escalate(conn, &caller, id.as_str(), note, now)).await?;
     Ok(HttpResponse::Ok().json(CommitmentView::from(view)))

@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::dto::MatterView;
-use super::handlers::{caller, now_utc};
+use super::handlers::now_utc;
 use super::opinions::OpinionView;
 use crate::auth::Auth;
 use crate::http::error::{ApiError, ErrorBody};
@@ -181,7 +181,7 @@ pub async fn add_moderation_word(
     meta: RequestMeta,
     body: Json<WordBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, word) = (caller(auth.0, meta), now_utc(&state), content::word(body.into_inner().word)?);
+    let (caller, now, word) = (meta.caller(auth.0), now_utc(&state), content::word(body.into_inner().word)?);
     let row = state.db.run(move |conn| content::add_word(conn, &caller, &word, now)).await?;
     Ok(HttpResponse::Created().json(WordView::from(row)))
 }
@@ -195,7 +195,7 @@ pub async fn remove_moderation_word(
     meta: RequestMeta,
     word: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, word) = (caller(auth.0, meta), now_utc(&state), word.into_inner());
+    let (caller, now, word) = (meta.caller(auth.0), now_utc(&state), word.into_inner());
     state.db.run(move |conn| content::remove_word(conn, &caller, &word, now)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -228,7 +228,7 @@ pub async fn moderate_matter(
     body: Json<ModerationBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, id, decision) =
-        (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.into_inner().parse()?);
+        (meta.caller(auth.0), now_utc(&state), id.into_inner(), body.into_inner().parse()?);
     let view = state.db.run(move |conn| content::moderate_matter(conn, &caller, id.as_str(), &decision, now)).await?;
     Ok(HttpResponse::Ok().json(MatterView::from(view)))
 }
@@ -244,7 +244,7 @@ pub async fn moderate_opinion(
     body: Json<ModerationBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, id, decision) =
-        (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.into_inner().parse()?);
+        (meta.caller(auth.0), now_utc(&state), id.into_inner(), body.into_inner().parse()?);
     let row = state.db.run(move |conn| content::moderate_opinion(conn, &caller, id.as_str(), &decision, now)).await?;
     Ok(HttpResponse::Ok().json(OpinionView::from_row(row, None, false, true)))
 }

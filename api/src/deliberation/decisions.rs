@@ -7,8 +7,7 @@ use domain::deliberation::values::{BODY_MAX, OPINION_MAX};
 use domain::deliberation::{AgreementId, DecidedBy, MatterId};
 use infra::deliberation::commitments::CommitmentDraft;
 use infra::deliberation::decisions::{self, AgreementDraft, AgreementView as Agreement, PartyDraft, Resolution};
-use infra::deliberation::service::{written, Caller};
-use infra::identity::audit::Origin;
+use infra::deliberation::service::written;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -22,10 +21,6 @@ use crate::state::AppState;
 
 pub(crate) fn now_utc(state: &AppState) -> NaiveDateTime {
     state.clock.now().naive_utc()
-}
-
-pub(crate) fn caller(principal: domain::identity::principal::Principal, meta: RequestMeta) -> Caller {
-    Caller { principal, origin: Origin { ip: meta.ip, request_id: meta.request_id } }
 }
 
 /// An RFC 3339 time, as `field`.
@@ -215,7 +210,7 @@ pub async fn suggest_matter(
     id: web::Path<MatterId>,
     body: Json<SuggestionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id, rules) = (caller(auth.0, meta), now_utc(&state), id.into_inner(), super::rules(&state));
+    let (caller, now, id, rules) = (meta.caller(auth.0), now_utc(&state), id.into_inner(), super::rules(&state));
     let text = text(body.into_inner().body, "body", BODY_MAX)?;
     let min_days = rules.solicit_min_days;
     let view = state.db.run(move |conn| decisions::suggest(conn, &caller, id.as_str(), text, min_days, now)).await?;
@@ -233,7 +228,7 @@ pub async fn resolve_matter(
     id: web::Path<MatterId>,
     body: Json<ResolutionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id, rules) = (caller(auth.0, meta), now_utc(&state), id.into_inner(), super::rules(&state));
+    let (caller, now, id, rules) = (meta.caller(auth.0), now_utc(&state), id.into_inner(), super::rules(&state));
     let resolution = body.into_inner().parse()?;
     let min_days = rules.solicit_min_days;
     let view =
@@ -273,7 +268,7 @@ pub async fn guide_matter(
     id: web::Path<MatterId>,
     body: Json<GuidanceBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id, body) = (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.into_inner());
+    let (caller, now, id, body) = (meta.caller(auth.0), now_utc(&state), id.into_inner(), body.into_inner());
     let guidance = text(body.guidance, "guidance", OPINION_MAX)?;
     let member = body.referral_member_id;
     let view = state
@@ -293,7 +288,7 @@ pub async fn create_agreement(
     id: web::Path<MatterId>,
     body: Json<AgreementBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id, draft) = (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.into_inner().parse()?);
+    let (caller, now, id, draft) = (meta.caller(auth.0), now_utc(&state), id.into_inner(), body.into_inner().parse()?);
     let view = state.db.run(move |conn| decisions::agree(conn, &caller, id.as_str(), &draft, now)).await?;
     Ok(HttpResponse::Created().json(AgreementView::from(view)))
 }
@@ -320,7 +315,7 @@ pub async fn acknowledge_agreement(
     meta: RequestMeta,
     id: web::Path<AgreementId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, meta), now_utc(&state), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), now_utc(&state), id.into_inner());
     let view = state.db.run(move |conn| decisions::acknowledge(conn, &caller, id.as_str(), now)).await?;
     Ok(HttpResponse::Ok().json(AgreementView::from(view)))
 }
@@ -334,7 +329,7 @@ pub async fn record_paper_acknowledgement(
     meta: RequestMeta,
     path: web::Path<(AgreementId, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, (id, party)) = (caller(auth.0, meta), now_utc(&state), path.into_inner());
+    let (caller, now, (id, party)) = (meta.caller(auth.0), now_utc(&state), path.into_inner());
     let view = state.db.run(move |conn| decisions::record_paper(conn, &caller, id.as_str(), &party, now)).await?;
     Ok(HttpResponse::Ok().json(AgreementView::from(view)))
 }

@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::MatterView;
-use super::handlers::caller;
 use crate::auth::Auth;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::query::Query;
@@ -632,7 +631,7 @@ pub async fn matter_dossier(
     meta: RequestMeta,
     id: web::Path<MatterId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, meta), state.clock.now().naive_utc(), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), state.clock.now().naive_utc(), id.into_inner());
     let dossier = state.db.run(move |conn| file::dossier(conn, &caller, id.as_str(), now)).await?;
     Ok(HttpResponse::Ok().json(DossierView::from(dossier)))
 }
@@ -646,7 +645,7 @@ pub async fn matter_dossier_page(
     meta: RequestMeta,
     id: web::Path<MatterId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, meta), state.clock.now().naive_utc(), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), state.clock.now().naive_utc(), id.into_inner());
     let dossier = state.db.run(move |conn| file::dossier(conn, &caller, id.as_str(), now)).await?;
     let page = render(&DossierView::from(dossier)).into_string();
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page))

@@ -8,7 +8,7 @@ use infra::deliberation::service::written;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::decisions::{caller, now_utc};
+use super::decisions::now_utc;
 use super::dto::MatterView;
 use crate::auth::Auth;
 use crate::http::error::{ApiError, ErrorBody};
@@ -89,7 +89,7 @@ pub async fn open_evaluation(
     meta: RequestMeta,
     id: web::Path<MatterId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id, rules) = (caller(auth.0, meta), now_utc(&state), id.into_inner(), super::rules(&state));
+    let (caller, now, id, rules) = (meta.caller(auth.0), now_utc(&state), id.into_inner(), super::rules(&state));
     let view = state.db.run(move |conn| evaluation::open(conn, &caller, id.as_str(), &rules, now)).await?;
     Ok(HttpResponse::Ok().json(MatterView::from(view)))
 }
@@ -104,7 +104,7 @@ pub async fn rate_matter(
     id: web::Path<MatterId>,
     body: Json<RatingBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id, body) = (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.into_inner());
+    let (caller, now, id, body) = (meta.caller(auth.0), now_utc(&state), id.into_inner(), body.into_inner());
     let comment = written(body.comment, "comment", OPINION_MAX, false)?;
     let rating = body.rating;
     let summary = state.db.run(move |conn| evaluation::rate(conn, &caller, id.as_str(), rating, comment, now)).await?;
@@ -134,7 +134,7 @@ pub async fn revisit_matter(
     id: web::Path<MatterId>,
     body: Json<MatterRevisitBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, meta), now_utc(&state), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), now_utc(&state), id.into_inner());
     let note = written(Some(body.into_inner().note), "note", OPINION_MAX, true)?.unwrap_or_default();
     let r = state.db.run(move |conn| evaluation::revisit(conn, &caller, id.as_str(), note, now)).await?;
     let view = RevisitView {

@@ -6,10 +6,8 @@ use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use domain::deliberation::{MatterId, TriageItemId};
 use domain::identity::ids::OrgUnitId;
-use domain::identity::principal::Principal;
 use infra::deliberation::queries;
-use infra::deliberation::service::{self, Caller};
-use infra::identity::audit::Origin;
+use infra::deliberation::service::{self};
 
 use super::dto::*;
 use crate::auth::Auth;
@@ -22,10 +20,6 @@ use crate::state::AppState;
 
 pub(super) fn now_utc(state: &AppState) -> NaiveDateTime {
     state.clock.now().naive_utc()
-}
-
-pub(crate) fn caller(principal: Principal, meta: RequestMeta) -> Caller {
-    Caller { principal, origin: Origin { ip: meta.ip, request_id: meta.request_id } }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -49,7 +43,7 @@ pub async fn create_deliberation_category(
     meta: RequestMeta,
     body: Json<DeliberationCategoryView>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, row) = (caller(auth.0, meta), now_utc(&state), body.into_inner().into_row()?);
+    let (caller, now, row) = (meta.caller(auth.0), now_utc(&state), body.into_inner().into_row()?);
     let row = state.db.run(move |conn| service::add_category(conn, &caller, &row, now)).await?;
     Ok(HttpResponse::Created().json(DeliberationCategoryView::from(row)))
 }
@@ -65,7 +59,7 @@ pub async fn update_deliberation_category(
     body: Json<DeliberationCategoryView>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, code, row) =
-        (caller(auth.0, meta), now_utc(&state), code.into_inner(), body.into_inner().into_row()?);
+        (meta.caller(auth.0), now_utc(&state), code.into_inner(), body.into_inner().into_row()?);
     let row = state
         .db
         .run(move |conn| service::update_category(conn, &caller, &code, &row.name, row.sort_order, row.active, now))
@@ -98,7 +92,7 @@ pub async fn set_triage_scheme(
     body: Json<SchemeBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, id, scheme) =
-        (caller(auth.0, meta), now_utc(&state), id.into_inner().into_string(), body.parse()?);
+        (meta.caller(auth.0), now_utc(&state), id.into_inner().into_string(), body.parse()?);
     let unit = id.clone();
     let found = state
         .db
@@ -134,7 +128,7 @@ pub async fn create_triage_item(
     body: Json<TriageItemBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, id, draft) =
-        (caller(auth.0, meta), now_utc(&state), id.into_inner().into_string(), body.into_inner().parse()?);
+        (meta.caller(auth.0), now_utc(&state), id.into_inner().into_string(), body.into_inner().parse()?);
     let row = state.db.run(move |conn| service::add_triage_item(conn, &caller, &id, &draft, now)).await?;
     Ok(HttpResponse::Created().json(TriageItemView::from(row)))
 }
@@ -150,7 +144,7 @@ pub async fn update_triage_item(
     body: Json<TriageItemBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, id, draft) =
-        (caller(auth.0, meta), now_utc(&state), id.into_inner().into_string(), body.into_inner().parse()?);
+        (meta.caller(auth.0), now_utc(&state), id.into_inner().into_string(), body.into_inner().parse()?);
     let row = state.db.run(move |conn| service::update_triage_item(conn, &caller, &id, &draft, now)).await?;
     Ok(HttpResponse::Ok().json(TriageItemView::from(row)))
 }
@@ -176,7 +170,7 @@ pub async fn raise_matter(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let draft = crate::http::json::parse_bytes::<NewMatter>(&req, &body)?.parse()?;
-    let (caller, now, rules) = (caller(auth.0, meta), now_utc(&state), super::rules(&state));
+    let (caller, now, rules) = (meta.caller(auth.0), now_utc(&state), super::rules(&state));
     let key = idempotency::key_from(&req, &caller.principal.user_id, &body)?;
     if let Some(client_id) = draft.client_id.clone() {
         let principal = caller.principal.clone();
@@ -233,7 +227,7 @@ pub async fn support_matter(
     meta: RequestMeta,
     id: web::Path<MatterId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, meta), now_utc(&state), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), now_utc(&state), id.into_inner());
     let view = state.db.run(move |conn| service::support(conn, &caller, id.as_str(), now)).await?;
     Ok(HttpResponse::Ok().json(MatterView::from(view)))
 }
@@ -250,7 +244,7 @@ pub async fn triage_matter(
     body: Json<TriageBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, id, mut triage) =
-        (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.into_inner().parse()?);
+        (meta.caller(auth.0), now_utc(&state), id.into_inner(), body.into_inner().parse()?);
     triage.cases = Some(crate::cases::rules(&state));
     let view = state.db.run(move |conn| service::triage(conn, &caller, id.as_str(), &triage, now)).await?;
     Ok(HttpResponse::Ok().json(MatterView::from(view)))
@@ -266,7 +260,7 @@ pub async fn merge_matter(
     id: web::Path<MatterId>,
     body: Json<MatterMergeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id, body) = (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.into_inner());
+    let (caller, now, id, body) = (meta.caller(auth.0), now_utc(&state), id.into_inner(), body.into_inner());
     let note = service::note(body.note, "note", false)?;
     let view = state.db.run(move |conn| service::merge(conn, &caller, id.as_str(), &body.into, note, now)).await?;
     Ok(HttpResponse::Ok().json(MatterView::from(view)))
@@ -282,7 +276,7 @@ pub async fn decline_matter(
     id: web::Path<MatterId>,
     body: Json<DeclineBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, meta), now_utc(&state), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), now_utc(&state), id.into_inner());
     let reason = service::note(Some(body.into_inner().reason), "reason", true)?.unwrap_or_default();
     let view = state.db.run(move |conn| service::decline(conn, &caller, id.as_str(), reason, now)).await?;
     Ok(HttpResponse::Ok().json(MatterView::from(view)))

@@ -5,11 +5,8 @@ use actix_web::{get, post, put, web, HttpResponse};
 use chrono::NaiveDateTime;
 use domain::deliberation::{MatterId, MeetingId};
 use domain::identity::ids::OrgUnitId;
-use domain::identity::principal::Principal;
 use infra::deliberation::ledger;
 use infra::deliberation::meetings as m;
-use infra::deliberation::service::Caller;
-use infra::identity::audit::Origin;
 
 use super::meetings_dto::*;
 use crate::auth::Auth;
@@ -21,10 +18,6 @@ use crate::state::AppState;
 
 fn now_utc(state: &AppState) -> NaiveDateTime {
     state.clock.now().naive_utc()
-}
-
-fn caller(principal: Principal, meta: RequestMeta) -> Caller {
-    Caller { principal, origin: Origin { ip: meta.ip, request_id: meta.request_id } }
 }
 
 fn ok(view: m::MeetingView) -> HttpResponse {
@@ -41,7 +34,7 @@ pub async fn create_meeting(
     meta: RequestMeta,
     body: Json<MeetingBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, draft) = (caller(auth.0, meta), now_utc(&state), body.into_inner().parse()?);
+    let (caller, now, draft) = (meta.caller(auth.0), now_utc(&state), body.into_inner().parse()?);
     let view = state.db.run(move |conn| m::create(conn, &caller, &draft, now)).await?;
     Ok(HttpResponse::Created().json(MeetingView::from(view)))
 }
@@ -56,7 +49,7 @@ pub async fn update_meeting(
     id: web::Path<MeetingId>,
     body: Json<MeetingBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id, draft) = (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.into_inner().parse()?);
+    let (caller, now, id, draft) = (meta.caller(auth.0), now_utc(&state), id.into_inner(), body.into_inner().parse()?);
     Ok(ok(state.db.run(move |conn| m::update(conn, &caller, id.as_str(), &draft, now)).await?))
 }
 
@@ -95,8 +88,7 @@ pub async fn invite_to_meeting(
     id: web::Path<MeetingId>,
     body: Json<InviteesBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id, people) =
-        (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.into_inner().parse()?);
+    let (caller, now, id, people) = (meta.caller(auth.0), now_utc(&state), id.into_inner(), body.into_inner().parse()?);
     Ok(ok(state.db.run(move |conn| m::invite(conn, &caller, id.as_str(), &people, now)).await?))
 }
 
@@ -110,7 +102,7 @@ pub async fn rsvp_meeting(
     id: web::Path<MeetingId>,
     body: Json<RsvpBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id, answer) = (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.parse()?);
+    let (caller, now, id, answer) = (meta.caller(auth.0), now_utc(&state), id.into_inner(), body.parse()?);
     Ok(ok(state.db.run(move |conn| m::rsvp(conn, &caller, id.as_str(), answer, now)).await?))
 }
 
@@ -123,7 +115,7 @@ pub async fn register_for_meeting(
     meta: RequestMeta,
     id: web::Path<MeetingId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, meta), now_utc(&state), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), now_utc(&state), id.into_inner());
     let view = state.db.run(move |conn| m::register(conn, &caller, id.as_str(), now)).await?;
     Ok(HttpResponse::Created().json(MeetingView::from(view)))
 }
@@ -138,7 +130,7 @@ pub async fn add_meeting_agenda(
     id: web::Path<MeetingId>,
     body: Json<AgendaBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id, matter) = (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.into_inner());
+    let (caller, now, id, matter) = (meta.caller(auth.0), now_utc(&state), id.into_inner(), body.into_inner());
     Ok(ok(state.db.run(move |conn| m::add_agenda(conn, &caller, id.as_str(), &matter.matter_id, now)).await?))
 }
 
@@ -152,7 +144,7 @@ pub async fn announce_meeting(
     meta: RequestMeta,
     id: web::Path<MeetingId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, meta), now_utc(&state), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), now_utc(&state), id.into_inner());
     Ok(ok(state.db.run(move |conn| m::announce(conn, &caller, id.as_str(), now)).await?))
 }
 
@@ -165,7 +157,7 @@ pub async fn issue_checkin_code(
     meta: RequestMeta,
     id: web::Path<MeetingId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, meta), now_utc(&state), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), now_utc(&state), id.into_inner());
     let minutes = state.config.deliberation.checkin_minutes;
     let code = state.db.run(move |conn| m::issue_code(conn, &caller, id.as_str(), minutes, now)).await?;
     Ok(HttpResponse::Created().json(CheckInCodeView::from(code)))
@@ -182,7 +174,7 @@ pub async fn check_in_meeting(
     id: web::Path<MeetingId>,
     body: Json<CheckInBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id, code) = (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.into_inner().code);
+    let (caller, now, id, code) = (meta.caller(auth.0), now_utc(&state), id.into_inner(), body.into_inner().code);
     Ok(ok(state.db.run(move |conn| m::check_in_with(conn, &caller, id.as_str(), &code, now)).await?))
 }
 
@@ -196,7 +188,7 @@ pub async fn record_meeting_attendance(
     id: web::Path<MeetingId>,
     body: Json<AttendanceBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id, user) = (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.into_inner().user_id);
+    let (caller, now, id, user) = (meta.caller(auth.0), now_utc(&state), id.into_inner(), body.into_inner().user_id);
     let list = state.db.run(move |conn| m::record_attendance(conn, &caller, id.as_str(), &user, now)).await?;
     Ok(HttpResponse::Created().json(AttendanceList::from(list)))
 }
@@ -224,7 +216,7 @@ pub async fn record_meeting_minutes(
     id: web::Path<MeetingId>,
     body: Json<MinutesBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, meta), now_utc(&state), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), now_utc(&state), id.into_inner());
     let (minutes, outcomes) = body.into_inner().parse()?;
     Ok(ok(state.db.run(move |conn| m::record_minutes(conn, &caller, id.as_str(), &minutes, &outcomes, now)).await?))
 }
@@ -238,7 +230,7 @@ pub async fn cancel_meeting(
     meta: RequestMeta,
     id: web::Path<MeetingId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, meta), now_utc(&state), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), now_utc(&state), id.into_inner());
     Ok(ok(state.db.run(move |conn| m::cancel(conn, &caller, id.as_str(), now)).await?))
 }
 
@@ -257,7 +249,7 @@ pub async fn record_ledger_item(
     body: Json<LedgerBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, id, question) =
-        (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.into_inner().parse()?);
+        (meta.caller(auth.0), now_utc(&state), id.into_inner(), body.into_inner().parse()?);
     let rules = super::rules(&state);
     let item = state.db.run(move |conn| ledger::record(conn, &caller, id.as_str(), &question, &rules, now)).await?;
     Ok(HttpResponse::Created().json(LedgerItemView::from(item)))
@@ -299,7 +291,7 @@ pub async fn answer_ledger_item(
     id: web::Path<MatterId>,
     body: Json<AnswerBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, meta), now_utc(&state), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), now_utc(&state), id.into_inner());
     let answer = ledger_text(body.into_inner().answer, "answer")?;
     let item = state.db.run(move |conn| ledger::answer(conn, &caller, id.as_str(), &answer, now)).await?;
     Ok(HttpResponse::Ok().json(LedgerItemView::from(item)))
@@ -315,7 +307,7 @@ pub async fn revisit_ledger_item(
     id: web::Path<MatterId>,
     body: Json<RevisitBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, meta), now_utc(&state), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), now_utc(&state), id.into_inner());
     let note = ledger_text(body.into_inner().note, "note")?;
     let item = state.db.run(move |conn| ledger::revisit(conn, &caller, id.as_str(), &note, now)).await?;
     Ok(HttpResponse::Ok().json(LedgerItemView::from(item)))

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::handlers::{caller, now_utc};
+use super::handlers::now_utc;
 use crate::auth::Auth;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::Json;
@@ -255,7 +255,7 @@ pub async fn add_member(
     body: Json<MemberBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, id, draft) =
-        (caller(auth.0, meta), now_utc(&state), id.into_inner().into_string(), body.into_inner().parse()?);
+        (meta.caller(auth.0), now_utc(&state), id.into_inner().into_string(), body.into_inner().parse()?);
     let row = state.db.run(move |conn| members::add_member(conn, &caller, &id, &draft, now)).await?;
     Ok(HttpResponse::Created().json(PoolMemberView::from(row)))
 }
@@ -271,7 +271,7 @@ pub async fn update_member(
     body: Json<MemberBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, id, draft) =
-        (caller(auth.0, meta), now_utc(&state), id.into_inner().into_string(), body.into_inner().parse()?);
+        (meta.caller(auth.0), now_utc(&state), id.into_inner().into_string(), body.into_inner().parse()?);
     let row = state.db.run(move |conn| members::update_member(conn, &caller, &id, &draft, now)).await?;
     Ok(HttpResponse::Ok().json(PoolMemberView::from(row)))
 }
@@ -301,7 +301,7 @@ pub async fn invite_stakeholder(
     body: Json<StakeholderBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, id, invitation) =
-        (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.into_inner().parse()?);
+        (meta.caller(auth.0), now_utc(&state), id.into_inner(), body.into_inner().parse()?);
     let rows = state.db.run(move |conn| members::invite(conn, &caller, id.as_str(), &invitation, now)).await?;
     Ok(HttpResponse::Created().json(StakeholderList::from(rows)))
 }
@@ -331,7 +331,7 @@ pub async fn publish_document(
     path: web::Path<(OrgUnitId, String)>,
     body: Json<DocumentBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, (id, kind)) = (caller(auth.0, meta), now_utc(&state), path.into_inner());
+    let (caller, now, (id, kind)) = (meta.caller(auth.0), now_utc(&state), path.into_inner());
     let (kind, (title, text)) = (members::document_kind(&kind)?, body.into_inner().parse()?);
     let row = state.db.run(move |conn| members::publish(conn, &caller, id.as_str(), kind, &title, &text, now)).await?;
     Ok(HttpResponse::Created().json(DocumentView::from(row)))

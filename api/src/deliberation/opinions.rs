@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::dto::PersonRef;
-use super::handlers::{caller, now_utc};
+use super::handlers::now_utc;
 use crate::auth::Auth;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::idempotency;
@@ -168,7 +168,7 @@ pub async fn post_opinion(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let new = crate::http::json::parse_bytes::<NewOpinionBody>(&req, &body)?.parse()?;
-    let (caller, now, id) = (caller(auth.0, meta), now_utc(&state), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), now_utc(&state), id.into_inner());
     let key = idempotency::key_from(&req, &caller.principal.user_id, &body)?;
     let wechat = super::content::wechat_verdict(&state, &caller.principal, &new.body, Scene::Comment).await;
     idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
@@ -205,7 +205,7 @@ pub async fn support_opinion(
     meta: RequestMeta,
     id: web::Path<OpinionId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, meta), now_utc(&state), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), now_utc(&state), id.into_inner());
     let view = state.db.run(move |conn| opinions::support(conn, &caller, id.as_str(), now)).await?;
     Ok(HttpResponse::Ok().json(OpinionView::from(view)))
 }
@@ -221,7 +221,7 @@ pub async fn open_solicitation(
     id: web::Path<MatterId>,
     body: Json<SolicitationBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id, (opens, closes)) = (caller(auth.0, meta), now_utc(&state), id.into_inner(), body.parse()?);
+    let (caller, now, id, (opens, closes)) = (meta.caller(auth.0), now_utc(&state), id.into_inner(), body.parse()?);
     let min_days = state.config.deliberation.solicit_min_days;
     let row =
         state.db.run(move |conn| opinions::solicit(conn, &caller, id.as_str(), opens, closes, min_days, now)).await?;

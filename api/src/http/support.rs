@@ -36,6 +36,11 @@ impl FromRequest for RequestMeta {
 }
 
 impl RequestMeta {
+    /// Who acts and from where, as the services take it.
+    pub fn caller(&self, principal: Principal) -> infra::identity::audit::Caller {
+        infra::identity::audit::Caller { principal, origin: self.origin() }
+    }
+
     /// An audit entry by `principal` (recording the resident too when acting by proxy).
     pub fn audit<'a>(
         &'a self,

@@ -5,10 +5,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use domain::identity::ids::OrgUnitId;
-use domain::identity::principal::Principal;
 use domain::notices::board::CadrePostId;
 use domain::stats::figures::Month;
-use infra::deliberation::service::Caller;
 use infra::notices::board;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -30,10 +28,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
 /// The page outside `/api/v1`, at the root.
 pub fn page_routes(cfg: &mut ServiceConfig) {
     cfg.service(public_village_page);
-}
-
-fn caller(principal: Principal, meta: &RequestMeta) -> Caller {
-    Caller { principal, origin: meta.origin() }
 }
 
 fn now(state: &AppState) -> chrono::NaiveDateTime {
@@ -71,7 +65,7 @@ pub async fn create_board_cadre_post(
     let (unit, now) = (id.into_inner(), now(&state));
     let draft = crate::http::json::parse_bytes::<BoardCadrePostBody>(&req, &body)?.parse()?;
     let key = idempotency::key_from(&req, &auth.0.user_id, &body)?;
-    let caller = caller(auth.0, &meta);
+    let caller = meta.caller(auth.0);
     idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
         Ok(BoardCadrePostView::from(board::create_post_in_tx(conn, &caller, unit.as_str(), &draft, now)?))
     })
@@ -91,7 +85,7 @@ pub async fn delete_board_cadre_post(
     meta: RequestMeta,
     id: web::Path<CadrePostId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, id, now) = (caller(auth.0, &meta), id.into_inner(), now(&state));
+    let (caller, id, now) = (meta.caller(auth.0), id.into_inner(), now(&state));
     state.db.run(move |conn| board::delete_post(conn, &caller, id.as_str(), now)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -116,7 +110,7 @@ pub async fn set_board_supervision(
     id: web::Path<OrgUnitId>,
     body: Json<BoardSupervisionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, unit, now) = (caller(auth.0, &meta), id.into_inner(), now(&state));
+    let (caller, unit, now) = (meta.caller(auth.0), id.into_inner(), now(&state));
     let draft = body.into_inner().parse()?;
     let row = state.db.run(move |conn| board::set_supervision(conn, &caller, unit.as_str(), &draft, now)).await?;
     Ok(HttpResponse::Ok().json(BoardCommitteeView::from(row)))

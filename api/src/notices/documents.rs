@@ -5,10 +5,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use domain::identity::ids::OrgUnitId;
-use domain::identity::principal::Principal;
 use domain::notices::documents::{DocumentId, DocumentKind};
 use domain::paging::PageLimit;
-use infra::deliberation::service::Caller;
 use infra::notices::board_rows::DocumentRow;
 use infra::notices::documents;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -31,10 +29,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(publish_board_document)
         .service(submit_board_document_to_vote)
         .service(public_board_documents);
-}
-
-fn caller(principal: Principal, meta: &RequestMeta) -> Caller {
-    Caller { principal, origin: meta.origin() }
 }
 
 fn now(state: &AppState) -> chrono::NaiveDateTime {
@@ -67,7 +61,7 @@ pub async fn create_board_document(
     let (unit, now) = (id.into_inner(), now(&state));
     let draft = crate::http::json::parse_bytes::<BoardDocumentBody>(&req, &body)?.parse()?;
     let key = idempotency::key_from(&req, &auth.0.user_id, &body)?;
-    let caller = caller(auth.0, &meta);
+    let caller = meta.caller(auth.0);
     idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
         BoardDocumentView::try_from(documents::create_in_tx(conn, &caller, unit.as_str(), &draft, now)?)
     })
@@ -87,7 +81,7 @@ pub async fn get_board_document(
     meta: RequestMeta,
     id: web::Path<DocumentId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, id) = (caller(auth.0, &meta), id.into_inner());
+    let (caller, id) = (meta.caller(auth.0), id.into_inner());
     let row = state.db.run(move |conn| documents::get(conn, &caller, id.as_str())).await?;
     Ok(HttpResponse::Ok().json(BoardDocumentView::try_from(row)?))
 }
@@ -111,7 +105,7 @@ pub async fn publish_board_document(
     meta: RequestMeta,
     id: web::Path<DocumentId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, id, now) = (caller(auth.0, &meta), id.into_inner(), now(&state));
+    let (caller, id, now) = (meta.caller(auth.0), id.into_inner(), now(&state));
     let row = state.db.run(move |conn| documents::publish(conn, &caller, id.as_str(), now)).await?;
     Ok(HttpResponse::Ok().json(BoardDocumentView::try_from(row)?))
 }
@@ -139,7 +133,7 @@ pub async fn submit_board_document_to_vote(
     id: web::Path<DocumentId>,
     body: Json<BoardSubmitToVoteBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, id, now, poll) = (caller(auth.0, &meta), id.into_inner(), now(&state), body.into_inner().poll_id);
+    let (caller, id, now, poll) = (meta.caller(auth.0), id.into_inner(), now(&state), body.into_inner().poll_id);
     let row = state.db.run(move |conn| documents::submit_to_vote(conn, &caller, id.as_str(), &poll, now)).await?;
     Ok(HttpResponse::Ok().json(BoardDocumentView::try_from(row)?))
 }

@@ -5,10 +5,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use domain::identity::ids::OrgUnitId;
-use domain::identity::principal::Principal;
 use domain::paging::PageLimit;
 use domain::points::{DividendId, ObjectionId};
-use infra::deliberation::service::Caller;
 use infra::points::dividends;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -31,10 +29,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(answer_points_dividend_objection)
         .service(finalize_points_dividend)
         .service(cancel_points_dividend);
-}
-
-fn caller(principal: Principal, meta: &RequestMeta) -> Caller {
-    Caller { principal, origin: meta.origin() }
 }
 
 /// Computes a dividend of a village and posts it: `total_fen` shared among its households in
@@ -66,7 +60,7 @@ pub async fn create_points_dividend(
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now().naive_utc();
     let new = crate::http::json::parse_bytes::<PointsDividendBody>(&req, &body)?.parse(now)?;
-    let (caller, unit) = (caller(auth.0, &meta), id.into_inner().into_string());
+    let (caller, unit) = (meta.caller(auth.0), id.into_inner().into_string());
     let key = idempotency::key_from(&req, &caller.principal.user_id, &body)?;
     idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
         Ok(PointsDividendView::from(dividends::create_in_tx(conn, &caller, &unit, &new, now)?))
@@ -131,7 +125,7 @@ pub async fn points_dividend_csv(
     meta: RequestMeta,
     id: web::Path<DividendId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, id, now) = (caller(auth.0, &meta), id.into_inner().into_string(), state.clock.now().naive_utc());
+    let (caller, id, now) = (meta.caller(auth.0), id.into_inner().into_string(), state.clock.now().naive_utc());
     let view = state.db.run(move |conn| dividends::shares_for_export(conn, &caller, &id, now)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")))
@@ -161,7 +155,7 @@ pub async fn object_to_points_dividend(
     id: web::Path<DividendId>,
     body: Json<PointsDividendReasonBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, reason) = (caller(auth.0, &meta), state.clock.now().naive_utc(), body.into_inner().parse()?);
+    let (caller, now, reason) = (meta.caller(auth.0), state.clock.now().naive_utc(), body.into_inner().parse()?);
     let id = id.into_inner().into_string();
     let row = state.db.run(move |conn| dividends::object(conn, &caller, &id, &reason, now)).await?;
     Ok(HttpResponse::Created().json(PointsDividendObjection::from(row)))
@@ -190,7 +184,7 @@ pub async fn answer_points_dividend_objection(
     body: Json<PointsDividendAnswerBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, (ruling, answer)) =
-        (caller(auth.0, &meta), state.clock.now().naive_utc(), body.into_inner().parse()?);
+        (meta.caller(auth.0), state.clock.now().naive_utc(), body.into_inner().parse()?);
     let (id, objection) = path.into_inner();
     let (id, objection) = (id.into_string(), objection.into_string());
     let row = state.db.run(move |conn| dividends::answer(conn, &caller, &id, &objection, ruling, &answer, now)).await?;
@@ -211,7 +205,7 @@ pub async fn finalize_points_dividend(
     meta: RequestMeta,
     id: web::Path<DividendId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, &meta), state.clock.now().naive_utc(), id.into_inner().into_string());
+    let (caller, now, id) = (meta.caller(auth.0), state.clock.now().naive_utc(), id.into_inner().into_string());
     let view = state.db.run(move |conn| dividends::finalize(conn, &caller, &id, now)).await?;
     Ok(HttpResponse::Ok().json(PointsDividendView::from(view)))
 }
@@ -237,7 +231,7 @@ pub async fn cancel_points_dividend(
     id: web::Path<DividendId>,
     body: Json<PointsDividendReasonBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, reason) = (caller(auth.0, &meta), state.clock.now().naive_utc(), body.into_inner().parse()?);
+    let (caller, now, reason) = (meta.caller(auth.0), state.clock.now().naive_utc(), body.into_inner().parse()?);
     let id = id.into_inner().into_string();
     let view = state.db.run(move |conn| dividends::cancel(conn, &caller, &id, &reason, now)).await?;
     Ok(HttpResponse::Ok().json(PointsDividendView::from(view)))

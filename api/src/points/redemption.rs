@@ -5,10 +5,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use domain::identity::ids::OrgUnitId;
-use domain::identity::principal::Principal;
 use domain::paging::PageLimit;
 use domain::points::{ItemId, OrderId};
-use infra::deliberation::service::Caller;
 use infra::points::redemption::{self, OrdersOf, Window};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -31,10 +29,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(unit_points_orders)
         .service(hand_over_points_order)
         .service(cancel_points_order);
-}
-
-fn caller(principal: Principal, meta: &RequestMeta) -> Caller {
-    Caller { principal, origin: meta.origin() }
 }
 
 /// A list's window from `?cursor=&limit=` (positions are ids, newest first).
@@ -82,7 +76,7 @@ pub async fn create_points_item(
     id: web::Path<OrgUnitId>,
     body: Json<PointsItemBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, new) = (caller(auth.0, &meta), state.clock.now().naive_utc(), body.into_inner().parse()?);
+    let (caller, now, new) = (meta.caller(auth.0), state.clock.now().naive_utc(), body.into_inner().parse()?);
     let unit = id.into_inner().into_string();
     let row = state.db.run(move |conn| redemption::create_item(conn, &caller, &unit, &new, now)).await?;
     Ok(HttpResponse::Created().json(PointsItemView::from(row)))
@@ -110,7 +104,7 @@ pub async fn change_points_item(
     id: web::Path<ItemId>,
     body: Json<PointsItemChange>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, change) = (caller(auth.0, &meta), state.clock.now().naive_utc(), body.into_inner().parse()?);
+    let (caller, now, change) = (meta.caller(auth.0), state.clock.now().naive_utc(), body.into_inner().parse()?);
     let id = id.into_inner().into_string();
     let row = state.db.run(move |conn| redemption::change_item(conn, &caller, &id, &change, now)).await?;
     Ok(HttpResponse::Ok().json(PointsItemView::from(row)))
@@ -222,7 +216,7 @@ pub async fn hand_over_points_order(
     meta: RequestMeta,
     id: web::Path<OrderId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, &meta), state.clock.now().naive_utc(), id.into_inner().into_string());
+    let (caller, now, id) = (meta.caller(auth.0), state.clock.now().naive_utc(), id.into_inner().into_string());
     let view = state.db.run(move |conn| redemption::hand_over(conn, &caller, &id, now)).await?;
     Ok(HttpResponse::Ok().json(PointsOrderView::from(view)))
 }
@@ -249,7 +243,7 @@ pub async fn cancel_points_order(
     id: web::Path<OrderId>,
     body: Json<PointsOrderCancelBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, reason) = (caller(auth.0, &meta), state.clock.now().naive_utc(), body.into_inner().parse()?);
+    let (caller, now, reason) = (meta.caller(auth.0), state.clock.now().naive_utc(), body.into_inner().parse()?);
     let id = id.into_inner().into_string();
     let view = state.db.run(move |conn| redemption::cancel(conn, &caller, &id, &reason, now)).await?;
     Ok(HttpResponse::Ok().json(PointsOrderView::from(view)))

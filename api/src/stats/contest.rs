@@ -6,7 +6,6 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use domain::identity::ids::OrgUnitId;
 use domain::paging::PageLimit;
-use infra::deliberation::service::Caller;
 use infra::stats::contest::{self, ScoreRow};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -53,7 +52,7 @@ pub async fn enter_contest_score(
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now().naive_utc();
     let draft = crate::http::json::parse_bytes::<ContestScoreBody>(&req, &body)?.parse()?;
-    let (caller, unit) = (Caller { principal: auth.0, origin: meta.origin() }, id.into_inner().into_string());
+    let (caller, unit) = (meta.caller(auth.0), id.into_inner().into_string());
     let key = idempotency::key_from(&req, &caller.principal.user_id, &body)?;
     idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
         Ok(ContestScoreView::from(contest::enter_score_in_tx(conn, &caller, &unit, &draft, now)?))
@@ -123,7 +122,7 @@ pub async fn create_leadership_grading(
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now().naive_utc();
     let draft = crate::http::json::parse_bytes::<RankingGradingBody>(&req, &body)?.parse()?;
-    let (caller, unit) = (Caller { principal: auth.0, origin: meta.origin() }, id.into_inner().into_string());
+    let (caller, unit) = (meta.caller(auth.0), id.into_inner().into_string());
     let key = idempotency::key_from(&req, &caller.principal.user_id, &body)?;
     idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
         let (row, seen) = contest::create_grading_in_tx(conn, &caller, &unit, &draft, now)?;

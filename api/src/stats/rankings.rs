@@ -5,7 +5,6 @@
 use actix_web::{get, put, web, HttpResponse};
 use domain::identity::ids::OrgUnitId;
 use domain::stats::figures::Month;
-use infra::deliberation::service::Caller;
 use infra::stats::rankings;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -94,7 +93,7 @@ pub async fn set_ranking_config(
     body: Json<RankingConfigBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (ranking, dimensions) = body.into_inner().parse()?;
-    let (caller, unit, now) = (Caller { principal: auth.0, origin: meta.origin() }, id.into_inner(), state.clock.now());
+    let (caller, unit, now) = (meta.caller(auth.0), id.into_inner(), state.clock.now());
     let config = state
         .db
         .run(move |conn| rankings::set_config(conn, &caller, unit.as_str(), &ranking, &dimensions, now.naive_utc()))

@@ -4,10 +4,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use domain::identity::principal::Principal;
 use domain::voting::{ContestId, IdeaId};
-use infra::deliberation::service::Caller;
-use infra::identity::audit::Origin;
 use infra::voting::contests;
 
 use super::contests_dto::*;
@@ -19,10 +16,6 @@ use crate::http::query::Query;
 use crate::http::support::RequestMeta;
 use crate::state::AppState;
 
-fn caller(principal: Principal, meta: RequestMeta) -> Caller {
-    Caller { principal, origin: Origin { ip: meta.ip, request_id: meta.request_id } }
-}
-
 /// Creates a contest in a village (staff who manage its polls).
 #[utoipa::path(tag = "voting", request_body = ContestBody, responses((status = 201, body = ContestView), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[post("/contests")]
@@ -32,7 +25,7 @@ pub async fn create_contest(
     meta: RequestMeta,
     body: Json<ContestBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, new) = (caller(auth.0, meta), state.clock.now().naive_utc(), body.into_inner().parse()?);
+    let (caller, now, new) = (meta.caller(auth.0), state.clock.now().naive_utc(), body.into_inner().parse()?);
     let seen = state.db.run(move |conn| contests::create(conn, &caller, &new, now)).await?;
     Ok(HttpResponse::Created().json(ContestView::from(seen)))
 }
@@ -74,7 +67,7 @@ pub async fn cancel_contest(
     body: Json<CancelContestBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, id, reason) =
-        (caller(auth.0, meta), state.clock.now().naive_utc(), id.into_inner(), body.into_inner().parse()?);
+        (meta.caller(auth.0), state.clock.now().naive_utc(), id.into_inner(), body.into_inner().parse()?);
     let seen = state.db.run(move |conn| contests::cancel(conn, &caller, id.as_str(), &reason, now)).await?;
     Ok(HttpResponse::Ok().json(ContestView::from(seen)))
 }
@@ -97,7 +90,7 @@ pub async fn submit_idea(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let idea = crate::http::json::parse_bytes::<IdeaBody>(&req, &body)?.parse()?;
-    let (caller, now, id) = (caller(auth.0, meta), state.clock.now().naive_utc(), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), state.clock.now().naive_utc(), id.into_inner());
     let key = idempotency::key_from(&req, &caller.principal.user_id, &body)?;
     let wechat =
         crate::deliberation::content_check(&state, &caller.principal, &format!("{}\n{}", idea.title, idea.body)).await;
@@ -132,7 +125,7 @@ pub async fn moderate_idea(
     body: Json<IdeaModerationBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, id, decision) =
-        (caller(auth.0, meta), state.clock.now().naive_utc(), id.into_inner(), body.into_inner().parse()?);
+        (meta.caller(auth.0), state.clock.now().naive_utc(), id.into_inner(), body.into_inner().parse()?);
     let idea = state.db.run(move |conn| contests::moderate(conn, &caller, id.as_str(), &decision, now)).await?;
     Ok(HttpResponse::Ok().json(IdeaView::from(idea)))
 }

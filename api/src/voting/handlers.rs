@@ -3,10 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
-use domain::identity::principal::Principal;
 use domain::voting::PollId;
-use infra::deliberation::service::Caller;
-use infra::identity::audit::Origin;
 use infra::voting::{casting, queries, service};
 
 use super::dto::*;
@@ -18,10 +15,6 @@ use crate::http::query::Query;
 use crate::http::support::RequestMeta;
 use crate::state::AppState;
 
-fn caller(principal: Principal, meta: RequestMeta) -> Caller {
-    Caller { principal, origin: Origin { ip: meta.ip, request_id: meta.request_id } }
-}
-
 /// Creates a draft poll in a village (staff who manage its polls).
 #[utoipa::path(tag = "voting", request_body = PollBody, responses((status = 201, body = PollView), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/polls")]
@@ -31,7 +24,7 @@ pub async fn create_poll(
     meta: RequestMeta,
     body: Json<PollBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, draft) = (caller(auth.0, meta), state.clock.now().naive_utc(), body.into_inner().parse()?);
+    let (caller, now, draft) = (meta.caller(auth.0), state.clock.now().naive_utc(), body.into_inner().parse()?);
     let min_days = state.config.deliberation.solicit_min_days;
     let seen = state.db.run(move |conn| service::create(conn, &caller, &draft, min_days, now)).await?;
     Ok(HttpResponse::Created().json(PollView::from(seen)))
@@ -80,7 +73,7 @@ pub async fn update_poll(
     body: Json<PollBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, id, draft) =
-        (caller(auth.0, meta), state.clock.now().naive_utc(), id.into_inner(), body.into_inner().parse()?);
+        (meta.caller(auth.0), state.clock.now().naive_utc(), id.into_inner(), body.into_inner().parse()?);
     let seen = state.db.run(move |conn| service::update(conn, &caller, id.as_str(), &draft, now)).await?;
     Ok(HttpResponse::Ok().json(PollView::from(seen)))
 }
@@ -94,7 +87,7 @@ pub async fn schedule_poll(
     meta: RequestMeta,
     id: web::Path<PollId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, meta), state.clock.now().naive_utc(), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), state.clock.now().naive_utc(), id.into_inner());
     let seen = state.db.run(move |conn| service::schedule(conn, &caller, id.as_str(), now)).await?;
     Ok(HttpResponse::Ok().json(PollView::from(seen)))
 }
@@ -110,7 +103,7 @@ pub async fn cancel_poll(
     body: Json<CancelPollBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, now, id, reason) =
-        (caller(auth.0, meta), state.clock.now().naive_utc(), id.into_inner(), body.into_inner().parse()?);
+        (meta.caller(auth.0), state.clock.now().naive_utc(), id.into_inner(), body.into_inner().parse()?);
     let seen = state.db.run(move |conn| service::cancel(conn, &caller, id.as_str(), &reason, now)).await?;
     Ok(HttpResponse::Ok().json(PollView::from(seen)))
 }
@@ -125,7 +118,7 @@ pub async fn remind_poll(
     meta: RequestMeta,
     id: web::Path<PollId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, now, id) = (caller(auth.0, meta), state.clock.now().naive_utc(), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), state.clock.now().naive_utc(), id.into_inner());
     let seen = state.db.run(move |conn| service::remind(conn, &caller, id.as_str(), now)).await?;
     Ok(HttpResponse::Ok().json(PollView::from(seen)))
 }
@@ -148,7 +141,7 @@ pub async fn cast_ballot(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let ballot = crate::http::json::parse_bytes::<BallotBody>(&req, &body)?.parse();
-    let (caller, now, id) = (caller(auth.0, meta), state.clock.now().naive_utc(), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), state.clock.now().naive_utc(), id.into_inner());
     let key = idempotency::key_from(&req, &caller.principal.user_id, &body)?;
     idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
         Ok(BallotView::from(casting::cast(conn, &caller, id.as_str(), &ballot, now)?))
@@ -173,7 +166,7 @@ pub async fn record_offline_ballot(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let ballot = crate::http::json::parse_bytes::<OfflineBallotBody>(&req, &body)?.parse()?;
-    let (caller, now, id) = (caller(auth.0, meta), state.clock.now().naive_utc(), id.into_inner());
+    let (caller, now, id) = (meta.caller(auth.0), state.clock.now().naive_utc(), id.into_inner());
     let key = idempotency::key_from(&req, &caller.principal.user_id, &body)?;
     idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
         Ok(BallotView::from(casting::cast(conn, &caller, id.as_str(), &ballot, now)?))

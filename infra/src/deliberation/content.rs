@@ -144,7 +144,8 @@ pub fn remove_word(
         if n == 0 {
             return Err(DeliberationError::NotFound);
         }
-        caller.audit(conn, "moderation.word.remove", "moderation_word", word, json!({}), now)
+        caller.audit(conn, "moderation.word.remove", "moderation_word", word, json!({}), now)?;
+        Ok(())
     })
 }
 

@@ -482,5 +482,6 @@ fn mark(
     let mut event = EventRow::new(&view.row.matter_id, "agreement_acknowledged", Some(&caller.principal.user_id), now);
     event.details = json!({ "agreement_id": view.row.id, "party_id": party_id, "method": method }).to_string();
     rows::insert_event(conn, &event)?;
-    caller.audit(conn, "agreement.acknowledge", "agreement", &view.row.id, json!({ "party_id": party_id }), now)
+    caller.audit(conn, "agreement.acknowledge", "agreement", &view.row.id, json!({ "party_id": party_id }), now)?;
+    Ok(())
 }

@@ -12,13 +12,12 @@ use domain::deliberation::{route, transition, Action, Facts, MatterStatus, Moder
 use domain::identity::org::OrgKind;
 use domain::identity::principal::Principal;
 use domain::identity::roles::{Permission, Place, Role};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::queries::{self, MatterView, Seen};
 use super::rows::{self, CategoryRow, EventRow, MatterChanges, MatterRow, SheetRow, TriageItemRow};
 use super::DeliberationError;
 use crate::db::{write_tx, Inserted};
-use crate::identity::audit::{self, Origin};
 use crate::identity::queries::{grants, org, users};
 use crate::identity::rows::split_path;
 use crate::schema::deliberation_categories::dsl as dc;
@@ -34,28 +33,7 @@ pub const MATTER_STATUS_CHANGED: &str = "matter_status_changed";
 pub const MATTER_HELD: &str = "matter_held";
 pub const MATTER_UNTRIAGED: &str = "matter_untriaged";
 
-/// Who acts, and from where (for the audit log).
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub principal: Principal,
-    pub origin: Origin,
-}
-
-impl Caller {
-    pub(crate) fn audit(
-        &self,
-        conn: &mut DbConn,
-        action: &str,
-        object_kind: &str,
-        object_id: &str,
-        details: Value,
-        now: NaiveDateTime,
-    ) -> Result<(), DeliberationError> {
-        let entry = self.origin.entry(Some(&self.principal), action, object_kind, object_id, details);
-        audit::append(conn, &entry, now)?;
-        Ok(())
-    }
-}
+pub use crate::identity::audit::Caller;
 
 /// The deployment's rules for deliberation.
 #[derive(Debug, Clone)]
@@ -571,7 +549,8 @@ pub fn set_scheme(
             return Err(DeliberationError::invalid("org_unit_id", "a village, township or county chooses a scheme"));
         }
         choose_scheme(conn, unit_id, scheme, now)?;
-        caller.audit(conn, "deliberation.scheme", "org_unit", unit_id, json!({ "scheme": scheme.as_str() }), now)
+        caller.audit(conn, "deliberation.scheme", "org_unit", unit_id, json!({ "scheme": scheme.as_str() }), now)?;
+        Ok(())
     })
 }
 

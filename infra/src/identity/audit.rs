@@ -71,6 +71,30 @@ impl Origin {
     }
 }
 
+/// Who acts, and from where: what a service needs to check a request and audit it.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Principal,
+    pub origin: Origin,
+}
+
+impl Caller {
+    /// Appends an entry by the caller, in the caller's transaction.
+    pub fn audit(
+        &self,
+        conn: &mut DbConn,
+        action: &str,
+        object_kind: &str,
+        object_id: &str,
+        details: serde_json::Value,
+        now: NaiveDateTime,
+    ) -> Result<(), DieselError> {
+        let entry = self.origin.entry(Some(&self.principal), action, object_kind, object_id, details);
+        append(conn, &entry, now)?;
+        Ok(())
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The hash chain
 

@@ -15,8 +15,8 @@ use domain::stats::figures::{Month, MonthlyFigures};
 use serde_json::json;
 
 use super::board_rows::{CadrePostRow, DocumentRow, SupervisionRow};
-use crate::deliberation::service::Caller;
 use crate::identity::audit;
+use crate::identity::audit::Caller;
 use crate::identity::rows::OrgUnitRow;
 use crate::schema::board_cadre_posts::dsl as cp;
 use crate::schema::board_supervision::dsl as sv;

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::board::{kept_village, record, village, BoardError};
 use super::board_rows::DocumentRow;
-use crate::deliberation::service::Caller;
+use crate::identity::audit::Caller;
 use crate::schema::board_documents::dsl as d;
 use crate::DbConn;
 

@@ -16,8 +16,8 @@ use serde_json::json;
 
 use super::rankings::{config_of, managed, readable, RankingUnit, RankingsError};
 use crate::db::{insert_unique, Inserted};
-use crate::deliberation::service::Caller;
 use crate::identity::audit;
+use crate::identity::audit::Caller;
 use crate::identity::queries::org;
 use crate::schema::contest_scores::dsl as cs;
 use crate::schema::leadership_gradings::dsl as lg;

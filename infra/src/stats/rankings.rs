@@ -15,8 +15,8 @@ use domain::stats::rankings::{self, ListRules, Metric, Ranked, RankingConfig};
 use serde_json::json;
 
 use crate::db::{insert_unique, write_tx, Inserted};
-use crate::deliberation::service::Caller;
 use crate::identity::audit;
+use crate::identity::audit::Caller;
 use crate::identity::queries::org;
 use crate::identity::rows::OrgUnitRow;
 use crate::schema::ranking_configs::dsl as rc;

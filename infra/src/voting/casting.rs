@@ -10,7 +10,7 @@ use super::queries::{self, sha256_hex};
 use super::rows::{BallotRow, ParticipationRow, PollRow};
 use super::VotingError;
 use crate::db::Inserted;
-use crate::deliberation::service::Caller;
+use crate::identity::audit::Caller;
 use crate::identity::queries::residency;
 use crate::schema::ballots::dsl as b;
 use crate::schema::poll_participation::dsl as pp;
