@@ -6,8 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use domain::cases::{CaseId, Rating, VisitMethod};
-use domain::identity::principal::Principal;
-use infra::cases::service::{self, Caller, Prepared, StepRequest, Visit};
+use infra::cases::service::{self, Prepared, StepRequest, Visit};
 use infra::cases::{calendar, queries};
 
 use super::dto::*;
@@ -21,10 +20,6 @@ use crate::state::AppState;
 
 fn now_utc(state: &AppState) -> NaiveDateTime {
     state.clock.now().naive_utc()
-}
-
-fn actor(principal: Principal, meta: RequestMeta) -> Caller {
-    Caller { principal, ip: meta.ip, request_id: meta.request_id }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -47,7 +42,7 @@ pub async fn create_category(
     meta: RequestMeta,
     body: Json<CategoryView>,
 ) -> Result<HttpResponse, ApiError> {
-    let (actor, now, draft) = (actor(auth.0, meta), now_utc(&state), body.into_inner().into());
+    let (actor, now, draft) = (meta.caller(auth.0), now_utc(&state), body.into_inner().into());
     let row = state.db.run(move |conn| service::create_category(conn, &actor, draft, now)).await?;
     state.cases_reference.forget();
     Ok(HttpResponse::Created().json(CategoryView::from(row)))
@@ -63,7 +58,7 @@ pub async fn update_category(
     code: web::Path<String>,
     body: Json<CategoryView>,
 ) -> Result<HttpResponse, ApiError> {
-    let (actor, now, code, draft) = (actor(auth.0, meta), now_utc(&state), code.into_inner(), body.into_inner().into());
+    let (actor, now, code, draft) = (meta.caller(auth.0), now_utc(&state), code.into_inner(), body.into_inner().into());
     let row = state.db.run(move |conn| service::update_category(conn, &actor, &code, draft, now)).await?;
     state.cases_reference.forget();
     Ok(HttpResponse::Ok().json(CategoryView::from(row)))
@@ -211,7 +206,7 @@ async fn take_step(
     id: CaseId,
     request: StepRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (actor, now, rules) = (actor(auth.0, meta), now_utc(state), super::rules(state));
+    let (actor, now, rules) = (meta.caller(auth.0), now_utc(state), super::rules(state));
     let view = state.db.run(move |conn| service::step(conn, &actor, &id, request, &rules, now)).await?;
     Ok(HttpResponse::Ok().json(CaseView::from(view)))
 }
@@ -368,7 +363,7 @@ pub async fn reveal_reporter_phone(
     id: web::Path<CaseId>,
     body: Json<RevealBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (actor, id, now) = (actor(auth.0, meta), id.into_inner(), now_utc(&state));
+    let (actor, id, now) = (meta.caller(auth.0), id.into_inner(), now_utc(&state));
     let reason = body.into_inner().into_reason()?;
     let revealed = state.db.run(move |conn| service::reveal_reporter(conn, &actor, &id, &reason, now)).await?;
     Ok(HttpResponse::Ok().json(RevealedReporter::from(revealed)))
@@ -436,7 +431,7 @@ pub async fn upload_calendar_year(
     year: web::Path<i32>,
     body: Json<CalendarYear>,
 ) -> Result<HttpResponse, ApiError> {
-    let (actor, year, upload, now) = (actor(auth.0, meta), year.into_inner(), body.into_inner(), now_utc(&state));
+    let (actor, year, upload, now) = (meta.caller(auth.0), year.into_inner(), body.into_inner(), now_utc(&state));
     let (given, days) = (upload.year, upload.drafts());
     state.db.run(move |conn| service::upload_calendar_year(conn, &actor, year, given, &days, now)).await?;
     state.cases_reference.forget();

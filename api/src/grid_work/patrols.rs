@@ -5,9 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use domain::grid_work::PatrolId;
-use domain::identity::principal::Principal;
 use domain::paging::PageLimit;
-use infra::grid_work::patrols::{self as service, Caller};
+use infra::grid_work::patrols::{self as service};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::patrols_dto::{
@@ -36,10 +35,6 @@ fn now_utc(state: &AppState) -> NaiveDateTime {
     state.clock.now().naive_utc()
 }
 
-fn caller(principal: Principal, meta: RequestMeta) -> Caller {
-    Caller { principal, ip: meta.ip, request_id: meta.request_id }
-}
-
 /// Starts a patrol of a grid (grid workers, leaders, cadres and volunteers of the grid). A
 /// `client_id` the walker already started answers that patrol with 200; without one, send an
 /// `Idempotency-Key`.
@@ -65,7 +60,7 @@ pub async fn start_patrol(
 ) -> Result<HttpResponse, ApiError> {
     let now = now_utc(&state);
     let new = crate::http::json::parse_bytes::<NewPatrolBody>(&req, &body)?.parse(now)?;
-    let caller = caller(auth.0, meta);
+    let caller = meta.caller(auth.0);
     if new.client_id.is_none() {
         let key = idempotency::key_from(&req, &caller.principal.user_id, &body)?;
         return idempotency::create_once(&state, key, StatusCode::CREATED, move |conn| {
@@ -168,7 +163,7 @@ pub async fn end_patrol(
     id: web::Path<PatrolId>,
     body: Json<EndPatrolBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, id, now) = (caller(auth.0, meta), id.into_inner(), now_utc(&state));
+    let (caller, id, now) = (meta.caller(auth.0), id.into_inner(), now_utc(&state));
     let (ended_at, note) = body.into_inner().parse()?;
     let row = state.db.run(move |conn| service::end(conn, &caller, id.as_str(), ended_at, note, now)).await?;
     Ok(HttpResponse::Ok().json(PatrolView::from(row)))

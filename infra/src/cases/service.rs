@@ -22,45 +22,13 @@ use super::queries::{self, CaseView};
 use super::rows::{self, CaseRow, CategoryRow, EventRow};
 use super::{calendar, CasesError};
 use crate::db::{write_tx, Inserted};
-use crate::identity::audit;
 use crate::identity::queries::org::GridMap;
 use crate::identity::queries::{grants, org, residency, users};
 use crate::identity::rows::UserRow;
 use crate::media::MediaRow;
 use crate::DbConn;
 
-/// Who acts, and from where (for the audit log).
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub principal: Principal,
-    pub ip: Option<String>,
-    pub request_id: Option<String>,
-}
-
-impl Caller {
-    fn audit(
-        &self,
-        conn: &mut DbConn,
-        action: &str,
-        object_kind: &str,
-        object_id: &str,
-        details: Value,
-        now: NaiveDateTime,
-    ) -> Result<(), CasesError> {
-        let entry = audit::Entry {
-            actor_id: Some(self.principal.user_id.as_str()),
-            acting_for: self.principal.acting_for.as_deref(),
-            action,
-            object_kind,
-            object_id,
-            details,
-            ip: self.ip.as_deref(),
-            request_id: self.request_id.as_deref(),
-        };
-        audit::append(conn, &entry, now)?;
-        Ok(())
-    }
-}
+pub use crate::identity::audit::Caller;
 
 /// The deployment's rules for cases.
 #[derive(Debug, Clone)]
@@ -838,7 +806,8 @@ pub fn upload_calendar_year(
     write_tx(conn, |conn| {
         calendar::replace_days(conn, year, &days)?;
         let details = json!({ "days": days.len() });
-        actor.audit(conn, "working_calendar_uploaded", "working_calendar", &year.to_string(), details, now)
+        actor.audit(conn, "working_calendar_uploaded", "working_calendar", &year.to_string(), details, now)?;
+        Ok(())
     })
 }
 
@@ -879,6 +848,7 @@ pub fn revoke_key(conn: &mut DbConn, actor: &Caller, id: &Open311KeyId, now: Nai
             return Err(CasesError::NotFound);
         }
         keys::revoke(conn, id.as_str(), now)?;
-        actor.audit(conn, "open311_key_revoked", "open311_key", id.as_str(), json!({}), now)
+        actor.audit(conn, "open311_key_revoked", "open311_key", id.as_str(), json!({}), now)?;
+        Ok(())
     })
 }

@@ -14,40 +14,23 @@ use super::rows::{PatrolHazardRow, PatrolPointRow, PatrolRow};
 use super::GridWorkError;
 use crate::cases::service::{Report, Rules};
 use crate::db::{insert_unique, write_tx, Inserted};
-use crate::identity::audit;
 use crate::identity::queries::org;
 use crate::schema::{patrol_hazards as h, patrol_points as pp, patrols as p};
 use crate::DbConn;
 
-/// Who acts, and the request it came in (for the audit log).
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub principal: Principal,
-    pub ip: Option<String>,
-    pub request_id: Option<String>,
-}
+pub use crate::identity::audit::Caller;
 
-impl Caller {
-    fn audit(
-        &self,
-        conn: &mut DbConn,
-        action: &str,
-        patrol: &PatrolRow,
-        now: NaiveDateTime,
-    ) -> Result<(), GridWorkError> {
-        let entry = audit::Entry {
-            actor_id: Some(&self.principal.user_id),
-            acting_for: None,
-            action,
-            object_kind: "patrol",
-            object_id: &patrol.id,
-            details: json!({ "grid_id": patrol.grid_id, "point_count": patrol.point_count }),
-            ip: self.ip.as_deref(),
-            request_id: self.request_id.as_deref(),
-        };
-        audit::append(conn, &entry, now)?;
-        Ok(())
-    }
+/// The audit entry of a patrol's step, in the caller's transaction.
+fn audit(
+    caller: &Caller,
+    conn: &mut DbConn,
+    action: &str,
+    patrol: &PatrolRow,
+    now: NaiveDateTime,
+) -> Result<(), GridWorkError> {
+    let details = json!({ "grid_id": patrol.grid_id, "point_count": patrol.point_count });
+    caller.audit(conn, action, "patrol", &patrol.id, details, now)?;
+    Ok(())
 }
 
 /// A patrol to start, its fields checked by the caller (`rules::check_start`).
@@ -163,7 +146,7 @@ pub fn start_in_tx(
         };
         match insert_unique(conn, |conn| diesel::insert_into(p::table).values(&row).execute(conn))? {
             Inserted::New => {
-                caller.audit(conn, "patrol.start", &row, now)?;
+                audit(caller, conn, "patrol.start", &row, now)?;
                 Ok((row, true))
             }
             // Another request with the same client id got there first (its transaction has
@@ -259,7 +242,7 @@ pub fn end(
             .set((p::status.eq(&row.status), p::ended_at.eq(row.ended_at), p::note.eq(&row.note)))
             .execute(conn)?;
         let current = find(conn, &row.id)?.ok_or(GridWorkError::NotFound)?;
-        caller.audit(conn, "patrol.end", &current, now)?;
+        audit(caller, conn, "patrol.end", &current, now)?;
         Ok(current)
     })
 }

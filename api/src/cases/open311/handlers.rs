@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use domain::cases::routing::Channel;
 use domain::cases::Open311KeyId;
-use infra::cases::service::{self, Caller};
+use infra::cases::service::{self};
 use infra::cases::{keys, queries};
 use serde_json::{json, Value};
 
@@ -188,10 +188,6 @@ pub async fn open311_post(
 // ---------------------------------------------------------------------------------------------
 // Keys (under /api/v1)
 
-fn actor(auth: Auth, meta: RequestMeta) -> Caller {
-    Caller { principal: auth.0, ip: meta.ip, request_id: meta.request_id }
-}
-
 /// Creates an Open311 API key acting as the caller (staff with a grid worker's role or above);
 /// the secret is shown once.
 #[utoipa::path(tag = "open311", request_body = NewKey, responses((status = 201, body = KeyView), (status = 403, body = ErrorBody)))]
@@ -202,7 +198,7 @@ pub async fn create_key(
     meta: RequestMeta,
     body: Json<NewKey>,
 ) -> Result<HttpResponse, ApiError> {
-    let (actor, name, now) = (actor(auth, meta), body.into_inner().name, state.clock.now().naive_utc());
+    let (actor, name, now) = (meta.caller(auth.0), body.into_inner().name, state.clock.now().naive_utc());
     let (key, secret) = state.db.run(move |conn| service::create_key(conn, &actor, &name, now)).await?;
     let mut view = KeyView::from(key);
     view.api_key = Some(secret);
@@ -227,7 +223,7 @@ pub async fn revoke_key(
     meta: RequestMeta,
     id: web::Path<Open311KeyId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (actor, id, now) = (actor(auth, meta), id.into_inner(), state.clock.now().naive_utc());
+    let (actor, id, now) = (meta.caller(auth.0), id.into_inner(), state.clock.now().naive_utc());
     state.db.run(move |conn| service::revoke_key(conn, &actor, &id, now)).await?;
     Ok(HttpResponse::Ok().json(Done { ok: true }))
 }
