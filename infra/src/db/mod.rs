@@ -17,7 +17,7 @@ use diesel::{PgConnection, SqliteConnection};
 pub use lease::{Lease, PassClock};
 pub use migrate::{applied_migrations, revert_all, run_pending, setup_tx, MIGRATION_LOCK_KEY};
 pub use pool::{Connector, Database, PooledConn};
-pub use tx::{insert_unique, write_tx, Inserted};
+pub use tx::{insert_unique, lock_key, write_tx, Inserted};
 
 use crate::InfraError;
 

@@ -100,3 +100,21 @@ where
         Err(other) => Err(other),
     }
 }
+
+/// Serializes the transactions that name `key` until the calling one ends: a check-then-write
+/// rule over rows that do not exist yet (a cap on entries still to be inserted) holds only when
+/// its writers take turns. PostgreSQL takes a transaction-scoped advisory lock on the key's
+/// hash; SQLite needs nothing, as `write_tx` began with the database's one write lock.
+pub fn lock_key(conn: &mut DbConn, key: &str) -> Result<(), DieselError> {
+    match conn {
+        // Per-backend branch: only PostgreSQL runs writers side by side.
+        DbConn::Pg(pg) => {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind::<diesel::sql_types::Text, _>(key)
+                .execute(pg)?;
+        }
+        DbConn::Sqlite(_) => {}
+    }
+    Ok(())
+}

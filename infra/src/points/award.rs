@@ -46,7 +46,10 @@ pub fn award_in_tx(conn: &mut DbConn, award: &Award<'_>, now: NaiveDateTime) -> 
         _ => rule.points,
     };
     let already = match rule.cap_period {
-        Some(period) => given_in_period(conn, &village, award.user_id, &row.code, period, award.on)?,
+        Some(period) => {
+            lock_cap(conn, &village, award.user_id, &row.code)?;
+            given_in_period(conn, &village, award.user_id, &row.code, period, award.on)?
+        }
         None => 0,
     };
     let points = within_cap(points, already, rule.cap);
@@ -89,6 +92,13 @@ pub fn period_bounds(period: CapPeriod, on: NaiveDate) -> (NaiveDate, NaiveDate)
         }
         CapPeriod::Year => (first(on.year(), 1), first(on.year() + 1, 1)),
     }
+}
+
+/// Makes the writers of one person's entries under one capped rule take turns until the
+/// transaction ends, so that two at once cannot both fit under the cap.
+pub(crate) fn lock_cap(conn: &mut DbConn, village: &str, user_id: &str, rule_code: &str) -> Result<(), PointsError> {
+    crate::db::lock_key(conn, &format!("points-cap:{village}:{user_id}:{rule_code}"))?;
+    Ok(())
 }
 
 /// Points a person got (or is getting: not rejected, not struck) from one rule of a village in

@@ -119,6 +119,7 @@ fn check_day(on: NaiveDate, now: NaiveDateTime) -> Result<(), PointsError> {
 /// Refuses an occurrence past the person's cap for the period, saying what is left.
 fn check_cap(conn: &mut DbConn, village: &str, user_id: &str, rule: &Rule, on: NaiveDate) -> Result<(), PointsError> {
     let (Some(cap), Some(period)) = (rule.cap, rule.cap_period) else { return Ok(()) };
+    super::award::lock_cap(conn, village, user_id, &rule.code)?;
     let already = super::award::given_in_period(conn, village, user_id, &rule.code, period, on)?;
     if within_cap(rule.points, already, Some(cap)) != rule.points {
         let left = (cap - already.abs()).max(0);

@@ -523,3 +523,46 @@ async fn rule_sets_are_versioned_and_a_vote_decides_a_new_one() {
     assert_eq!(get(&app, &cadre_b.token, &sets).await.0, StatusCode::NOT_FOUND);
     assert_eq!(get(&app, &cadre_b.token, &in_force).await.0, StatusCode::NOT_FOUND);
 }
+
+/// A capped rule (5 points, cap 5 a month: one occurrence a month) recorded four times at once
+/// for the same person and month, 16 times over (two people, eight months): each time exactly
+/// one entry is recorded and the three others are refused with the cap, never two under it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_records_under_a_cap_let_exactly_one_through() {
+    let app = points_app().await;
+    let w = setup(&app).await;
+    let people = [
+        app.member("pw-cap-1", &w.village_a, &w.cadre_a.token).await,
+        app.member("pw-cap-2", &w.village_a, &w.cadre_a.token).await,
+    ];
+    let today = app.clock.now().with_timezone(&domain::calendar::beijing()).date_naive();
+    let before = entry_count(&app).await;
+    let mut rounds = 0;
+    for person in &people {
+        for months_back in 0..8 {
+            let on = today - chrono::Duration::days(31 * months_back);
+            let entry = json!({ "user_id": person.id, "rule_code": "weekly_clean", "occurred_on": on.to_string() });
+            let sends = (0..4).map(|_| app.post(Some(&w.cadre_a.token), "/api/v1/points/entries", entry.clone()));
+            let answers = futures_util::future::join_all(sends).await;
+            let mut statuses = Vec::new();
+            for res in answers {
+                let (status, answer) = body(res).await;
+                if status == StatusCode::UNPROCESSABLE_ENTITY {
+                    assert!(answer.to_string().contains("cap reached: 0 left"), "{answer}");
+                }
+                statuses.push(status);
+            }
+            statuses.sort();
+            let expected = [
+                StatusCode::CREATED,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ];
+            assert_eq!(statuses, expected, "{} on {on}", person.id);
+            rounds += 1;
+        }
+    }
+    assert_eq!(rounds, 16);
+    assert_eq!(entry_count(&app).await, before + 16, "one entry per person and month");
+}
