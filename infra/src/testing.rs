@@ -119,3 +119,23 @@ pub fn test_store() -> Store {
 pub mod schema {
     pub use crate::schema::*;
 }
+
+/// Runs `work` on `conn` and counts the SQL statements it sends: the round trips a request
+/// costs, measured rather than claimed.
+pub fn count_statements<T>(conn: &mut crate::DbConn, work: impl FnOnce(&mut crate::DbConn) -> T) -> (T, usize) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use diesel::connection::{Instrumentation, InstrumentationEvent};
+
+    let counted = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&counted);
+    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+        if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let out = work(conn);
+    conn.set_instrumentation(None::<Box<dyn Instrumentation>>);
+    (out, counted.load(Ordering::SeqCst))
+}

@@ -103,41 +103,35 @@ pub struct HouseholdPoints {
     pub stars: u8,
 }
 
-/// The accounts of `holders` in `village`, in one read of the accounts table.
-fn accounts_of(
-    conn: &mut DbConn,
-    village: &str,
-    kind: HolderKind,
-    holders: &[String],
-) -> Result<Vec<AccountRow>, PointsError> {
-    Ok(a::points_accounts
-        .filter(a::org_unit_id.eq(village))
-        .filter(a::holder.eq(kind.as_str()))
-        .filter(a::holder_id.eq_any(holders.to_vec()))
-        .filter(a::subject.eq(Subject::Resident.as_str()))
-        .select(AccountRow::as_select())
-        .load(conn)?)
-}
-
-/// A household's points: its members (one read), then its own and its members' accounts (two
-/// indexed reads), whatever the ledger's size. `None` for a household above any village.
+/// A household's points: its members (one read), then its own and its members' accounts (one
+/// indexed read), whatever the ledger's size. `None` for a household above any village.
 pub fn household_points(conn: &mut DbConn, household: &HouseholdRow) -> Result<Option<HouseholdPoints>, PointsError> {
     let Some(village) = rules::village_of(conn, &household.org_unit_id)? else { return Ok(None) };
     let members = residency::members(conn, &household.id)?;
     let ids: Vec<String> = members.iter().map(|m| m.user_id.clone()).collect();
-    let own = accounts_of(conn, &village, HolderKind::Household, std::slice::from_ref(&household.id))?;
-    let theirs = accounts_of(conn, &village, HolderKind::User, &ids)?;
-    let base = own.first().map_or((0, 0), |acc| (acc.balance, acc.earned));
+    let accounts: Vec<AccountRow> = a::points_accounts
+        .filter(a::org_unit_id.eq(&village))
+        .filter(a::subject.eq(Subject::Resident.as_str()))
+        .filter(
+            a::holder
+                .eq(HolderKind::Household.as_str())
+                .and(a::holder_id.eq(&household.id))
+                .or(a::holder.eq(HolderKind::User.as_str()).and(a::holder_id.eq_any(ids))),
+        )
+        .select(AccountRow::as_select())
+        .load(conn)?;
+    let account = |kind: HolderKind, id: &str| {
+        accounts
+            .iter()
+            .find(|acc| acc.holder == kind.as_str() && acc.holder_id == id)
+            .map(|acc| (acc.balance, acc.earned))
+    };
+    let base = account(HolderKind::Household, &household.id).unwrap_or((0, 0));
     let people: Vec<PersonPoints> = members
         .into_iter()
         .map(|m| {
-            let acc = theirs.iter().find(|acc| acc.holder_id == m.user_id);
-            PersonPoints {
-                balance: acc.map_or(0, |acc| acc.balance),
-                earned: acc.map_or(0, |acc| acc.earned),
-                user_id: m.user_id,
-                name: m.display_name,
-            }
+            let (balance, earned) = account(HolderKind::User, &m.user_id).unwrap_or((0, 0));
+            PersonPoints { balance, earned, user_id: m.user_id, name: m.display_name }
         })
         .collect();
     let earned = base.1 + people.iter().map(|p| p.earned).sum::<i64>();
@@ -175,29 +169,27 @@ pub fn mine(conn: &mut DbConn, principal: &Principal) -> Result<Vec<MyVillage>, 
         .select(AccountRow::as_select())
         .load(conn)?;
     let mut villages: Vec<String> = accounts.iter().map(|acc| acc.org_unit_id.clone()).collect();
-    for unit in residency::memberships(conn, me)? {
-        villages.extend(rules::village_of(conn, &unit)?);
-    }
-    let household = match residency::household_of(conn, me)? {
-        Some(id) => residency::find_household(conn, &id)?,
-        None => None,
-    };
+    villages.extend(residency::member_places(conn, me)?.into_iter().filter_map(|home| home.org_path.get(2).cloned()));
+    let household = residency::household_row_of(conn, me)?;
     let household = household.map(|h| household_points(conn, &h)).transpose()?.flatten();
     villages.extend(household.as_ref().map(|h| h.village_id.clone()));
     villages.sort();
     villages.dedup();
-    let mut out = Vec::with_capacity(villages.len());
-    for village in villages {
-        let acc = accounts.iter().find(|acc| acc.org_unit_id == village);
-        out.push(MyVillage {
-            village_name: org::find_unit(conn, &village)?.map(|u| u.name).unwrap_or_default(),
-            balance: acc.map_or(0, |acc| acc.balance),
-            earned: acc.map_or(0, |acc| acc.earned),
-            household: household.clone().filter(|h| h.village_id == village),
-            village_id: village,
-        });
-    }
-    Ok(out)
+    let names: HashMap<String, String> =
+        org::units_by_ids(conn, &villages)?.into_iter().map(|unit| (unit.id, unit.name)).collect();
+    Ok(villages
+        .into_iter()
+        .map(|village| {
+            let acc = accounts.iter().find(|acc| acc.org_unit_id == village);
+            MyVillage {
+                village_name: names.get(&village).cloned().unwrap_or_default(),
+                balance: acc.map_or(0, |acc| acc.balance),
+                earned: acc.map_or(0, |acc| acc.earned),
+                household: household.clone().filter(|h| h.village_id == village),
+                village_id: village,
+            }
+        })
+        .collect())
 }
 
 /// A household's points, for its members and staff reading or reviewing points over its unit.

@@ -98,6 +98,16 @@ pub fn members(conn: &mut DbConn, household_id: &str) -> Result<Vec<MemberRow>, 
         .load(conn)
 }
 
+/// The household a person belongs to, its row, in one statement.
+pub fn household_row_of(conn: &mut DbConn, user_id: &str) -> Result<Option<HouseholdRow>, DieselError> {
+    hm::household_members
+        .inner_join(h::households.on(h::id.eq(hm::household_id)))
+        .filter(hm::user_id.eq(user_id))
+        .select(HouseholdRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// The household a person belongs to.
 pub fn household_of(conn: &mut DbConn, user_id: &str) -> Result<Option<String>, DieselError> {
     hm::household_members.filter(hm::user_id.eq(user_id)).select(hm::household_id).first(conn).optional()

@@ -242,6 +242,27 @@ async fn balances_equal_the_ledger_and_base_points_post_once_per_version() {
     );
     assert_eq!(village["household"]["balance"].as_i64(), Some(33));
     assert_eq!(mine["items"].as_array().map(Vec::len), Some(1));
+    // In a bounded number of statements (the accounts, where they live, their household with its
+    // members' and its own accounts, the stars in force, the villages' names).
+    let me = domain::identity::principal::Principal {
+        user_id: alice.id.clone(),
+        session_id: String::new(),
+        kind: domain::identity::principal::AccountKind::Resident,
+        grants: Vec::new(),
+        acting_for: None,
+    };
+    let (villages, statements) = app
+        .state
+        .db
+        .run(move |conn| {
+            let (villages, statements) =
+                infra::testing::count_statements(conn, |conn| infra::points::standings::mine(conn, &me));
+            Ok::<_, infra::points::PointsError>((villages?, statements))
+        })
+        .await
+        .unwrap();
+    assert_eq!(villages.first().and_then(|v| v.household.as_ref()).map(|h| h.balance), Some(33));
+    assert!(statements <= 8, "GET /me/points: {statements} statements (10 before they were merged)");
 
     // Own ledger, newest first, paged by sequence.
     let ledger = format!("/api/v1/me/points/ledger?unit={}&limit=1", w.village_a);

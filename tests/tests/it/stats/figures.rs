@@ -322,12 +322,25 @@ async fn for_units_reads_many_units_in_a_bounded_number_of_statements() {
     let Seeded { w, .. } = seed(&app).await;
     let month = domain::stats::figures::Month::parse("2026-11").unwrap();
     let ids = vec![w.village_a.clone(), w.village_b.clone(), w.township.clone(), w.county.clone(), "unknown".into()];
-    let figures = app
+    let one = vec![w.village_a.clone()];
+    let (figures, statements, alone) = app
         .state
         .db
-        .run(move |conn| infra::stats::figures::for_units(conn, &ids, month).map_err(infra::InfraError::from))
+        .run(move |conn| {
+            let (one, alone) =
+                infra::testing::count_statements(conn, |conn| infra::stats::figures::for_units(conn, &one, month));
+            one?;
+            let (figures, statements) =
+                infra::testing::count_statements(conn, |conn| infra::stats::figures::for_units(conn, &ids, month));
+            Ok::<_, infra::InfraError>((figures?, statements, alone))
+        })
         .await
         .unwrap();
+    assert_eq!(
+        (alone, statements),
+        (infra::stats::figures::STATEMENTS, infra::stats::figures::STATEMENTS),
+        "one unit or five, the same statements"
+    );
     assert_eq!(figures.len(), 5);
     assert_eq!(figures[0].cases.received, 3);
     assert_eq!(figures[2].points.points_awarded, 18);
