@@ -139,11 +139,12 @@ pub fn charts_svg(r: &MonthlyReport) -> Result<String, StatsError> {
         let (middle, bottom) = rest.split_vertically(340);
         bars(&top, r)?;
         let months: Vec<String> = r.series.iter().map(|(m, _)| format!("{:02}月", m.month())).collect();
-        let received: Vec<f64> = r.series.iter().map(|(_, f)| f.cases.received as f64).collect();
-        let resolved: Vec<f64> = r.series.iter().map(|(_, f)| f.cases.resolved.part as f64).collect();
+        let received: Vec<Option<f64>> = r.series.iter().map(|(_, f)| Some(f.cases.received as f64)).collect();
+        let resolved: Vec<Option<f64>> = r.series.iter().map(|(_, f)| Some(f.cases.resolved.part as f64)).collect();
         lines(&middle, "近12个月案件（件）", &months, &[("受理", received, BLUE), ("解决", resolved, GREEN)], None)?;
-        let rate = |get: fn(&MonthlyFigures) -> Ratio| -> Vec<f64> {
-            r.series.iter().map(|(_, f)| get(f).rate().unwrap_or(0.0) * 100.0).collect()
+        // A month with nothing to count has no rate: a gap in the line, not a fall to 0 %.
+        let rate = |get: fn(&MonthlyFigures) -> Ratio| -> Vec<Option<f64>> {
+            r.series.iter().map(|(_, f)| get(f).rate().map(|x| x * 100.0)).collect()
         };
         lines(
             &bottom,
@@ -217,10 +218,11 @@ fn lines(
     area: &Area<'_>,
     caption: &str,
     months: &[String],
-    series: &[(&str, Vec<f64>, RGBColor)],
+    series: &[(&str, Vec<Option<f64>>, RGBColor)],
     max: Option<f64>,
 ) -> Result<(), StatsError> {
-    let top = max.unwrap_or_else(|| series.iter().flat_map(|s| s.1.iter().copied()).fold(1.0, f64::max) * 1.15);
+    let top =
+        max.unwrap_or_else(|| series.iter().flat_map(|s| s.1.iter().flatten().copied()).fold(1.0, f64::max) * 1.15);
     let mut chart = ChartBuilder::on(area)
         .caption(caption, (CJK_FAMILY, 20))
         .margin(12)
@@ -237,14 +239,29 @@ fn lines(
         .map_err(draw_err)?;
     for (name, values, color) in series {
         let color = *color;
+        // Each run of months with a value is its own line; every value gets a dot, so a month
+        // alone between gaps still shows.
+        let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+        for (i, value) in values.iter().enumerate() {
+            match value {
+                Some(v) => runs.last_mut().map(|run| run.push((i as f64, *v))).unwrap_or_default(),
+                None if runs.last().is_some_and(|run| !run.is_empty()) => runs.push(Vec::new()),
+                None => {}
+            }
+        }
+        for run in runs.iter().filter(|run| run.len() > 1) {
+            chart.draw_series(LineSeries::new(run.iter().copied(), color.stroke_width(2))).map_err(draw_err)?;
+        }
         chart
-            .draw_series(LineSeries::new(values.iter().enumerate().map(|(i, v)| (i as f64, *v)), color.stroke_width(2)))
+            .draw_series(runs.iter().flatten().map(|&point| Circle::new(point, 3, color.filled())))
             .map_err(draw_err)?
             .label(*name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
     }
+    // Top left: the months that matter most, the latest, are on the right.
     chart
         .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
         .label_font((CJK_FAMILY, 14))
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
