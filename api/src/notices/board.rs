@@ -127,7 +127,8 @@ pub async fn set_board_supervision(
 #[get("/public/org-units/{id}/board")]
 pub async fn public_board(state: web::Data<AppState>, id: web::Path<OrgUnitId>) -> Result<HttpResponse, ApiError> {
     let (unit, month, now) = (id.into_inner(), last_month(&state), state.clock.now().naive_utc());
-    let board = state.db.run(move |conn| board::public_board(conn, unit.as_str(), month, now)).await?;
+    let satisfied_from = state.config.cases.satisfied_from;
+    let board = state.db.run(move |conn| board::public_board(conn, unit.as_str(), month, satisfied_from, now)).await?;
     Ok(HttpResponse::Ok().json(BoardView::from(board)))
 }
 
@@ -144,7 +145,8 @@ pub async fn public_village_page(
     id: web::Path<OrgUnitId>,
 ) -> Result<HttpResponse, ApiError> {
     let (unit, month, now) = (id.into_inner(), last_month(&state), state.clock.now().naive_utc());
-    let board = state.db.run(move |conn| board::public_board(conn, unit.as_str(), month, now)).await?;
+    let satisfied_from = state.config.cases.satisfied_from;
+    let board = state.db.run(move |conn| board::public_board(conn, unit.as_str(), month, satisfied_from, now)).await?;
     let page = super::board_html::render(&BoardView::from(board)).into_string();
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page))
 }

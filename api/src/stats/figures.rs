@@ -43,7 +43,8 @@ pub async fn unit_stats(
     query: Query<StatsMonthQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (principal, id, month) = (auth.0, id.into_inner(), query.month()?);
-    let (unit, f) = state.db.run(move |conn| figures::of_unit(conn, &principal, &id, month)).await?;
+    let satisfied_from = state.config.cases.satisfied_from;
+    let (unit, f) = state.db.run(move |conn| figures::of_unit(conn, &principal, &id, month, satisfied_from)).await?;
     Ok(HttpResponse::Ok().json(StatsFiguresView::new(&unit, month, f)))
 }
 
@@ -63,7 +64,8 @@ pub async fn children_stats(
 ) -> Result<HttpResponse, ApiError> {
     let (principal, unit_id, month) = (auth.0, id.into_inner(), query.month()?);
     let id = unit_id.clone();
-    let rows = state.db.run(move |conn| figures::of_children(conn, &principal, &id, month)).await?;
+    let satisfied_from = state.config.cases.satisfied_from;
+    let rows = state.db.run(move |conn| figures::of_children(conn, &principal, &id, month, satisfied_from)).await?;
     let children = rows.into_iter().map(|(u, f)| StatsFiguresView::new(&u, month, f)).collect();
     Ok(HttpResponse::Ok().json(StatsChildrenView { org_unit_id: unit_id, month: month.to_string(), children }))
 }

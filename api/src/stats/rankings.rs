@@ -44,7 +44,9 @@ pub async fn get_ranking(
     query: Query<RankingQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (principal, unit, month) = (auth.0, id.into_inner(), Month::parse(&query.month)?);
-    let ranking = state.db.run(move |conn| rankings::ranking(conn, &principal, unit.as_str(), month)).await?;
+    let satisfied_from = state.config.cases.satisfied_from;
+    let ranking =
+        state.db.run(move |conn| rankings::ranking(conn, &principal, unit.as_str(), month, satisfied_from)).await?;
     Ok(HttpResponse::Ok().json(RankingView::from(ranking)))
 }
 

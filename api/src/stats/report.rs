@@ -21,8 +21,8 @@ async fn render<F>(state: &AppState, auth: Auth, id: String, q: StatsMonthQuery,
 where
     F: FnOnce(&MonthlyReport) -> Result<Vec<u8>, StatsError> + Send + 'static,
 {
-    let (principal, month) = (auth.0, q.month()?);
-    Ok(state.db.run(move |conn| make(&report::gather(conn, &principal, &id, month)?)).await?)
+    let (principal, month, satisfied_from) = (auth.0, q.month()?, state.config.cases.satisfied_from);
+    Ok(state.db.run(move |conn| make(&report::gather(conn, &principal, &id, month, satisfied_from)?)).await?)
 }
 
 fn file(content_type: &str, name: &str, bytes: Vec<u8>) -> HttpResponse {

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use domain::cases::SatisfiedFrom;
 use domain::identity::principal::Principal;
 use domain::identity::roles::{Denial, Permission, Place, Role};
 use domain::notices::board::{public_phone, CadrePostDraft, CadrePostId, SupervisionDraft, MAX_POSTS};
@@ -332,13 +333,24 @@ pub fn notices_for(conn: &mut DbConn, unit_id: &str, now: NaiveDateTime) -> Resu
 }
 
 /// The village's figures of `month` for the board (清廉亮效), as the stats feature counts them.
-pub fn figures_for(conn: &mut DbConn, unit_id: &str, month: Month) -> Result<MonthlyFigures, BoardError> {
-    Ok(crate::stats::figures::monthly(conn, unit_id, month)?)
+pub fn figures_for(
+    conn: &mut DbConn,
+    unit_id: &str,
+    month: Month,
+    satisfied_from: SatisfiedFrom,
+) -> Result<MonthlyFigures, BoardError> {
+    Ok(crate::stats::figures::monthly(conn, unit_id, month, satisfied_from)?)
 }
 
 /// The board of a village, for anyone (no login): 404 for an unknown unit or one not a village.
-/// `month` is the month whose figures it shows.
-pub fn public_board(conn: &mut DbConn, unit_id: &str, month: Month, now: NaiveDateTime) -> Result<Board, BoardError> {
+/// `month` is the month whose figures it shows, cases counted satisfied from `satisfied_from`.
+pub fn public_board(
+    conn: &mut DbConn,
+    unit_id: &str,
+    month: Month,
+    satisfied_from: SatisfiedFrom,
+    now: NaiveDateTime,
+) -> Result<Board, BoardError> {
     let (village, _) = village(conn, unit_id)?;
     let posts: Vec<(CadrePostRow, String, Option<String>)> = cp::board_cadre_posts
         .inner_join(u::users.on(u::id.eq(cp::person_id)))
@@ -379,7 +391,7 @@ pub fn public_board(conn: &mut DbConn, unit_id: &str, month: Month, now: NaiveDa
         .optional()?;
     Ok(Board {
         notices: notices_for(conn, unit_id, now)?,
-        figures: figures_for(conn, unit_id, month)?,
+        figures: figures_for(conn, unit_id, month, satisfied_from)?,
         village,
         posts,
         powers,

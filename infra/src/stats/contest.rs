@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use domain::cases::SatisfiedFrom;
 use domain::identity::principal::Principal;
 use domain::identity::roles::{Permission, Place};
 use domain::stats::contest::{self, Dimension, Source, Standing};
@@ -96,6 +97,7 @@ pub fn contest_of(
     township: &RankingUnit,
     dimensions: &[Dimension],
     month: Month,
+    satisfied_from: SatisfiedFrom,
 ) -> Result<Contest, RankingsError> {
     let year = month.year();
     let hand = latest_scores(conn, &township.row.id, year)?;
@@ -103,7 +105,7 @@ pub fn contest_of(
     let mut months: HashMap<String, Vec<domain::stats::figures::MonthlyFigures>> = HashMap::new();
     if dimensions.iter().any(|d| d.source != Source::Hand) {
         for m in month.trailing(month.month() as usize) {
-            for figures in super::figures::for_units(conn, &ids, m)? {
+            for figures in super::figures::for_units(conn, &ids, m, satisfied_from)? {
                 months.entry(figures.org_unit_id.clone()).or_default().push(figures);
             }
         }

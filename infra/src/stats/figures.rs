@@ -38,7 +38,12 @@ impl Tree {
 
 /// The figures of each unit (its whole subtree) for one month, in the order given. An unknown
 /// unit gets zeros.
-pub fn for_units(conn: &mut DbConn, org_unit_ids: &[String], month: Month) -> Result<Vec<MonthlyFigures>, DieselError> {
+pub fn for_units(
+    conn: &mut DbConn,
+    org_unit_ids: &[String],
+    month: Month,
+    satisfied_from: SatisfiedFrom,
+) -> Result<Vec<MonthlyFigures>, DieselError> {
     let mut out: Vec<MonthlyFigures> =
         org_unit_ids.iter().map(|id| MonthlyFigures { org_unit_id: id.clone(), ..MonthlyFigures::default() }).collect();
     if org_unit_ids.is_empty() {
@@ -80,7 +85,7 @@ pub fn for_units(conn: &mut DbConn, org_unit_ids: &[String], month: Month) -> Re
         }
     }
     for (f, facts) in out.iter_mut().zip(&facts) {
-        let c = domain::cases::figures(facts, &period, SatisfiedFrom::default());
+        let c = domain::cases::figures(facts, &period, satisfied_from);
         let closed = c.closed as u64;
         f.cases.received = c.received as u64;
         f.cases.resolved = Ratio::new(c.resolved as u64, closed);
@@ -118,9 +123,10 @@ pub fn for_units(conn: &mut DbConn, org_unit_ids: &[String], month: Month) -> Re
             d.commitments_overdue += u64::from(!kept);
         }
     }
-    let satisfied_from = SatisfiedFrom::default();
+    // Matters' outcomes: four or five stars (the cases' setting is theirs alone).
+    let matters_satisfied_from = SatisfiedFrom::default();
     for (scope, rating) in deliberation::ratings_between(conn, &units, from, to)? {
-        let ok = satisfied_from.satisfied(rating);
+        let ok = matters_satisfied_from.satisfied(rating);
         for &i in tree.owners(&scope) {
             let d = &mut out[i].deliberation;
             d.satisfied = d.satisfied.plus(Ratio::new(u64::from(ok), 1));
@@ -184,8 +190,13 @@ fn closed_in(c: &CaseFacts, period: &Period) -> bool {
 }
 
 /// One unit's figures for one month.
-pub fn monthly(conn: &mut DbConn, org_unit_id: &str, month: Month) -> Result<MonthlyFigures, DieselError> {
-    Ok(for_units(conn, &[org_unit_id.to_owned()], month)?.pop().unwrap_or_default())
+pub fn monthly(
+    conn: &mut DbConn,
+    org_unit_id: &str,
+    month: Month,
+    satisfied_from: SatisfiedFrom,
+) -> Result<MonthlyFigures, DieselError> {
+    Ok(for_units(conn, &[org_unit_id.to_owned()], month, satisfied_from)?.pop().unwrap_or_default())
 }
 
 /// A unit the caller may read the figures of (`ReadFigures` in its scope; 404 outside).
@@ -209,9 +220,10 @@ pub fn of_unit(
     principal: &domain::identity::principal::Principal,
     unit_id: &str,
     month: Month,
+    satisfied_from: SatisfiedFrom,
 ) -> Result<(crate::identity::rows::OrgUnitRow, MonthlyFigures), crate::stats::StatsError> {
     let unit = readable_unit(conn, principal, unit_id)?;
-    let figures = monthly(conn, &unit.id, month)?;
+    let figures = monthly(conn, &unit.id, month, satisfied_from)?;
     Ok((unit, figures))
 }
 
@@ -221,10 +233,11 @@ pub fn of_children(
     principal: &domain::identity::principal::Principal,
     unit_id: &str,
     month: Month,
+    satisfied_from: SatisfiedFrom,
 ) -> Result<Vec<(crate::identity::rows::OrgUnitRow, MonthlyFigures)>, crate::stats::StatsError> {
     let unit = readable_unit(conn, principal, unit_id)?;
     let children = org::children(conn, Some(&unit.id))?;
     let ids: Vec<String> = children.iter().map(|c| c.id.clone()).collect();
-    let figures = for_units(conn, &ids, month)?;
+    let figures = for_units(conn, &ids, month, satisfied_from)?;
     Ok(children.into_iter().zip(figures).collect())
 }

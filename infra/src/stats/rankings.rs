@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
+use domain::cases::SatisfiedFrom;
 use domain::identity::principal::Principal;
 use domain::identity::roles::Place;
 use domain::stats::contest::{default_dimensions, Dimension};
@@ -266,11 +267,12 @@ pub fn ranking(
     principal: &Principal,
     unit_id: &str,
     month: Month,
+    satisfied_from: SatisfiedFrom,
 ) -> Result<Ranking, RankingsError> {
     let unit = readable(conn, principal, unit_id)?;
     let config = config_of(conn, &unit.row.id)?;
     let ids: Vec<String> = unit.members.iter().map(|m| m.id.clone()).collect();
-    let figures = super::figures::for_units(conn, &ids, month)?;
+    let figures = super::figures::for_units(conn, &ids, month, satisfied_from)?;
     let ranked = rankings::rank(&figures, &config.ranking);
     let units = ranked
         .into_iter()
@@ -281,7 +283,7 @@ pub fn ranking(
         })
         .collect();
     let contest = if unit.is_township() {
-        Some(super::contest::contest_of(conn, &unit, &config.dimensions, month)?)
+        Some(super::contest::contest_of(conn, &unit, &config.dimensions, month, satisfied_from)?)
     } else {
         None
     };

@@ -5,6 +5,7 @@
 //! Statements: the unit (1), its children (1), their figures (14), and twelve months of the
 //! unit's own (12 × 14): bounded whatever the number of child units.
 
+use domain::cases::SatisfiedFrom;
 use domain::identity::principal::Principal;
 use domain::stats::figures::{Month, MonthlyFigures, Ratio};
 use plotters::prelude::*;
@@ -36,15 +37,16 @@ pub fn gather(
     principal: &Principal,
     unit_id: &str,
     month: Month,
+    satisfied_from: SatisfiedFrom,
 ) -> Result<MonthlyReport, StatsError> {
     let unit = readable_unit(conn, principal, unit_id)?;
     let children = org::children(conn, Some(&unit.id))?;
     let ids: Vec<String> = children.iter().map(|c| c.id.clone()).collect();
-    let figures = for_units(conn, &ids, month)?;
+    let figures = for_units(conn, &ids, month, satisfied_from)?;
     let children = children.into_iter().map(|c| c.name).zip(figures).collect();
     let mut series = Vec::new();
     for m in month.trailing(12) {
-        let f = for_units(conn, std::slice::from_ref(&unit.id), m)?.pop().unwrap_or_default();
+        let f = for_units(conn, std::slice::from_ref(&unit.id), m, satisfied_from)?.pop().unwrap_or_default();
         series.push((m, f));
     }
     let this = series.last().map(|(_, f)| f.clone()).unwrap_or_default();

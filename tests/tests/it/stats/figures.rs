@@ -5,10 +5,11 @@
 
 use chrono::TimeZone;
 use diesel::connection::SimpleConnection;
+use domain::cases::SatisfiedFrom;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use yishi_tests::world::{Account, World};
-use yishi_tests::{body, id, spawn_app, TestApp};
+use yishi_tests::{body, id, spawn_app, spawn_app_with, Setup, TestApp};
 
 /// Inside grid A.
 const P: (f64, f64) = (27.7105, 112.0005);
@@ -315,6 +316,29 @@ async fn figures_match_a_prepared_month_and_a_township_sums_its_villages() {
     assert_eq!(app.get_as(officer, &get("no-such-unit", "2026-11")).await.status(), StatusCode::NOT_FOUND);
 }
 
+/// The deployment's threshold for a satisfied case (`YISHI_CASE_SATISFIED_MIN_RATING`) is the
+/// one the figures count by, as the cases' own figures do: at 2, both closed cases (rated 5 and
+/// 2) are satisfied; matters keep four stars and up (one of ratings 5 and 2).
+#[tokio::test]
+async fn the_satisfaction_threshold_the_deployment_chose_counts_cases_in_the_figures() {
+    let env = vec![("YISHI_CASE_SATISFIED_MIN_RATING", "2".to_owned())];
+    let app = spawn_app_with(Setup { env, ..Setup::default() }).await;
+    let Seeded { w, .. } = seed(&app).await;
+    let path = format!("/api/v1/org-units/{}/stats?month=2026-11", w.village_a);
+    let (status, a) = body(app.get_as(&w.officer.token, &path).await).await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    assert_eq!(rate(&a["cases"]["satisfied"]), (2, 2, Some(1.0)), "{a}");
+    assert_eq!(rate(&a["deliberation"]["satisfied"]), (1, 2, Some(0.5)), "{a}");
+    let cases = format!("/api/v1/case-figures?org_unit_id={}&month=2026-11", w.village_a);
+    let (status, own) = body(app.get_as(&w.officer.token, &cases).await).await;
+    assert_eq!(status, StatusCode::OK, "{own}");
+    assert_eq!(
+        (own["totals"]["satisfied"].as_i64(), own["totals"]["satisfied_from"].as_u64()),
+        (Some(2), Some(2)),
+        "the cases' own figures agree: {own}"
+    );
+}
+
 /// The statements `for_units` runs do not grow with the number of units.
 #[tokio::test]
 async fn for_units_reads_many_units_in_a_bounded_number_of_statements() {
@@ -327,11 +351,13 @@ async fn for_units_reads_many_units_in_a_bounded_number_of_statements() {
         .state
         .db
         .run(move |conn| {
-            let (one, alone) =
-                infra::testing::count_statements(conn, |conn| infra::stats::figures::for_units(conn, &one, month));
+            let (one, alone) = infra::testing::count_statements(conn, |conn| {
+                infra::stats::figures::for_units(conn, &one, month, SatisfiedFrom::default())
+            });
             one?;
-            let (figures, statements) =
-                infra::testing::count_statements(conn, |conn| infra::stats::figures::for_units(conn, &ids, month));
+            let (figures, statements) = infra::testing::count_statements(conn, |conn| {
+                infra::stats::figures::for_units(conn, &ids, month, SatisfiedFrom::default())
+            });
             Ok::<_, infra::InfraError>((figures?, statements, alone))
         })
         .await
