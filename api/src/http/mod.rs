@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod fallback;
+pub mod file;
 pub mod idempotency;
 pub mod json;
 pub mod pagination;

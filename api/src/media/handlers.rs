@@ -3,17 +3,18 @@
 //! way up; served only to those who may see what they are attached to.
 
 use actix_multipart::Multipart;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use domain::cases::MediaId;
 use futures_util::TryStreamExt;
 use infra::media::service::Upload;
-use infra::media::{self, MediaError, MediaKind, MediaRow};
+use infra::media::{self, MediaError, MediaKind};
 
 use super::dto::{MediaUpload, MediaView};
 use crate::auth::Auth;
 use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::file::serve_file;
 use crate::http::idempotency;
 use crate::state::AppState;
 
@@ -125,25 +126,5 @@ pub async fn get_media(
 ) -> Result<HttpResponse, ApiError> {
     let (principal, id, now) = (auth.0, id.into_inner(), state.clock.now().naive_utc());
     let row = state.db.run(move |conn| media::queries::readable(conn, &principal, &id, now)).await?;
-    serve(&state, row, "private, max-age=86400").await
-}
-
-/// Answers an upload's bytes, with its stored type and the given caching.
-pub async fn serve(state: &AppState, row: MediaRow, cache: &'static str) -> Result<HttpResponse, ApiError> {
-    serve_file(state, &row.id, &row.mime, cache).await
-}
-
-/// Answers a stored file's bytes (an upload, a report's copy), as `mime`, with the given caching.
-pub async fn serve_file(state: &AppState, id: &str, mime: &str, cache: &'static str) -> Result<HttpResponse, ApiError> {
-    let (files, file_id) = (state.media.clone(), id.to_owned());
-    let bytes = web::block(move || files.get(&file_id))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_str(mime).map_err(ApiError::internal)?))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static(cache)))
-        .body(bytes))
+    serve_file(&state, &row.id, &row.mime, "private, max-age=86400").await
 }

@@ -283,7 +283,7 @@ pub async fn public_notice_attachment(
 ) -> Result<HttpResponse, ApiError> {
     let ((id, media_id), now) = (path.into_inner(), now(&state));
     let row = state.db.run(move |conn| notices::public_attachment(conn, id.as_str(), media_id.as_str(), now)).await?;
-    crate::media::handlers::serve(&state, row, "public, max-age=3600").await
+    crate::http::file::serve_file(&state, &row.id, &row.mime, "public, max-age=3600").await
 }
 
 /// The mini-program code (小程序码) that opens the unit's notice board: fetched from WeChat

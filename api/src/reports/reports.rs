@@ -182,7 +182,7 @@ pub async fn get_report_attachment(
         .db
         .run(move |conn| queries::attachment(conn, &principal, &origin, id.as_str(), attachment.as_str(), now))
         .await?;
-    crate::media::handlers::serve_file(&state, &row.id, &row.mime, "private, max-age=86400").await
+    crate::http::file::serve_file(&state, &row.id, &row.mime, "private, max-age=86400").await
 }
 
 /// A handler answers a report: moves it to investigating, answered or closed with a text the
