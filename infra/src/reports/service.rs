@@ -132,23 +132,24 @@ fn notify(conn: &mut DbConn, kind: &str, row: &ReportRow, now: NaiveDateTime) ->
 
 /// Moves the reporter's uploads to the report: each copied under a new id of the report's hour
 /// into `report_attachments` (no owner), its own row deleted (only if still the caller's and
-/// free, so a racing attach elsewhere makes this refuse). Returns the uploads' old ids, whose
-/// files go once the transaction commits, and the copies' new ids, whose files go if it does not.
+/// free, so a racing attach elsewhere makes this refuse). Each copy's id goes into `copies` as
+/// soon as its file is written, so that the caller deletes every one if the transaction fails.
 fn take_attachments(
     conn: &mut DbConn,
     files: &MediaStore,
     principal: &Principal,
     report: &ReportRow,
     ids: &[String],
-) -> Result<(Vec<String>, Vec<String>), ReportsError> {
+    copies: &mut Vec<String>,
+) -> Result<(), ReportsError> {
     let refused = || ReportsError::invalid("attachments", "your own uploads, attached to nothing else");
     let uploads = crate::media::queries::of_ids(conn, ids)?;
     let usable = uploads.iter().filter(|m| m.is_free() && crate::media::queries::is_own(principal, m)).count();
     if usable != ids.len() {
         return Err(refused());
     }
-    let mut copies = Vec::with_capacity(uploads.len());
-    for upload in &uploads {
+    // In the order the reporter listed them.
+    for upload in ids.iter().filter_map(|id| uploads.iter().find(|u| &u.id == id)) {
         let bytes = files.get(&upload.id).map_err(|e| ReportsError::Files(e.to_string()))?.ok_or_else(refused)?;
         let copy = AttachmentRow {
             id: coarse_id(report.created_at),
@@ -164,7 +165,7 @@ fn take_attachments(
     if crate::media::service::delete_free(conn, ids, &upload_owners(principal))? != ids.len() {
         return Err(refused());
     }
-    Ok((ids.to_vec(), copies))
+    Ok(())
 }
 
 fn upload_owners(principal: &Principal) -> [&str; 2] {
@@ -214,8 +215,7 @@ pub fn file(
         // log beside the filer's own entries (a phone bound, a login): it would time and place
         // the filing. The report row itself, with its hour, is the record.
         diesel::insert_into(r::reports).values(&row).execute(conn)?;
-        let (uploads, copies) = take_attachments(conn, files, principal, &row, &new.attachments)?;
-        copied = copies;
+        take_attachments(conn, files, principal, &row, &new.attachments, &mut copied)?;
         notify(conn, "report_received", &row, now)?;
         let filed = Filed {
             id: row.id,
@@ -223,13 +223,10 @@ pub fn file(
             created_at: at,
             follow_up_code: follow_up_code.clone(),
         };
-        Ok((filed, uploads))
+        Ok(filed)
     });
     // Files are not in the transaction: the uploads' go once it committed, the copies' if not.
-    let (gone, filed) = match filed {
-        Ok((filed, uploads)) => (uploads, Ok(filed)),
-        Err(error) => (copied, Err(error)),
-    };
+    let gone = if filed.is_ok() { new.attachments.clone() } else { copied };
     for id in gone {
         if let Err(error) = files.delete(&id) {
             tracing::warn!(%error, "a report attachment's leftover file was not deleted");

@@ -337,9 +337,30 @@ async fn a_reports_photo_is_copied_without_its_uploader_and_only_handlers_open_i
         assert_eq!(refused["error"]["details"]["field"], "attachments", "{refused}");
         refused_bodies.push(refused);
     }
+    // An upload whose file is lost, after one that was copied: refused, and the copy's file
+    // goes with the rolled-back transaction (the store holds what it held).
+    let (_, lost) = app.upload(&c.reporter.token, "image", "丢失.png", &fixtures::png(8, 8)).await;
+    let lost_id = lost["id"].as_str().unwrap().to_owned();
+    app.state.media.delete(&lost_id).unwrap();
+    let files_in_store = || std::fs::read_dir(app.state.media.root()).unwrap().count();
+    let held = files_in_store();
+    let mut filing = report(&w.village_a);
+    filing["attachments"] = json!([upload_id, lost_id]);
+    let (status, refused) = post(&app, Some(&c.reporter.token), "/api/v1/reports", filing).await;
+    assert_eq!(
+        (status, refused["error"]["details"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("attachments")),
+        "{refused}"
+    );
+    assert_eq!(files_in_store(), held, "no copy left behind");
+    let mut expected = vec![upload_id.clone(), lost_id.clone()];
+    expected.sort();
+    let mut theirs = uploads_of(&app, &c.reporter.id).await;
+    theirs.sort();
+    assert_eq!(theirs, expected, "both uploads' rows still there");
     assert_eq!(count(&app, "reports").await, 0, "no report for a refused filing");
     assert_eq!(count(&app, "quota").await, 0, "nor a quota slot");
-    assert_eq!(uploads_of(&app, &c.reporter.id).await, vec![upload_id.clone()], "the upload untouched");
+    assert!(uploads_of(&app, &c.reporter.id).await.contains(&upload_id), "the upload untouched");
 
     // Filed with the photo: the upload and its file are gone, the report holds a copy.
     let mut filing = report(&w.village_a);
@@ -347,7 +368,7 @@ async fn a_reports_photo_is_copied_without_its_uploader_and_only_handlers_open_i
     let (status, filed) = post(&app, Some(&c.reporter.token), "/api/v1/reports", filing).await;
     assert_eq!(status, StatusCode::CREATED, "{filed}");
     let report_id = filed["id"].as_str().unwrap().to_owned();
-    assert_eq!(uploads_of(&app, &c.reporter.id).await, Vec::<String>::new(), "no upload row names the reporter");
+    assert_eq!(uploads_of(&app, &c.reporter.id).await, vec![lost_id.clone()], "only the lost one is left");
     assert_eq!(app.state.media.get(&upload_id).unwrap(), None, "the upload's file is deleted");
     let (status, _) = body(app.get_as(&c.reporter.token, &format!("/api/v1/media/{upload_id}")).await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
