@@ -433,19 +433,8 @@ fn demo_visits(
     now: NaiveDateTime,
 ) -> Result<(), InfraError> {
     use domain::grid_work::visits::{Draft, Visit};
-    use domain::identity::principal::{AccountKind, Principal};
     use infra::grid_work::visits::{record_in_tx, NewVisit};
-    let worker = queries::users::find_by_username(conn, "demo-gridworker")?
-        .ok_or_else(|| InfraError::Task("demo grid worker missing".into()))?;
-    let grant = queries::grants::resolve_scope(conn, Role::GridWorker, ScopeKind::Grid, grid)?
-        .ok_or_else(|| InfraError::Task("demo grid missing".into()))?;
-    let principal = Principal {
-        user_id: worker.id,
-        session_id: String::new(),
-        kind: AccountKind::Staff,
-        grants: vec![grant],
-        acting_for: None,
-    };
+    let principal = staff(conn, "demo-gridworker", Role::GridWorker, ScopeKind::Grid, grid)?;
     let rules = infra::cases::service::Rules {
         policy: domain::cases::DeadlinePolicy::default(),
         require_phone: true,
@@ -485,23 +474,9 @@ fn demo_points(
     heads: &[(String, String)],
     now: NaiveDateTime,
 ) -> Result<(), InfraError> {
-    use domain::identity::principal::{AccountKind, Principal};
     use domain::points::redemption::ItemKind;
     use domain::points::rules::{AutoSource as A, BaseStep, CapPeriod, Category as C, Rule, RuleSetAction, Subject};
     use infra::points::{entries, redemption, rules};
-    let staff = |conn: &mut infra::DbConn, username: &str, role: Role, scope_kind: ScopeKind, scope: &str| {
-        let user = queries::users::find_by_username(conn, username)?
-            .ok_or_else(|| InfraError::Task(format!("{username} missing")))?;
-        let grant = queries::grants::resolve_scope(conn, role, scope_kind, scope)?
-            .ok_or_else(|| InfraError::Task("demo scope missing".into()))?;
-        Ok::<_, InfraError>(Principal {
-            user_id: user.id,
-            session_id: String::new(),
-            kind: AccountKind::Staff,
-            grants: vec![grant],
-            acting_for: None,
-        })
-    };
     let cadre = staff(conn, "demo-cadre", Role::VillageCadre, ScopeKind::OrgUnit, village)?;
     let manual = |code: &str, name: &str, category: C, points: i64, recorders: Vec<Role>| Rule {
         code: code.to_owned(),
@@ -697,19 +672,8 @@ fn demo_board(
 /// 塘湾村's public notices (阳光村务): last month's accounts and a road project, posted by the
 /// village's cadre, their objection windows open.
 fn demo_notices(conn: &mut infra::DbConn, village: &str, now: NaiveDateTime) -> Result<(), InfraError> {
-    use domain::identity::principal::{AccountKind, Principal};
     use domain::notices::notices::{DraftInput, NoticeDraft};
-    let cadre = queries::users::find_by_username(conn, "demo-cadre")?
-        .ok_or_else(|| InfraError::Task("demo-cadre missing".into()))?;
-    let grant = queries::grants::resolve_scope(conn, Role::VillageCadre, ScopeKind::OrgUnit, village)?
-        .ok_or_else(|| InfraError::Task("demo scope missing".into()))?;
-    let principal = Principal {
-        user_id: cadre.id,
-        session_id: String::new(),
-        kind: AccountKind::Staff,
-        grants: vec![grant],
-        acting_for: None,
-    };
+    let principal = staff(conn, "demo-cadre", Role::VillageCadre, ScopeKind::OrgUnit, village)?;
     let notices = [
         (
             "finance",
@@ -741,6 +705,27 @@ fn demo_notices(conn: &mut infra::DbConn, village: &str, now: NaiveDateTime) -> 
         infra::notices::notices::create_in_tx(conn, &principal, village, &draft, now).map_err(demo_error)?;
     }
     Ok(())
+}
+
+/// A demo staff account acting with one of its grants (`role` over `scope`).
+fn staff(
+    conn: &mut infra::DbConn,
+    username: &str,
+    role: Role,
+    scope_kind: ScopeKind,
+    scope: &str,
+) -> Result<domain::identity::principal::Principal, InfraError> {
+    let user = queries::users::find_by_username(conn, username)?
+        .ok_or_else(|| InfraError::Task(format!("{username} missing")))?;
+    let grant = queries::grants::resolve_scope(conn, role, scope_kind, scope)?
+        .ok_or_else(|| InfraError::Task("demo scope missing".into()))?;
+    Ok(domain::identity::principal::Principal {
+        user_id: user.id,
+        session_id: String::new(),
+        kind: domain::identity::principal::AccountKind::Staff,
+        grants: vec![grant],
+        acting_for: None,
+    })
 }
 
 fn demo_error(error: impl std::fmt::Display) -> InfraError {
